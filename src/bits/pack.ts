@@ -1,0 +1,101 @@
+/**
+ * Packing of activations into sign bits. Bit `j` of word `w` of a row is unit `32w + j`;
+ * bits above `units` in the last word are zero. A unit is on when its value is `> 0`
+ * (NaN is off, +Infinity is on); NaN and +-Infinity are counted, never thrown on.
+ */
+
+/**
+ * Packs `rows` rows of `units` consecutive values (row-major, e.g. a channels-last
+ * activation read back from a tensor) into `out`, which must hold
+ * `rows * ceil(units / 32)` words. Returns the number of non-finite values seen.
+ *
+ * @example
+ * ```ts
+ * const out = new Uint32Array(1)
+ * packRows(new Float32Array([0.5, 0, 2, -1]), 1, 4, out) // 0; out[0] === 0b0101
+ * ```
+ */
+export function packRows(
+  values: ArrayLike<number>,
+  rows: number,
+  units: number,
+  out: Uint32Array,
+): number {
+  const full = units >>> 5
+  const tail = units & 31
+  let nonFinite = 0
+  let i = 0
+  let o = 0
+  for (let r = 0; r < rows; r++) {
+    for (let w = 0; w < full; w++) {
+      let word = 0
+      for (let j = 0; j < 32; j++) {
+        const v = values[i++]!
+        if (v > 0) word |= 1 << j
+        if (v - v !== 0) nonFinite++
+      }
+      out[o++] = word
+    }
+    if (tail !== 0) {
+      let word = 0
+      for (let j = 0; j < tail; j++) {
+        const v = values[i++]!
+        if (v > 0) word |= 1 << j
+        if (v - v !== 0) nonFinite++
+      }
+      out[o++] = word
+    }
+  }
+  return nonFinite
+}
+
+/**
+ * Packs a channels-first activation `[examples, channels, positions]` into one row per
+ * (example, position) with `channels` bits each, rows ordered example-major then position,
+ * which is the same row order a channels-last activation gives. Returns the number of
+ * non-finite values seen.
+ *
+ * @example
+ * ```ts
+ * // one example, 2 channels, 3 positions: channel 0 = [1, 0, 1], channel 1 = [0, 0, 1]
+ * const out = new Uint32Array(3)
+ * packChannelsFirst(new Float32Array([1, 0, 1, 0, 0, 1]), 1, 2, 3, out) // out = [0b01, 0b00, 0b11]
+ * ```
+ */
+export function packChannelsFirst(
+  values: ArrayLike<number>,
+  examples: number,
+  channels: number,
+  positions: number,
+  out: Uint32Array,
+): number {
+  const wordsPerRow = (channels + 31) >>> 5
+  out.fill(0, 0, examples * positions * wordsPerRow)
+  let nonFinite = 0
+  let i = 0
+  for (let n = 0; n < examples; n++) {
+    const rowBase = n * positions
+    for (let c = 0; c < channels; c++) {
+      const bit = 1 << (c & 31)
+      let o = rowBase * wordsPerRow + (c >>> 5)
+      for (let p = 0; p < positions; p++, o += wordsPerRow) {
+        const v = values[i++]!
+        if (v > 0) out[o] = out[o]! | bit
+        if (v - v !== 0) nonFinite++
+      }
+    }
+  }
+  return nonFinite
+}
+
+/**
+ * Reads bit `unit` of row `row` from packed words.
+ *
+ * @example
+ * ```ts
+ * getBit(new Uint32Array([0b100]), 0, 1, 2) // true
+ * ```
+ */
+export function getBit(words: Uint32Array, row: number, wordsPerRow: number, unit: number): boolean {
+  return ((words[row * wordsPerRow + (unit >>> 5)]! >>> (unit & 31)) & 1) === 1
+}

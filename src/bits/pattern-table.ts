@@ -1,0 +1,144 @@
+import { hashWords } from './hash.js'
+
+/**
+ * Exact counts of distinct packed patterns: an open-addressing (linear probing) table
+ * keyed on the words themselves. Plain typed arrays only, so it can be cloned, sent to a
+ * worker and serialised. A slot is empty when its count is 0.
+ *
+ * Memory: `capacity * (4 * wordsPerRow + 12)` bytes; the table doubles when half full
+ * and never grows past `maxBytes` (it then fills up to 7/8 and refuses new patterns).
+ */
+export interface PatternTable {
+  /** Words per pattern. */
+  readonly wordsPerRow: number
+  /** Number of slots, a power of two. */
+  capacity: number
+  /** Distinct patterns stored. */
+  size: number
+  /** Pattern words, `capacity * wordsPerRow`. */
+  keys: Uint32Array
+  /** Hash of each stored pattern. */
+  hashes: Uint32Array
+  /** Count per slot; 0 marks an empty slot. Float64 keeps counts exact up to 2^53. */
+  counts: Float64Array
+}
+
+const MIN_CAPACITY = 16
+
+/** Bytes used by one slot of a table with this many words per pattern. */
+export function slotBytes(wordsPerRow: number): number {
+  return 4 * wordsPerRow + 12
+}
+
+/** An empty table. `capacity` is rounded up to a power of two. */
+export function createTable(wordsPerRow: number, capacity = MIN_CAPACITY): PatternTable {
+  let cap = MIN_CAPACITY
+  while (cap < capacity) cap *= 2
+  return {
+    wordsPerRow,
+    capacity: cap,
+    size: 0,
+    keys: new Uint32Array(cap * wordsPerRow),
+    hashes: new Uint32Array(cap),
+    counts: new Float64Array(cap),
+  }
+}
+
+/** A deep copy. */
+export function cloneTable(t: PatternTable): PatternTable {
+  return {
+    wordsPerRow: t.wordsPerRow,
+    capacity: t.capacity,
+    size: t.size,
+    keys: t.keys.slice(),
+    hashes: t.hashes.slice(),
+    counts: t.counts.slice(),
+  }
+}
+
+function sameKey(t: PatternTable, slot: number, words: Uint32Array, offset: number): boolean {
+  const wpr = t.wordsPerRow
+  const base = slot * wpr
+  const keys = t.keys
+  for (let w = 0; w < wpr; w++) if (keys[base + w] !== words[offset + w]) return false
+  return true
+}
+
+/** Slot holding the pattern at `words[offset..]`, or the empty slot where it would go. */
+function findSlot(t: PatternTable, words: Uint32Array, offset: number, hash: number): number {
+  const mask = t.capacity - 1
+  let slot = hash & mask
+  const counts = t.counts
+  const hashes = t.hashes
+  while (counts[slot] !== 0) {
+    if (hashes[slot] === hash && sameKey(t, slot, words, offset)) return slot
+    slot = (slot + 1) & mask
+  }
+  return slot
+}
+
+function grow(t: PatternTable): void {
+  const old = { keys: t.keys, hashes: t.hashes, counts: t.counts, capacity: t.capacity }
+  const wpr = t.wordsPerRow
+  t.capacity *= 2
+  t.keys = new Uint32Array(t.capacity * wpr)
+  t.hashes = new Uint32Array(t.capacity)
+  t.counts = new Float64Array(t.capacity)
+  const mask = t.capacity - 1
+  for (let s = 0; s < old.capacity; s++) {
+    const c = old.counts[s]!
+    if (c === 0) continue
+    const h = old.hashes[s]!
+    let slot = h & mask
+    while (t.counts[slot] !== 0) slot = (slot + 1) & mask
+    t.counts[slot] = c
+    t.hashes[slot] = h
+    t.keys.set(old.keys.subarray(s * wpr, (s + 1) * wpr), slot * wpr)
+  }
+}
+
+/**
+ * Adds `count` occurrences of the pattern at `words[offset..]`. Returns false, changing
+ * nothing, when the pattern is new and the table may not grow past `maxBytes`.
+ */
+export function tableAdd(
+  t: PatternTable,
+  words: Uint32Array,
+  offset: number,
+  count: number,
+  maxBytes: number,
+): boolean {
+  const hash = hashWords(words, offset, t.wordsPerRow)
+  let slot = findSlot(t, words, offset, hash)
+  if (t.counts[slot] !== 0) {
+    t.counts[slot] = t.counts[slot]! + count
+    return true
+  }
+  if ((t.size + 1) * 2 > t.capacity) {
+    if (t.capacity * 2 * slotBytes(t.wordsPerRow) <= maxBytes) {
+      grow(t)
+      slot = findSlot(t, words, offset, hash)
+    } else if ((t.size + 1) * 8 > t.capacity * 7) {
+      return false
+    }
+  }
+  t.counts[slot] = count
+  t.hashes[slot] = hash
+  t.keys.set(words.subarray(offset, offset + t.wordsPerRow), slot * t.wordsPerRow)
+  t.size++
+  return true
+}
+
+/** Count of the pattern at `words[offset..]`, 0 when absent. */
+export function tableGet(t: PatternTable, words: Uint32Array, offset: number): number {
+  return t.counts[findSlot(t, words, offset, hashWords(words, offset, t.wordsPerRow))]!
+}
+
+/** Calls `fn(slot, count)` for every stored pattern; its words are `keys[slot * wordsPerRow..]`. */
+export function tableForEach(t: PatternTable, fn: (slot: number, count: number) => void): void {
+  const counts = t.counts
+  for (let s = 0; s < t.capacity; s++) {
+    const c = counts[s]!
+    if (c !== 0) fn(s, c)
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Stable error codes. Codes are API and never change meaning; message text may improve.
+ *
+ * - `NOT_A_MODEL`: `instrument` was given something that is not a tfjs-layers `LayersModel`.
+ * - `MODEL_NOT_BUILT`: a layer's output shape is unknown (a Sequential without `inputShape`).
+ * - `NO_RELU_SITES`: the model has no ReLU site and `allowEmpty` was not set.
+ * - `ALREADY_INSTRUMENTED`: the model, or one of its layers, is already tapped by a live probe.
+ * - `DISPOSED`: a probe was used after `dispose()`.
+ * - `UNKNOWN_SITE`: an option named a site id that the model does not have.
+ * - `INVALID_OPTION`: an option has the wrong type or value.
+ * - `INVALID_REDUCER`: a reducer does not follow the reducer contract.
+ * - `REDUCER_FAILED`: a reducer threw; `cause` is what it threw, `reducer` its name.
+ * - `INVALID_INPUT`: `measure` was given data it cannot run.
+ * - `LAYOUT_MISMATCH`: states or batches of different layouts were combined.
+ */
+export type InstrumentErrorCode =
+  | 'NOT_A_MODEL'
+  | 'MODEL_NOT_BUILT'
+  | 'NO_RELU_SITES'
+  | 'ALREADY_INSTRUMENTED'
+  | 'DISPOSED'
+  | 'UNKNOWN_SITE'
+  | 'INVALID_OPTION'
+  | 'INVALID_REDUCER'
+  | 'REDUCER_FAILED'
+  | 'INVALID_INPUT'
+  | 'LAYOUT_MISMATCH'
+
+/** Extra facts attached to an {@link InstrumentError}. */
+export interface InstrumentErrorDetails {
+  /** The original error, when one was caught. */
+  cause?: unknown
+  /** Name (key) of the reducer involved, for `REDUCER_FAILED`. */
+  reducer?: string
+  /** Id of the site involved, where there is one. */
+  site?: string
+}
+
+/**
+ * The one error class of the library. Tell errors apart by `code`, never by message.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   instrument(model)
+ * } catch (error) {
+ *   if (error instanceof InstrumentError && error.code === 'NO_RELU_SITES') {
+ *     console.log('nothing to watch in this model')
+ *   }
+ * }
+ * ```
+ */
+export class InstrumentError extends Error {
+  /** Stable, machine-readable reason. */
+  readonly code: InstrumentErrorCode
+  /** Name of the failing reducer, for `REDUCER_FAILED`. */
+  readonly reducer: string | undefined
+  /** Id of the site involved, where there is one. */
+  readonly site: string | undefined
+
+  constructor(code: InstrumentErrorCode, message: string, details: InstrumentErrorDetails = {}) {
+    super(message, 'cause' in details ? { cause: details.cause } : undefined)
+    this.name = 'InstrumentError'
+    this.code = code
+    this.reducer = details.reducer
+    this.site = details.site
+  }
+}

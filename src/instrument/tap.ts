@@ -1,0 +1,26 @@
+import type { LayerLike } from './sites.js'
+
+/** Receives a layer's output after each `call`; `training` is the call's `kwargs.training`. */
+export type OutputListener = (output: unknown, training: boolean) => void
+
+/**
+ * Wraps `call` on one layer instance (never the prototype): every execution path of
+ * tfjs-layers, nested models included, ends there, fused activations included. Returns
+ * the undo, which restores the instance exactly (no own property is left behind unless
+ * there was one before).
+ */
+export function tapLayer(layer: LayerLike, listener: OutputListener): () => void {
+  const hadOwn = Object.prototype.hasOwnProperty.call(layer, 'call')
+  const own = hadOwn ? layer.call : undefined
+  const original = layer.call
+  const tapped = function (this: unknown, inputs: unknown, kwargs: Record<string, unknown>) {
+    const output = original.call(this, inputs, kwargs)
+    listener(output, kwargs?.['training'] === true)
+    return output
+  }
+  layer.call = tapped
+  return () => {
+    if (hadOwn) layer.call = own as LayerLike['call']
+    else delete (layer as Partial<LayerLike>).call
+  }
+}

@@ -1,0 +1,124 @@
+import { InstrumentError } from './errors.js'
+
+/**
+ * Shape of the patterns a reducer will see at one site.
+ * Bit `j` of word `w` of a row is unit `32 * w + j`; padding bits above `units` are zero.
+ */
+export interface Layout {
+  /** Bits per pattern. */
+  readonly units: number
+  /** `Math.ceil(units / 32)`: words per pattern row. */
+  readonly wordsPerRow: number
+}
+
+/**
+ * One recorded batch of patterns, as reducers see it: plain words, never a tensor.
+ *
+ * Row `r` occupies `words[r * wordsPerRow, (r + 1) * wordsPerRow)`. The arrays are reused
+ * by the recorder after `update` returns: copy what you keep.
+ */
+export interface PackedBatch extends Layout {
+  /** Packed patterns, `rows * wordsPerRow` words. */
+  readonly words: Uint32Array
+  /** Number of patterns in this batch. */
+  readonly rows: number
+  /** Activations that were NaN or +-Infinity in this batch (NaN counts as off, +Infinity as on). */
+  readonly nonFinite: number
+}
+
+/**
+ * The reducer contract. A reducer is a stateless object; all state is passed in and out,
+ * so states can be kept per site, reset, merged across workers and serialised.
+ *
+ * - `init(layout)` returns an empty state for patterns of that layout.
+ * - `update(state, batch)` folds a batch in and returns the state (it may mutate and
+ *   return `state` itself, but must not keep `batch.words`).
+ * - `merge(a, b)` returns the state of both streams; it must be associative and
+ *   commutative and must not mutate `a` or `b`.
+ * - `result(state)` returns plain data (numbers, typed arrays); an empty state gives a
+ *   well-defined empty result, never NaN.
+ *
+ * @example
+ * ```ts
+ * import type { Reducer } from 'relu-patterns'
+ * import { popcount32 } from 'relu-patterns'
+ *
+ * // Mean number of active units per pattern.
+ * const activeUnits = (): Reducer<{ rows: number; on: number }, { rows: number; mean: number }> => ({
+ *   name: 'activeUnits',
+ *   init: () => ({ rows: 0, on: 0 }),
+ *   update: (s, b) => {
+ *     let on = 0
+ *     for (let i = 0; i < b.words.length; i++) on += popcount32(b.words[i]!)
+ *     return { rows: s.rows + b.rows, on: s.on + on }
+ *   },
+ *   merge: (a, b) => ({ rows: a.rows + b.rows, on: a.on + b.on }),
+ *   result: (s) => ({ rows: s.rows, mean: s.rows === 0 ? 0 : s.on / s.rows }),
+ * })
+ * ```
+ */
+export interface Reducer<State, Result> {
+  /** Short name used in errors and docs, e.g. `'unitStats'`. */
+  readonly name: string
+  /** Empty state for this layout. */
+  init(layout: Layout): State
+  /** Fold one batch into the state. */
+  update(state: State, batch: PackedBatch): State
+  /** Combine the states of two streams of the same layout. */
+  merge(a: State, b: State): State
+  /** Plain-data summary of a state. */
+  result(state: State): Result
+}
+
+/** Any reducer, for constraints. */
+// biome-ignore lint: the contract is generic over any state and result.
+export type AnyReducer = Reducer<any, any>
+
+/** The state type of a reducer. */
+export type StateOf<R> = R extends Reducer<infer S, unknown> ? S : never
+
+/** The result type of a reducer. */
+export type ResultOf<R> = R extends Reducer<unknown, infer T> ? T : never
+
+/** A named record of reducers, as passed to `instrument`. */
+export type ReducerMap = Record<string, AnyReducer>
+
+/** Results of a record of reducers at one site, keyed like the record. */
+export type SiteResults<M extends ReducerMap> = { [K in keyof M]: ResultOf<M[K]> }
+
+/** Words needed for `units` bits. */
+export function wordsFor(units: number): number {
+  return Math.ceil(units / 32)
+}
+
+/** Layout for a number of units. */
+export function layoutOf(units: number): Layout {
+  return { units, wordsPerRow: wordsFor(units) }
+}
+
+/** Throws `LAYOUT_MISMATCH` unless both layouts have the same number of units. */
+export function assertSameLayout(a: Layout, b: Layout, what: string): void {
+  if (a.units !== b.units) {
+    throw new InstrumentError(
+      'LAYOUT_MISMATCH',
+      `Cannot ${what}: one has ${a.units} units per pattern, the other ${b.units}. ` +
+        'Combine only states of the same site (same layer and granularity).',
+    )
+  }
+}
+
+/** Throws `INVALID_REDUCER` unless `value` follows the reducer contract. */
+export function assertReducer(key: string, value: unknown): asserts value is AnyReducer {
+  const r = value as Partial<AnyReducer> | null
+  const missing = ['init', 'update', 'merge', 'result'].filter(
+    (m) => typeof (r as Record<string, unknown> | null)?.[m] !== 'function',
+  )
+  if (r === null || typeof r !== 'object' || missing.length > 0) {
+    throw new InstrumentError(
+      'INVALID_REDUCER',
+      `Reducer "${key}" is not a reducer${missing.length > 0 ? ` (missing ${missing.join(', ')})` : ''}. ` +
+        'Pass objects such as unitStats() or patternHistogram(): call the factory, do not pass it.',
+      { reducer: key },
+    )
+  }
+}

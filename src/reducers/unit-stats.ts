@@ -1,0 +1,153 @@
+import { type Layout, type PackedBatch, type Reducer, assertSameLayout } from '../reducer.js'
+
+/** State of {@link unitStats}: how often each unit was on. */
+export interface UnitStatsState extends Layout {
+  /** Patterns seen. */
+  rows: number
+  /** Non-finite activations seen. */
+  nonFinite: number
+  /** Per unit, the number of patterns in which it was on. */
+  on: Float64Array
+}
+
+/** Result of {@link unitStats}. */
+export interface UnitStatsResult {
+  /** Patterns seen. */
+  rows: number
+  /** Units per pattern. */
+  units: number
+  /** Per unit, fraction of patterns in which it was on (0 when no rows). */
+  frequency: Float64Array
+  /** Per unit, binary entropy of its on/off state in bits (0 when no rows). */
+  entropy: Float64Array
+  /** Mean of `entropy` over units. */
+  meanEntropy: number
+  /** Units never on (0 when no rows). */
+  dead: number
+  /** Units on in every pattern (0 when no rows). */
+  alwaysOn: number
+  /** Non-finite activations seen (NaN counted off, +Infinity on). */
+  nonFinite: number
+}
+
+/** Binary entropy in bits of a unit that is on with probability `p`. */
+export function binaryEntropy(p: number): number {
+  if (p <= 0 || p >= 1) return 0
+  return -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p))
+}
+
+/**
+ * Adds the batch's bits to per-unit counts with bit-sliced (vertical) counters: plane k
+ * holds bit k of 32 per-unit counters, so each row costs a few word operations per word
+ * instead of one per unit. Planes are flushed to `on` before they could overflow.
+ */
+function addColumnCounts(on: Float64Array, batch: PackedBatch): void {
+  const { words, rows, wordsPerRow, units } = batch
+  if (rows === 0) return
+  let depth = 1
+  while ((1 << depth) - 1 < rows && depth < 16) depth++
+  const chunk = (1 << depth) - 1
+  const planes = new Uint32Array(depth * wordsPerRow)
+  for (let start = 0; start < rows; start += chunk) {
+    const end = Math.min(rows, start + chunk)
+    for (let r = start; r < end; r++) {
+      const base = r * wordsPerRow
+      for (let w = 0; w < wordsPerRow; w++) {
+        let carry = words[base + w]!
+        for (let k = 0; carry !== 0; k++) {
+          const p = k * wordsPerRow + w
+          const plane = planes[p]!
+          planes[p] = plane ^ carry
+          carry &= plane
+        }
+      }
+    }
+    for (let w = 0; w < wordsPerRow; w++) {
+      const last = Math.min(32, units - 32 * w)
+      for (let k = 0; k < depth; k++) {
+        let plane = planes[k * wordsPerRow + w]!
+        const weight = 1 << k
+        while (plane !== 0) {
+          const j = 31 - Math.clz32(plane & -plane)
+          if (j < last) on[32 * w + j] = on[32 * w + j]! + weight
+          plane &= plane - 1
+        }
+      }
+    }
+    planes.fill(0)
+  }
+}
+
+/**
+ * Per-unit statistics: how often each unit is on, its binary entropy, dead and
+ * always-on units. State is O(units).
+ *
+ * @example
+ * ```ts
+ * const probe = instrument(model, { reducers: { units: unitStats() } })
+ * await model.fit(xs, ys, { epochs: 1 })
+ * for (const [id, r] of Object.entries(probe.results())) {
+ *   console.log(id, 'dead units:', r.units.dead, 'mean entropy:', r.units.meanEntropy)
+ * }
+ * ```
+ */
+export function unitStats(): Reducer<UnitStatsState, UnitStatsResult> {
+  return {
+    name: 'unitStats',
+    init: (layout) => ({
+      units: layout.units,
+      wordsPerRow: layout.wordsPerRow,
+      rows: 0,
+      nonFinite: 0,
+      on: new Float64Array(layout.units),
+    }),
+    update(state, batch) {
+      assertSameLayout(state, batch, 'update unitStats')
+      addColumnCounts(state.on, batch)
+      state.rows += batch.rows
+      state.nonFinite += batch.nonFinite
+      return state
+    },
+    merge(a, b) {
+      assertSameLayout(a, b, 'merge unitStats states')
+      const on = a.on.slice()
+      for (let i = 0; i < on.length; i++) on[i] = on[i]! + b.on[i]!
+      return {
+        units: a.units,
+        wordsPerRow: a.wordsPerRow,
+        rows: a.rows + b.rows,
+        nonFinite: a.nonFinite + b.nonFinite,
+        on,
+      }
+    },
+    result(state) {
+      const { units, rows } = state
+      const frequency = new Float64Array(units)
+      const entropy = new Float64Array(units)
+      let sum = 0
+      let dead = 0
+      let alwaysOn = 0
+      if (rows > 0) {
+        for (let u = 0; u < units; u++) {
+          const c = state.on[u]!
+          const p = c / rows
+          frequency[u] = p
+          entropy[u] = binaryEntropy(p)
+          sum += entropy[u]!
+          if (c === 0) dead++
+          else if (c === rows) alwaysOn++
+        }
+      }
+      return {
+        rows,
+        units,
+        frequency,
+        entropy,
+        meanEntropy: units > 0 ? sum / units : 0,
+        dead,
+        alwaysOn,
+        nonFinite: state.nonFinite,
+      }
+    },
+  }
+}
