@@ -1,0 +1,94 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { InstrumentError, histogramEntropy, layoutOf, patternHistogram } from '../../src/index.js'
+import { batchOf, boolRows } from '../helpers/batches.js'
+
+const h = patternHistogram()
+
+function brute(rows: boolean[][], units: number) {
+  const counts = new Map<string, number>()
+  for (const row of rows) {
+    const k = row.map((b) => (b ? '1' : '0')).join('')
+    counts.set(k, (counts.get(k) ?? 0) + 1)
+  }
+  const n = rows.length
+  let entropy = 0
+  for (const c of counts.values()) entropy -= (c / n) * Math.log2(c / n)
+  const maxEntropy = n > 0 ? Math.min(units, Math.log2(n)) : 0
+  const topCount = Math.max(0, ...counts.values())
+  return { distinct: counts.size, entropy, maxEntropy, topCount, normalized: maxEntropy > 0 ? entropy / maxEntropy : 0 }
+}
+
+describe('patternHistogram', () => {
+  test('equals a brute-force string histogram', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70 }).chain((u) => fc.tuple(fc.constant(u), boolRows(u, 200), fc.integer({ min: 1, max: 4 }))),
+        ([units, rows, parts]) => {
+          // feed the rows in several batches
+          let s = h.init(layoutOf(units))
+          const size = Math.ceil(rows.length / parts)
+          for (let i = 0; i < rows.length; i += size) s = h.update(s, batchOf(rows.slice(i, i + size), units))
+          const got = h.result(s)
+          const want = brute(rows, units)
+          expect(got.rows).toBe(rows.length)
+          expect(got.distinct).toBe(want.distinct)
+          expect(got.entropy).toBeCloseTo(want.entropy, 10)
+          expect(got.maxEntropy).toBeCloseTo(want.maxEntropy, 12)
+          expect(got.normalizedEntropy).toBeCloseTo(want.normalized, 10)
+          expect(got.topCount).toBe(want.topCount)
+          expect(got.topFraction).toBe(rows.length ? want.topCount / rows.length : 0)
+          expect(got.exact).toBe(true)
+        },
+      ),
+    )
+  })
+
+  test('hand-worked: 4 rows, patterns {a, a, b, c}', () => {
+    const a = [true, false, true]
+    const b = [false, false, false]
+    const c = [true, true, true]
+    const got = h.result(h.update(h.init(layoutOf(3)), batchOf([a, a, b, c], 3)))
+    expect(got.distinct).toBe(3)
+    expect(got.entropy).toBeCloseTo(1.5, 12)
+    expect(got.maxEntropy).toBe(2)
+    expect(got.normalizedEntropy).toBeCloseTo(0.75, 12)
+    expect(got.topCount).toBe(2)
+    expect(histogramEntropy([2, 1, 1], 4)).toBeCloseTo(1.5, 12)
+  })
+
+  test('maxEntropy is capped by units', () => {
+    const rows = Array.from({ length: 64 }, (_, i) => [i % 2 === 0, i % 4 < 2])
+    const got = h.result(h.update(h.init(layoutOf(2)), batchOf(rows, 2)))
+    expect(got.maxEntropy).toBe(2)
+    expect(got.entropy).toBeCloseTo(2, 12)
+    expect(got.normalizedEntropy).toBeCloseTo(1, 12)
+  })
+
+  test('a full table says exact: false and counts untracked patterns', () => {
+    const small = patternHistogram({ maxBytes: 16 * 16 })
+    const rows = Array.from({ length: 100 }, (_, i) => Array.from({ length: 8 }, (_, b) => ((i >> b) & 1) === 1))
+    const got = small.result(small.update(small.init(layoutOf(8)), batchOf(rows, 8)))
+    expect(got.exact).toBe(false)
+    expect(got.distinct).toBe(14) // 7/8 of 16 slots
+    expect(got.untracked).toBe(86)
+    expect(got.rows).toBe(100)
+    // every pattern is distinct, so the estimate treating untracked ones as singletons is exact here
+    expect(got.entropy).toBeCloseTo(Math.log2(100), 10)
+  })
+
+  test('empty state gives zeros, never NaN', () => {
+    expect(h.result(h.init(layoutOf(4)))).toMatchObject({
+      rows: 0, distinct: 0, entropy: 0, maxEntropy: 0, normalizedEntropy: 0, topCount: 0, topFraction: 0, exact: true,
+    })
+  })
+
+  test('bad maxBytes is an INVALID_OPTION error', () => {
+    expect(() => patternHistogram({ maxBytes: -1 })).toThrowError(InstrumentError)
+    try {
+      patternHistogram({ maxBytes: Number.NaN })
+    } catch (e) {
+      expect((e as InstrumentError).code).toBe('INVALID_OPTION')
+    }
+  })
+})
