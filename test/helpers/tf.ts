@@ -7,7 +7,6 @@ export { tf, tfl }
 
 /** Switches to the cpu backend (quietly) before tests touch tensors. */
 export async function useCpu(): Promise<void> {
-  tf.env().set('IS_TEST', true)
   await tf.setBackend('cpu')
   await tf.ready()
 }
