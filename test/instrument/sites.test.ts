@@ -4,7 +4,7 @@ import { collect, paddingIsZero, signRows, tf, tfl, unpackRows, useCpu } from '.
 
 beforeAll(useCpu)
 
-type L = ReturnType<typeof tfl.layers.dense>
+type L = Parameters<ReturnType<typeof tfl.sequential>['add']>[0]
 
 interface Case {
   name: string
