@@ -91,7 +91,15 @@ export function wordsFor(units: number): number {
   return Math.ceil(units / 32)
 }
 
-/** Layout for a number of units. */
+/**
+ * Layout for a number of units.
+ *
+ * @example
+ * ```ts
+ * const r = unitStats()
+ * const state = r.init(layoutOf(35)) // { units: 35, wordsPerRow: 2, ... }
+ * ```
+ */
 export function layoutOf(units: number): Layout {
   return { units, wordsPerRow: wordsFor(units) }
 }

@@ -30,7 +30,14 @@ export interface UnitStatsResult {
   nonFinite: number
 }
 
-/** Binary entropy in bits of a unit that is on with probability `p`. */
+/**
+ * Binary entropy in bits of a unit that is on with probability `p` (0 at p = 0 or 1).
+ *
+ * @example
+ * ```ts
+ * binaryEntropy(0.5) // 1
+ * ```
+ */
 export function binaryEntropy(p: number): number {
   if (p <= 0 || p >= 1) return 0
   return -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p))
