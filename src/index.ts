@@ -7,7 +7,7 @@ export type {
   Results,
   SiteCounters,
   States,
-} from './instrument/probe.js'
+} from './instrument/probe-types.js'
 export type { InstrumentOptions, Passes } from './instrument/options.js'
 export type { Granularity, ReluKind, Site } from './instrument/sites.js'
 export type { DatasetLike, MeasureInput } from './instrument/measure.js'

@@ -24,6 +24,10 @@ export interface PackedBatch extends Layout {
   readonly rows: number
   /** Activations that were NaN or +-Infinity in this batch (NaN counts as off, +Infinity as on). */
   readonly nonFinite: number
+  /** Patterns per example: rows `e * positions` to `(e + 1) * positions - 1` come from example `e` of the batch. */
+  readonly positions: number
+  /** One integer label per row (the example's label, repeated per position), when the pass was given labels. */
+  readonly labels: Int32Array | null
 }
 
 /**

@@ -1,13 +1,35 @@
 /**
- * Packing of activations into sign bits. Bit `j` of word `w` of a row is unit `32w + j`;
- * bits above `units` in the last word are zero. A unit is on when its value is `> 0`
- * (NaN is off, +Infinity is on); NaN and +-Infinity are counted, never thrown on.
+ * Packing of activations into bits. Bit `j` of word `w` of a row is unit `32w + j`;
+ * bits above `units` in the last word are zero. A unit's bit is set when its value is
+ * `> threshold` (0 for the sign plane; NaN is off, +Infinity is on); NaN and +-Infinity
+ * are counted, never thrown on.
  */
+
+/**
+ * The threshold that makes `v > threshold` mean `v >= cap` for float32 values `v`: the
+ * largest float32 below `float32(cap)`. tfjs clips ReLU6 and capped ReLUs at the float32
+ * value of the cap, so this marks exactly the saturated units.
+ *
+ * @example
+ * ```ts
+ * const t = saturationThreshold(6)
+ * 6 > t && !(5.999999 > t) // true
+ * ```
+ */
+export function saturationThreshold(cap: number): number {
+  const f = new Float32Array([cap])
+  const bits = new Int32Array(f.buffer)
+  if (f[0]! > 0) bits[0] = bits[0]! - 1
+  else if (f[0]! < 0) bits[0] = bits[0]! + 1
+  else return -Number.MIN_VALUE
+  return f[0]!
+}
 
 /**
  * Packs `rows` rows of `units` consecutive values (row-major, e.g. a channels-last
  * activation read back from a tensor) into `out`, which must hold
- * `rows * ceil(units / 32)` words. Returns the number of non-finite values seen.
+ * `rows * ceil(units / 32)` words; a bit is set when the value is `> threshold`
+ * (default 0). Returns the number of non-finite values seen.
  *
  * @example
  * ```ts
@@ -20,6 +42,7 @@ export function packRows(
   rows: number,
   units: number,
   out: Uint32Array,
+  threshold = 0,
 ): number {
   const full = units >>> 5
   const tail = units & 31
@@ -31,7 +54,7 @@ export function packRows(
       let word = 0
       for (let j = 0; j < 32; j++) {
         const v = values[i++]!
-        if (v > 0) word |= 1 << j
+        if (v > threshold) word |= 1 << j
         if (v - v !== 0) nonFinite++
       }
       out[o++] = word
@@ -40,7 +63,7 @@ export function packRows(
       let word = 0
       for (let j = 0; j < tail; j++) {
         const v = values[i++]!
-        if (v > 0) word |= 1 << j
+        if (v > threshold) word |= 1 << j
         if (v - v !== 0) nonFinite++
       }
       out[o++] = word
@@ -68,6 +91,7 @@ export function packChannelsFirst(
   channels: number,
   positions: number,
   out: Uint32Array,
+  threshold = 0,
 ): number {
   const wordsPerRow = (channels + 31) >>> 5
   out.fill(0, 0, examples * positions * wordsPerRow)
@@ -80,7 +104,7 @@ export function packChannelsFirst(
       let o = rowBase * wordsPerRow + (c >>> 5)
       for (let p = 0; p < positions; p++, o += wordsPerRow) {
         const v = values[i++]!
-        if (v > 0) out[o] = out[o]! | bit
+        if (v > threshold) out[o] = out[o]! | bit
         if (v - v !== 0) nonFinite++
       }
     }

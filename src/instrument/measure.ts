@@ -62,27 +62,41 @@ function batchOf(x: Tensor | Tensor[]): number {
   return first?.shape[0] ?? 0
 }
 
-/** Runs one forward pass of `x` in order, in batches; outputs are disposed. */
+/** Called before each batch runs, with its input tensors and number of examples. */
+export type BatchListener = (inputs: readonly Tensor[], examples: number) => void
+
+/**
+ * Runs one forward pass of `x` in order, in batches of at most `batchSize` examples (a
+ * dataset's own batches are kept); outputs are disposed. `onBatch` is told about each
+ * batch before it runs, so the caller can line up labels with the rows recorded.
+ */
 export async function runPass(
   model: RunnableModel,
   x: MeasureInput,
   batchSize: number,
   training: boolean,
+  onBatch: BatchListener,
 ): Promise<void> {
+  const forward = (input: Tensor | Tensor[]): void => {
+    const list = Array.isArray(input) ? input : [input]
+    onBatch(list, batchOf(input))
+    if (training) tidy(() => void model.apply(input, { training: true }))
+    else disposeAll(model.predict(input, { batchSize: Math.max(1, batchOf(input)) }))
+  }
   const run = (input: Tensor | Tensor[]): void => {
-    if (!training) {
-      disposeAll(model.predict(input, { batchSize }))
+    const n = batchOf(input)
+    if (n <= batchSize) {
+      forward(input)
       return
     }
-    const n = batchOf(input)
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start)
-      tidy(() => {
-        const part = Array.isArray(input)
-          ? input.map((t) => slice(t, start, size))
-          : slice(input, start, size)
-        model.apply(part, { training: true })
-      })
+      const part = Array.isArray(input) ? input.map((t) => slice(t, start, size)) : slice(input, start, size)
+      try {
+        forward(part)
+      } finally {
+        disposeAll(part)
+      }
     }
   }
   if (isTensor(x) || (Array.isArray(x) && x.length > 0 && x.every(isTensor))) {
@@ -101,7 +115,7 @@ export async function runPass(
     const { value, done } = await iterator.next()
     if (done === true) break
     try {
-      run(inputsOf(value))
+      forward(inputsOf(value))
     } finally {
       disposeAll(value)
     }

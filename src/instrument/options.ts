@@ -20,6 +20,12 @@ export interface InstrumentOptions<M extends ReducerMap> {
   granularity?: Granularity
   /** Record every k-th forward call of each site, starting with the first (default 1). `measure()` ignores this. */
   every?: number
+  /**
+   * Also record, for every capped site (relu6, `ReLU` with `maxValue`), a second bit plane
+   * marking units at the cap, as site `<id>:saturated`. A capped unit then has three
+   * states: off (sign 0), linear (sign 1, saturated 0) and saturated (sign 1, saturated 1).
+   */
+  saturation?: boolean
   /** Allow a model without ReLU sites (the probe then records nothing). */
   allowEmpty?: boolean
   /** Called once when a reducer throws during recording; recording stops until `reset()`. */
@@ -28,6 +34,7 @@ export interface InstrumentOptions<M extends ReducerMap> {
 
 export interface ResolvedOptions {
   granularity: Granularity
+  saturation: boolean
   passes: Passes
   every: number
   allowEmpty: boolean
@@ -76,5 +83,8 @@ export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<
     const wanted = new Set(sites)
     return found.filter((f) => wanted.has(f.site.id))
   }
-  return { granularity, passes, every, allowEmpty: options.allowEmpty === true, onError: options.onError, select }
+  if (options.saturation !== undefined && typeof options.saturation !== 'boolean') {
+    throw bad('saturation must be true or false.')
+  }
+  return { granularity, saturation: options.saturation === true, passes, every, allowEmpty: options.allowEmpty === true, onError: options.onError, select }
 }

@@ -1,84 +1,33 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
+import { saturationThreshold } from '../bits/pack.js'
+import type { Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
 import { Recorder } from '../record/recorder.js'
-import {
-  type Reducer,
-  type ReducerMap,
-  type SiteResults,
-  type StateOf,
-  assertReducer,
-  layoutOf,
-} from '../reducer.js'
-import { type PatternHistogramResult, type PatternHistogramState, patternHistogram } from '../reducers/pattern-histogram.js'
-import { type UnitStatsResult, type UnitStatsState, unitStats } from '../reducers/unit-stats.js'
+import { type ReducerMap, assertReducer, layoutOf } from '../reducer.js'
+import { patternHistogram } from '../reducers/pattern-histogram.js'
+import { unitStats } from '../reducers/unit-stats.js'
 import { type MeasureInput, type RunnableModel, runPass } from './measure.js'
 import { type InstrumentOptions, type Passes, resolveOptions } from './options.js'
+import type { DefaultReducers, MeasureOptions, Probe, Results, SiteCounters, States } from './probe-types.js'
+import { MeasureSession, toLabels } from './session.js'
 import { type FoundSite, type LayerLike, type Site, findSites } from './sites.js'
 import { tapLayer } from './tap.js'
 
-/** The reducers used when `instrument` is given none. */
-export type DefaultReducers = {
-  units: Reducer<UnitStatsState, UnitStatsResult>
-  patterns: Reducer<PatternHistogramState, PatternHistogramResult>
-}
-
-/** Results of every site, keyed by site id. */
-export type Results<M extends ReducerMap> = Record<string, SiteResults<M>>
-
-/** Reducer states of every site, keyed by site id, for merging or saving. */
-export type States<M extends ReducerMap> = Record<string, { [K in keyof M]: StateOf<M[K]> }>
-
-/** What a site has seen since the last reset. */
-export interface SiteCounters {
-  /** Forward calls of the layer (each graph node counts). */
-  calls: number
-  /** Calls whose output was recorded (after the `passes` and `every` filters). */
-  recorded: number
-  /** Patterns recorded. */
-  rows: number
-  /** Non-finite activations seen (NaN counted off, +Infinity on). */
-  nonFinite: number
-}
-
-/** Options of {@link Probe.measure}. */
-export interface MeasureOptions {
-  /** Examples per forward pass (default 128). Results do not depend on it. */
-  batchSize?: number
-  /** Run in training mode (dropout active, batch statistics used). Default false. */
-  training?: boolean
-}
-
-/** A live instrumentation of one model; see {@link instrument}. */
-export interface Probe<M extends ReducerMap> {
-  /** The sites being recorded, in layer order. */
-  readonly sites: readonly Site[]
-  /** True once `dispose()` has run. */
-  readonly disposed: boolean
-  /** Results of what the taps accumulated since creation or the last `reset()`. */
-  results(): Results<M>
-  /** The reducer states behind `results()`, for `merge` or saving; do not mutate. */
-  states(): States<M>
-  /** Per-site counts of calls, recorded batches, rows and non-finite values. */
-  counters(): Record<string, SiteCounters>
-  /** Clears accumulated state, counters and a stored reducer failure. */
-  reset(): void
-  /**
-   * One ordered forward pass over `x` into fresh state, in inference mode unless asked;
-   * returns its results. The accumulated training state is left as it was.
-   */
-  measure(x: MeasureInput, options?: MeasureOptions): Promise<Results<M>>
-  /** Removes every tap and restores the model exactly. Safe to call twice. */
-  dispose(): void
-}
-
 const live = new WeakMap<object, true>()
 
+/** One recorded site (one bit plane of one layer). */
 interface SiteRuntime {
-  readonly found: FoundSite
-  readonly recorder: Recorder
+  readonly site: Site
   states: Record<string, unknown>
   counters: SiteCounters
+}
+
+/** One tapped layer: read once, packed into each of its sites' planes. */
+interface LayerRuntime {
+  readonly layer: LayerLike
+  readonly recorder: Recorder
+  readonly sites: SiteRuntime[]
 }
 
 function isLayersModel(x: unknown): x is LayersModel & LayerLike {
@@ -132,7 +81,7 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
   const opts = resolveOptions(options)
   const reducers = (options.reducers ?? { units: unitStats(), patterns: patternHistogram() }) as M
   for (const [key, r] of Object.entries(reducers)) assertReducer(key, r)
-  const found = opts.select(findSites(model, opts.granularity))
+  const found = opts.select(findSites(model, opts.granularity, opts.saturation))
   if (found.length === 0 && !opts.allowEmpty) {
     throw new InstrumentError(
       'NO_RELU_SITES',
@@ -154,6 +103,21 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
   return createProbe(model, found, reducers, opts.passes, opts.every, opts.onError)
 }
 
+function groupByLayer(found: FoundSite[], fresh: (site: Site) => SiteRuntime): LayerRuntime[] {
+  const byLayer = new Map<LayerLike, SiteRuntime[]>()
+  for (const { site, layer } of found) {
+    const list = byLayer.get(layer) ?? []
+    list.push(fresh(site))
+    byLayer.set(layer, list)
+  }
+  return [...byLayer].map(([layer, sites]) => {
+    const first = sites[0]!.site
+    const thresholds = sites.map((s) => (s.site.plane === 'saturation' ? saturationThreshold(s.site.maxValue ?? 0) : 0))
+    const recorder = new Recorder({ id: first.id, units: first.units, granularity: first.granularity, dataFormat: first.dataFormat, thresholds })
+    return { layer, recorder, sites }
+  })
+}
+
 function createProbe<M extends ReducerMap>(
   model: LayersModel,
   found: FoundSite[],
@@ -170,131 +134,141 @@ function createProbe<M extends ReducerMap>(
     return s
   }
   const freshCounters = (): SiteCounters => ({ calls: 0, recorded: 0, rows: 0, nonFinite: 0 })
-  const runtimes: SiteRuntime[] = found.map((f) => ({
-    found: f,
-    recorder: new Recorder(f.site),
-    states: freshStates(f.site.units),
-    counters: freshCounters(),
-  }))
+  const layers = groupByLayer(found, (site) => ({ site, states: freshStates(site.units), counters: freshCounters() }))
+  const all = layers.flatMap((l) => l.sites)
   let failure: InstrumentError | null = null
-  let measuring: { states: Record<string, unknown>[] } | null = null
+  let session: MeasureSession | null = null
   let disposed = false
   const undos: (() => void)[] = []
 
-  const record = (rt: SiteRuntime, index: number, output: unknown, training: boolean): void => {
+  const fail = (error: unknown, key: string, site: Site): void => {
+    failure =
+      error instanceof InstrumentError && key === ''
+        ? error
+        : new InstrumentError(
+            'REDUCER_FAILED',
+            `Reducer "${key}" threw at site "${site.id}": ${String(error)}. ` +
+              'Recording has stopped; fix the reducer, then call reset() to record again.',
+            { cause: error, reducer: key, site: site.id },
+          )
+    onError?.(failure)
+  }
+
+  const record = (lr: LayerRuntime, output: unknown, training: boolean): void => {
     if (failure !== null || Array.isArray(output)) return
-    const target = measuring === null ? rt.states : measuring.states[index]!
-    if (measuring === null) {
-      const c = rt.counters
-      c.calls++
+    const s = session
+    if (s === null) {
+      for (const rt of lr.sites) rt.counters.calls++
       if (passes !== 'all' && (passes === 'training') !== training) return
-      if ((c.calls - 1) % every !== 0) return
+      if ((lr.sites[0]!.counters.calls - 1) % every !== 0) return
     }
     let key = ''
+    let current = lr.sites[0]!.site
     try {
-      const batch = rt.recorder.pack(output as Tensor)
-      if (measuring === null) {
-        rt.counters.recorded++
-        rt.counters.rows += batch.rows
-        rt.counters.nonFinite += batch.nonFinite
-      }
-      for (key of keys) target[key] = reducers[key]!.update(target[key], batch)
+      const batches = lr.recorder.pack(output as Tensor, s?.current ?? null)
+      lr.sites.forEach((rt, plane) => {
+        current = rt.site
+        const batch = batches[plane]!
+        const target = s === null ? rt.states : s.states.get(rt.site)!
+        if (s === null) {
+          rt.counters.recorded++
+          rt.counters.rows += batch.rows
+          rt.counters.nonFinite += batch.nonFinite
+        } else {
+          s.retain(rt.site, batch)
+        }
+        for (key of keys) target[key] = reducers[key]!.update(target[key], batch)
+        key = ''
+      })
     } catch (error) {
-      failure =
-        error instanceof InstrumentError && key === ''
-          ? error
-          : new InstrumentError(
-              'REDUCER_FAILED',
-              `Reducer "${key}" threw at site "${rt.found.site.id}": ${String(error)}. ` +
-                'Recording has stopped; fix the reducer, then call reset() to record again.',
-              { cause: error, reducer: key, site: rt.found.site.id },
-            )
-      onError?.(failure)
+      fail(error, key, current)
     }
   }
 
-  runtimes.forEach((rt, i) => {
-    undos.push(tapLayer(rt.found.layer, (out, training) => record(rt, i, out, training)))
-    live.set(rt.found.layer, true)
-  })
+  for (const lr of layers) {
+    undos.push(tapLayer(lr.layer, (out, training) => record(lr, out, training)))
+    live.set(lr.layer, true)
+  }
   live.set(model, true)
 
   const assertLive = (what: string): void => {
     if (disposed) {
-      throw new InstrumentError(
-        'DISPOSED',
-        `Cannot call ${what}() on a disposed probe. Call instrument(model) again for a new one.`,
-      )
+      throw new InstrumentError('DISPOSED', `Cannot call ${what}() on a disposed probe. Call instrument(model) again for a new one.`)
     }
   }
   const throwFailure = (): void => {
     if (failure !== null) throw failure
   }
-  const resultsOf = (states: Record<string, unknown>[]): Results<M> => {
+  const resultsOf = (statesOf: (rt: SiteRuntime) => Record<string, unknown>): Results<M> => {
     const out: Record<string, Record<string, unknown>> = {}
-    runtimes.forEach((rt, i) => {
+    for (const rt of all) {
       const r: Record<string, unknown> = {}
-      for (const k of keys) r[k] = reducers[k]!.result(states[i]![k])
-      out[rt.found.site.id] = r
-    })
+      const states = statesOf(rt)
+      for (const k of keys) r[k] = reducers[k]!.result(states[k])
+      out[rt.site.id] = r
+    }
     return out as Results<M>
   }
 
+  const measure = async (x: MeasureInput, o: MeasureOptions = {}): Promise<Results<M> | Measurement<Results<M>>> => {
+    assertLive('measure')
+    throwFailure()
+    if (session !== null) throw new InstrumentError('INVALID_INPUT', 'measure() is already running on this probe; await it first.')
+    const batchSize = o.batchSize ?? 128
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new InstrumentError('INVALID_OPTION', `measure({ batchSize: ${String(batchSize)} }) must be a positive integer.`)
+    }
+    const labels = o.labels === undefined ? null : toLabels(o.labels)
+    const s = new MeasureSession(new Map(all.map((rt) => [rt.site, freshStates(rt.site.units)])), labels, o.retain === true)
+    session = s
+    try {
+      await runPass(model as unknown as RunnableModel, x, batchSize, o.training === true, (inputs, n) => s.beginBatch(inputs, n))
+    } finally {
+      session = null
+    }
+    if (failure !== null) {
+      const f: InstrumentError = failure
+      failure = null
+      throw f
+    }
+    s.finish()
+    const results = resultsOf((rt) => s.states.get(rt.site)!)
+    if (o.retain !== true) return results
+    return { kind: 'measurement', examples: s.examples, inputs: s.inputs, results, patterns: s.retained() }
+  }
+
   const probe: Probe<M> = {
-    sites: runtimes.map((rt) => rt.found.site),
+    sites: all.map((rt) => rt.site),
     get disposed() {
       return disposed
     },
     results() {
       assertLive('results')
       throwFailure()
-      return resultsOf(runtimes.map((rt) => rt.states))
+      return resultsOf((rt) => rt.states)
     },
     states() {
       assertLive('states')
       throwFailure()
       const out: Record<string, Record<string, unknown>> = {}
-      for (const rt of runtimes) out[rt.found.site.id] = { ...rt.states }
+      for (const rt of all) out[rt.site.id] = { ...rt.states }
       return out as States<M>
     },
     counters() {
       assertLive('counters')
       const out: Record<string, SiteCounters> = {}
-      for (const rt of runtimes) out[rt.found.site.id] = { ...rt.counters }
+      for (const rt of all) out[rt.site.id] = { ...rt.counters }
       return out
     },
     reset() {
       assertLive('reset')
       failure = null
-      for (const rt of runtimes) {
-        rt.states = freshStates(rt.found.site.units)
+      for (const rt of all) {
+        rt.states = freshStates(rt.site.units)
         rt.counters = freshCounters()
       }
     },
-    async measure(x, measureOptions = {}) {
-      assertLive('measure')
-      throwFailure()
-      if (measuring !== null) {
-        throw new InstrumentError('INVALID_INPUT', 'measure() is already running on this probe; await it first.')
-      }
-      const batchSize = measureOptions.batchSize ?? 128
-      if (!Number.isInteger(batchSize) || batchSize < 1) {
-        throw new InstrumentError('INVALID_OPTION', `measure({ batchSize: ${String(batchSize)} }) must be a positive integer.`)
-      }
-      const session = { states: runtimes.map((rt) => freshStates(rt.found.site.units)) }
-      measuring = session
-      try {
-        await runPass(model as unknown as RunnableModel, x, batchSize, measureOptions.training === true)
-      } finally {
-        measuring = null
-      }
-      if (failure !== null) {
-        const f: InstrumentError = failure
-        failure = null
-        throw f
-      }
-      return resultsOf(session.states)
-    },
+    measure: measure as Probe<M>['measure'],
     dispose() {
       if (disposed) return
       disposed = true
@@ -306,7 +280,7 @@ function createProbe<M extends ReducerMap>(
           errors.push(e)
         }
       }
-      for (const rt of runtimes) live.delete(rt.found.layer)
+      for (const lr of layers) live.delete(lr.layer)
       live.delete(model)
       if (errors.length > 0) throw errors[0]
     },

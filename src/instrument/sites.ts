@@ -33,6 +33,12 @@ export interface Site {
   readonly path: readonly string[]
   /** Graph nodes at which the layer is called (2 or more for a shared layer). */
   readonly nodes: number
+  /**
+   * `'sign'`: a bit is set where the unit is on (`> 0`). `'saturation'`: a bit is set where
+   * a capped unit is at its cap (`>= maxValue`); such sites have id `<sign site id>:saturated`
+   * and exist only with `instrument(model, { saturation: true })`.
+   */
+  readonly plane: 'sign' | 'saturation'
 }
 
 /** The parts of a tfjs-layers Layer this library touches. */
@@ -143,6 +149,7 @@ function describe(
     dataFormat: channelsFirst ? 'channelsFirst' : 'channelsLast',
     path,
     nodes: Math.max(1, layer.inboundNodes?.length ?? 1),
+    plane: 'sign',
   }
 }
 
@@ -154,9 +161,10 @@ export interface FoundSite {
 
 /**
  * Walks a model, nested models included, and returns every ReLU site in layer order.
- * A layer reached twice (shared between nested models) is listed once.
+ * A layer reached twice (shared between nested models) is listed once. With `saturation`,
+ * each capped site (relu6, ReLU with maxValue) is followed by its saturation plane.
  */
-export function findSites(model: LayerLike, granularity: Granularity): FoundSite[] {
+export function findSites(model: LayerLike, granularity: Granularity, saturation = false): FoundSite[] {
   const found: FoundSite[] = []
   const seen = new Set<LayerLike>()
   const walk = (container: LayerLike, path: readonly string[]): void => {
@@ -168,7 +176,11 @@ export function findSites(model: LayerLike, granularity: Granularity): FoundSite
         continue
       }
       const site = describe(layer, path, granularity)
-      if (site !== null) found.push({ site, layer })
+      if (site === null) continue
+      found.push({ site, layer })
+      if (saturation && site.maxValue !== null) {
+        found.push({ site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer })
+      }
     }
   }
   walk(model, [])

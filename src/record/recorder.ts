@@ -1,58 +1,93 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { packChannelsFirst, packRows } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
-import type { Site } from '../instrument/sites.js'
+import type { Granularity } from '../instrument/sites.js'
 import type { PackedBatch } from '../reducer.js'
 
+/** How one layer's output is cut into patterns, and which bit planes are packed from it. */
+export interface RecorderSpec {
+  /** Site id, for error messages. */
+  readonly id: string
+  readonly units: number
+  readonly granularity: Granularity
+  readonly dataFormat: 'channelsLast' | 'channelsFirst'
+  /** One threshold per bit plane: a bit is set where the value is `> threshold`. */
+  readonly thresholds: readonly number[]
+}
+
 /**
- * Turns one site's output tensors into packed batches. Keeps one word buffer per site,
- * grown on demand and reused, so recording allocates nothing per batch once warm.
- *
- * The tensor is read once, synchronously (`dataSync`): on the cpu and wasm backends this
- * is a plain read, and no tensor is created, so nothing can leak and no op is added to a
- * gradient tape.
+ * Turns one layer's output tensors into packed batches, one per bit plane. The tensor is
+ * read once, synchronously (`dataSync`): on the cpu and wasm backends this is a plain
+ * read, and no tensor is created, so nothing can leak and no op is added to a gradient
+ * tape. Word and label buffers are reused, so recording allocates nothing once warm.
  */
 export class Recorder {
-  private buffer = new Uint32Array(0)
+  private readonly buffers: Uint32Array[]
+  private labelBuffer = new Int32Array(0)
   private readonly wordsPerRow: number
 
-  constructor(readonly site: Site) {
-    this.wordsPerRow = Math.ceil(site.units / 32)
+  constructor(readonly spec: RecorderSpec) {
+    this.wordsPerRow = Math.ceil(spec.units / 32)
+    this.buffers = spec.thresholds.map(() => new Uint32Array(0))
   }
 
-  /** Packs `output` (shape `[batch, ...]`) into a batch whose words stay valid until the next call. */
-  pack(output: Tensor): PackedBatch {
-    const { site, wordsPerRow } = this
-    const shape = output.shape
-    const examples = shape[0] ?? 1
+  /**
+   * Packs `output` (shape `[batch, ...]`). `exampleLabels`, when given, holds one label
+   * per example of the batch. The batches' arrays stay valid until the next call.
+   */
+  pack(output: Tensor, exampleLabels: Int32Array | null): PackedBatch[] {
+    const { spec, wordsPerRow } = this
+    const examples = output.shape[0] ?? 1
     const size = output.size
-    const units = site.units
-    if (examples === 0 || size === 0) {
-      return { words: this.buffer.subarray(0, 0), rows: 0, units, wordsPerRow, nonFinite: 0 }
-    }
-    if (size % (examples * units) !== 0) {
+    const units = spec.units
+    if (size % (examples * units) !== 0 || (examples === 0 && size !== 0)) {
       throw new InstrumentError(
         'LAYOUT_MISMATCH',
-        `Site "${site.id}" expected ${units} units per pattern but produced shape [${shape.join(', ')}]. ` +
-          'A layer called on inputs of different shapes cannot keep one pattern layout; ' +
-          "use granularity 'position' or instrument the sites separately.",
-        { site: site.id },
+        `Site "${spec.id}" expected ${units} units per pattern but produced shape ` +
+          `[${output.shape.join(', ')}]. A layer called on inputs of different shapes cannot keep ` +
+          "one pattern layout; use granularity 'position' or instrument the sites separately.",
+        { site: spec.id },
       )
     }
     const rows = size / units
+    const positions = examples === 0 ? 1 : rows / examples
     const need = rows * wordsPerRow
-    if (this.buffer.length < need) this.buffer = new Uint32Array(Math.max(need, this.buffer.length * 2))
-    const words = this.buffer.subarray(0, need)
-    const values = output.dataSync() as Float32Array
-    const nonFinite =
-      site.granularity === 'position' && site.dataFormat === 'channelsFirst'
-        ? packChannelsFirst(values, examples, units, rows / examples, words)
-        : packRows(values, rows, units, words)
-    return { words, rows, units, wordsPerRow, nonFinite }
+    const values = rows === 0 ? new Float32Array(0) : (output.dataSync() as Float32Array)
+    const labels = exampleLabels === null ? null : this.rowLabels(exampleLabels, examples, positions)
+    const strided = spec.granularity === 'position' && spec.dataFormat === 'channelsFirst'
+    return spec.thresholds.map((threshold, plane) => {
+      let buffer = this.buffers[plane]!
+      if (buffer.length < need) {
+        buffer = new Uint32Array(Math.max(need, buffer.length * 2))
+        this.buffers[plane] = buffer
+      }
+      const words = buffer.subarray(0, need)
+      const nonFinite = strided
+        ? packChannelsFirst(values, examples, units, positions, words, threshold)
+        : packRows(values, rows, units, words, threshold)
+      return { words, rows, units, wordsPerRow, nonFinite, positions, labels }
+    })
+  }
+
+  private rowLabels(exampleLabels: Int32Array, examples: number, positions: number): Int32Array {
+    if (exampleLabels.length !== examples) {
+      throw new InstrumentError(
+        'INVALID_INPUT',
+        `Site "${this.spec.id}" ran on ${examples} examples but ${exampleLabels.length} labels were ` +
+          'left for them. Give exactly one label per example, in input order.',
+        { site: this.spec.id },
+      )
+    }
+    if (positions === 1) return exampleLabels
+    const rows = examples * positions
+    if (this.labelBuffer.length < rows) this.labelBuffer = new Int32Array(rows)
+    const out = this.labelBuffer.subarray(0, rows)
+    for (let e = 0; e < examples; e++) out.fill(exampleLabels[e]!, e * positions, (e + 1) * positions)
+    return out
   }
 
   /** Bytes retained between batches. */
   get bytes(): number {
-    return this.buffer.byteLength
+    return this.buffers.reduce((n, b) => n + b.byteLength, this.labelBuffer.byteLength)
   }
 }

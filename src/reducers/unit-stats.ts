@@ -1,4 +1,5 @@
-import { type Layout, type PackedBatch, type Reducer, assertSameLayout } from '../reducer.js'
+import { addColumnCounts } from '../bits/column-counts.js'
+import { type Layout, type Reducer, assertSameLayout } from '../reducer.js'
 
 /** State of {@link unitStats}: how often each unit was on. */
 export interface UnitStatsState extends Layout {
@@ -44,48 +45,6 @@ export function binaryEntropy(p: number): number {
 }
 
 /**
- * Adds the batch's bits to per-unit counts with bit-sliced (vertical) counters: plane k
- * holds bit k of 32 per-unit counters, so each row costs a few word operations per word
- * instead of one per unit. Planes are flushed to `on` before they could overflow.
- */
-function addColumnCounts(on: Float64Array, batch: PackedBatch): void {
-  const { words, rows, wordsPerRow, units } = batch
-  if (rows === 0) return
-  let depth = 1
-  while ((1 << depth) - 1 < rows && depth < 16) depth++
-  const chunk = (1 << depth) - 1
-  const planes = new Uint32Array(depth * wordsPerRow)
-  for (let start = 0; start < rows; start += chunk) {
-    const end = Math.min(rows, start + chunk)
-    for (let r = start; r < end; r++) {
-      const base = r * wordsPerRow
-      for (let w = 0; w < wordsPerRow; w++) {
-        let carry = words[base + w]!
-        for (let k = 0; carry !== 0; k++) {
-          const p = k * wordsPerRow + w
-          const plane = planes[p]!
-          planes[p] = plane ^ carry
-          carry &= plane
-        }
-      }
-    }
-    for (let w = 0; w < wordsPerRow; w++) {
-      const last = Math.min(32, units - 32 * w)
-      for (let k = 0; k < depth; k++) {
-        let plane = planes[k * wordsPerRow + w]!
-        const weight = 1 << k
-        while (plane !== 0) {
-          const j = 31 - Math.clz32(plane & -plane)
-          if (j < last) on[32 * w + j] = on[32 * w + j]! + weight
-          plane &= plane - 1
-        }
-      }
-    }
-    planes.fill(0)
-  }
-}
-
-/**
  * Per-unit statistics: how often each unit is on, its binary entropy, dead and
  * always-on units. State is O(units).
  *
@@ -110,7 +69,7 @@ export function unitStats(): Reducer<UnitStatsState, UnitStatsResult> {
     }),
     update(state, batch) {
       assertSameLayout(state, batch, 'update unitStats')
-      addColumnCounts(state.on, batch)
+      addColumnCounts(state.on, batch.words, batch.rows, batch.wordsPerRow, batch.units)
       state.rows += batch.rows
       state.nonFinite += batch.nonFinite
       return state

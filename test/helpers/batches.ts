@@ -11,7 +11,7 @@ export const boolRows = (units: number, maxRows = 80): fc.Arbitrary<boolean[][]>
   )
 
 /** Packs boolean rows by the documented bit layout, one bit at a time (the slow, obvious way). */
-export function batchOf(rows: boolean[][], units: number, nonFinite = 0): PackedBatch {
+export function batchOf(rows: boolean[][], units: number, nonFinite = 0, labels: number[] | null = null): PackedBatch {
   const wordsPerRow = Math.ceil(units / 32)
   const words = new Uint32Array(rows.length * wordsPerRow)
   rows.forEach((row, r) => {
@@ -19,5 +19,5 @@ export function batchOf(rows: boolean[][], units: number, nonFinite = 0): Packed
       if (on) words[r * wordsPerRow + (u >>> 5)]! |= 1 << (u & 31)
     })
   })
-  return { words, rows: rows.length, units, wordsPerRow, nonFinite }
+  return { words, rows: rows.length, units, wordsPerRow, nonFinite, positions: 1, labels: labels === null ? null : Int32Array.from(labels) }
 }

@@ -1,0 +1,32 @@
+import type { Layout } from '../reducer.js'
+import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
+
+/** The packed patterns of one site over a measurement, every row in input order. */
+export interface RetainedPatterns extends Layout {
+  /** Patterns recorded (examples x positions, times graph nodes for a shared layer). */
+  readonly rows: number
+  /** Patterns per example. */
+  readonly positions: number
+  /** `rows * wordsPerRow` words, in the order the rows were recorded. */
+  readonly words: Uint32Array
+  /** Exact histogram of the same rows, as a `patternHistogram()` state. */
+  readonly histogram: PatternHistogramState
+}
+
+/**
+ * A measurement that kept its patterns (`probe.measure(x, { retain: true })`): what
+ * `compare` needs to follow the same inputs over time. Plain data: it survives
+ * `structuredClone`, `postMessage` and `serialize`.
+ */
+export interface Measurement<Results> {
+  /** Tag, so that stored data can be recognised. */
+  readonly kind: 'measurement'
+  /** Examples measured. */
+  readonly examples: number
+  /** Fingerprint of the input values, in order; equal inputs give equal fingerprints. */
+  readonly inputs: string
+  /** The reducers' results, as `measure` without `retain` returns them. */
+  readonly results: Results
+  /** Per site id, the retained patterns. */
+  readonly patterns: Record<string, RetainedPatterns>
+}

@@ -1,0 +1,75 @@
+import type { Tensor } from '@tensorflow/tfjs-core'
+import type { Measurement } from '../compare/measurement.js'
+import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
+import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
+import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'
+import type { MeasureInput } from './measure.js'
+import type { Site } from './sites.js'
+
+/** The reducers used when `instrument` is given none. */
+export type DefaultReducers = {
+  units: Reducer<UnitStatsState, UnitStatsResult>
+  patterns: Reducer<PatternHistogramState, PatternHistogramResult>
+}
+
+/** Results of every site, keyed by site id. */
+export type Results<M extends ReducerMap> = Record<string, SiteResults<M>>
+
+/** Reducer states of every site, keyed by site id, for merging or saving. */
+export type States<M extends ReducerMap> = Record<string, { [K in keyof M]: StateOf<M[K]> }>
+
+/** What a site has seen since the last reset. */
+export interface SiteCounters {
+  /** Forward calls of the layer (each graph node counts). */
+  calls: number
+  /** Calls whose output was recorded (after the `passes` and `every` filters). */
+  recorded: number
+  /** Patterns recorded. */
+  rows: number
+  /** Non-finite activations seen (NaN counted off, +Infinity on). */
+  nonFinite: number
+}
+
+/** Options of {@link Probe.measure}. */
+export interface MeasureOptions {
+  /** Examples per forward pass (default 128). Results do not depend on it. */
+  batchSize?: number
+  /** Run in training mode (dropout active, batch statistics used). Default false. */
+  training?: boolean
+  /**
+   * One integer label per example, in input order (array, typed array or 1-D tensor).
+   * Reducers receive them per row (a conv example's label applies to each of its
+   * positions); `patternHistogram` then reports H(A|L) and I(A;L).
+   */
+  labels?: ArrayLike<number> | Tensor
+  /**
+   * Keep every row's packed pattern, in input order, and the exact histogram, and return
+   * a {@link Measurement} (for `compare`) instead of bare results.
+   */
+  retain?: boolean
+}
+
+/** A live instrumentation of one model; see `instrument`. */
+export interface Probe<M extends ReducerMap> {
+  /** The sites being recorded, in layer order. */
+  readonly sites: readonly Site[]
+  /** True once `dispose()` has run. */
+  readonly disposed: boolean
+  /** Results of what the taps accumulated since creation or the last `reset()`. */
+  results(): Results<M>
+  /** The reducer states behind `results()`, for `merge` or saving; do not mutate. */
+  states(): States<M>
+  /** Per-site counts of calls, recorded batches, rows and non-finite values. */
+  counters(): Record<string, SiteCounters>
+  /** Clears accumulated state, counters and a stored reducer failure. */
+  reset(): void
+  /**
+   * One ordered forward pass over `x` into fresh state, in inference mode unless asked;
+   * returns its results. The accumulated training state is left as it was. With
+   * `retain: true`, returns a {@link Measurement} holding the results and every pattern.
+   */
+  measure(x: MeasureInput, options: MeasureOptions & { retain: true }): Promise<Measurement<Results<M>>>
+  measure(x: MeasureInput, options?: MeasureOptions & { retain?: false }): Promise<Results<M>>
+  /** Removes every tap and restores the model exactly. Safe to call twice. */
+  dispose(): void
+}
