@@ -12,6 +12,10 @@
  * - `REDUCER_FAILED`: a reducer threw; `cause` is what it threw, `reducer` its name.
  * - `INVALID_INPUT`: `measure` was given data it cannot run.
  * - `LAYOUT_MISMATCH`: states or batches of different layouts were combined.
+ * - `INPUT_MISMATCH`: two measurements compared were not made on the same inputs.
+ * - `MODEL_MISMATCH`: two measurements compared come from models with different sites.
+ * - `CORRUPT_DATA`: serialised data is damaged or is not ours.
+ * - `UNSUPPORTED_VERSION`: serialised data was written by an incompatible version.
  */
 export type InstrumentErrorCode =
   | 'NOT_A_MODEL'
@@ -25,6 +29,10 @@ export type InstrumentErrorCode =
   | 'REDUCER_FAILED'
   | 'INVALID_INPUT'
   | 'LAYOUT_MISMATCH'
+  | 'INPUT_MISMATCH'
+  | 'MODEL_MISMATCH'
+  | 'CORRUPT_DATA'
+  | 'UNSUPPORTED_VERSION'
 
 /** Extra facts attached to an {@link InstrumentError}. */
 export interface InstrumentErrorDetails {

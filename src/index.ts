@@ -22,6 +22,29 @@ export type {
   PatternHistogramState,
 } from './reducers/pattern-histogram.js'
 
+export { hamming } from './reducers/hamming.js'
+export type { HammingOptions, HammingResult, HammingState } from './reducers/hamming.js'
+
+// Comparing measurements
+export { compare } from './compare/compare.js'
+export type { Comparison } from './compare/compare.js'
+export { compareHistograms } from './compare/histograms.js'
+export type { HistogramComparison, HistogramComparisonOptions } from './compare/histograms.js'
+export { hammingMatrix } from './compare/hamming-matrix.js'
+export type { HammingMatrix, PackedRows } from './compare/hamming-matrix.js'
+export type { Measurement, RetainedPatterns } from './compare/measurement.js'
+
+// Composing reducers
+export { derive } from './compose/derive.js'
+export type { DerivedState } from './compose/derive.js'
+export { splitBy } from './compose/split-by.js'
+export type { RowKey, SplitState } from './compose/split-by.js'
+export { windowed } from './compose/windowed.js'
+export type { WindowState } from './compose/windowed.js'
+
+// Saving and merging
+export { serialize, deserialize } from './serialize.js'
+
 // The reducer contract
 export { layoutOf } from './reducer.js'
 export type {
@@ -36,7 +59,7 @@ export type {
 } from './reducer.js'
 
 // Bits
-export { packRows, packChannelsFirst, getBit } from './bits/pack.js'
+export { packRows, packChannelsFirst, getBit, saturationThreshold } from './bits/pack.js'
 export { popcount32, hammingDistance } from './bits/popcount.js'
 export { hashWords } from './bits/hash.js'
 

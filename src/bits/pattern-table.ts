@@ -142,3 +142,22 @@ export function tableForEach(t: PatternTable, fn: (slot: number, count: number) 
     if (c !== 0) fn(s, c)
   }
 }
+
+/**
+ * A new table holding the counts of both tables (neither is changed), and how many
+ * occurrences did not fit under `maxBytes`.
+ */
+export function mergeTables(
+  a: PatternTable,
+  b: PatternTable,
+  maxBytes: number,
+): { table: PatternTable; untracked: number } {
+  const [big, small] = a.size >= b.size ? [a, b] : [b, a]
+  const table = cloneTable(big)
+  let untracked = 0
+  const wpr = small.wordsPerRow
+  tableForEach(small, (slot, count) => {
+    if (!tableAdd(table, small.keys, slot * wpr, count, maxBytes)) untracked += count
+  })
+  return { table, untracked }
+}

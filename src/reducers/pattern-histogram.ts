@@ -1,8 +1,8 @@
 import { InstrumentError } from '../errors.js'
 import {
   type PatternTable,
-  cloneTable,
   createTable,
+  mergeTables,
   slotBytes,
   tableAdd,
   tableForEach,
@@ -30,6 +30,12 @@ export interface PatternHistogramState extends Layout {
   maxBytes: number
   /** Exact counts of distinct patterns. */
   table: PatternTable
+  /** Rows that came with a label. */
+  labeled: number
+  /** Counts of (pattern, label) pairs: the pattern's words followed by the label. */
+  joint: PatternTable
+  /** Counts of labels (one word each). */
+  labelCounts: PatternTable
 }
 
 /** Result of {@link patternHistogram}. */
@@ -58,8 +64,15 @@ export interface PatternHistogramResult {
   exact: boolean
   /** Patterns not stored because the table was full. */
   untracked: number
-  /** Bytes held by the table. */
+  /** Bytes held by the tables. */
   bytes: number
+  /**
+   * H(A|L) in bits: entropy of the pattern given the example's label. Null unless every
+   * row came with a label (`probe.measure(x, { labels })`).
+   */
+  conditionalEntropy: number | null
+  /** I(A;L) = H(A) - H(A|L) in bits; null like `conditionalEntropy`. */
+  mutualInformation: number | null
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -118,35 +131,37 @@ export function patternHistogram(
       untracked: 0,
       maxBytes,
       table: createTable(layout.wordsPerRow),
+      labeled: 0,
+      joint: createTable(layout.wordsPerRow + 1),
+      labelCounts: createTable(1),
     }),
     update(state, batch) {
       assertSameLayout(state, batch, 'update patternHistogram')
-      const { words, rows, wordsPerRow } = batch
+      const { words, rows, wordsPerRow, labels } = batch
       const t = state.table
       for (let r = 0; r < rows; r++) {
         if (!tableAdd(t, words, r * wordsPerRow, 1, state.maxBytes)) state.untracked++
       }
+      if (labels !== null) addLabeled(state, batch.words, rows, wordsPerRow, labels)
       state.rows += rows
       return state
     },
     merge(a, b) {
       assertSameLayout(a, b, 'merge patternHistogram states')
-      const [big, small] = a.table.size >= b.table.size ? [a, b] : [b, a]
-      const table = cloneTable(big.table)
       const cap = Math.max(a.maxBytes, b.maxBytes)
-      let untracked = a.untracked + b.untracked
-      tableForEach(small.table, (slot, count) => {
-        if (!tableAdd(table, small.table.keys, slot * small.wordsPerRow, count, cap)) {
-          untracked += count
-        }
-      })
+      const patterns = mergeTables(a.table, b.table, cap)
+      const joint = mergeTables(a.joint, b.joint, cap)
+      const labelCounts = mergeTables(a.labelCounts, b.labelCounts, Number.POSITIVE_INFINITY)
       return {
         units: a.units,
         wordsPerRow: a.wordsPerRow,
         rows: a.rows + b.rows,
-        untracked,
+        untracked: a.untracked + b.untracked + patterns.untracked + joint.untracked,
         maxBytes: cap,
-        table,
+        table: patterns.table,
+        labeled: a.labeled + b.labeled,
+        joint: joint.table,
+        labelCounts: labelCounts.table,
       }
     },
     result(state) {
@@ -169,8 +184,41 @@ export function patternHistogram(
         topFraction: rows > 0 ? topCount / rows : 0,
         exact: untracked === 0,
         untracked,
-        bytes: table.capacity * slotBytes(table.wordsPerRow),
+        bytes: [table, state.joint, state.labelCounts].reduce((n, t) => n + t.capacity * slotBytes(t.wordsPerRow), 0),
+        ...labelInformation(state, entropy),
       }
     },
   }
+}
+
+/** Adds (pattern, label) pairs and labels; joint rows that meet a full table count as untracked. */
+function addLabeled(
+  state: PatternHistogramState,
+  words: Uint32Array,
+  rows: number,
+  wordsPerRow: number,
+  labels: Int32Array,
+): void {
+  const key = new Uint32Array(wordsPerRow + 1)
+  const label = new Uint32Array(1)
+  for (let r = 0; r < rows; r++) {
+    key.set(words.subarray(r * wordsPerRow, (r + 1) * wordsPerRow))
+    key[wordsPerRow] = labels[r]!
+    label[0] = labels[r]!
+    if (!tableAdd(state.joint, key, 0, 1, state.maxBytes)) state.untracked++
+    tableAdd(state.labelCounts, label, 0, 1, Number.POSITIVE_INFINITY)
+  }
+  state.labeled += rows
+}
+
+/** H(A|L) = H(A,L) - H(L) and I(A;L) = H(A) - H(A|L), when every row was labelled. */
+function labelInformation(
+  state: PatternHistogramState,
+  entropy: number,
+): { conditionalEntropy: number | null; mutualInformation: number | null } {
+  if (state.rows === 0 || state.labeled !== state.rows) return { conditionalEntropy: null, mutualInformation: null }
+  const joint = histogramEntropy(state.joint.counts, state.rows)
+  const labels = histogramEntropy(state.labelCounts.counts, state.rows)
+  const conditional = Math.max(0, joint - labels)
+  return { conditionalEntropy: conditional, mutualInformation: Math.max(0, entropy - conditional) }
 }

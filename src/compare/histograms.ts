@@ -1,0 +1,86 @@
+import { tableForEach, tableGet } from '../bits/pattern-table.js'
+import { InstrumentError } from '../errors.js'
+import { assertSameLayout } from '../reducer.js'
+import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
+
+/** Options of {@link compareHistograms}. */
+export interface HistogramComparisonOptions {
+  /** Patterns count toward `thresholdedJaccard` only when seen more than this many times (default 10). */
+  threshold?: number
+}
+
+/** Similarity of two pattern histograms: `a` is the reference, `b` the one compared with it. */
+export interface HistogramComparison {
+  /** |S_a ∩ S_b| / |S_a ∪ S_b| over the sets of distinct patterns (1 when both are empty). */
+  jaccard: number
+  /** Σ_p min(a_p, b_p) / Σ_p max(a_p, b_p) over pattern counts (1 when both are empty). */
+  weightedJaccard: number
+  /** Jaccard over the patterns seen more than `threshold` times in each histogram (1 when both sets are empty). */
+  thresholdedJaccard: number
+  /** |S_b \ S_a|: patterns in `b` that `a` does not have. */
+  patternsAdded: number
+  /** |S_a \ S_b|: patterns of `a` that `b` no longer has. */
+  patternsRemoved: number
+  /** `patternsAdded - patternsRemoved`, the net count reported by Hartmann et al. (2021). */
+  patternsChanged: number
+  /** False when either histogram hit its memory cap (then all of the above are estimates). */
+  exact: boolean
+}
+
+/**
+ * Compares two `patternHistogram()` states of the same site, as Hartmann et al. (2021)
+ * compare measurements with a reference (the first, previous or final one).
+ *
+ * @example
+ * ```ts
+ * const first = probe.states()[id].patterns
+ * // ... train ...
+ * const now = probe.states()[id].patterns
+ * compareHistograms(first, now).weightedJaccard
+ * ```
+ */
+export function compareHistograms(
+  a: PatternHistogramState,
+  b: PatternHistogramState,
+  options: HistogramComparisonOptions = {},
+): HistogramComparison {
+  const threshold = options.threshold ?? 10
+  if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
+    throw new InstrumentError('INVALID_OPTION', `threshold must be a number of occurrences, not ${String(threshold)}.`)
+  }
+  assertSameLayout(a, b, 'compare histograms')
+  const wpr = a.wordsPerRow
+  let shared = 0
+  let minSum = 0
+  let maxSum = 0
+  let aAbove = 0
+  let bAbove = 0
+  let bothAbove = 0
+  tableForEach(a.table, (slot, ca) => {
+    const cb = tableGet(b.table, a.table.keys, slot * wpr)
+    if (cb > 0) shared++
+    minSum += Math.min(ca, cb)
+    maxSum += Math.max(ca, cb)
+    if (ca > threshold) {
+      aAbove++
+      if (cb > threshold) bothAbove++
+    }
+  })
+  tableForEach(b.table, (slot, cb) => {
+    if (cb > threshold) bAbove++
+    if (tableGet(a.table, b.table.keys, slot * wpr) === 0) maxSum += cb
+  })
+  const sa = a.table.size
+  const sb = b.table.size
+  const union = sa + sb - shared
+  const unionAbove = aAbove + bAbove - bothAbove
+  return {
+    jaccard: union === 0 ? 1 : shared / union,
+    weightedJaccard: maxSum === 0 ? 1 : minSum / maxSum,
+    thresholdedJaccard: unionAbove === 0 ? 1 : bothAbove / unionAbove,
+    patternsAdded: sb - shared,
+    patternsRemoved: sa - shared,
+    patternsChanged: sb - sa,
+    exact: a.untracked === 0 && b.untracked === 0,
+  }
+}

@@ -1,0 +1,54 @@
+import { InstrumentError } from '../errors.js'
+import type { Layout, Reducer } from '../reducer.js'
+
+/** State of a windowed reducer: a ring of per-batch states. */
+export interface WindowState<S> extends Layout {
+  /** One inner state per recent batch; `slots[next]` is replaced next. */
+  slots: S[]
+  /** Index of the slot the next batch goes to. */
+  next: number
+}
+
+/**
+ * A reducer over the last `batches` recorded batches only: each batch goes into its own
+ * slot of a ring, and the result merges the slots. Use it to follow a metric over the
+ * recent training stream instead of everything since the last reset.
+ *
+ * `merge` combines two windows slot by slot, which is right for streams recorded in step
+ * (the same schedule in several workers).
+ *
+ * @example
+ * ```ts
+ * const probe = instrument(model, { passes: 'training', reducers: { recent: windowed(patternHistogram(), { batches: 20 }) } })
+ * // after each epoch: entropy over the last 20 training batches
+ * probe.results()[id]!.recent.normalizedEntropy
+ * ```
+ */
+export function windowed<S, R>(reducer: Reducer<S, R>, options: { batches: number }): Reducer<WindowState<S>, R> {
+  const size = options?.batches
+  if (!Number.isInteger(size) || size < 1) {
+    throw new InstrumentError('INVALID_OPTION', `windowed(reducer, { batches }) needs a positive integer, not ${String(size)}.`)
+  }
+  const combined = (state: WindowState<S>): S =>
+    state.slots.reduce((acc, s) => reducer.merge(acc, s), reducer.init(state))
+  return {
+    name: `windowed(${reducer.name})`,
+    init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, slots: [], next: 0 }),
+    update(state, batch) {
+      state.slots[state.next] = reducer.update(reducer.init(state), batch)
+      state.next = (state.next + 1) % size
+      return state
+    },
+    merge(a, b) {
+      const n = Math.max(a.slots.length, b.slots.length)
+      const slots: S[] = []
+      for (let i = 0; i < n; i++) {
+        const sa = a.slots[i]
+        const sb = b.slots[i]
+        slots.push(sa !== undefined && sb !== undefined ? reducer.merge(sa, sb) : reducer.merge(reducer.init(a), (sa ?? sb)!))
+      }
+      return { units: a.units, wordsPerRow: a.wordsPerRow, slots, next: Math.max(a.next, b.next) }
+    },
+    result: (state) => reducer.result(combined(state)),
+  }
+}
