@@ -6,8 +6,14 @@ test('the public export list is pinned', () => {
   expect(Object.keys(api).sort()).toEqual([
     'InstrumentError',
     'binaryEntropy',
+    'compare',
+    'compareHistograms',
+    'derive',
+    'deserialize',
     'getBit',
+    'hamming',
     'hammingDistance',
+    'hammingMatrix',
     'hashWords',
     'histogramEntropy',
     'instrument',
@@ -16,7 +22,11 @@ test('the public export list is pinned', () => {
     'packRows',
     'patternHistogram',
     'popcount32',
+    'saturationThreshold',
+    'serialize',
+    'splitBy',
     'unitStats',
+    'windowed',
   ])
 })
 

@@ -1,5 +1,5 @@
 import { InstrumentError } from '../errors.js'
-import type { Layout, PackedBatch, Reducer } from '../reducer.js'
+import { type Layout, type PackedBatch, type Reducer, assertSameLayout } from '../reducer.js'
 
 /** State of a split reducer: one state of the inner reducer per group. */
 export interface SplitState<S> extends Layout {
@@ -60,6 +60,7 @@ export function splitBy<S, R>(
       return state
     },
     merge(a, b) {
+      assertSameLayout(a, b, 'merge splitBy states')
       const groups: Record<string, S> = {}
       for (const k of new Set([...Object.keys(a.groups), ...Object.keys(b.groups)])) {
         const ga = a.groups[k]

@@ -1,5 +1,5 @@
 import { InstrumentError } from '../errors.js'
-import type { Layout, Reducer } from '../reducer.js'
+import { type Layout, type Reducer, assertSameLayout } from '../reducer.js'
 
 /** State of a windowed reducer: a ring of per-batch states. */
 export interface WindowState<S> extends Layout {
@@ -40,6 +40,7 @@ export function windowed<S, R>(reducer: Reducer<S, R>, options: { batches: numbe
       return state
     },
     merge(a, b) {
+      assertSameLayout(a, b, 'merge windowed states')
       const n = Math.max(a.slots.length, b.slots.length)
       const slots: S[] = []
       for (let i = 0; i < n; i++) {

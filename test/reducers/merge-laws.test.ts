@@ -1,12 +1,16 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { type AnyReducer, InstrumentError, layoutOf, patternHistogram, unitStats } from '../../src/index.js'
+import { type AnyReducer, InstrumentError, derive, hamming, layoutOf, patternHistogram, splitBy, unitStats } from '../../src/index.js'
 import { batchOf, boolRows } from '../helpers/batches.js'
 import { expectClose } from '../helpers/close.js'
 
 const builtIns: [string, AnyReducer][] = [
   ['unitStats', unitStats()],
   ['patternHistogram', patternHistogram()],
+  ['hamming', hamming()],
+  ['hamming (sampled)', hamming({ maxPairs: 50 })],
+  ['derive', derive({ u: unitStats(), h: patternHistogram() }, (r) => r)],
+  ['splitBy', splitBy(patternHistogram(), (b, r) => b.words[r * b.wordsPerRow]! & 3)],
 ]
 
 describe.each(builtIns)('%s merge', (_name, r) => {

@@ -1,0 +1,76 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { layoutOf, patternHistogram } from '../../src/index.js'
+import { batchOf, boolRows } from '../helpers/batches.js'
+
+const H = (counts: Iterable<number>, n: number) => {
+  let h = 0
+  for (const c of counts) if (c > 0) h -= (c / n) * Math.log2(c / n)
+  return h
+}
+
+function brute(rows: boolean[][], labels: number[]) {
+  const n = rows.length
+  const key = (r: boolean[]) => r.map((b) => (b ? 1 : 0)).join('')
+  const a = new Map<string, number>()
+  const l = new Map<number, number>()
+  const al = new Map<string, number>()
+  rows.forEach((r, i) => {
+    a.set(key(r), (a.get(key(r)) ?? 0) + 1)
+    l.set(labels[i]!, (l.get(labels[i]!) ?? 0) + 1)
+    const k = `${key(r)}|${labels[i]}`
+    al.set(k, (al.get(k) ?? 0) + 1)
+  })
+  // H(A|L) = sum_l p(l) H(A | L = l), computed directly rather than through H(A,L) - H(L)
+  let conditional = 0
+  for (const [label, cl] of l) {
+    const within = new Map<string, number>()
+    rows.forEach((r, i) => {
+      if (labels[i] === label) within.set(key(r), (within.get(key(r)) ?? 0) + 1)
+    })
+    conditional += (cl / n) * H(within.values(), cl)
+  }
+  return { conditional, mi: H(a.values(), n) - conditional }
+}
+
+describe('patternHistogram with labels', () => {
+  test('H(A|L) and I(A;L) equal brute force', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }).chain((u) =>
+          fc.tuple(fc.constant(u), boolRows(u, 120).filter((r) => r.length > 0)).chain(([u2, rows]) =>
+            fc.tuple(fc.constant(u2), fc.constant(rows), fc.array(fc.integer({ min: -2, max: 3 }), { minLength: rows.length, maxLength: rows.length })),
+          ),
+        ),
+        fc.integer({ min: 1, max: 3 }),
+        ([units, rows, labels], parts) => {
+          const h = patternHistogram()
+          let s = h.init(layoutOf(units))
+          const size = Math.ceil(rows.length / parts)
+          for (let i = 0; i < rows.length; i += size) s = h.update(s, batchOf(rows.slice(i, i + size), units, 0, labels.slice(i, i + size)))
+          const got = h.result(s)
+          const want = brute(rows, labels)
+          expect(got.conditionalEntropy).toBeCloseTo(want.conditional, 10)
+          expect(got.mutualInformation).toBeCloseTo(want.mi, 10)
+        },
+      ),
+    )
+  })
+
+  test('hand-worked: a pattern that determines the label carries all of H(L)', () => {
+    const a = [true, false]
+    const b = [false, true]
+    const h = patternHistogram()
+    const got = h.result(h.update(h.init(layoutOf(2)), batchOf([a, a, b, b], 2, 0, [7, 7, 9, 9])))
+    expect(got.conditionalEntropy).toBe(0)
+    expect(got.mutualInformation).toBeCloseTo(1, 12)
+  })
+
+  test('null unless every row is labelled', () => {
+    const h = patternHistogram()
+    let s = h.update(h.init(layoutOf(2)), batchOf([[true, true]], 2, 0, [1]))
+    expect(h.result(s).conditionalEntropy).toBe(0)
+    s = h.update(s, batchOf([[true, false]], 2))
+    expect(h.result(s)).toMatchObject({ conditionalEntropy: null, mutualInformation: null })
+  })
+})
