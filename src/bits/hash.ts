@@ -1,5 +1,6 @@
 /**
- * 32-bit hash of `wordsPerRow` words starting at `offset` (murmur3-style mixing).
+ * 32-bit hash of `wordsPerRow` words starting at `offset` (multiply-xorshift per word, then a
+ * final mix).
  * Used to place patterns in open-addressing tables; equality is always checked on the
  * words themselves, so collisions cost time, never correctness.
  *
@@ -11,18 +12,10 @@
 export function hashWords(words: Uint32Array, offset: number, wordsPerRow: number): number {
   let h = 0x9747b28c ^ wordsPerRow
   for (let w = 0; w < wordsPerRow; w++) {
-    let k = words[offset + w]!
-    k = Math.imul(k, 0xcc9e2d51)
-    k = (k << 15) | (k >>> 17)
-    k = Math.imul(k, 0x1b873593)
-    h ^= k
-    h = (h << 13) | (h >>> 19)
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0
+    h = Math.imul(h ^ words[offset + w]!, 0x9e3779b1)
+    h ^= h >>> 15
   }
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
   h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
   return h >>> 0
 }

@@ -161,3 +161,37 @@ export function mergeTables(
   })
   return { table, untracked }
 }
+
+/**
+ * Adds one occurrence of each of `rows` consecutive patterns of `words`. Returns how
+ * many could not be stored under `maxBytes`. The hot loop of the histogram: hashing and
+ * probing are inlined, new patterns fall back to {@link tableAdd}.
+ */
+export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, maxBytes: number): number {
+  const wpr = t.wordsPerRow
+  let refused = 0
+  for (let r = 0, offset = 0; r < rows; r++, offset += wpr) {
+    const hash = hashWords(words, offset, wpr)
+    const mask = t.capacity - 1
+    const counts = t.counts
+    const hashes = t.hashes
+    const keys = t.keys
+    let slot = hash & mask
+    let found = false
+    while (counts[slot] !== 0) {
+      if (hashes[slot] === hash) {
+        let w = 0
+        const base = slot * wpr
+        while (w < wpr && keys[base + w] === words[offset + w]) w++
+        if (w === wpr) {
+          counts[slot] = counts[slot]! + 1
+          found = true
+          break
+        }
+      }
+      slot = (slot + 1) & mask
+    }
+    if (!found && !tableAdd(t, words, offset, 1, maxBytes)) refused++
+  }
+  return refused
+}

@@ -5,6 +5,7 @@ import {
   mergeTables,
   slotBytes,
   tableAdd,
+  tableAddRows,
   tableForEach,
 } from '../bits/pattern-table.js'
 import { type Layout, type Reducer, assertSameLayout } from '../reducer.js'
@@ -138,10 +139,7 @@ export function patternHistogram(
     update(state, batch) {
       assertSameLayout(state, batch, 'update patternHistogram')
       const { words, rows, wordsPerRow, labels } = batch
-      const t = state.table
-      for (let r = 0; r < rows; r++) {
-        if (!tableAdd(t, words, r * wordsPerRow, 1, state.maxBytes)) state.untracked++
-      }
+      state.untracked += tableAddRows(state.table, words, rows, state.maxBytes)
       if (labels !== null) addLabeled(state, batch.words, rows, wordsPerRow, labels)
       state.rows += rows
       return state

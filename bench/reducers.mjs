@@ -1,0 +1,98 @@
+// Reducer throughput on plain packed data, against the naive way (string keys, per-bit loops).
+import { hamming, layoutOf, patternHistogram, unitStats } from 'relu-patterns'
+import { interleave } from './harness.mjs'
+
+/** `rows` random patterns of `units` bits drawn from a pool of `distinct` patterns (seeded). */
+export function patterns(rows, units, distinct, seed = 1) {
+  const wpr = Math.ceil(units / 32)
+  let s = seed >>> 0
+  const rnd = () => {
+    s ^= s << 13
+    s ^= s >>> 17
+    s ^= s << 5
+    return s >>> 0
+  }
+  const pool = new Uint32Array(distinct * wpr)
+  for (let i = 0; i < pool.length; i++) pool[i] = rnd()
+  const tail = units & 31
+  if (tail) for (let p = 0; p < distinct; p++) pool[p * wpr + wpr - 1] &= (1 << tail) - 1
+  const words = new Uint32Array(rows * wpr)
+  for (let r = 0; r < rows; r++) {
+    const p = rnd() % distinct
+    words.set(pool.subarray(p * wpr, (p + 1) * wpr), r * wpr)
+  }
+  return { words, rows, units, wordsPerRow: wpr, nonFinite: 0, positions: 1, labels: null }
+}
+
+/** The naive histogram: one string key per pattern built bit by bit, counted in a Map. */
+function naiveHistogram(batch) {
+  const m = new Map()
+  for (let r = 0; r < batch.rows; r++) {
+    let key = ''
+    for (let u = 0; u < batch.units; u++) key += (batch.words[r * batch.wordsPerRow + (u >>> 5)] >>> (u & 31)) & 1 ? '1' : '0'
+    m.set(key, (m.get(key) ?? 0) + 1)
+  }
+  return m.size
+}
+
+/** Naive per-unit counts: a per-bit loop. */
+function naiveUnitCounts(batch) {
+  const on = new Float64Array(batch.units)
+  for (let r = 0; r < batch.rows; r++)
+    for (let u = 0; u < batch.units; u++) on[u] += (batch.words[r * batch.wordsPerRow + (u >>> 5)] >>> (u & 31)) & 1
+  return on
+}
+
+/** Naive Hamming distance: compare bit by bit. */
+function naivePairs(batch) {
+  let sum = 0
+  for (let i = 1; i < batch.rows; i++)
+    for (let j = 0; j < i; j++)
+      for (let u = 0; u < batch.units; u++) {
+        const w = u >>> 5
+        const b = u & 31
+        sum += ((batch.words[i * batch.wordsPerRow + w] >>> b) & 1) ^ ((batch.words[j * batch.wordsPerRow + w] >>> b) & 1)
+      }
+  return sum
+}
+
+export async function reducerBench({ smoke = false } = {}) {
+  const rows = smoke ? 20_000 : 1_000_000
+  const histogram = {}
+  const histogramVsNaive = {}
+  for (const units of [32, 64, 512, 4096]) {
+    const n = units >= 512 ? rows / 8 : rows
+    const batch = patterns(n, units, 20_000)
+    const h = patternHistogram()
+    const t = await interleave(
+      {
+        fast: () => h.result(h.update(h.init(layoutOf(units)), batch)),
+        naive: units <= 512 ? () => naiveHistogram(units <= 512 ? batch : batch) : () => {},
+      },
+      { rounds: smoke ? 1 : 5, warmup: 1 },
+    )
+    histogram[units] = Math.round(n / (t.fast / 1000))
+    if (units <= 512) histogramVsNaive[units] = t.naive / t.fast
+  }
+  const u = unitStats()
+  const ub = patterns(smoke ? 5_000 : 200_000, 512, 50_000, 3)
+  const tu = await interleave(
+    { fast: () => u.update(u.init(layoutOf(512)), ub), naive: () => naiveUnitCounts(ub) },
+    { rounds: smoke ? 1 : 5 },
+  )
+  const hb = patterns(smoke ? 200 : 1024, 512, 1_000_000, 5)
+  const pairs = (hb.rows * (hb.rows - 1)) / 2
+  const hr = hamming()
+  const th = await interleave(
+    { fast: () => hr.update(hr.init(layoutOf(512)), hb), naive: () => naivePairs(hb) },
+    { rounds: smoke ? 1 : 3 },
+  )
+  return {
+    histogramPatternsPerSec: histogram,
+    histogramVsNaive,
+    unitStatsRowsPerSec512: Math.round(ub.rows / (tu.fast / 1000)),
+    unitStatsVsNaive: tu.naive / tu.fast,
+    hammingPairsPerSec512: Math.round(pairs / (th.fast / 1000)),
+    hammingVsNaive: th.naive / th.fast,
+  }
+}
