@@ -25,6 +25,92 @@ export function saturationThreshold(cap: number): number {
   return f[0]!
 }
 
+/*
+ * The fast path reads float32 values as their int32 bit patterns. For a float32 x and a
+ * float32 threshold t >= 0 with bit pattern tb: x > t exactly when x's sign bit is clear
+ * and its magnitude bits m = bits & 0x7fffffff exceed tb (IEEE 754 orders non-negative
+ * floats like their bit patterns). Both m and tb lie in [0, 2^31), so `tb - m` is an
+ * exact int32 whose sign bit is the answer; AND-ing with ~bits clears it for negative x.
+ * No branch depends on the data, which makes it several times faster than `x > t` on
+ * activations that are on about half the time. NaN (m > 0x7f800000) would read as on,
+ * so non-finite values are counted alongside (m >= 0x7f800000) and any batch that has
+ * them is packed again by the exact path.
+ */
+
+const scratch = new Float32Array(1)
+const scratchBits = new Int32Array(scratch.buffer)
+
+/** Bit pattern of a float32 value. */
+function floatBitsOf(x: number): number {
+  scratch[0] = x
+  return scratchBits[0]!
+}
+
+/** The values' bit patterns, when the fast path applies (float32 data, float32 threshold >= 0). */
+function float32Bits(values: ArrayLike<number>, threshold: number): Int32Array | null {
+  if (!(values instanceof Float32Array) || !(threshold >= 0) || Math.fround(threshold) !== threshold) return null
+  return new Int32Array(values.buffer, values.byteOffset, values.length)
+}
+
+function packRowsBits(bits: Int32Array, rows: number, units: number, out: Uint32Array, tb: number): number {
+  const full = units >>> 5
+  const tail = units & 31
+  let nonFinite = 0
+  let i = 0
+  let o = 0
+  for (let r = 0; r < rows; r++) {
+    for (let w = 0; w < full; w++) {
+      let word = 0
+      for (let j = 0; j < 32; j++) {
+        const x = bits[i++]!
+        const m = x & 0x7fffffff
+        word |= (((tb - m) & ~x) >>> 31) << j
+        nonFinite += (0x7f7fffff - m) >>> 31
+      }
+      out[o++] = word
+    }
+    if (tail !== 0) {
+      let word = 0
+      for (let j = 0; j < tail; j++) {
+        const x = bits[i++]!
+        const m = x & 0x7fffffff
+        word |= (((tb - m) & ~x) >>> 31) << j
+        nonFinite += (0x7f7fffff - m) >>> 31
+      }
+      out[o++] = word
+    }
+  }
+  return nonFinite
+}
+
+function packChannelsFirstBits(
+  bits: Int32Array,
+  examples: number,
+  channels: number,
+  positions: number,
+  out: Uint32Array,
+  tb: number,
+): number {
+  const wordsPerRow = (channels + 31) >>> 5
+  out.fill(0, 0, examples * positions * wordsPerRow)
+  let nonFinite = 0
+  let i = 0
+  for (let n = 0; n < examples; n++) {
+    const rowBase = n * positions
+    for (let c = 0; c < channels; c++) {
+      const shift = c & 31
+      let o = rowBase * wordsPerRow + (c >>> 5)
+      for (let p = 0; p < positions; p++, o += wordsPerRow) {
+        const x = bits[i++]!
+        const m = x & 0x7fffffff
+        out[o] = out[o]! | ((((tb - m) & ~x) >>> 31) << shift)
+        nonFinite += (0x7f7fffff - m) >>> 31
+      }
+    }
+  }
+  return nonFinite
+}
+
 /**
  * Packs `rows` rows of `units` consecutive values (row-major, e.g. a channels-last
  * activation read back from a tensor) into `out`, which must hold
@@ -43,6 +129,18 @@ export function packRows(
   units: number,
   out: Uint32Array,
   threshold = 0,
+): number {
+  const bits = float32Bits(values, threshold)
+  if (bits !== null && packRowsBits(bits, rows, units, out, floatBitsOf(threshold)) === 0) return 0
+  return packRowsExact(values, rows, units, out, threshold)
+}
+
+function packRowsExact(
+  values: ArrayLike<number>,
+  rows: number,
+  units: number,
+  out: Uint32Array,
+  threshold: number,
 ): number {
   const full = units >>> 5
   const tail = units & 31
@@ -92,6 +190,21 @@ export function packChannelsFirst(
   positions: number,
   out: Uint32Array,
   threshold = 0,
+): number {
+  const bits = float32Bits(values, threshold)
+  if (bits !== null && packChannelsFirstBits(bits, examples, channels, positions, out, floatBitsOf(threshold)) === 0) {
+    return 0
+  }
+  return packChannelsFirstExact(values, examples, channels, positions, out, threshold)
+}
+
+function packChannelsFirstExact(
+  values: ArrayLike<number>,
+  examples: number,
+  channels: number,
+  positions: number,
+  out: Uint32Array,
+  threshold: number,
 ): number {
   const wordsPerRow = (channels + 31) >>> 5
   out.fill(0, 0, examples * positions * wordsPerRow)

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { getBit, packChannelsFirst, packRows } from '../../src/index.js'
+import { getBit, packChannelsFirst, packRows, saturationThreshold } from '../../src/index.js'
 
 const value = fc.oneof(
   { weight: 8, arbitrary: fc.float({ noNaN: true, noDefaultInfinity: true }) },
@@ -38,6 +38,40 @@ describe('packRows', () => {
     expect(packRows(v, 1, 33, out)).toBe(0)
     expect(out[0]).toBe(0x80000001)
     expect(out[1]).toBe(1)
+  })
+})
+
+describe('fast and exact paths agree', () => {
+  test('float32 data (fast path) and the same values as a plain array (exact path), any float32 threshold', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.oneof(fc.constant(0), fc.constant(6), fc.float({ min: 0, max: 10, noNaN: true })),
+        fc.infiniteStream(value),
+        (units, rows, threshold, stream) => {
+          const f32 = Float32Array.from(stream.take(units * rows))
+          const wpr = Math.ceil(units / 32)
+          const fast = new Uint32Array(rows * wpr)
+          const exact = new Uint32Array(rows * wpr)
+          expect(packRows(f32, rows, units, fast, threshold)).toBe(packRows(Array.from(f32), rows, units, exact, threshold))
+          expect(fast).toEqual(exact)
+          for (let i = 0; i < f32.length; i++) {
+            expect(getBit(fast, Math.floor(i / units), wpr, i % units)).toBe(f32[i]! > threshold)
+          }
+        },
+      ),
+    )
+  })
+
+  test('edge values: -0, denormals, NaN, Infinity, values next to the threshold', () => {
+    const t = saturationThreshold(6)
+    const v = Float32Array.from([-0, 0, 1e-45, -1e-45, Number.NaN, Infinity, -Infinity, 6, t, -6, 5.9999995, 6.0000005])
+    const out = new Uint32Array(1)
+    expect(packRows(v, 1, v.length, out)).toBe(3)
+    expect(Array.from({ length: v.length }, (_, u) => getBit(out, 0, 1, u))).toEqual(Array.from(v, (x) => x > 0))
+    expect(packRows(v, 1, v.length, out, t)).toBe(3)
+    expect(Array.from({ length: v.length }, (_, u) => getBit(out, 0, 1, u))).toEqual(Array.from(v, (x) => x >= 6))
   })
 })
 

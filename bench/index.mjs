@@ -1,0 +1,56 @@
+// npm run bench [-- --json] [-- --smoke]
+// Every ratio below is measured within this one run, with the compared tasks interleaved.
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-cpu'
+import '@tensorflow/tfjs-backend-wasm'
+import { fmt } from './harness.mjs'
+import { reducerBench } from './reducers.mjs'
+import { cnn, fitOverhead, measureBench, memoryBench, mlp } from './training.mjs'
+
+const json = process.argv.includes('--json')
+const smoke = process.argv.includes('--smoke')
+const log = (...a) => {
+  if (!json) console.log(...a)
+}
+
+const size = smoke
+  ? { mlp: { examples: 256, batchSize: 128, rounds: 1 }, cnn: { examples: 32, batchSize: 32, rounds: 1 }, measure: { examples: 256, rounds: 1 }, memory: { batches: 20 } }
+  : { mlp: { examples: 512, batchSize: 128, rounds: 5 }, cnn: { examples: 64, batchSize: 32, rounds: 5 }, measure: { examples: 2048, rounds: 7 }, memory: { batches: 1000 } }
+
+const out = { date: new Date().toISOString(), node: process.version, smoke }
+
+await tf.setBackend('cpu')
+log('fit overhead (instrumented / plain, median of interleaved rounds)')
+const mlpCpu = await fitOverhead(mlp, [784], size.mlp)
+log(`  mlp-cpu  ${mlpCpu.ratio.toFixed(3)}  (${mlpCpu.plainMs.toFixed(0)} ms plain)`)
+const cnnCpu = await fitOverhead(cnn, [28, 28, 1], size.cnn)
+log(`  cnn-cpu  ${cnnCpu.ratio.toFixed(3)}  (${cnnCpu.plainMs.toFixed(0)} ms plain)`)
+await tf.setBackend('wasm')
+const mlpWasm = await fitOverhead(mlp, [784], size.mlp)
+log(`  mlp-wasm ${mlpWasm.ratio.toFixed(3)}  (${mlpWasm.plainMs.toFixed(0)} ms plain)`)
+out.fitOverhead = { 'mlp-cpu': mlpCpu.ratio, 'mlp-wasm': mlpWasm.ratio, 'cnn-cpu': cnnCpu.ratio }
+out.fitMs = { 'mlp-cpu': mlpCpu, 'mlp-wasm': mlpWasm, 'cnn-cpu': cnnCpu }
+
+log('\nmeasure (wasm, MLP, 3 sites, unit stats + histogram)')
+const m = await measureBench(size.measure)
+log(`  measure / predict       ${m.measureOverPredict.toFixed(3)}`)
+log(`  naive / measure         ${m.vsNaiveEndToEnd.toFixed(2)}x end to end (the forward pass dominates both)`)
+log(`  naive / measure         ${m.vsNaive.toFixed(1)}x for the statistics (time beyond a plain predict)`)
+out.measureOverPredict = m.measureOverPredict
+out.vsNaive = m.vsNaive
+out.vsNaiveEndToEnd = m.vsNaiveEndToEnd
+
+log('\nreducers on plain packed data')
+const r = await reducerBench({ smoke })
+for (const [bits, n] of Object.entries(r.histogramPatternsPerSec)) log(`  histogram ${bits.padStart(4)} bits  ${fmt(n)} patterns/s${r.histogramVsNaive[bits] ? `  (${r.histogramVsNaive[bits].toFixed(0)}x the string Map)` : ''}`)
+log(`  unitStats  512 bits  ${fmt(r.unitStatsRowsPerSec512)} rows/s  (${r.unitStatsVsNaive.toFixed(1)}x a per-bit loop)`)
+log(`  hamming    512 bits  ${fmt(r.hammingPairsPerSec512)} pairs/s  (${r.hammingVsNaive.toFixed(1)}x a per-bit loop)`)
+Object.assign(out, r)
+
+log('\nmemory after recorded batches (wasm, MLP)')
+const mem = await memoryBench(size.memory)
+log(`  ${mem.batches} batches: tensors +${mem.tensorGrowth}, JS heap +${fmt(mem.heapGrowthBytes)} B${mem.heapMeasuredAfterGc ? '' : ' (run node --expose-gc for a clean reading)'}`)
+log(`  per site: state ${fmt(mem.stateBytesPerSite)} B + buffer ${fmt(mem.recorderBufferBytesPerSite)} B vs one float batch ${fmt(mem.floatBatchBytesPerSite)} B`)
+out.memory = mem
+
+if (json) console.log(JSON.stringify(out))

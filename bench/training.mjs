@@ -1,0 +1,142 @@
+// Training-side benchmarks: fit overhead, measure throughput, the naive way, memory.
+import * as tf from '@tensorflow/tfjs-core'
+import * as tfl from '@tensorflow/tfjs-layers'
+import { instrument, patternHistogram, unitStats } from 'relu-patterns'
+import { interleave } from './harness.mjs'
+
+const seeded = (i) => tfl.initializers.glorotUniform({ seed: i })
+
+export function mlp() {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [784], units: 512, activation: 'relu', kernelInitializer: seeded(1) }),
+      tfl.layers.dense({ units: 512, activation: 'relu', kernelInitializer: seeded(2) }),
+      tfl.layers.dense({ units: 512, activation: 'relu', kernelInitializer: seeded(3) }),
+      tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: seeded(4) }),
+    ],
+  })
+  model.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' })
+  return model
+}
+
+export function cnn() {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: seeded(5) }),
+      tfl.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: seeded(6) }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: seeded(7) }),
+    ],
+  })
+  model.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' })
+  return model
+}
+
+function data(n, shape) {
+  const xs = tf.randomUniform([n, ...shape], 0, 1, 'float32', 1)
+  const ys = tf.oneHot(tf.cast(tf.mul(tf.randomUniform([n], 0, 0.999, 'float32', 2), 10), 'int32'), 10)
+  return { xs, ys }
+}
+
+const defaults = () => ({ units: unitStats(), patterns: patternHistogram() })
+
+/** Wall time of fit with every training batch recorded, over plain fit, interleaved. */
+export async function fitOverhead(makeModel, shape, { examples, batchSize, rounds }) {
+  const model = makeModel()
+  const { xs, ys } = data(examples, shape)
+  const fit = () => model.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, verbose: 0 })
+  const t = await interleave(
+    {
+      plain: fit,
+      instrumented: async () => {
+        const probe = instrument(model, { reducers: defaults() })
+        await fit()
+        probe.results()
+        probe.dispose()
+      },
+    },
+    { rounds, warmup: 1 },
+  )
+  tf.dispose([xs, ys])
+  return { ratio: t.instrumented / t.plain, plainMs: t.plain, instrumentedMs: t.instrumented }
+}
+
+/** The naive way: a second model exposing the hidden outputs, float download, per-bit JS loops, string keys. */
+function naiveStats(model, x) {
+  const outputs = model.layers.slice(0, 3).map((l) => l.output)
+  const exposing = tfl.model({ inputs: model.inputs, outputs })
+  const ys = exposing.predict(x, { batchSize: 128 })
+  const stats = ys.map((y) => {
+    const v = y.dataSync()
+    const units = y.shape[1]
+    const on = new Float64Array(units)
+    const hist = new Map()
+    for (let r = 0; r < y.shape[0]; r++) {
+      let key = ''
+      for (let u = 0; u < units; u++) {
+        const bit = v[r * units + u] > 0
+        if (bit) on[u]++
+        key += bit ? '1' : '0'
+      }
+      hist.set(key, (hist.get(key) ?? 0) + 1)
+    }
+    return { on, distinct: hist.size }
+  })
+  tf.dispose(ys)
+  return stats
+}
+
+/** measure() against predict(), and against the naive way, on the same probe set. */
+export async function measureBench({ examples, rounds }) {
+  const model = mlp()
+  const plain = mlp() // same seeds, same weights, never instrumented
+  const { xs, ys } = data(examples, [784])
+  const probe = instrument(model, { reducers: defaults() })
+  const t = await interleave(
+    {
+      measure: () => probe.measure(xs, { batchSize: 128 }),
+      predict: () => tf.dispose(plain.predict(xs, { batchSize: 128 })),
+      naive: () => naiveStats(plain, xs),
+    },
+    { rounds, warmup: 1 },
+  )
+  probe.dispose()
+  tf.dispose([xs, ys])
+  return {
+    measureOverPredict: t.measure / t.predict,
+    // the statistics' own cost: time beyond the forward pass both ways share
+    vsNaive: (t.naive - t.predict) / Math.max(1e-6, t.measure - t.predict),
+    vsNaiveEndToEnd: t.naive / t.measure,
+    measurePassesPerSec: 1000 / t.measure,
+  }
+}
+
+/** Tensors, JS heap and state bytes after many recorded batches. */
+export async function memoryBench({ batches }) {
+  const model = mlp()
+  const x = tf.randomUniform([128, 784], 0, 1, 'float32', 3)
+  const probe = instrument(model, { reducers: defaults() })
+  tf.dispose(model.predict(x))
+  globalThis.gc?.()
+  const tensors = tf.memory().numTensors
+  const heap = process.memoryUsage().heapUsed
+  for (let i = 0; i < batches; i++) tf.dispose(model.predict(x))
+  globalThis.gc?.()
+  const heapGrowth = process.memoryUsage().heapUsed - heap
+  const r = probe.results()
+  const site = probe.sites[0]
+  const stateBytes = r[site.id].patterns.bytes + site.units * 8
+  const result = {
+    batches,
+    tensorGrowth: tf.memory().numTensors - tensors,
+    heapGrowthBytes: heapGrowth,
+    heapMeasuredAfterGc: typeof globalThis.gc === 'function',
+    stateBytesPerSite: stateBytes,
+    recorderBufferBytesPerSite: 128 * Math.ceil(site.units / 32) * 4,
+    floatBatchBytesPerSite: 128 * site.units * 4,
+    distinctPatternsFirstSite: r[site.id].patterns.distinct,
+  }
+  probe.dispose()
+  x.dispose()
+  return result
+}
