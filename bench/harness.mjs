@@ -24,7 +24,16 @@ export async function interleave(tasks, { rounds = 7, warmup = 1 } = {}) {
       if (r >= warmup) times[n].push(dt)
     }
   }
-  return Object.fromEntries(names.map((n) => [n, median(times[n])]))
+  const medians = Object.fromEntries(names.map((n) => [n, median(times[n])]))
+  Object.defineProperty(medians, 'rounds', { value: times })
+  return medians
+}
+
+/** Median over rounds of a / b, each round's pair run back to back (drift cancels within a pair). */
+export function pairedRatio(result, a, b) {
+  const ta = result.rounds[a]
+  const tb = result.rounds[b]
+  return median(ta.map((x, i) => x / tb[i]))
 }
 
 export function fmt(n, digits = 3) {

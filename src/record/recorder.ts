@@ -3,6 +3,7 @@ import { packChannelsFirst, packRows } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
 import type { Granularity } from '../instrument/sites.js'
 import type { PackedBatch } from '../reducer.js'
+import { readValues } from './read.js'
 
 /** How one layer's output is cut into patterns, and which bit planes are packed from it. */
 export interface RecorderSpec {
@@ -17,9 +18,9 @@ export interface RecorderSpec {
 
 /**
  * Turns one layer's output tensors into packed batches, one per bit plane. The tensor is
- * read once, synchronously (`dataSync`): on the cpu and wasm backends this is a plain
- * read, and no tensor is created, so nothing can leak and no op is added to a gradient
- * tape. Word and label buffers are reused, so recording allocates nothing once warm.
+ * read once, synchronously (see `readValues`): on the cpu and wasm backends this is a
+ * plain read, and no tensor is created, so nothing can leak and no op is added to a
+ * gradient tape. Word and label buffers are reused, so recording allocates nothing once warm.
  */
 export class Recorder {
   private readonly buffers: Uint32Array[]
@@ -52,7 +53,7 @@ export class Recorder {
     const rows = size / units
     const positions = examples === 0 ? 1 : rows / examples
     const need = rows * wordsPerRow
-    const values = rows === 0 ? new Float32Array(0) : (output.dataSync() as Float32Array)
+    const values = rows === 0 ? new Float32Array(0) : readValues(output)
     const labels = exampleLabels === null ? null : this.rowLabels(exampleLabels, examples, positions)
     const strided = spec.granularity === 'position' && spec.dataFormat === 'channelsFirst'
     return spec.thresholds.map((threshold, plane) => {
