@@ -42,6 +42,11 @@ export type { RowKey, SplitState } from './compose/split-by.js'
 export { windowed } from './compose/windowed.js'
 export type { WindowState } from './compose/windowed.js'
 
+// Watching training
+export { Timeline } from './timeline/timeline.js'
+export type { Reference, SeriesRow, TimelineEntry, TimelineOptions, TrainingPoint } from './timeline/timeline.js'
+export type { Cadence, ProbeCallback, ScheduleOptions } from './instrument/callback.js'
+
 // Saving and merging
 export { serialize, deserialize } from './serialize.js'
 

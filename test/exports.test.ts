@@ -5,6 +5,7 @@ import type { PatternHistogramResult, Probe, Reducer, UnitStatsResult } from '..
 test('the public export list is pinned', () => {
   expect(Object.keys(api).sort()).toEqual([
     'InstrumentError',
+    'Timeline',
     'binaryEntropy',
     'compare',
     'compareHistograms',

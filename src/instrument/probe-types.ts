@@ -3,6 +3,7 @@ import type { Measurement } from '../compare/measurement.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
 import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
 import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'
+import type { ProbeCallback, ScheduleOptions } from './callback.js'
 import type { MeasureInput } from './measure.js'
 import type { Site } from './sites.js'
 
@@ -70,6 +71,19 @@ export interface Probe<M extends ReducerMap> {
    */
   measure(x: MeasureInput, options: MeasureOptions & { retain: true }): Promise<Measurement<Results<M>>>
   measure(x: MeasureInput, options?: MeasureOptions & { retain?: false }): Promise<Results<M>>
+  /**
+   * A tfjs callback that measures a probe set (and/or snapshots the taps) every k
+   * batches or every fraction of an epoch, and at the very start and end of training,
+   * into a `Timeline`.
+   *
+   * @example
+   * ```ts
+   * const schedule = probe.callback({ every: { epochs: 0.2 }, measure: probeXs })
+   * await model.fit(xs, ys, { epochs: 3, callbacks: [schedule] })
+   * schedule.timeline.toCSV({ against: ['first', 'final'] })
+   * ```
+   */
+  callback(options: ScheduleOptions<M>): ProbeCallback<M>
   /** Removes every tap and restores the model exactly. Safe to call twice. */
   dispose(): void
 }

@@ -7,6 +7,7 @@ import { Recorder } from '../record/recorder.js'
 import { type ReducerMap, assertReducer, layoutOf } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
+import { scheduleCallback } from './callback.js'
 import { type MeasureInput, type RunnableModel, runPass } from './measure.js'
 import { type InstrumentOptions, type Passes, resolveOptions } from './options.js'
 import type { DefaultReducers, MeasureOptions, Probe, Results, SiteCounters, States } from './probe-types.js'
@@ -269,6 +270,10 @@ function createProbe<M extends ReducerMap>(
       }
     },
     measure: measure as Probe<M>['measure'],
+    callback(options) {
+      assertLive('callback')
+      return scheduleCallback(probe, options)
+    },
     dispose() {
       if (disposed) return
       disposed = true

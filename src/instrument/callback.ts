@@ -1,0 +1,143 @@
+import { Callback } from '@tensorflow/tfjs-layers'
+import type { Tensor } from '@tensorflow/tfjs-core'
+import { InstrumentError } from '../errors.js'
+import type { ReducerMap } from '../reducer.js'
+import { Timeline, type TimelineEntry, type TimelineOptions } from '../timeline/timeline.js'
+import type { MeasureInput } from './measure.js'
+import type { Probe, Results } from './probe-types.js'
+
+/** When a schedule measures. */
+export type Cadence = { batches: number } | { epochs: number }
+
+/** Options of `probe.callback`. */
+export interface ScheduleOptions<M extends ReducerMap> {
+  /** Measure every k training batches, or every fraction of an epoch (e.g. `{ epochs: 0.2 }`). */
+  every: Cadence
+  /** A fixed probe set measured at each point (in order, inference mode), kept in `timeline`. */
+  measure?: MeasureInput
+  /** Labels of the probe set, one per example (for H(A|L) and I(A;L)). */
+  labels?: ArrayLike<number> | Tensor
+  /** Batch size of the probe-set passes (default 128). */
+  batchSize?: number
+  /** Also record, at each point, what the taps accumulated since the last point (in `stream`), then reset them. */
+  snapshot?: boolean
+  /** Where probe-set measurements go; default a new `Timeline` with `keep`. */
+  timeline?: Timeline<Results<M>>
+  /** What the default timeline keeps (see `TimelineOptions.keep`). */
+  keep?: TimelineOptions['keep']
+  /** Batches per epoch, for `{ epochs }` cadence when fit cannot tell (custom loops, fitDataset without batchesPerEpoch). */
+  stepsPerEpoch?: number
+  /** Called after each point is recorded. */
+  onPoint?: (entry: TimelineEntry<Results<M>>) => void | Promise<void>
+}
+
+/**
+ * A tfjs-layers callback that measures a probe set (and/or snapshots the taps) on a
+ * schedule, including before the first training step. Pass it to `fit` / `fitDataset`;
+ * in a custom loop call `onTrainBegin()`, `onBatchEnd(i)` after each step and
+ * `onTrainEnd()` yourself.
+ */
+export interface ProbeCallback<M extends ReducerMap> extends Callback {
+  /** Probe-set measurements, one per point. */
+  readonly timeline: Timeline<Results<M>>
+  /** Snapshots of the accumulated training stream (with `snapshot: true`). */
+  readonly stream: Timeline<Results<M>>
+  /** Training batches seen so far (across fit calls). */
+  readonly step: number
+}
+
+function validate(every: Cadence | undefined): void {
+  const k = (every as { batches?: number })?.batches ?? (every as { epochs?: number })?.epochs
+  const ok = typeof k === 'number' && k > 0 && ('batches' in (every ?? {}) ? Number.isInteger(k) : true)
+  if (!ok) {
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      'callback({ every }) takes { batches: k } with a positive integer k, or { epochs: f } with f > 0.',
+    )
+  }
+}
+
+/** Builds the schedule callback of a probe. */
+export function scheduleCallback<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): ProbeCallback<M> {
+  validate(options?.every)
+  if (options.measure === undefined && options.snapshot !== true) {
+    throw new InstrumentError('INVALID_OPTION', 'callback() needs a probe set (`measure`), `snapshot: true`, or both.')
+  }
+  const timeline = options.timeline ?? new Timeline<Results<M>>(options.keep === undefined ? {} : { keep: options.keep })
+  const stream = new Timeline<Results<M>>({ keep: 'results' })
+  const retain = timeline.keep !== 'results'
+
+  class Schedule extends Callback {
+    readonly timeline = timeline
+    readonly stream = stream
+    step = 0
+    private examples = 0
+    private epochStart = 0
+    private stepsPerEpoch: number | undefined = options.stepsPerEpoch
+    private lastPoint = -1
+
+    private interval(): number | undefined {
+      const every = options.every
+      if ('batches' in every) return every.batches
+      const spe = this.stepsPerEpoch ?? (this.params?.['steps'] as number | undefined) ?? this.fromSamples()
+      return spe === undefined ? undefined : Math.max(1, Math.round(every.epochs * spe))
+    }
+
+    private fromSamples(): number | undefined {
+      const samples = this.params?.['samples'] as number | undefined
+      const batchSize = this.params?.['batchSize'] as number | undefined
+      return samples !== undefined && batchSize !== undefined && samples > 0 ? Math.ceil(samples / batchSize) : undefined
+    }
+
+    private async point(label?: string): Promise<void> {
+      if (this.lastPoint === this.step) return
+      this.lastPoint = this.step
+      const spe = this.stepsPerEpoch ?? (this.params?.['steps'] as number | undefined) ?? this.fromSamples()
+      const at = {
+        step: this.step,
+        examples: this.examples,
+        ...(spe === undefined ? {} : { epoch: this.step / spe }),
+        ...(label === undefined ? {} : { label }),
+      }
+      if (options.snapshot === true) {
+        stream.add(at, probe.results())
+        probe.reset()
+      }
+      if (options.measure !== undefined) {
+        const o = { batchSize: options.batchSize ?? 128, ...(options.labels === undefined ? {} : { labels: options.labels }) }
+        const measured = retain ? await probe.measure(options.measure, { ...o, retain: true }) : await probe.measure(options.measure, o)
+        const entry = timeline.add(at, measured)
+        await options.onPoint?.(entry)
+      }
+    }
+
+    override async onTrainBegin(): Promise<void> {
+      if (this.step === 0) await this.point('init')
+    }
+
+    override async onEpochBegin(): Promise<void> {
+      this.epochStart = this.step
+    }
+
+    override async onBatchEnd(_batch: number, logs?: Record<string, unknown>): Promise<void> {
+      this.step++
+      this.examples += typeof logs?.['size'] === 'number' ? (logs['size'] as number) : 0
+      const k = this.interval()
+      if (k !== undefined && this.step % k === 0) await this.point()
+    }
+
+    override async onEpochEnd(): Promise<void> {
+      if (this.stepsPerEpoch === undefined && this.params?.['steps'] == null && this.fromSamples() === undefined) {
+        // an epoch of unknown length (a dataset without size) has just told its length
+        this.stepsPerEpoch = this.step - this.epochStart
+        const k = this.interval()
+        if (k !== undefined && this.step % k === 0) await this.point()
+      }
+    }
+
+    override async onTrainEnd(): Promise<void> {
+      await this.point('end')
+    }
+  }
+  return new Schedule() as unknown as ProbeCallback<M>
+}

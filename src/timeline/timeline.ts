@@ -1,0 +1,203 @@
+import { type Comparison, compare } from '../compare/compare.js'
+import { type HistogramComparison, type HistogramComparisonOptions, compareHistograms } from '../compare/histograms.js'
+import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
+import { InstrumentError } from '../errors.js'
+import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
+import { deserialize, serialize } from '../serialize.js'
+
+/** Where in training a measurement was taken. */
+export interface TrainingPoint {
+  /** Training batches (optimizer steps) done before the measurement. */
+  step: number
+  /** Epochs done, fractional (step / steps per epoch), when known. */
+  epoch?: number
+  /** Training examples seen. */
+  examples?: number
+  /** A name for the point, e.g. `'init'` or `'final'`. */
+  label?: string
+}
+
+/** One measurement in a timeline. */
+export interface TimelineEntry<R = Record<string, Record<string, unknown>>> extends TrainingPoint {
+  /** Per site id, the reducers' results. */
+  results: R
+  /** Per site id, the exact pattern histogram, kept for comparisons (unless `keep: 'results'`). */
+  histograms?: Record<string, PatternHistogramState>
+  /** Per site id, every packed pattern (only with `keep: 'patterns'`). */
+  patterns?: Record<string, RetainedPatterns>
+  /** Input fingerprint of the measurement, when it was retained. */
+  inputs?: string
+}
+
+/** Options of {@link Timeline}. */
+export interface TimelineOptions {
+  /**
+   * What each entry keeps beyond results: `'histograms'` (default; enough for Jaccard
+   * comparisons, O(distinct patterns) per site), `'patterns'` (also every packed row, for
+   * flip rates), or `'results'` (numbers only, no comparisons).
+   */
+  keep?: 'results' | 'histograms' | 'patterns'
+}
+
+/** A reference for comparisons: the first, the previous, the last entry, or an entry index. */
+export type Reference = 'first' | 'previous' | 'final' | number
+
+/** One scalar of a timeline, as in a long-format table. */
+export interface SeriesRow {
+  step: number
+  epoch: number | null
+  examples: number | null
+  label: string | null
+  site: string
+  metric: string
+  value: number
+}
+
+const isMeasurement = (x: unknown): x is Measurement<Record<string, Record<string, unknown>>> =>
+  typeof x === 'object' && x !== null && (x as Measurement<unknown>).kind === 'measurement'
+
+/** Numbers of a (nested) result object, flattened to `a.b` names; typed arrays and nulls are skipped. */
+function scalars(prefix: string, value: unknown, out: [string, number][]): void {
+  if (typeof value === 'number') out.push([prefix, value])
+  else if (typeof value === 'boolean') out.push([prefix, value ? 1 : 0])
+  else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) scalars(prefix === '' ? k : `${prefix}.${k}`, v, out)
+  }
+}
+
+/**
+ * The series of measurements of one training run, with comparisons against the first,
+ * previous or final measurement and exports for plotting. Plain data throughout; memory
+ * per entry is what `keep` says.
+ *
+ * @example
+ * ```ts
+ * const timeline = new Timeline()
+ * timeline.add({ step: 0 }, await probe.measure(probeSet, { retain: true }))
+ * await model.fit(xs, ys, { epochs: 1 })
+ * timeline.add({ step: 100, epoch: 1 }, await probe.measure(probeSet, { retain: true }))
+ * timeline.compare('first')[1]!['dense_1']!.weightedJaccard
+ * writeFileSync('series.csv', timeline.toCSV({ against: ['first', 'final'] }))
+ * ```
+ */
+export class Timeline<R extends Record<string, Record<string, unknown>> = Record<string, Record<string, unknown>>> {
+  readonly keep: 'results' | 'histograms' | 'patterns'
+  readonly entries: TimelineEntry<R>[] = []
+
+  constructor(options: TimelineOptions = {}) {
+    const keep = options.keep ?? 'histograms'
+    if (keep !== 'results' && keep !== 'histograms' && keep !== 'patterns') {
+      throw new InstrumentError('INVALID_OPTION', `Timeline keep must be 'results', 'histograms' or 'patterns', not ${JSON.stringify(keep)}.`)
+    }
+    this.keep = keep
+  }
+
+  /**
+   * Appends a measurement (from `measure(x, { retain: true })`) or bare results taken at
+   * `point`. Bare results allow no comparisons.
+   */
+  add(point: TrainingPoint, measured: Measurement<R> | R): TimelineEntry<R> {
+    if (!Number.isFinite(point?.step)) throw new InstrumentError('INVALID_OPTION', 'Timeline.add(point, ...) needs a numeric point.step.')
+    const entry: TimelineEntry<R> = { ...point, results: isMeasurement(measured) ? measured.results : measured }
+    if (isMeasurement(measured)) {
+      entry.inputs = measured.inputs
+      if (this.keep !== 'results') {
+        entry.histograms = Object.fromEntries(Object.entries(measured.patterns).map(([id, p]) => [id, p.histogram]))
+      }
+      if (this.keep === 'patterns') entry.patterns = measured.patterns
+    }
+    this.entries.push(entry)
+    return entry
+  }
+
+  private referenceOf(reference: Reference, i: number): TimelineEntry<R> | undefined {
+    if (reference === 'first') return this.entries[0]
+    if (reference === 'final') return this.entries[this.entries.length - 1]
+    if (reference === 'previous') return this.entries[i - 1]
+    return this.entries[reference]
+  }
+
+  /**
+   * For every entry, per site, how it compares with the reference (undefined where there
+   * is none, e.g. 'previous' of the first entry). With `keep: 'patterns'` this includes
+   * flip rates; otherwise histogram similarity only.
+   */
+  compare(reference: Reference, options: HistogramComparisonOptions = {}): (Record<string, Comparison | HistogramComparison> | undefined)[] {
+    if (this.keep === 'results') {
+      throw new InstrumentError('INVALID_OPTION', "This timeline keeps results only (keep: 'results'); keep histograms to compare entries.")
+    }
+    return this.entries.map((entry, i) => {
+      const ref = this.referenceOf(reference, i)
+      if (ref === undefined || entry.histograms === undefined || ref.histograms === undefined) return undefined
+      if (entry.patterns !== undefined && ref.patterns !== undefined) {
+        const wrap = (e: TimelineEntry<R>): Measurement<R> => ({ kind: 'measurement', examples: -1, inputs: e.inputs ?? '', results: e.results, patterns: e.patterns! })
+        return compare(wrap(ref), wrap(entry), options)
+      }
+      const out: Record<string, HistogramComparison> = {}
+      for (const [id, h] of Object.entries(entry.histograms)) {
+        const rh = ref.histograms[id]
+        if (rh !== undefined) out[id] = compareHistograms(rh, h, options)
+      }
+      return out
+    })
+  }
+
+  /**
+   * Every scalar as one row per measurement x site x metric: reducer results
+   * (`patterns.normalizedEntropy`, `units.dead`, ...) and, for each reference in
+   * `against`, the comparison (`vsFirst.weightedJaccard`, ...).
+   */
+  series(options: { against?: Reference[] } & HistogramComparisonOptions = {}): SeriesRow[] {
+    const rows: SeriesRow[] = []
+    const comparisons = (options.against ?? []).map((ref) => [ref, this.compare(ref, options)] as const)
+    this.entries.forEach((entry, i) => {
+      const base = { step: entry.step, epoch: entry.epoch ?? null, examples: entry.examples ?? null, label: entry.label ?? null }
+      for (const [site, result] of Object.entries(entry.results)) {
+        const values: [string, number][] = []
+        scalars('', result, values)
+        for (const [ref, list] of comparisons) {
+          const c = list[i]?.[site]
+          const name = typeof ref === 'number' ? `vsEntry${ref}` : `vs${ref[0]!.toUpperCase()}${ref.slice(1)}`
+          if (c !== undefined) scalars(name, c, values)
+        }
+        for (const [metric, value] of values) rows.push({ ...base, site, metric, value })
+      }
+    })
+    return rows
+  }
+
+  /** The series as CSV with a header row (`step,epoch,examples,label,site,metric,value`). */
+  toCSV(options: { against?: Reference[] } & HistogramComparisonOptions = {}): string {
+    const cell = (v: string | number | null): string => {
+      if (v === null) return ''
+      const s = String(v)
+      return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+    }
+    const lines = ['step,epoch,examples,label,site,metric,value']
+    for (const r of this.series(options)) {
+      lines.push([r.step, r.epoch, r.examples, r.label, r.site, r.metric, r.value].map(cell).join(','))
+    }
+    return `${lines.join('\n')}\n`
+  }
+
+  /** The series as JSON lines, one object per row. */
+  toJSONLines(options: { against?: Reference[] } & HistogramComparisonOptions = {}): string {
+    return this.series(options).map((r) => `${JSON.stringify(r)}\n`).join('')
+  }
+
+  /** The whole timeline as text that {@link Timeline.parse} reads back exactly. */
+  stringify(): string {
+    return serialize({ kind: 'timeline', keep: this.keep, entries: this.entries })
+  }
+
+  /** Reads what {@link Timeline.stringify} wrote. */
+  static parse<R extends Record<string, Record<string, unknown>>>(text: string): Timeline<R> {
+    const data = deserialize(text) as { kind?: string; keep?: TimelineOptions['keep']; entries?: TimelineEntry<R>[] }
+    if (data?.kind !== 'timeline' || !Array.isArray(data.entries)) {
+      throw new InstrumentError('CORRUPT_DATA', 'Timeline.parse(): the text is not a stringified timeline.')
+    }
+    const t = new Timeline<R>(data.keep === undefined ? {} : { keep: data.keep })
+    t.entries.push(...data.entries)
+    return t
+  }
+}
