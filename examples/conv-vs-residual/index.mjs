@@ -5,7 +5,7 @@
 //
 // Patterns are taken per spatial position (the channel vector), as in Hartmann et al.
 // (2021). See docs/findings.md for what runs of this example show.
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
   },
 })
 await tf.setBackend('cpu')
+mkdirSync(args.out, { recursive: true })
 
 /** Stem conv (stride 2), then two stages of `blocks` blocks of two 3x3 convs; GAP; dense. */
 function network({ residual, widths, blocks, seed }) {

@@ -6,7 +6,7 @@
 // per-layer table, and writes heatmaps (layer x examples seen) of normalised pattern
 // entropy and of weighted Jaccard similarity against the final measurement, plus the
 // whole series as CSV.
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
 })
 
 await tf.setBackend('wasm')
+mkdirSync(args.out, { recursive: true })
 const train = loadMnist('train', 0, Number(args.train))
 const test = loadMnist('test', 0, 1000)
 const xs = tf.tensor2d(train.pixels, [train.count, 784])
@@ -51,6 +52,7 @@ const schedule = probe.callback({
   measure: probeSet,
   labels: test.labels,
   batchSize: 500,
+  keep: 'patterns', // every probe pattern, for flip rates (1000 x 480 bits per measurement)
 })
 const started = Date.now()
 const history = await model.fit(xs, ys, { epochs: Number(args.epochs), batchSize: 64, verbose: 0, callbacks: [schedule] })
@@ -75,6 +77,7 @@ for (const site of probe.sites) {
 const files = [
   await writeSvg(heatmap(timeline, { metric: 'patterns.normalizedEntropy', title: 'normalised pattern entropy' }), join(args.out, 'entropy.svg')),
   await writeSvg(heatmap(timeline, { metric: 'vsFinal.weightedJaccard', title: 'weighted Jaccard vs final' }), join(args.out, 'jaccard-vs-final.svg')),
+  await writeSvg(heatmap(timeline, { metric: 'vsFinal.flipRate', title: 'share of bits that differ from the final patterns' }), join(args.out, 'flips-vs-final.svg')),
   await writeSvg(unitHeatmap(timeline, { site: 'dense3' }), join(args.out, 'dense3-units.svg')),
 ]
 writeFileSync(join(args.out, 'series.csv'), timeline.toCSV({ against: ['first', 'final'] }))

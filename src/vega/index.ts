@@ -69,7 +69,7 @@ export function heatmap(
     encoding: {
       x: { field: x, type: 'ordinal', title: xTitle[x], axis: { labelOverlap: true } },
       y: { field: 'site', type: 'nominal', sort: sites, title: null },
-      color: { field: 'value', type: 'quantitative', title: options.metric, scale: { scheme: options.scheme ?? 'viridis' } },
+      color: { field: 'value', type: 'quantitative', title: options.metric.split('.').at(-1), scale: { scheme: options.scheme ?? 'viridis' } },
       tooltip: [{ field: 'site' }, { field: x }, { field: 'value', format: '.4f' }],
     },
   }

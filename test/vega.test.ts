@@ -1,0 +1,55 @@
+import * as vega from 'vega'
+import * as vl from 'vega-lite'
+import { beforeAll, expect, test } from 'vitest'
+import { Timeline, instrument } from '../src/index.js'
+import { heatmap, lines, sideBySide, unitHeatmap } from '../src/vega/index.js'
+import { data, mlp } from './helpers/models.js'
+import { tf, useCpu } from './helpers/tf.js'
+
+let timeline: Timeline
+let ids: string[] = []
+beforeAll(async () => {
+  await useCpu()
+  const model = mlp()
+  const { xs, ys } = data(20)
+  const probe = instrument(model)
+  ids = probe.sites.map((s) => s.id)
+  timeline = new Timeline()
+  for (let i = 0; i < 3; i++) {
+    timeline.add({ step: i * 2, epoch: i, examples: i * 20 }, await probe.measure(xs, { retain: true }))
+    await model.fit(xs, ys, { epochs: 1, batchSize: 10, verbose: 0 })
+  }
+  probe.dispose()
+  tf.dispose([xs, ys])
+})
+
+const render = async (spec: Record<string, unknown>) => {
+  const view = new vega.View(vega.parse(vl.compile(spec as never).spec), { renderer: 'none' })
+  const svg = await view.toSVG()
+  view.finalize()
+  return svg
+}
+
+test('heatmap: one cell per measurement and site, values from the timeline, sites in model order', async () => {
+  const spec = heatmap(timeline, { metric: 'vsFinal.weightedJaccard' })
+  const values = (spec['data'] as { values: { site: string; examples: number; value: number }[] }).values
+  expect(values).toHaveLength(3 * ids.length)
+  const final = timeline.compare('final')
+  for (const v of values) {
+    const i = timeline.entries.findIndex((e) => e.examples === v.examples)
+    expect(v.value).toBe(final[i]![v.site]!.weightedJaccard)
+  }
+  expect((spec['encoding'] as { y: { sort: string[] } }).y.sort).toEqual(ids)
+  const svg = await render(spec)
+  expect(svg.startsWith('<svg')).toBe(true)
+  expect(svg).toContain(ids[0]!)
+})
+
+test('lines, unitHeatmap and sideBySide compile and render', async () => {
+  const l = lines(timeline, { metric: 'patterns.normalizedEntropy', x: 'epoch' })
+  expect((l['data'] as { values: unknown[] }).values).toHaveLength(3 * ids.length)
+  const u = unitHeatmap(timeline, { site: ids[1]! })
+  expect((u['data'] as { values: unknown[] }).values).toHaveLength(3 * 33)
+  const both = sideBySide([heatmap(timeline, { metric: 'units.dead' }), heatmap(timeline, { metric: 'units.dead' })], { titles: ['a', 'b'] })
+  for (const spec of [l, u, both]) expect(await render(spec)).toContain('<svg')
+})
