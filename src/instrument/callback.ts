@@ -100,6 +100,7 @@ export function scheduleCallback<M extends ReducerMap>(probe: Probe<M>, options:
         ...(label === undefined ? {} : { label }),
       }
       if (options.snapshot === true) {
+        await probe.flush()
         stream.add(at, probe.results())
         probe.reset()
       }

@@ -26,6 +26,14 @@ export interface InstrumentOptions<M extends ReducerMap> {
    * states: off (sign 0), linear (sign 1, saturated 0) and saturated (sign 1, saturated 1).
    */
   saturation?: boolean
+  /**
+   * How outputs are read. `'sync'`: read in the forward pass and packed in JavaScript
+   * (cpu, wasm). `'async'`: packed into words on the device and read after the step
+   * without stalling it (GPU backends); reducers then update when reads complete, so call
+   * `await probe.flush()` before `results()`. `'auto'` (default): async on webgl and
+   * webgpu, sync elsewhere.
+   */
+  read?: 'auto' | 'sync' | 'async'
   /** Allow a model without ReLU sites (the probe then records nothing). */
   allowEmpty?: boolean
   /** Called once when a reducer throws during recording; recording stops until `reset()`. */
@@ -33,6 +41,7 @@ export interface InstrumentOptions<M extends ReducerMap> {
 }
 
 export interface ResolvedOptions {
+  read: 'auto' | 'sync' | 'async'
   granularity: Granularity
   saturation: boolean
   passes: Passes
@@ -86,5 +95,9 @@ export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<
   if (options.saturation !== undefined && typeof options.saturation !== 'boolean') {
     throw bad('saturation must be true or false.')
   }
-  return { granularity, saturation: options.saturation === true, passes, every, allowEmpty: options.allowEmpty === true, onError: options.onError, select }
+  const read = options.read ?? 'auto'
+  if (read !== 'auto' && read !== 'sync' && read !== 'async') {
+    throw bad(`read must be 'auto', 'sync' or 'async', not ${JSON.stringify(read)}.`)
+  }
+  return { read, granularity, saturation: options.saturation === true, passes, every, allowEmpty: options.allowEmpty === true, onError: options.onError, select }
 }

@@ -62,6 +62,11 @@ export interface Probe<M extends ReducerMap> {
   states(): States<M>
   /** Per-site counts of calls, recorded batches, rows and non-finite values. */
   counters(): Record<string, SiteCounters>
+  /**
+   * Resolves when every read in flight has been folded into the reducers. Needed only with
+   * asynchronous reads (webgl, webgpu, or `read: 'async'`), before `results()` or `states()`.
+   */
+  flush(): Promise<void>
   /** Clears accumulated state, counters and a stored reducer failure. */
   reset(): void
   /**

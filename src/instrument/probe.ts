@@ -1,15 +1,17 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
+import { getBackend } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { saturationThreshold } from '../bits/pack.js'
 import type { Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
-import { Recorder } from '../record/recorder.js'
-import { type ReducerMap, assertReducer, layoutOf } from '../reducer.js'
+import { complete, deviceBitsPerWord, launch } from '../record/device.js'
+import { Recorder, expandLabels } from '../record/recorder.js'
+import { type PackedBatch, type ReducerMap, assertReducer, layoutOf } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
 import { scheduleCallback } from './callback.js'
 import { type MeasureInput, type RunnableModel, runPass } from './measure.js'
-import { type InstrumentOptions, type Passes, resolveOptions } from './options.js'
+import { type InstrumentOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import type { DefaultReducers, MeasureOptions, Probe, Results, SiteCounters, States } from './probe-types.js'
 import { MeasureSession, toLabels } from './session.js'
 import { type FoundSite, type LayerLike, type Site, findSites } from './sites.js'
@@ -101,8 +103,11 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
       )
     }
   }
-  return createProbe(model, found, reducers, opts.passes, opts.every, opts.onError)
+  return createProbe(model, found, reducers, opts)
 }
+
+/** Backends where a synchronous read stalls the device. */
+const ASYNC_BACKENDS = new Set(['webgl', 'webgpu'])
 
 function groupByLayer(found: FoundSite[], fresh: (site: Site) => SiteRuntime): LayerRuntime[] {
   const byLayer = new Map<LayerLike, SiteRuntime[]>()
@@ -123,9 +128,7 @@ function createProbe<M extends ReducerMap>(
   model: LayersModel,
   found: FoundSite[],
   reducers: M,
-  passes: Passes,
-  every: number,
-  onError: ((e: InstrumentError) => void) | undefined,
+  { passes, every, onError, read }: Pick<ResolvedOptions, 'passes' | 'every' | 'onError' | 'read'>,
 ): Probe<M> {
   const keys = Object.keys(reducers)
   const freshStates = (units: number): Record<string, unknown> => {
@@ -141,6 +144,8 @@ function createProbe<M extends ReducerMap>(
   let session: MeasureSession | null = null
   let disposed = false
   const undos: (() => void)[] = []
+  /** Reads in flight on async backends, applied in the order they were launched. */
+  let pending: Promise<void> = Promise.resolve()
 
   const fail = (error: unknown, key: string, site: Site): void => {
     failure =
@@ -155,6 +160,29 @@ function createProbe<M extends ReducerMap>(
     onError?.(failure)
   }
 
+  /** Folds one layer's batches (one per plane) into the given state records. */
+  const apply = (lr: LayerRuntime, batches: PackedBatch[], targets: Record<string, unknown>[], counters: SiteCounters[] | null, s: MeasureSession | null): void => {
+    let key = ''
+    let current = lr.sites[0]!.site
+    try {
+      lr.sites.forEach((rt, plane) => {
+        current = rt.site
+        const batch = batches[plane]!
+        const target = targets[plane]!
+        const c = counters?.[plane]
+        if (c !== undefined) {
+          c.rows += batch.rows
+          c.nonFinite += batch.nonFinite
+        }
+        s?.retain(rt.site, batch)
+        for (key of keys) target[key] = reducers[key]!.update(target[key], batch)
+        key = ''
+      })
+    } catch (error) {
+      fail(error, key, current)
+    }
+  }
+
   const record = (lr: LayerRuntime, output: unknown, training: boolean): void => {
     if (failure !== null || Array.isArray(output)) return
     const s = session
@@ -162,27 +190,28 @@ function createProbe<M extends ReducerMap>(
       for (const rt of lr.sites) rt.counters.calls++
       if (passes !== 'all' && (passes === 'training') !== training) return
       if ((lr.sites[0]!.counters.calls - 1) % every !== 0) return
+      for (const rt of lr.sites) rt.counters.recorded++
     }
-    let key = ''
-    let current = lr.sites[0]!.site
+    const targets = lr.sites.map((rt) => (s === null ? rt.states : s.states.get(rt.site)!))
+    const counters = s === null ? lr.sites.map((rt) => rt.counters) : null
+    const spec = lr.recorder.spec
     try {
-      const batches = lr.recorder.pack(output as Tensor, s?.current ?? null)
-      lr.sites.forEach((rt, plane) => {
-        current = rt.site
-        const batch = batches[plane]!
-        const target = s === null ? rt.states : s.states.get(rt.site)!
-        if (s === null) {
-          rt.counters.recorded++
-          rt.counters.rows += batch.rows
-          rt.counters.nonFinite += batch.nonFinite
-        } else {
-          s.retain(rt.site, batch)
-        }
-        for (key of keys) target[key] = reducers[key]!.update(target[key], batch)
-        key = ''
-      })
+      if (read === 'sync' || (read === 'auto' && !ASYNC_BACKENDS.has(getBackend()))) {
+        apply(lr, lr.recorder.pack(output as Tensor, s?.current ?? null), targets, counters, s)
+        return
+      }
+      const t = output as Tensor
+      const launched = launch(spec, t, spec.thresholds, deviceBitsPerWord())
+      const examples = t.shape[0] ?? 1
+      const labels = s?.current == null ? null : expandLabels(spec.id, s.current, examples, launched.positions)
+      const ready = complete(launched, spec.units, labels)
+      ready.catch(() => undefined) // handled below, in order; this only marks it handled now
+      pending = pending.then(
+        () => ready.then((batches) => apply(lr, batches, targets, counters, s)),
+        () => undefined,
+      ).catch((error: unknown) => fail(error, '', lr.sites[0]!.site))
     } catch (error) {
-      fail(error, key, current)
+      fail(error, '', lr.sites[0]!.site)
     }
   }
 
@@ -227,6 +256,7 @@ function createProbe<M extends ReducerMap>(
     } finally {
       session = null
     }
+    await pending
     if (failure !== null) {
       const f: InstrumentError = failure
       failure = null
@@ -270,6 +300,9 @@ function createProbe<M extends ReducerMap>(
       }
     },
     measure: measure as Probe<M>['measure'],
+    async flush() {
+      await pending
+    },
     callback(options) {
       assertLive('callback')
       return scheduleCallback(probe, options)

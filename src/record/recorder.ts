@@ -71,24 +71,37 @@ export class Recorder {
   }
 
   private rowLabels(exampleLabels: Int32Array, examples: number, positions: number): Int32Array {
-    if (exampleLabels.length !== examples) {
-      throw new InstrumentError(
-        'INVALID_INPUT',
-        `Site "${this.spec.id}" ran on ${examples} examples but ${exampleLabels.length} labels were ` +
-          'left for them. Give exactly one label per example, in input order.',
-        { site: this.spec.id },
-      )
-    }
-    if (positions === 1) return exampleLabels
     const rows = examples * positions
-    if (this.labelBuffer.length < rows) this.labelBuffer = new Int32Array(rows)
-    const out = this.labelBuffer.subarray(0, rows)
-    for (let e = 0; e < examples; e++) out.fill(exampleLabels[e]!, e * positions, (e + 1) * positions)
-    return out
+    if (positions !== 1 && this.labelBuffer.length < rows) this.labelBuffer = new Int32Array(rows)
+    return expandLabels(this.spec.id, exampleLabels, examples, positions, this.labelBuffer.subarray(0, rows))
   }
 
   /** Bytes retained between batches. */
   get bytes(): number {
     return this.buffers.reduce((n, b) => n + b.byteLength, this.labelBuffer.byteLength)
   }
+}
+
+/**
+ * One label per row from one label per example (each example's label repeated for its
+ * positions), written into `out` (returned as is when positions is 1).
+ */
+export function expandLabels(
+  site: string,
+  exampleLabels: Int32Array,
+  examples: number,
+  positions: number,
+  out: Int32Array = new Int32Array(examples * positions),
+): Int32Array {
+  if (exampleLabels.length !== examples) {
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `Site "${site}" ran on ${examples} examples but ${exampleLabels.length} labels were ` +
+        'left for them. Give exactly one label per example, in input order.',
+      { site },
+    )
+  }
+  if (positions === 1) return exampleLabels
+  for (let e = 0; e < examples; e++) out.fill(exampleLabels[e]!, e * positions, (e + 1) * positions)
+  return out
 }
