@@ -119,7 +119,8 @@ function groupByLayer(found: FoundSite[], fresh: (site: Site) => SiteRuntime): L
   return [...byLayer].map(([layer, sites]) => {
     const first = sites[0]!.site
     const thresholds = sites.map((s) => (s.site.plane === 'saturation' ? saturationThreshold(s.site.maxValue ?? 0) : 0))
-    const recorder = new Recorder({ id: first.id, units: first.units, granularity: first.granularity, dataFormat: first.dataFormat, thresholds })
+    const caps = sites.map((s) => (s.site.plane === 'saturation' ? (s.site.maxValue ?? 0) : null))
+    const recorder = new Recorder({ id: first.id, units: first.units, granularity: first.granularity, dataFormat: first.dataFormat, thresholds, caps })
     return { layer, recorder, sites }
   })
 }
@@ -201,7 +202,7 @@ function createProbe<M extends ReducerMap>(
         return
       }
       const t = output as Tensor
-      const launched = launch(spec, t, spec.thresholds, deviceBitsPerWord())
+      const launched = launch(spec, t, deviceBitsPerWord())
       const examples = t.shape[0] ?? 1
       const labels = s?.current == null ? null : expandLabels(spec.id, s.current, examples, launched.positions)
       const ready = complete(launched, spec.units, labels)

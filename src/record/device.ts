@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { cast, env, greater, isFinite as finite, keep, logicalNot, mul, pad, reshape, sum, tensor1d, tidy, transpose } from '@tensorflow/tfjs-core'
+import { cast, env, greater, greaterEqual, isFinite as finite, keep, logicalNot, mul, pad, reshape, sum, tensor1d, tidy, transpose } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import type { PackedBatch } from '../reducer.js'
 import type { RecorderSpec } from './recorder.js'
@@ -39,7 +39,7 @@ export interface LaunchedRead {
  * Packs a site's output into words on the device, without reading anything back: the
  * forward pass never waits for the GPU. Returns kept tensors; `complete` reads and frees them.
  */
-export function launch(spec: RecorderSpec, output: Tensor, thresholds: readonly number[], bitsPerWord: 8 | 16): LaunchedRead {
+export function launch(spec: RecorderSpec, output: Tensor, bitsPerWord: 8 | 16): LaunchedRead {
   const examples = output.shape[0] ?? 1
   const units = spec.units
   if (output.size % (examples * units) !== 0) {
@@ -60,8 +60,8 @@ export function launch(spec: RecorderSpec, output: Tensor, thresholds: readonly 
     }
     const flat = reshape(x, [rows, units])
     const powers = tensor1d(Array.from({ length: bitsPerWord }, (_, j) => 2 ** j), 'float32')
-    const planes = thresholds.map((t) => {
-      const bits = cast(greater(flat, t), 'float32')
+    const planes = spec.caps.map((cap) => {
+      const bits = cast(cap === null ? greater(flat, 0) : greaterEqual(flat, cap), 'float32')
       const padded = deviceWords * bitsPerWord === units ? bits : pad(bits, [[0, 0], [0, deviceWords * bitsPerWord - units]])
       const words = sum(mul(reshape(padded, [rows, deviceWords, bitsPerWord]), powers), -1)
       return keep(cast(words, 'int32'))

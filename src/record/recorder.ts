@@ -14,6 +14,12 @@ export interface RecorderSpec {
   readonly dataFormat: 'channelsLast' | 'channelsFirst'
   /** One threshold per bit plane: a bit is set where the value is `> threshold`. */
   readonly thresholds: readonly number[]
+  /**
+   * Per bit plane, the cap of a saturation plane (bit set where the value is `>= cap`) or
+   * null for the sign plane. Device packing compares with the cap itself, which stays exact
+   * in float16 textures where the float32 threshold below the cap would round up to it.
+   */
+  readonly caps: readonly (number | null)[]
 }
 
 /**
