@@ -41,3 +41,27 @@ export async function serve(files: Map<string, [string, string | Uint8Array]>): 
   const { port } = server.address() as AddressInfo
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) }
 }
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.bin': 'application/octet-stream',
+  '.svg': 'image/svg+xml',
+}
+
+/** Every file below `dir`, keyed by URL path, ready for {@link serve}. */
+export async function directory(dir: string): Promise<Map<string, [string, Uint8Array]>> {
+  const { readdir, readFile } = await import('node:fs/promises')
+  const { extname, join, relative } = await import('node:path')
+  const files = new Map<string, [string, Uint8Array]>()
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name)
+      if (e.isDirectory()) await walk(p)
+      else files.set(`/${relative(dir, p)}`, [TYPES[extname(p)] ?? 'application/octet-stream', await readFile(p)])
+    }
+  }
+  await walk(dir)
+  return files
+}
