@@ -1,11 +1,10 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { getBackend } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { saturationThreshold } from '../bits/pack.js'
 import type { Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
 import { complete, deviceBitsPerWord, launch } from '../record/device.js'
-import { Recorder, expandLabels } from '../record/recorder.js'
+import { expandLabels } from '../record/recorder.js'
 import { type PackedBatch, type ReducerMap, assertReducer, layoutOf } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
@@ -14,35 +13,11 @@ import { type MeasureInput, type RunnableModel, runPass } from './measure.js'
 import { type InstrumentOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import type { DefaultReducers, MeasureOptions, Probe, Results, SiteCounters, States } from './probe-types.js'
 import { MeasureSession, toLabels } from './session.js'
-import { type FoundSite, type LayerLike, type Site, findSites } from './sites.js'
+import { type LayerRuntime, type SiteRuntime, groupByLayer, isLayersModel } from './layers.js'
+import { type FoundSite, type Site, findSites } from './sites.js'
 import { tapLayer } from './tap.js'
 
 const live = new WeakMap<object, true>()
-
-/** One recorded site (one bit plane of one layer). */
-interface SiteRuntime {
-  readonly site: Site
-  states: Record<string, unknown>
-  counters: SiteCounters
-}
-
-/** One tapped layer: read once, packed into each of its sites' planes. */
-interface LayerRuntime {
-  readonly layer: LayerLike
-  readonly recorder: Recorder
-  readonly sites: SiteRuntime[]
-}
-
-function isLayersModel(x: unknown): x is LayersModel & LayerLike {
-  const m = x as Partial<LayersModel> | null
-  return (
-    typeof m === 'object' &&
-    m !== null &&
-    Array.isArray(m.layers) &&
-    typeof m.predict === 'function' &&
-    typeof m.getLayer === 'function'
-  )
-}
 
 /**
  * Taps every ReLU site of a tfjs-layers model so that the forward passes the program
@@ -108,22 +83,6 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
 
 /** Backends where a synchronous read stalls the device. */
 const ASYNC_BACKENDS = new Set(['webgl', 'webgpu'])
-
-function groupByLayer(found: FoundSite[], fresh: (site: Site) => SiteRuntime): LayerRuntime[] {
-  const byLayer = new Map<LayerLike, SiteRuntime[]>()
-  for (const { site, layer } of found) {
-    const list = byLayer.get(layer) ?? []
-    list.push(fresh(site))
-    byLayer.set(layer, list)
-  }
-  return [...byLayer].map(([layer, sites]) => {
-    const first = sites[0]!.site
-    const thresholds = sites.map((s) => (s.site.plane === 'saturation' ? saturationThreshold(s.site.maxValue ?? 0) : 0))
-    const caps = sites.map((s) => (s.site.plane === 'saturation' ? (s.site.maxValue ?? 0) : null))
-    const recorder = new Recorder({ id: first.id, units: first.units, granularity: first.granularity, dataFormat: first.dataFormat, thresholds, caps })
-    return { layer, recorder, sites }
-  })
-}
 
 function createProbe<M extends ReducerMap>(
   model: LayersModel,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { instrument } from '../../src/index.js'
-import { fileHandler, saveToDir } from '../helpers/files.js'
+import { fromDisk, toDisk } from '../../examples/lib/files.mjs'
 import { collect, signRows, tf, tfl, unpackRows, useCpu } from '../helpers/tf.js'
 
 let dir = ''
@@ -23,9 +23,9 @@ test('a model loaded with tf.loadLayersModel from model.json + weights is instru
   const hidden = tfl.layers.dense({ units: 35, name: 'hidden' }).apply(flat)
   const out = tfl.layers.reLU({ name: 'act' }).apply(hidden)
   const original = tfl.model({ inputs: input, outputs: out as never })
-  const path = await saveToDir(original, dir)
+  await original.save(toDisk(dir))
 
-  const loaded = await tfl.loadLayersModel(fileHandler(path))
+  const loaded = await tfl.loadLayersModel(fromDisk(join(dir, 'model.json')))
   const probe = instrument(loaded, { reducers: { bits: collect() } })
   expect(probe.sites.map((s) => [s.id, s.className, s.activation, s.units, s.positions])).toEqual([
     ['block/conv', 'Conv2D', 'relu6', 33, 16],
