@@ -85,6 +85,7 @@ for (const [name, config] of Object.entries(variants)) {
     `${schedule.timeline.entries.length} measurements, ${((Date.now() - started) / 1000).toFixed(0)} s`)
   timelines[name] = schedule.timeline
   writeFileSync(join(args.out, `${name}.csv`), schedule.timeline.toCSV({ against: ['first', 'final'] }))
+  writeFileSync(join(args.out, `${name}.timeline.txt`), schedule.timeline.stringify()) // Timeline.parse() reads it back
   probe.dispose()
   model.dispose()
 }

@@ -44,6 +44,10 @@ function rowsFor(timeline: Timeline<Record<string, Record<string, unknown>>>, me
 
 const xTitle: Record<XAxis, string> = { step: 'training steps', epoch: 'epochs', examples: 'examples seen' }
 
+/** Ordinal time axes: thin out overlapping labels; fractional epochs with two decimals. */
+const axisFor = (x: XAxis): Record<string, unknown> =>
+  x === 'epoch' ? { labelOverlap: true, format: '.2f', formatType: 'number', labelAngle: 0 } : { labelOverlap: true }
+
 /**
  * Heatmap of one scalar metric: sites (layers) on y in model order, training on x,
  * colour = value, as in the figures of Hartmann et al. (2021).
@@ -67,7 +71,7 @@ export function heatmap(
     data: { values: rows },
     mark: { type: 'rect' },
     encoding: {
-      x: { field: x, type: 'ordinal', title: xTitle[x], axis: { labelOverlap: true } },
+      x: { field: x, type: 'ordinal', title: xTitle[x], axis: axisFor(x) },
       y: { field: 'site', type: 'nominal', sort: sites, title: null },
       color: { field: 'value', type: 'quantitative', title: options.metric.split('.').at(-1), scale: { scheme: options.scheme ?? 'viridis' } },
       tooltip: [{ field: 'site' }, { field: x }, { field: 'value', format: '.4f' }],
@@ -136,7 +140,7 @@ export function unitHeatmap(
     data: { values },
     mark: { type: 'rect' },
     encoding: {
-      x: { field: x, type: 'ordinal', title: xTitle[x], axis: { labelOverlap: true } },
+      x: { field: x, type: 'ordinal', title: xTitle[x], axis: axisFor(x) },
       y: { field: 'unit', type: 'ordinal', title: 'unit', axis: { labels: units <= 64, ticks: units <= 64 } },
       color: { field: 'value', type: 'quantitative', title: field, scale: { scheme: options.scheme ?? 'viridis', domain: [0, 1] } },
     },
