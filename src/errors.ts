@@ -10,6 +10,7 @@
  * - `INVALID_OPTION`: an option has the wrong type or value.
  * - `INVALID_REDUCER`: a reducer does not follow the reducer contract.
  * - `REDUCER_FAILED`: a reducer threw; `cause` is what it threw, `reducer` its name.
+ * - `RECORD_FAILED`: reading or packing a site's output failed; `cause` says why.
  * - `INVALID_INPUT`: `measure` was given data it cannot run.
  * - `LAYOUT_MISMATCH`: states or batches of different layouts were combined.
  * - `INPUT_MISMATCH`: two measurements compared were not made on the same inputs.
@@ -27,6 +28,7 @@ export type InstrumentErrorCode =
   | 'INVALID_OPTION'
   | 'INVALID_REDUCER'
   | 'REDUCER_FAILED'
+  | 'RECORD_FAILED'
   | 'INVALID_INPUT'
   | 'LAYOUT_MISMATCH'
   | 'INPUT_MISMATCH'

@@ -107,16 +107,24 @@ function createProbe<M extends ReducerMap>(
   /** Reads in flight on async backends, applied in the order they were launched. */
   let pending: Promise<void> = Promise.resolve()
 
+  /** Stops recording with an error; `key` names the reducer that threw, '' when reading or packing failed. */
   const fail = (error: unknown, key: string, site: Site): void => {
-    failure =
-      error instanceof InstrumentError && key === ''
-        ? error
-        : new InstrumentError(
-            'REDUCER_FAILED',
-            `Reducer "${key}" threw at site "${site.id}": ${String(error)}. ` +
-              'Recording has stopped; fix the reducer, then call reset() to record again.',
-            { cause: error, reducer: key, site: site.id },
-          )
+    if (error instanceof InstrumentError && key === '') failure = error
+    else if (key === '') {
+      failure = new InstrumentError(
+        'RECORD_FAILED',
+        `Reading the output of site "${site.id}" failed: ${String(error)}. Recording has stopped; ` +
+          'call reset() to record again, or report the backend and model if it happens again.',
+        { cause: error, site: site.id },
+      )
+    } else {
+      failure = new InstrumentError(
+        'REDUCER_FAILED',
+        `Reducer "${key}" threw at site "${site.id}": ${String(error)}. ` +
+          'Recording has stopped; fix the reducer, then call reset() to record again.',
+        { cause: error, reducer: key, site: site.id },
+      )
+    }
     onError?.(failure)
   }
 
@@ -166,10 +174,10 @@ function createProbe<M extends ReducerMap>(
       const labels = s?.current == null ? null : expandLabels(spec.id, s.current, examples, launched.positions)
       const ready = complete(launched, spec.units, labels)
       ready.catch(() => undefined) // handled below, in order; this only marks it handled now
-      pending = pending.then(
-        () => ready.then((batches) => apply(lr, batches, targets, counters, s)),
-        () => undefined,
-      ).catch((error: unknown) => fail(error, '', lr.sites[0]!.site))
+      pending = pending
+        .then(() => ready)
+        .then((batches) => apply(lr, batches, targets, counters, s))
+        .catch((error: unknown) => fail(error, '', lr.sites[0]!.site))
     } catch (error) {
       fail(error, '', lr.sites[0]!.site)
     }

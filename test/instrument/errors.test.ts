@@ -172,6 +172,38 @@ describe('a reducer that throws', () => {
   })
 })
 
+describe('a failing read', () => {
+  test('is RECORD_FAILED with the cause; the forward pass completes; reset() records again', () => {
+    const model = mlp()
+    const { xs } = data(4)
+    const probe = instrument(model)
+    const proto = Object.getPrototypeOf(xs) as { dataSync: () => unknown }
+    const original = proto.dataSync
+    proto.dataSync = () => {
+      throw new Error('device lost')
+    }
+    let out: tf.Tensor | undefined
+    try {
+      out = model.predict(xs) as tf.Tensor
+    } finally {
+      proto.dataSync = original
+    }
+    expect(out.shape).toEqual([4, 3])
+    expect(codeOf(() => probe.results())).toBe('RECORD_FAILED')
+    try {
+      probe.results()
+    } catch (e) {
+      expect((e as InstrumentError).cause).toEqual(new Error('device lost'))
+      expect((e as InstrumentError).site).toBe(probe.sites[0]!.id)
+    }
+    probe.reset()
+    tf.dispose(model.predict(xs))
+    expect(probe.results()[probe.sites[0]!.id]!.units.rows).toBe(4)
+    probe.dispose()
+    tf.dispose([xs, out])
+  })
+})
+
 describe('non-finite activations', () => {
   test('NaN and Infinity are counted, not thrown on; NaN is off and +Infinity on', async () => {
     const model = tfl.sequential({ layers: [tfl.layers.reLU({ inputShape: [4] })] })
