@@ -3,7 +3,7 @@ import { getBackend } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
-import { complete, deviceBitsPerWord, launch } from '../record/device.js'
+import { bitWeights, complete, deviceBitsPerWord, launch } from '../record/device.js'
 import { expandLabels } from '../record/recorder.js'
 import { type PackedBatch, type ReducerMap, assertReducer, layoutOf } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
@@ -106,6 +106,14 @@ function createProbe<M extends ReducerMap>(
   const undos: (() => void)[] = []
   /** Reads in flight on async backends, applied in the order they were launched. */
   let pending: Promise<void> = Promise.resolve()
+  /** Per backend and word size, the bit weights used by device packing; freed by dispose(). */
+  const weights = new Map<string, Tensor>()
+  const weightsFor = (bitsPerWord: 8 | 16): Tensor => {
+    const key = `${getBackend()}/${bitsPerWord}`
+    let w = weights.get(key)
+    if (w === undefined || w.isDisposed) weights.set(key, (w = bitWeights(bitsPerWord)))
+    return w
+  }
 
   /** Stops recording with an error; `key` names the reducer that threw, '' when reading or packing failed. */
   const fail = (error: unknown, key: string, site: Site): void => {
@@ -169,7 +177,7 @@ function createProbe<M extends ReducerMap>(
         return
       }
       const t = output as Tensor
-      const launched = launch(spec, t, deviceBitsPerWord())
+      const launched = launch(spec, t, weightsFor(deviceBitsPerWord()))
       const examples = t.shape[0] ?? 1
       const labels = s?.current == null ? null : expandLabels(spec.id, s.current, examples, launched.positions)
       const ready = complete(launched, spec.units, labels)
@@ -288,6 +296,7 @@ function createProbe<M extends ReducerMap>(
       }
       for (const lr of layers) live.delete(lr.layer)
       live.delete(model)
+      for (const w of weights.values()) w.dispose()
       if (errors.length > 0) throw errors[0]
     },
   }

@@ -35,11 +35,18 @@ export interface LaunchedRead {
   readonly bitsPerWord: 8 | 16
 }
 
+/** The weights 1, 2, 4, ... of the bits of a device word, as a kept tensor (the caller disposes it). */
+export function bitWeights(bitsPerWord: 8 | 16): Tensor {
+  return keep(tensor1d(Array.from({ length: bitsPerWord }, (_, j) => 2 ** j), 'float32'))
+}
+
 /**
  * Packs a site's output into words on the device, without reading anything back: the
- * forward pass never waits for the GPU. Returns kept tensors; `complete` reads and frees them.
+ * forward pass never waits for the GPU. `powers` comes from {@link bitWeights}. Returns
+ * kept tensors; `complete` reads and frees them.
  */
-export function launch(spec: RecorderSpec, output: Tensor, bitsPerWord: 8 | 16): LaunchedRead {
+export function launch(spec: RecorderSpec, output: Tensor, powers: Tensor): LaunchedRead {
+  const bitsPerWord = powers.size as 8 | 16
   const examples = output.shape[0] ?? 1
   const units = spec.units
   if (output.size % (examples * units) !== 0) {
@@ -59,7 +66,6 @@ export function launch(spec: RecorderSpec, output: Tensor, bitsPerWord: 8 | 16):
       x = transpose(output, perm)
     }
     const flat = reshape(x, [rows, units])
-    const powers = tensor1d(Array.from({ length: bitsPerWord }, (_, j) => 2 ** j), 'float32')
     const planes = spec.caps.map((cap) => {
       const bits = cast(cap === null ? greater(flat, 0) : greaterEqual(flat, cap), 'float32')
       const padded = deviceWords * bitsPerWord === units ? bits : pad(bits, [[0, 0], [0, deviceWords * bitsPerWord - units]])
