@@ -75,7 +75,6 @@ export interface Reducer<State, Result> {
 }
 
 /** Any reducer, for constraints. */
-// biome-ignore lint: the contract is generic over any state and result.
 export type AnyReducer = Reducer<any, any>
 
 /** The state type of a reducer. */

@@ -21,7 +21,8 @@ export function fromDisk(modelJsonPath) {
 /** An IOHandler for model.save that writes model.json + weights.bin into `dir`. */
 export function toDisk(dir) {
   return tf.io.withSaveHandler(async (artifacts) => {
-    await writeFile(join(dir, 'weights.bin'), new Uint8Array(artifacts.weightData))
+    const data = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData
+    await writeFile(join(dir, 'weights.bin'), new Uint8Array(data))
     const json = {
       modelTopology: artifacts.modelTopology,
       format: artifacts.format,

@@ -81,11 +81,6 @@ export class Recorder {
     if (positions !== 1 && this.labelBuffer.length < rows) this.labelBuffer = new Int32Array(rows)
     return expandLabels(this.spec.id, exampleLabels, examples, positions, this.labelBuffer.subarray(0, rows))
   }
-
-  /** Bytes retained between batches. */
-  get bytes(): number {
-    return this.buffers.reduce((n, b) => n + b.byteLength, this.labelBuffer.byteLength)
-  }
 }
 
 /**

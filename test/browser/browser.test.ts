@@ -72,5 +72,3 @@ describe.runIf(run)('in headless Chromium', () => {
     expect(checks.map((c) => c.name)).toContain('device word size 8 bits for float16 textures')
   }, 300_000)
 })
-
-test.skipIf(run)('browser tests need Chromium (apt-get install chromium)', () => {})
