@@ -4,6 +4,8 @@
  * - `NOT_A_MODEL`: `instrument` was given something that is not a tfjs-layers `LayersModel`.
  * - `MODEL_NOT_BUILT`: a layer's output shape is unknown (a Sequential without `inputShape`).
  * - `NO_RELU_SITES`: the model has no ReLU site and `allowEmpty` was not set.
+ * - `NO_SITES_SELECTED`: the model has ReLU sites but the `sites` option selected none.
+ * - `DATA_FORMAT_UNKNOWN`: the channel axis of a standalone ReLU's output cannot be known; pass `dataFormat`.
  * - `ALREADY_INSTRUMENTED`: the model, or one of its layers, is already tapped by a live probe.
  * - `DISPOSED`: a probe was used after `dispose()`.
  * - `UNKNOWN_SITE`: an option named a site id that the model does not have.
@@ -11,7 +13,7 @@
  * - `INVALID_REDUCER`: a reducer does not follow the reducer contract.
  * - `REDUCER_FAILED`: a reducer threw; `cause` is what it threw, `reducer` its name.
  * - `RECORD_FAILED`: reading or packing a site's output failed; `cause` says why.
- * - `INVALID_INPUT`: `measure` was given data it cannot run.
+ * - `INVALID_INPUT`: `measure` (or `serialize`) was given data it cannot use.
  * - `LAYOUT_MISMATCH`: states or batches of different layouts were combined.
  * - `INPUT_MISMATCH`: two measurements compared were not made on the same inputs.
  * - `MODEL_MISMATCH`: two measurements compared come from models with different sites.
@@ -22,6 +24,8 @@ export type InstrumentErrorCode =
   | 'NOT_A_MODEL'
   | 'MODEL_NOT_BUILT'
   | 'NO_RELU_SITES'
+  | 'NO_SITES_SELECTED'
+  | 'DATA_FORMAT_UNKNOWN'
   | 'ALREADY_INSTRUMENTED'
   | 'DISPOSED'
   | 'UNKNOWN_SITE'

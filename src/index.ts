@@ -9,7 +9,7 @@ export type {
   States,
 } from './instrument/probe-types.js'
 export type { InstrumentOptions, Passes } from './instrument/options.js'
-export type { Granularity, ReluKind, Site } from './instrument/sites.js'
+export type { DataFormat, Granularity, ReluKind, Site, SkippedSite, SkipReason } from './instrument/sites.js'
 export type { DatasetLike, MeasureInput } from './instrument/measure.js'
 
 // Reducers
@@ -45,7 +45,8 @@ export type { WindowState } from './compose/windowed.js'
 // Watching training
 export { Timeline } from './timeline/timeline.js'
 export type { Reference, SeriesRow, TimelineEntry, TimelineOptions, TrainingPoint } from './timeline/timeline.js'
-export type { Cadence, ProbeCallback, ScheduleOptions } from './instrument/callback.js'
+export { trainingCallback } from './timeline/schedule.js'
+export type { Cadence, ProbeCallback, ScheduleOptions } from './timeline/schedule.js'
 
 // Saving and merging
 export { serialize, deserialize } from './serialize.js'
@@ -64,7 +65,7 @@ export type {
 } from './reducer.js'
 
 // Bits
-export { packRows, packChannelsFirst, getBit, saturationThreshold } from './bits/pack.js'
+export { packRows, packChannelsFirst, getBit, saturationThreshold, wordsFor } from './bits/pack.js'
 export { popcount32, hammingDistance } from './bits/popcount.js'
 export { hashWords } from './bits/hash.js'
 

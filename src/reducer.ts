@@ -1,3 +1,4 @@
+import { wordsFor } from './bits/pack.js'
 import { InstrumentError } from './errors.js'
 
 /**
@@ -88,11 +89,6 @@ export type ReducerMap = Record<string, AnyReducer>
 
 /** Results of a record of reducers at one site, keyed like the record. */
 export type SiteResults<M extends ReducerMap> = { [K in keyof M]: ResultOf<M[K]> }
-
-/** Words needed for `units` bits. */
-export function wordsFor(units: number): number {
-  return Math.ceil(units / 32)
-}
 
 /**
  * Layout for a number of units.

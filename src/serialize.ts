@@ -1,18 +1,37 @@
 import { fingerprint, fingerprintAdd, fingerprintHex } from './bits/fingerprint.js'
+import { type PatternTable, checkTable, isTableShaped } from './bits/pattern-table.js'
 import { InstrumentError } from './errors.js'
+import { putOwn } from './keys.js'
 
 /** Format tag and version written by {@link serialize}. */
 export const SERIAL_FORMAT = 'relu-patterns'
-export const SERIAL_VERSION = 1
+export const SERIAL_VERSION = 2
+
+/*
+ * Encoding, version 2. JSON, except:
+ * - a number JSON cannot hold exactly (NaN, +-Infinity, -0) is `{ "$number": "<text>" }`;
+ * - a typed array is `{ "$typed": "<constructor>", "base64": "<little-endian bytes>" }`;
+ * - a key of a user object that starts with `$` gets one more `$` in front, so user data
+ *   can never be read as one of the two tags above, and reads back exactly.
+ * Keys are written and read as own properties (`__proto__` is a key like any other).
+ * Version 1 had no key escaping; it is still read.
+ */
 
 const TYPED = {
+  Int8Array,
   Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
   Int32Array,
   Uint32Array,
   Float32Array,
   Float64Array,
 } as const
 type TypedName = keyof typeof TYPED
+
+/** Deeper nesting than this is refused, so that neither side can overflow the stack. */
+const MAX_DEPTH = 512
 
 function toBase64(bytes: Uint8Array): string {
   let s = ''
@@ -21,54 +40,101 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 function fromBase64(text: string): Uint8Array {
-  const s = atob(text)
+  let s: string
+  try {
+    s = atob(text)
+  } catch (error) {
+    throw new InstrumentError('CORRUPT_DATA', 'deserialize(): a typed array is not valid base64. The data is damaged.', { cause: error })
+  }
   const out = new Uint8Array(s.length)
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
   return out
 }
 
-function encode(value: unknown, path: string): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
-  if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) }
-  if (ArrayBuffer.isView(value)) {
-    const name = value.constructor.name as TypedName
-    if (!(name in TYPED)) throw new InstrumentError('INVALID_INPUT', `serialize(): ${name} at ${path} is not supported.`)
-    return { $typed: name, base64: toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) }
-  }
-  if (Array.isArray(value)) return value.map((v, i) => encode(v, `${path}[${i}]`))
-  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = encode(v, `${path}.${k}`)
-    return out
-  }
-  throw new InstrumentError(
+const unusable = (what: string, path: string): InstrumentError =>
+  new InstrumentError(
     'INVALID_INPUT',
-    `serialize(): ${typeof value} at ${path} is not plain data (numbers, strings, booleans, null, arrays, ` +
-      'plain objects and typed arrays).',
+    `serialize(): ${what} at ${path}. It takes plain data: numbers, strings, booleans, null, arrays, plain ` +
+      'objects and typed arrays, without cycles.',
   )
+
+function encode(value: unknown, path: string, open: Set<object>): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? value : { $number: String(Object.is(value, -0) ? '-0' : value) }
+  if (typeof value !== 'object') return unusableValue(value, path)
+  if (open.has(value)) throw unusable('a cycle (a value that contains itself)', path)
+  if (open.size >= MAX_DEPTH) throw unusable(`nesting deeper than ${MAX_DEPTH} levels`, path)
+  if (ArrayBuffer.isView(value)) {
+    const view = value as ArrayBufferView
+    const ctor: unknown = view.constructor
+    const name = (ctor as { name?: string }).name as TypedName
+    if (!Object.prototype.hasOwnProperty.call(TYPED, name) || TYPED[name] !== ctor) throw unusable(`a ${String(name)}`, path)
+    return { $typed: name, base64: toBase64(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) }
+  }
+  open.add(value)
+  try {
+    if (Array.isArray(value)) return value.map((v, i) => encode(v, `${path}[${i}]`, open))
+    const proto = Object.getPrototypeOf(value) as unknown
+    if (proto !== Object.prototype && proto !== null) throw unusable(`an instance of ${value.constructor?.name ?? 'a class'}`, path)
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) putOwn(out, k.startsWith('$') ? `$${k}` : k, encode(v, `${path}.${k}`, open))
+    }
+    return out
+  } finally {
+    open.delete(value)
+  }
+}
+
+function unusableValue(value: unknown, path: string): never {
+  throw unusable(`a ${typeof value}`, path)
 }
 
 const corrupt = (what: string): InstrumentError =>
   new InstrumentError('CORRUPT_DATA', `deserialize(): ${what}. The data is damaged or was not written by serialize().`)
 
-function decode(value: unknown): unknown {
+function decodeNumber(o: Record<string, unknown>): number {
+  const text = o['$number']
+  if (Object.keys(o).length !== 1 || typeof text !== 'string') throw corrupt('a malformed $number')
+  if (text === 'NaN') return Number.NaN
+  if (text === 'Infinity') return Number.POSITIVE_INFINITY
+  if (text === '-Infinity') return Number.NEGATIVE_INFINITY
+  if (text === '-0') return -0
+  throw corrupt(`a $number of ${JSON.stringify(text.slice(0, 20))}`)
+}
+
+function decodeTyped(o: Record<string, unknown>): ArrayBufferView {
+  const name = o['$typed']
+  const Ctor = typeof name === 'string' && Object.prototype.hasOwnProperty.call(TYPED, name) ? TYPED[name as TypedName] : undefined
+  if (Ctor === undefined || typeof o['base64'] !== 'string' || Object.keys(o).length !== 2) throw corrupt(`a malformed typed array`)
+  const bytes = fromBase64(o['base64'])
+  if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) throw corrupt(`a ${String(name)} of ${bytes.byteLength} bytes`)
+  return new Ctor(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT)
+}
+
+function decode(value: unknown, version: number, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value
-  if (Array.isArray(value)) return value.map(decode)
+  if (depth > MAX_DEPTH) throw corrupt(`nesting deeper than ${MAX_DEPTH} levels`)
+  if (Array.isArray(value)) return value.map((v) => decode(v, version, depth + 1))
   const o = value as Record<string, unknown>
-  if (typeof o['$number'] === 'string') {
-    const n = Number(o['$number'])
-    if (!Number.isNaN(n) || o['$number'] === 'NaN') return n
-    throw corrupt(`bad number ${o['$number']}`)
-  }
-  if (typeof o['$typed'] === 'string') {
-    const Ctor = TYPED[o['$typed'] as TypedName]
-    if (Ctor === undefined || typeof o['base64'] !== 'string') throw corrupt(`unknown array type ${o['$typed']}`)
-    const bytes = fromBase64(o['base64'])
-    if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) throw corrupt(`a ${o['$typed']} of ${bytes.byteLength} bytes`)
-    return new Ctor(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT)
-  }
+  if (Object.prototype.hasOwnProperty.call(o, '$number')) return decodeNumber(o)
+  if (Object.prototype.hasOwnProperty.call(o, '$typed')) return decodeTyped(o)
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(o)) out[k] = decode(v)
+  for (const [k, v] of Object.entries(o)) {
+    let key = k
+    if (version >= 2 && k.startsWith('$')) {
+      if (!k.startsWith('$$')) throw corrupt(`an unknown tag ${JSON.stringify(k.slice(0, 20))}`)
+      key = k.slice(1)
+    }
+    putOwn(out, key, decode(v, version, depth + 1))
+  }
+  if (isTableShaped(out)) {
+    try {
+      checkTable(out as unknown as PatternTable)
+    } catch (error) {
+      throw new InstrumentError('CORRUPT_DATA', `deserialize(): an inconsistent pattern table: ${String((error as Error).message)}`, { cause: error })
+    }
+  }
   return out
 }
 
@@ -82,8 +148,9 @@ function checksum(text: string): string {
 
 /**
  * Writes plain data (reducer states and results, measurements, timelines) as compact,
- * versioned JSON text: typed arrays as base64, NaN and Infinity kept, with a checksum.
- * States are plain objects too, so `structuredClone` and `postMessage` also work directly.
+ * versioned JSON text: typed arrays as base64, NaN, Infinity and -0 kept, any key kept,
+ * with a checksum. Cycles, class instances and functions are `INVALID_INPUT`. States are
+ * plain objects too, so `structuredClone` and `postMessage` also work directly.
  *
  * @example
  * ```ts
@@ -94,13 +161,16 @@ function checksum(text: string): string {
  * ```
  */
 export function serialize(value: unknown): string {
-  const data = JSON.stringify(encode(value, '$'))
+  if (value === undefined) throw unusable('undefined', '$')
+  const data = JSON.stringify(encode(value, '$', new Set()))
   return `{"format":"${SERIAL_FORMAT}","version":${SERIAL_VERSION},"checksum":"${checksum(data)}","data":${data}}`
 }
 
 /**
- * Reads what {@link serialize} wrote. Damaged or foreign text is `CORRUPT_DATA`; text
- * from an incompatible version is `UNSUPPORTED_VERSION`; neither ever gives a wrong value.
+ * Reads what {@link serialize} wrote, exactly. Damaged, foreign or inconsistent text is
+ * `CORRUPT_DATA` (pattern tables are checked against their invariants, so a crafted
+ * state cannot make a later `update` or `merge` hang); text from an incompatible version
+ * is `UNSUPPORTED_VERSION`. Time is linear in the length of the text.
  *
  * @example
  * ```ts
@@ -112,10 +182,11 @@ export function deserialize(text: string): unknown {
   const head = /^\{"format":"([^"]*)","version":(\d+),"checksum":"([0-9a-f]{16}-\d+)","data":/.exec(text)
   if (head === null || !text.endsWith('}')) throw corrupt('no relu-patterns header')
   if (head[1] !== SERIAL_FORMAT) throw corrupt(`format is ${head[1]}`)
-  if (Number(head[2]) !== SERIAL_VERSION) {
+  const version = Number(head[2])
+  if (version !== 1 && version !== SERIAL_VERSION) {
     throw new InstrumentError(
       'UNSUPPORTED_VERSION',
-      `deserialize(): data has format version ${head[2]}; this release reads version ${SERIAL_VERSION}. ` +
+      `deserialize(): data has format version ${head[2]}; this release reads versions 1 and ${SERIAL_VERSION}. ` +
         'Read it with the release that wrote it.',
     )
   }
@@ -127,5 +198,5 @@ export function deserialize(text: string): unknown {
   } catch (error) {
     throw new InstrumentError('CORRUPT_DATA', 'deserialize(): the data is not valid JSON.', { cause: error })
   }
-  return decode(parsed)
+  return decode(parsed, version, 0)
 }

@@ -37,6 +37,18 @@ export function saturationThreshold(cap: number): number {
  * them is packed again by the exact path.
  */
 
+/**
+ * Words per packed row of `units` bits: the one rule of the layout, `ceil(units / 32)`.
+ *
+ * @example
+ * ```ts
+ * wordsFor(33) // 2
+ * ```
+ */
+export function wordsFor(units: number): number {
+  return Math.ceil(units / 32)
+}
+
 const scratch = new Float32Array(1)
 const scratchBits = new Int32Array(scratch.buffer)
 

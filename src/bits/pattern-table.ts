@@ -1,3 +1,4 @@
+import { InstrumentError } from '../errors.js'
 import { hashWords } from './hash.js'
 
 /**
@@ -7,6 +8,13 @@ import { hashWords } from './hash.js'
  *
  * Memory: `capacity * (4 * wordsPerRow + 12)` bytes; the table doubles when half full
  * and never grows past `maxBytes` (it then fills up to 7/8 and refuses new patterns).
+ * A table of capacity 0 holds nothing yet and allocates on its first pattern.
+ *
+ * Invariants (checked by {@link checkTable}): capacity is 0 or a power of two; the arrays
+ * have `capacity * wordsPerRow`, `capacity` and `capacity` entries; `size` counts the
+ * non-zero counts and leaves at least one slot empty; every count is a positive
+ * integer; every stored pattern has its own hash and sits in the run of occupied slots
+ * that starts at or before its home slot `hash & (capacity - 1)`; no pattern is stored twice.
  */
 export interface PatternTable {
   /** Words per pattern. */
@@ -30,9 +38,14 @@ export function slotBytes(wordsPerRow: number): number {
   return 4 * wordsPerRow + 12
 }
 
-/** An empty table. `capacity` is rounded up to a power of two. */
+/** Bytes held by a table. */
+export function tableBytes(t: PatternTable): number {
+  return t.capacity * slotBytes(t.wordsPerRow)
+}
+
+/** An empty table. `capacity` is rounded up to a power of two (at least 16), or 0 to allocate later. */
 export function createTable(wordsPerRow: number, capacity = MIN_CAPACITY): PatternTable {
-  let cap = MIN_CAPACITY
+  let cap = capacity === 0 ? 0 : MIN_CAPACITY
   while (cap < capacity) cap *= 2
   return {
     wordsPerRow,
@@ -70,17 +83,22 @@ function findSlot(t: PatternTable, words: Uint32Array, offset: number, hash: num
   let slot = hash & mask
   const counts = t.counts
   const hashes = t.hashes
-  while (counts[slot] !== 0) {
+  for (let probes = 0; counts[slot] !== 0; probes++) {
+    if (probes >= t.capacity) throw full()
     if (hashes[slot] === hash && sameKey(t, slot, words, offset)) return slot
     slot = (slot + 1) & mask
   }
   return slot
 }
 
+/** A table with no empty slot can only come from damaged or crafted data. */
+const full = (): InstrumentError =>
+  new InstrumentError('CORRUPT_DATA', 'A pattern table has no empty slot although its size says otherwise; the state is damaged or was not made by this library.')
+
 function grow(t: PatternTable): void {
   const old = { keys: t.keys, hashes: t.hashes, counts: t.counts, capacity: t.capacity }
   const wpr = t.wordsPerRow
-  t.capacity *= 2
+  t.capacity = t.capacity === 0 ? MIN_CAPACITY : t.capacity * 2
   t.keys = new Uint32Array(t.capacity * wpr)
   t.hashes = new Uint32Array(t.capacity)
   t.counts = new Float64Array(t.capacity)
@@ -109,6 +127,10 @@ export function tableAdd(
   maxBytes: number,
 ): boolean {
   const hash = hashWords(words, offset, t.wordsPerRow)
+  if (t.capacity === 0) {
+    if (MIN_CAPACITY * slotBytes(t.wordsPerRow) > maxBytes) return false
+    grow(t)
+  }
   let slot = findSlot(t, words, offset, hash)
   if (t.counts[slot] !== 0) {
     t.counts[slot] = t.counts[slot]! + count
@@ -131,6 +153,7 @@ export function tableAdd(
 
 /** Count of the pattern at `words[offset..]`, 0 when absent. */
 export function tableGet(t: PatternTable, words: Uint32Array, offset: number): number {
+  if (t.capacity === 0) return 0
   return t.counts[findSlot(t, words, offset, hashWords(words, offset, t.wordsPerRow))]!
 }
 
@@ -153,8 +176,17 @@ export function mergeTables(
   maxBytes: number,
 ): { table: PatternTable; untracked: number } {
   const [big, small] = a.size >= b.size ? [a, b] : [b, a]
-  const table = cloneTable(big)
   let untracked = 0
+  let table: PatternTable
+  if (tableBytes(big) <= maxBytes) {
+    table = cloneTable(big)
+  } else {
+    // the bigger table alone is over the budget (it was made with a larger cap): refill
+    table = createTable(big.wordsPerRow, 0)
+    tableForEach(big, (slot, count) => {
+      if (!tableAdd(table, big.keys, slot * big.wordsPerRow, count, maxBytes)) untracked += count
+    })
+  }
   const wpr = small.wordsPerRow
   tableForEach(small, (slot, count) => {
     if (!tableAdd(table, small.keys, slot * wpr, count, maxBytes)) untracked += count
@@ -171,6 +203,10 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
   const wpr = t.wordsPerRow
   let refused = 0
   for (let r = 0, offset = 0; r < rows; r++, offset += wpr) {
+    if (t.capacity === 0) {
+      if (!tableAdd(t, words, offset, 1, maxBytes)) refused++
+      continue
+    }
     const hash = hashWords(words, offset, wpr)
     const mask = t.capacity - 1
     const counts = t.counts
@@ -178,7 +214,8 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
     const keys = t.keys
     let slot = hash & mask
     let found = false
-    while (counts[slot] !== 0) {
+    for (let probes = 0; counts[slot] !== 0; probes++) {
+      if (probes >= mask) throw full()
       if (hashes[slot] === hash) {
         let w = 0
         const base = slot * wpr
@@ -194,4 +231,80 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
     if (!found && !tableAdd(t, words, offset, 1, maxBytes)) refused++
   }
   return refused
+}
+
+const TABLE_KEYS = ['wordsPerRow', 'capacity', 'size', 'keys', 'hashes', 'counts']
+
+/** True when `x` has exactly the fields of a {@link PatternTable} (whatever their values). */
+export function isTableShaped(x: object): boolean {
+  const keys = Object.keys(x)
+  return keys.length === TABLE_KEYS.length && TABLE_KEYS.every((k) => keys.includes(k))
+}
+
+/** The O(capacity) invariants: structure, counts, size and probe runs (not duplicates). */
+function checkStructure(t: PatternTable): void {
+  const bad = (what: string): never => {
+    throw new InstrumentError('CORRUPT_DATA', `Inconsistent pattern table: ${what}.`)
+  }
+  const { wordsPerRow: wpr, capacity: cap } = t
+  if (!Number.isInteger(wpr) || wpr < 1 || wpr > 1 << 20) bad(`wordsPerRow is ${String(wpr)}`)
+  if (!Number.isInteger(cap) || cap < 0 || (cap & (cap - 1)) !== 0 || cap > 2 ** 30) bad(`capacity ${String(cap)} is not 0 or a power of two`)
+  if (!(t.keys instanceof Uint32Array) || !(t.hashes instanceof Uint32Array) || !(t.counts instanceof Float64Array)) bad('arrays of the wrong type')
+  if (t.keys.length !== cap * wpr || t.hashes.length !== cap || t.counts.length !== cap) bad(`array lengths do not match capacity ${cap}`)
+  let size = 0
+  for (let s = 0; s < cap; s++) {
+    const c = t.counts[s]!
+    if (c === 0) continue
+    if (!(c > 0) || !Number.isInteger(c)) bad(`count ${c} in slot ${s}`)
+    if (hashWords(t.keys, s * wpr, wpr) !== t.hashes[s]) bad(`slot ${s} holds a hash that is not its pattern's`)
+    size++
+  }
+  if (size !== t.size || (cap > 0 && size >= cap)) bad(`size ${String(t.size)} but ${size} patterns in ${cap} slots`)
+  if (size === 0) return
+  // every pattern must be reachable from its home slot without crossing an empty one
+  let empty = 0
+  while (t.counts[empty] !== 0) empty++
+  const mask = cap - 1
+  let runStart = (empty + 1) & mask
+  for (let i = 1; i <= cap; i++) {
+    const s = (empty + i) & mask
+    if (t.counts[s] === 0) {
+      runStart = (s + 1) & mask
+      continue
+    }
+    const home = t.hashes[s]! & mask
+    if (((s - home) & mask) > ((s - runStart) & mask)) bad(`the pattern in slot ${s} cannot be found from its home slot ${home}`)
+  }
+}
+
+/**
+ * Throws `CORRUPT_DATA` unless `t` keeps every invariant of a {@link PatternTable},
+ * in O(size log size) time whatever the values: what `deserialize` runs on every table
+ * it reads, so that a crafted state can neither hang a later update nor give a wrong count.
+ */
+export function checkTable(t: PatternTable): void {
+  checkStructure(t)
+  const wpr = t.wordsPerRow
+  const slots: number[] = []
+  tableForEach(t, (slot) => void slots.push(slot))
+  const order = (x: number, y: number): number => {
+    const d = t.hashes[x]! - t.hashes[y]!
+    if (d !== 0) return d
+    for (let w = 0; w < wpr; w++) {
+      const e = t.keys[x * wpr + w]! - t.keys[y * wpr + w]!
+      if (e !== 0) return e
+    }
+    return 0
+  }
+  slots.sort(order)
+  for (let i = 1; i < slots.length; i++) {
+    if (order(slots[i - 1]!, slots[i]!) === 0) {
+      throw new InstrumentError('CORRUPT_DATA', `Inconsistent pattern table: slots ${slots[i - 1]} and ${slots[i]} hold the same pattern.`)
+    }
+  }
+}
+
+/** The O(capacity) checks of {@link checkTable}, without the search for duplicates: cheap enough for every merge. */
+export function checkTableStructure(t: PatternTable): void {
+  checkStructure(t)
 }

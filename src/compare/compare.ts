@@ -1,6 +1,7 @@
 import { addColumnCounts } from '../bits/column-counts.js'
 import { popcount32 } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
+import { assertOptions, getOwn, putOwn } from '../keys.js'
 import { type HistogramComparison, type HistogramComparisonOptions, compareHistograms } from './histograms.js'
 import type { Measurement, RetainedPatterns } from './measurement.js'
 
@@ -85,11 +86,12 @@ export function compare(
       'compare() takes two measurements made with probe.measure(x, { retain: true }).',
     )
   }
+  assertOptions('compare(a, b, options)', options, ['threshold'])
   const idsA = Object.keys(a.patterns)
   const idsB = Object.keys(b.patterns)
   const mismatch = idsA.length !== idsB.length || idsA.some((id) => {
     const pa = a.patterns[id]!
-    const pb = b.patterns[id]
+    const pb = getOwn(b.patterns, id)
     return pb === undefined || pa.units !== pb.units || pa.positions !== pb.positions
   })
   if (mismatch) {
@@ -117,7 +119,7 @@ export function compare(
         { site: id },
       )
     }
-    out[id] = { ...compareRows(pa, pb), ...compareHistograms(pa.histogram, pb.histogram, options) }
+    putOwn(out, id, { ...compareRows(pa, pb), ...compareHistograms(pa.histogram, pb.histogram, options) })
   }
   return out
 }

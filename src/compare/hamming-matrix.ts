@@ -1,5 +1,6 @@
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
+import { assertOptions } from '../keys.js'
 
 /** Packed rows, as in a `PackedBatch` or a measurement's `RetainedPatterns`. */
 export interface PackedRows {
@@ -32,6 +33,7 @@ export interface HammingMatrix {
  * ```
  */
 export function hammingMatrix(patterns: PackedRows, options: { maxRows?: number } = {}): HammingMatrix {
+  assertOptions('hammingMatrix(patterns, options)', options, ['maxRows'])
   const { words, rows, units, wordsPerRow } = patterns
   const maxRows = options.maxRows ?? 4096
   if (rows > maxRows) {

@@ -1,5 +1,6 @@
 import { tableForEach, tableGet } from '../bits/pattern-table.js'
 import { InstrumentError } from '../errors.js'
+import { assertOptions } from '../keys.js'
 import { assertSameLayout } from '../reducer.js'
 import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
 
@@ -44,6 +45,7 @@ export function compareHistograms(
   b: PatternHistogramState,
   options: HistogramComparisonOptions = {},
 ): HistogramComparison {
+  assertOptions('compareHistograms(a, b, options)', options, ['threshold'])
   const threshold = options.threshold ?? 10
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
     throw new InstrumentError('INVALID_OPTION', `threshold must be a number of occurrences, not ${String(threshold)}.`)

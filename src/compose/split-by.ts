@@ -1,9 +1,13 @@
 import { InstrumentError } from '../errors.js'
-import { type Layout, type PackedBatch, type Reducer, assertSameLayout } from '../reducer.js'
+import { getOwn, putOwn } from '../keys.js'
+import { type Layout, type PackedBatch, type Reducer, assertReducer, assertSameLayout } from '../reducer.js'
 
 /** State of a split reducer: one state of the inner reducer per group. */
 export interface SplitState<S> extends Layout {
-  /** Inner states by group key (`String(key)`, or `'unlabeled'` for rows without a label). */
+  /**
+   * Inner states by group key (`String(key)`, or `'unlabeled'` for rows without a label).
+   * Keys are own properties; any string, `__proto__` included, is a group like any other.
+   */
   groups: Record<string, S>
 }
 
@@ -38,6 +42,7 @@ export function splitBy<S, R>(
   reducer: Reducer<S, R>,
   key: 'label' | RowKey,
 ): Reducer<SplitState<S>, Record<string, R>> {
+  assertReducer('splitBy(reducer)', reducer)
   if (key !== 'label' && typeof key !== 'function') {
     throw new InstrumentError('INVALID_OPTION', "splitBy(reducer, key): key must be 'label' or a function (batch, row) => number.")
   }
@@ -54,8 +59,8 @@ export function splitBy<S, R>(
         list.push(r)
       }
       for (const [k, rows] of rowsOf) {
-        const inner = state.groups[k] ?? reducer.init(state)
-        state.groups[k] = reducer.update(inner, gather(batch, rows, byLabel))
+        const inner = getOwn(state.groups, k) ?? reducer.init(state)
+        putOwn(state.groups, k, reducer.update(inner, gather(batch, rows, byLabel)))
       }
       return state
     },
@@ -63,15 +68,15 @@ export function splitBy<S, R>(
       assertSameLayout(a, b, 'merge splitBy states')
       const groups: Record<string, S> = {}
       for (const k of new Set([...Object.keys(a.groups), ...Object.keys(b.groups)])) {
-        const ga = a.groups[k]
-        const gb = b.groups[k]
-        groups[k] = ga !== undefined && gb !== undefined ? reducer.merge(ga, gb) : reducer.merge(reducer.init(a), (ga ?? gb)!)
+        const ga = getOwn(a.groups, k)
+        const gb = getOwn(b.groups, k)
+        putOwn(groups, k, ga !== undefined && gb !== undefined ? reducer.merge(ga, gb) : reducer.merge(reducer.init(a), (ga ?? gb)!))
       }
       return { units: a.units, wordsPerRow: a.wordsPerRow, groups }
     },
     result(state) {
       const out: Record<string, R> = {}
-      for (const k of Object.keys(state.groups).sort()) out[k] = reducer.result(state.groups[k]!)
+      for (const k of Object.keys(state.groups).sort()) putOwn(out, k, reducer.result(getOwn(state.groups, k)!))
       return out
     },
   }

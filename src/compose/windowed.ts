@@ -1,5 +1,6 @@
 import { InstrumentError } from '../errors.js'
-import { type Layout, type Reducer, assertSameLayout } from '../reducer.js'
+import { assertOptions } from '../keys.js'
+import { type Layout, type Reducer, assertReducer, assertSameLayout } from '../reducer.js'
 
 /** State of a windowed reducer: a ring of per-batch states. */
 export interface WindowState<S> extends Layout {
@@ -25,7 +26,9 @@ export interface WindowState<S> extends Layout {
  * ```
  */
 export function windowed<S, R>(reducer: Reducer<S, R>, options: { batches: number }): Reducer<WindowState<S>, R> {
-  const size = options?.batches
+  assertReducer('windowed(reducer)', reducer)
+  assertOptions('windowed(reducer, options)', options, ['batches'], false)
+  const size = options.batches
   if (!Number.isInteger(size) || size < 1) {
     throw new InstrumentError('INVALID_OPTION', `windowed(reducer, { batches }) needs a positive integer, not ${String(size)}.`)
   }

@@ -1,21 +1,14 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { saturationThreshold } from '../bits/pack.js'
 import { Recorder } from '../record/recorder.js'
-import type { SiteCounters } from './probe-types.js'
-import type { FoundSite, LayerLike, Site } from './sites.js'
-
-/** One recorded site (one bit plane of one layer). */
-export interface SiteRuntime {
-  readonly site: Site
-  states: Record<string, unknown>
-  counters: SiteCounters
-}
+import type { FoundSite, LayerLike } from './sites.js'
 
 /** One tapped layer: read once, packed into each of its sites' planes. */
 export interface LayerRuntime {
   readonly layer: LayerLike
   readonly recorder: Recorder
-  readonly sites: SiteRuntime[]
+  /** Indices (into the probe's sites) of the sites recorded from this layer, one per bit plane. */
+  readonly planes: readonly number[]
 }
 
 /** A tfjs-layers model, recognised by shape so that a model from another copy of tfjs-layers still counts. */
@@ -31,19 +24,19 @@ export function isLayersModel(x: unknown): x is LayersModel & LayerLike {
 }
 
 /** Groups sites by the layer they tap: each layer is read once for all its planes. */
-export function groupByLayer(found: FoundSite[], fresh: (site: Site) => SiteRuntime): LayerRuntime[] {
-  const byLayer = new Map<LayerLike, SiteRuntime[]>()
-  for (const { site, layer } of found) {
+export function groupByLayer(found: readonly FoundSite[]): LayerRuntime[] {
+  const byLayer = new Map<LayerLike, number[]>()
+  found.forEach(({ layer }, index) => {
     const list = byLayer.get(layer) ?? []
-    list.push(fresh(site))
+    list.push(index)
     byLayer.set(layer, list)
-  }
-  return [...byLayer].map(([layer, sites]) => {
-    const first = sites[0]!.site
-    const thresholds = sites.map((s) => (s.site.plane === 'saturation' ? saturationThreshold(s.site.maxValue ?? 0) : 0))
-    const caps = sites.map((s) => (s.site.plane === 'saturation' ? (s.site.maxValue ?? 0) : null))
+  })
+  return [...byLayer].map(([layer, planes]) => {
+    const sites = planes.map((i) => found[i]!.site)
+    const first = sites[0]!
+    const thresholds = sites.map((s) => (s.plane === 'saturation' ? saturationThreshold(s.maxValue ?? 0) : 0))
+    const caps = sites.map((s) => (s.plane === 'saturation' ? (s.maxValue ?? 0) : null))
     const recorder = new Recorder({ id: first.id, units: first.units, granularity: first.granularity, dataFormat: first.dataFormat, thresholds, caps })
-    return { layer, recorder, sites }
+    return { layer, recorder, planes }
   })
 }
-

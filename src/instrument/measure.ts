@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { slice, tidy } from '@tensorflow/tfjs-core'
+import { clone, slice, tidy } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 
 /** Something with tensors to run through the model: tensors, or a dataset of batches. */
@@ -13,13 +13,21 @@ export interface DatasetLike {
   iterator(): Promise<{ next(): Promise<IteratorResult<unknown>> }>
 }
 
-/** The model methods `measure` runs. */
+/** A weight a forward pass may write (batch normalisation's moving statistics). */
+interface WritableWeight {
+  read(): Tensor
+  write(value: Tensor): unknown
+}
+
+/** The model parts `measure` uses. */
 export interface RunnableModel {
   predict(x: Tensor | Tensor[], config?: { batchSize?: number }): Tensor | Tensor[]
   apply(x: Tensor | Tensor[], kwargs?: Record<string, unknown>): unknown
+  readonly inputs?: readonly { readonly shape: readonly (number | null)[]; readonly name?: string }[]
+  readonly nonTrainableWeights?: readonly WritableWeight[]
 }
 
-function isTensor(x: unknown): x is Tensor {
+export function isTensor(x: unknown): x is Tensor {
   return (
     typeof x === 'object' &&
     x !== null &&
@@ -38,62 +46,103 @@ function disposeAll(value: unknown): void {
   else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) disposeAll(v)
 }
 
+const invalid = (message: string, cause?: unknown): InstrumentError =>
+  new InstrumentError('INVALID_INPUT', message, cause === undefined ? {} : { cause })
+
 /** The model inputs of one dataset element. */
 function inputsOf(element: unknown): Tensor | Tensor[] {
   if (isTensor(element)) return element
-  if (Array.isArray(element) && element.every(isTensor)) return element
+  if (Array.isArray(element) && element.length > 0 && element.every(isTensor)) return element
   if (typeof element === 'object' && element !== null && 'xs' in element) {
     const xs = (element as { xs: unknown }).xs
-    if (isTensor(xs) || (Array.isArray(xs) && xs.every(isTensor))) return xs
+    if (isTensor(xs) || (Array.isArray(xs) && xs.length > 0 && xs.every(isTensor))) return xs
     if (typeof xs === 'object' && xs !== null) {
       const values = Object.values(xs)
-      if (values.every(isTensor)) return values as Tensor[]
+      if (values.length > 0 && values.every(isTensor)) return values as Tensor[]
     }
   }
-  throw new InstrumentError(
-    'INVALID_INPUT',
+  throw invalid(
     'A dataset element is not a tensor, an array of tensors or { xs, ys }. ' +
       'Map the dataset to model inputs first (e.g. dataset.map(e => e.xs)).',
   )
 }
 
-function batchOf(x: Tensor | Tensor[]): number {
+function examplesOf(x: Tensor | Tensor[]): number {
   const first = Array.isArray(x) ? x[0] : x
   return first?.shape[0] ?? 0
 }
 
-/** Called before each batch runs, with its input tensors and number of examples. */
-export type BatchListener = (inputs: readonly Tensor[], examples: number) => void
+/**
+ * Throws `INVALID_INPUT` unless `input` can run through `model`: one live tensor per
+ * model input, each of the input's rank and known sizes, all with the same number of
+ * examples. Catches what tfjs would otherwise report deep inside the forward pass.
+ */
+export function checkInput(model: RunnableModel, input: Tensor | Tensor[]): void {
+  const list = Array.isArray(input) ? input : [input]
+  const specs = model.inputs ?? []
+  if (specs.length > 0 && list.length !== specs.length) {
+    throw invalid(`The model has ${specs.length} input${specs.length === 1 ? '' : 's'} but measure() got ${list.length} tensor${list.length === 1 ? '' : 's'}. Pass one tensor per model input, in order.`)
+  }
+  list.forEach((t, i) => {
+    if (t.isDisposed) throw invalid(`Input tensor ${i} has been disposed. Keep the probe set alive while measuring it.`)
+    if (t.shape[0] !== list[0]!.shape[0]) {
+      throw invalid(`Input tensors have different numbers of examples (${list[0]!.shape[0]} and ${t.shape[0]}); give each model input the same examples.`)
+    }
+    const want = specs[i]?.shape
+    if (want === undefined) return
+    const fits = want.length === t.shape.length && want.every((d, k) => k === 0 || d === null || d === t.shape[k])
+    if (!fits) {
+      const show = want.map((d) => (d === null ? 'any' : String(d))).join(', ')
+      throw invalid(`Input ${i} has shape [${t.shape.join(', ')}]; the model expects [${show}] (the first axis is the examples).`)
+    }
+  })
+}
 
 /**
- * Runs one forward pass of `x` in order, in batches of at most `batchSize` examples (a
- * dataset's own batches are kept); outputs are disposed. `onBatch` is told about each
- * batch before it runs, so the caller can line up labels with the rows recorded.
+ * Runs the model forward on one batch, outputs disposed. In training mode (dropout
+ * active, batch statistics in batch normalisation) the model's non-trainable weights are
+ * copied first and written back after, so the moving statistics batch normalisation
+ * updates in training mode are exactly as they were: a measurement changes no weight.
  */
-export async function runPass(
-  model: RunnableModel,
+export function forward(model: RunnableModel, input: Tensor | Tensor[], training: boolean): void {
+  if (!training) {
+    disposeAll(model.predict(input, { batchSize: Math.max(1, examplesOf(input)) }))
+    return
+  }
+  const saved = (model.nonTrainableWeights ?? []).map((w) => [w, clone(w.read())] as const)
+  try {
+    tidy(() => void model.apply(input, { training: true }))
+  } finally {
+    for (const [w, copy] of saved) {
+      w.write(copy)
+      copy.dispose()
+    }
+  }
+}
+
+/**
+ * Calls `each` on every batch of `x`, in order: a tensor or array of tensors cut into
+ * batches of at most `batchSize` examples (the slices are disposed after), or a dataset's
+ * own batches (disposed after use, as `fitDataset` does). Input with no examples calls
+ * `each` never.
+ */
+export async function forEachBatch(
   x: MeasureInput,
   batchSize: number,
-  training: boolean,
-  onBatch: BatchListener,
+  each: (input: Tensor | Tensor[], examples: number) => void,
 ): Promise<void> {
-  const forward = (input: Tensor | Tensor[]): void => {
-    const list = Array.isArray(input) ? input : [input]
-    onBatch(list, batchOf(input))
-    if (training) tidy(() => void model.apply(input, { training: true }))
-    else disposeAll(model.predict(input, { batchSize: Math.max(1, batchOf(input)) }))
-  }
   const run = (input: Tensor | Tensor[]): void => {
-    const n = batchOf(input)
+    const n = examplesOf(input)
+    if (n === 0) return
     if (n <= batchSize) {
-      forward(input)
+      each(input, n)
       return
     }
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start)
       const part = Array.isArray(input) ? input.map((t) => slice(t, start, size)) : slice(input, start, size)
       try {
-        forward(part)
+        each(part, size)
       } finally {
         disposeAll(part)
       }
@@ -104,10 +153,9 @@ export async function runPass(
     return
   }
   if (!isDataset(x)) {
-    throw new InstrumentError(
-      'INVALID_INPUT',
-      'measure() takes a tensor, an array of tensors (one per model input) or a tf.data.Dataset ' +
-        'of batches. Convert arrays with tf.tensor(...) first.',
+    throw invalid(
+      `measure() takes a tensor, an array of tensors (one per model input) or a tf.data.Dataset of batches, not ${describe(x)}. ` +
+        'Convert arrays with tf.tensor(...) first.',
     )
   }
   const iterator = await x.iterator()
@@ -115,9 +163,14 @@ export async function runPass(
     const { value, done } = await iterator.next()
     if (done === true) break
     try {
-      forward(inputsOf(value))
+      run(inputsOf(value))
     } finally {
       disposeAll(value)
     }
   }
+}
+
+function describe(x: unknown): string {
+  if (Array.isArray(x)) return x.length === 0 ? 'an empty array' : 'an array of non-tensors'
+  return x === null ? 'null' : typeof x
 }

@@ -1,6 +1,8 @@
 import { InstrumentError } from '../errors.js'
-import type { ReducerMap } from '../reducer.js'
-import type { FoundSite, Granularity, Site } from './sites.js'
+import { assertOptions, describeValue } from '../keys.js'
+import { type ReducerMap, assertReducer } from '../reducer.js'
+import type { ReadMode } from '../record/reader.js'
+import type { DataFormat, FoundSite, Granularity, Site } from './sites.js'
 
 /** Which forward passes the taps record. */
 export type Passes = 'training' | 'inference' | 'all'
@@ -34,20 +36,35 @@ export interface InstrumentOptions<M extends ReducerMap> {
    * webgpu, sync elsewhere.
    */
   read?: 'auto' | 'sync' | 'async'
-  /** Allow a model without ReLU sites (the probe then records nothing). */
+  /**
+   * Which axis of a standalone `ReLU` / `Activation` layer's output holds the channels,
+   * for all of them (`'channelsLast'` or `'channelsFirst'`) or by site id. Needed only
+   * when it cannot be inferred from the layers before it (see `DATA_FORMAT_UNKNOWN`);
+   * convolutions say it in their own config.
+   */
+  dataFormat?: DataFormat | Record<string, DataFormat>
+  /** Allow a model without ReLU sites, or a `sites` selection that matches none (the probe then records nothing). */
   allowEmpty?: boolean
-  /** Called once when a reducer throws during recording; recording stops until `reset()`. */
+  /**
+   * Called once when recording into the training stream fails (a reducer threw, a read
+   * failed); that stream stops until `reset()`. Anything the handler throws is caught
+   * (and passed to `reportError` where the runtime has it): it never reaches the training loop.
+   */
   onError?: (error: InstrumentError) => void
 }
 
+/** Keys of {@link InstrumentOptions}. */
+const INSTRUMENT_KEYS = ['reducers', 'sites', 'passes', 'granularity', 'every', 'saturation', 'read', 'dataFormat', 'allowEmpty', 'onError'] as const
+
 export interface ResolvedOptions {
-  read: 'auto' | 'sync' | 'async'
+  read: ReadMode
   granularity: Granularity
   saturation: boolean
   passes: Passes
   every: number
   allowEmpty: boolean
   onError: ((error: InstrumentError) => void) | undefined
+  dataFormat: DataFormat | Readonly<Record<string, DataFormat>> | undefined
   select: (sites: FoundSite[]) => FoundSite[]
 }
 
@@ -55,7 +72,7 @@ const bad = (message: string): InstrumentError => new InstrumentError('INVALID_O
 
 /** Validates options before anything touches the model. */
 export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<M>): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw bad('instrument(model, options) takes an options object.')
+  assertOptions('instrument(model, options)', options, INSTRUMENT_KEYS, false)
   const granularity = options.granularity ?? 'position'
   if (granularity !== 'position' && granularity !== 'example') {
     throw bad(`granularity must be 'position' or 'example', not ${JSON.stringify(granularity)}.`)
@@ -68,17 +85,22 @@ export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<
   if (!Number.isInteger(every) || every < 1) {
     throw bad(`every must be a positive integer (record every k-th pass), not ${String(every)}.`)
   }
-  if (options.reducers !== undefined && (typeof options.reducers !== 'object' || options.reducers === null)) {
-    throw bad('reducers must be a record of named reducers, e.g. { units: unitStats() }.')
-  }
+  if (options.reducers !== undefined) checkReducers(options.reducers)
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw bad('onError must be a function.')
   }
   const sites = options.sites
   const select = (found: FoundSite[]): FoundSite[] => {
     if (sites === undefined) return found
-    if (typeof sites === 'function') return found.filter((f) => sites(f.site))
-    if (!Array.isArray(sites)) throw bad('sites must be an array of site ids or a predicate.')
+    if (typeof sites === 'function') {
+      return found.filter((f) => {
+        try {
+          return Boolean(sites(f.site))
+        } catch (error) {
+          throw new InstrumentError('INVALID_OPTION', `The sites predicate threw at site "${f.site.id}": ${String(error)}.`, { cause: error, site: f.site.id })
+        }
+      })
+    }
     const ids = new Set(found.map((f) => f.site.id))
     const unknown = sites.filter((id) => !ids.has(id))
     if (unknown.length > 0) {
@@ -92,12 +114,64 @@ export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<
     const wanted = new Set(sites)
     return found.filter((f) => wanted.has(f.site.id))
   }
-  if (options.saturation !== undefined && typeof options.saturation !== 'boolean') {
-    throw bad('saturation must be true or false.')
+  if (sites !== undefined && typeof sites !== 'function' && !(Array.isArray(sites) && sites.every((id) => typeof id === 'string'))) {
+    throw bad('sites must be an array of site ids (strings) or a predicate (site) => boolean.')
+  }
+  checkFormat(options.dataFormat)
+  for (const key of ['saturation', 'allowEmpty'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw bad(`${key} must be true or false, not ${describeValue(options[key])}.`)
   }
   const read = options.read ?? 'auto'
   if (read !== 'auto' && read !== 'sync' && read !== 'async') {
     throw bad(`read must be 'auto', 'sync' or 'async', not ${JSON.stringify(read)}.`)
   }
-  return { read, granularity, saturation: options.saturation === true, passes, every, allowEmpty: options.allowEmpty === true, onError: options.onError, select }
+  return {
+    read,
+    granularity,
+    saturation: options.saturation === true,
+    passes,
+    every,
+    allowEmpty: options.allowEmpty === true,
+    onError: options.onError,
+    dataFormat: options.dataFormat,
+    select,
+  }
+}
+
+/** Throws unless `reducers` is a plain record of reducers. */
+function checkReducers(reducers: unknown): void {
+  const proto = typeof reducers === 'object' && reducers !== null ? (Object.getPrototypeOf(reducers) as unknown) : undefined
+  if (proto !== Object.prototype && proto !== null) {
+    throw bad(
+      'reducers must be a plain record of named reducers, e.g. { units: unitStats() }. (A `__proto__` key in an ' +
+        'object literal sets its prototype instead of naming a reducer; choose another name.)',
+    )
+  }
+  for (const [key, r] of Object.entries(reducers as object)) assertReducer(key, r)
+}
+
+const FORMATS: readonly unknown[] = ['channelsLast', 'channelsFirst']
+
+function checkFormat(format: unknown): void {
+  if (format === undefined || FORMATS.includes(format)) return
+  const record = typeof format === 'object' && format !== null && !Array.isArray(format)
+  if (record && Object.values(format).every((f) => FORMATS.includes(f))) return
+  throw bad("dataFormat must be 'channelsLast', 'channelsFirst', or a record of those by site id.")
+}
+
+/**
+ * Throws unless every site id named in a `dataFormat` record is a standalone ReLU or
+ * Activation site of the model (a convolution's format is its own config).
+ */
+export function checkFormatIds(format: ResolvedOptions['dataFormat'], found: readonly FoundSite[]): void {
+  if (format === undefined || typeof format === 'string') return
+  for (const id of Object.keys(format)) {
+    const f = found.find((s) => s.site.id === id)
+    if (f === undefined) {
+      throw new InstrumentError('UNKNOWN_SITE', `dataFormat names ${JSON.stringify(id)}, which is not a ReLU site of this model.`, { site: id })
+    }
+    if (f.site.className !== 'ReLU' && f.site.className !== 'Activation') {
+      throw bad(`dataFormat names "${id}", a ${f.site.className} layer, whose channel axis is its own config; name only ReLU or Activation sites.`)
+    }
+  }
 }

@@ -3,9 +3,8 @@ import type { Measurement } from '../compare/measurement.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
 import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
 import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'
-import type { ProbeCallback, ScheduleOptions } from './callback.js'
 import type { MeasureInput } from './measure.js'
-import type { Site } from './sites.js'
+import type { Site, SkippedSite } from './sites.js'
 
 /** The reducers used when `instrument` is given none. */
 export type DefaultReducers = {
@@ -35,7 +34,12 @@ export interface SiteCounters {
 export interface MeasureOptions {
   /** Examples per forward pass (default 128). Results do not depend on it. */
   batchSize?: number
-  /** Run in training mode (dropout active, batch statistics used). Default false. */
+  /**
+   * Run in training mode: dropout active, batch normalisation normalising with each
+   * batch's own statistics (the protocol of Hartmann et al.). The moving statistics that
+   * batch normalisation updates in training mode are restored after every batch, so the
+   * model is unchanged; results then depend on `batchSize`. Default false.
+   */
   training?: boolean
   /**
    * One integer label per example, in input order (array, typed array or 1-D tensor).
@@ -54,11 +58,18 @@ export interface MeasureOptions {
 export interface Probe<M extends ReducerMap> {
   /** The sites being recorded, in layer order. */
   readonly sites: readonly Site[]
+  /** Every ReLU seen in the model that is not recorded, with the reason (wrapped, recurrent, leaky, not selected). */
+  readonly skipped: readonly SkippedSite[]
   /** True once `dispose()` has run. */
   readonly disposed: boolean
   /** Results of what the taps accumulated since creation or the last `reset()`. */
   results(): Results<M>
-  /** The reducer states behind `results()`, for `merge` or saving; do not mutate. */
+  /**
+   * A snapshot of the reducer states behind `results()`, for `merge` or saving: a deep
+   * copy that later recording cannot change (it costs a copy of the states, O(distinct
+   * patterns) for a histogram). States must be plain data; one that cannot be copied is
+   * `INVALID_REDUCER`.
+   */
   states(): States<M>
   /** Per-site counts of calls, recorded batches, rows and non-finite values. */
   counters(): Record<string, SiteCounters>
@@ -67,28 +78,23 @@ export interface Probe<M extends ReducerMap> {
    * asynchronous reads (webgl, webgpu, or `read: 'async'`), before `results()` or `states()`.
    */
   flush(): Promise<void>
-  /** Clears accumulated state, counters and a stored reducer failure. */
+  /**
+   * Starts the training stream afresh: new states, zero counters, no stored failure.
+   * Reads still in flight from before land in the old stream; running measurements are
+   * not affected.
+   */
   reset(): void
   /**
    * One ordered forward pass over `x` into fresh state, in inference mode unless asked;
-   * returns its results. The accumulated training state is left as it was. With
-   * `retain: true`, returns a {@link Measurement} holding the results and every pattern.
+   * returns its results. The measurement holds exactly the forward calls it ran itself:
+   * a `predict` by other code while it awaits a batch goes to the training stream, as it
+   * would with no measurement running, and several measurements may run at once. The
+   * training stream is left as it was. With `retain: true`, returns a
+   * {@link Measurement} holding the results and every pattern. Rejects with `DISPOSED`
+   * if the probe is disposed before it completes.
    */
   measure(x: MeasureInput, options: MeasureOptions & { retain: true }): Promise<Measurement<Results<M>>>
   measure(x: MeasureInput, options?: MeasureOptions & { retain?: false }): Promise<Results<M>>
-  /**
-   * A tfjs callback that measures a probe set (and/or snapshots the taps) every k
-   * batches or every fraction of an epoch, and at the very start and end of training,
-   * into a `Timeline`.
-   *
-   * @example
-   * ```ts
-   * const schedule = probe.callback({ every: { epochs: 0.2 }, measure: probeXs })
-   * await model.fit(xs, ys, { epochs: 3, callbacks: [schedule] })
-   * schedule.timeline.toCSV({ against: ['first', 'final'] })
-   * ```
-   */
-  callback(options: ScheduleOptions<M>): ProbeCallback<M>
   /** Removes every tap and restores the model exactly. Safe to call twice. */
   dispose(): void
 }

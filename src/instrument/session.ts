@@ -1,27 +1,44 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
+import { wordsFor } from '../bits/pack.js'
 import { type Fingerprint, fingerprint, fingerprintAdd, fingerprintHex } from '../bits/fingerprint.js'
 import type { RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
+import { putOwn } from '../keys.js'
 import type { PackedBatch } from '../reducer.js'
 import { type PatternHistogramState, patternHistogram } from '../reducers/pattern-histogram.js'
 import type { Site } from './sites.js'
+import { type ReducerSet, Stream } from './store.js'
 
-/** Turns user labels (array, typed array or 1-D tensor) into int32, or throws INVALID_INPUT. */
-export function toLabels(labels: ArrayLike<number> | Tensor): Int32Array {
-  const values: ArrayLike<number> =
-    typeof (labels as Tensor).dataSync === 'function' ? (labels as Tensor).dataSync() : (labels as ArrayLike<number>)
-  if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
-    throw new InstrumentError('INVALID_INPUT', 'labels must be an array, a typed array or a 1-D tensor of integers.')
+/** Turns user labels (array, typed array or 1-D tensor) into int32, or throws a coded error. */
+export function toLabels(labels: unknown, where = 'measure()'): Int32Array {
+  let values: ArrayLike<number>
+  if (isTensorLike(labels)) {
+    if (labels.isDisposed) throw new InstrumentError('INVALID_INPUT', `${where}: the labels tensor has been disposed. Pass a live tensor.`)
+    if (labels.shape.length !== 1) {
+      throw new InstrumentError('INVALID_INPUT', `${where}: labels must be a 1-D tensor (one integer per example), not shape [${labels.shape.join(', ')}].`)
+    }
+    values = labels.dataSync()
+  } else if (Array.isArray(labels) || (ArrayBuffer.isView(labels) && !(labels instanceof DataView))) {
+    values = labels as ArrayLike<number>
+  } else {
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      `${where}: labels must be an array, a typed array or a 1-D tensor of integers, not ${labels === null ? 'null' : typeof labels}.`,
+    )
   }
   const out = new Int32Array(values.length)
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!
     if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
-      throw new InstrumentError('INVALID_INPUT', `labels[${i}] is ${String(v)}; labels must be 32-bit integers (class ids).`)
+      throw new InstrumentError('INVALID_INPUT', `${where}: labels[${i}] is ${String(v)}; labels must be 32-bit integers (class ids).`)
     }
     out[i] = v
   }
   return out
+}
+
+function isTensorLike(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && typeof (x as Tensor).dataSync === 'function' && Array.isArray((x as Tensor).shape)
 }
 
 /** A growable copy of every packed row of one site, plus its exact histogram. */
@@ -34,7 +51,7 @@ class Retainer {
   private histogram: PatternHistogramState
 
   constructor(private readonly site: Site) {
-    this.histogram = this.reducer.init({ units: site.units, wordsPerRow: Math.ceil(site.units / 32) })
+    this.histogram = this.reducer.init({ units: site.units, wordsPerRow: wordsFor(site.units) })
   }
 
   add(batch: PackedBatch): void {
@@ -54,7 +71,7 @@ class Retainer {
   done(): RetainedPatterns {
     return {
       units: this.site.units,
-      wordsPerRow: Math.ceil(this.site.units / 32),
+      wordsPerRow: wordsFor(this.site.units),
       rows: this.rows,
       positions: this.site.positions ?? this.positions,
       words: this.words.slice(0, this.used),
@@ -63,20 +80,24 @@ class Retainer {
   }
 }
 
-/** The state of one `measure` call: fresh reducer states, labels lined up with batches, retained rows. */
+/** The state of one `measure` call: its own stream of fresh states, labels lined up with batches, retained rows. */
 export class MeasureSession {
   /** Labels of the examples of the batch now running, or null. */
   current: Int32Array | null = null
   examples = 0
+  readonly stream: Stream
   private readonly print: Fingerprint = fingerprint()
-  private readonly retainers: Map<Site, Retainer> | null
+  private readonly retainers: Retainer[] | null
 
   constructor(
-    readonly states: Map<Site, Record<string, unknown>>,
+    reducers: ReducerSet,
+    private readonly sites: readonly Site[],
     private readonly labels: Int32Array | null,
     retain: boolean,
   ) {
-    this.retainers = retain ? new Map([...states.keys()].map((s) => [s, new Retainer(s)])) : null
+    this.retainers = retain ? sites.map((s) => new Retainer(s)) : null
+    const retainers = this.retainers
+    this.stream = new Stream(reducers, sites, undefined, retainers === null ? null : (i, batch) => retainers[i]!.add(batch))
   }
 
   /** Called before each batch runs. */
@@ -103,10 +124,6 @@ export class MeasureSession {
     }
   }
 
-  retain(site: Site, batch: PackedBatch): void {
-    this.retainers?.get(site)?.add(batch)
-  }
-
   /** Throws unless every label was used. */
   finish(): void {
     if (this.labels !== null && this.examples !== this.labels.length) {
@@ -123,7 +140,7 @@ export class MeasureSession {
 
   retained(): Record<string, RetainedPatterns> {
     const out: Record<string, RetainedPatterns> = {}
-    for (const [site, r] of this.retainers ?? []) out[site.id] = r.done()
+    this.retainers?.forEach((r, i) => putOwn(out, this.sites[i]!.id, r.done()))
     return out
   }
 }

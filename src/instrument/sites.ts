@@ -1,17 +1,21 @@
 import { InstrumentError } from '../errors.js'
+import { getOwn } from '../keys.js'
+import type { DataFormat, Granularity } from '../record/recorder.js'
+import { type LayerLike, type ReluKind, type SkipReason, dataFormatOf, reluOf, skipReasonOf } from './relu-kinds.js'
 
-/** How a site's activations are cut into patterns. */
-export type Granularity = 'position' | 'example'
-
-/** Which ReLU a site applies. */
-export type ReluKind = 'relu' | 'relu6' | 'relu-capped'
+export type { DataFormat, Granularity } from '../record/recorder.js'
+export type { LayerLike, ReluKind, SkipReason } from './relu-kinds.js'
 
 /**
  * A place in the model where ReLU patterns are recorded: one layer instance.
  * A layer shared at several graph nodes is one site; each call adds its rows.
  */
 export interface Site {
-  /** Unique id: the layer name, prefixed by enclosing model names for nested layers (`encoder/dense_1`). */
+  /**
+   * Unique id: the layer's name, after the names of its enclosing models, joined by `/`
+   * (`encoder/dense_1`). Within a name, `%`, `/`, `:` and `#` are written `%25`, `%2F`,
+   * `%3A` and `%23`, so ids never collide whatever the names.
+   */
   readonly id: string
   /** The layer's own name. */
   readonly layerName: string
@@ -28,10 +32,13 @@ export interface Site {
   /** Granularity used at this site. */
   readonly granularity: Granularity
   /** Where the channel axis is: last (tfjs default) or first after the batch axis. */
-  readonly dataFormat: 'channelsLast' | 'channelsFirst'
+  readonly dataFormat: DataFormat
   /** Names of the enclosing models, outermost first; empty for top-level layers. */
   readonly path: readonly string[]
-  /** Graph nodes at which the layer is called (2 or more for a shared layer). */
+  /**
+   * Calls of the layer per forward pass of the model: its graph nodes, times the calls of
+   * each enclosing model (2 or more for a shared layer, or a sub-model applied twice).
+   */
   readonly nodes: number
   /**
    * `'sign'`: a bit is set where the unit is on (`> 0`). `'saturation'`: a bit is set where
@@ -41,43 +48,42 @@ export interface Site {
   readonly plane: 'sign' | 'saturation'
 }
 
-/** The parts of a tfjs-layers Layer this library touches. */
-export interface LayerLike {
-  name: string
-  getClassName(): string
-  getConfig(): Record<string, unknown>
-  call: (inputs: unknown, kwargs: Record<string, unknown>) => unknown
-  readonly outputShape: unknown
-  inboundNodes?: readonly { outputShapes?: unknown }[]
-  layers?: readonly LayerLike[]
+/** A ReLU the library saw in the model but does not record, and why. */
+export interface SkippedSite {
+  /** The id the layer would have as a site. */
+  readonly id: string
+  readonly layerName: string
+  readonly className: string
+  readonly path: readonly string[]
+  /**
+   * `'wrapped'`: inside TimeDistributed or Bidirectional. `'recurrent'`: applied inside a
+   * recurrent cell. `'not-a-relu'`: LeakyReLU, PReLU, ThresholdedReLU. `'not-selected'`:
+   * left out by the `sites` option.
+   */
+  readonly reason: SkipReason
+  /** One sentence saying why. */
+  readonly detail: string
 }
 
-/** Layers whose `call` returns `activation(linear(x))`, so the output carries the ReLU's sign. */
-const FUSED = new Set([
-  'Dense',
-  'Conv1D',
-  'Conv2D',
-  'Conv3D',
-  'Conv2DTranspose',
-  'Conv3DTranspose',
-  'SeparableConv2D',
-  'DepthwiseConv2D',
-])
-const CONV = new Set([...FUSED].filter((c) => c !== 'Dense'))
+/** A site together with the layer instance it taps. */
+export interface FoundSite {
+  readonly site: Site
+  readonly layer: LayerLike
+  /** Why the site cannot be recorded as it is (its channel axis is unknown); thrown only if it is selected. */
+  readonly problem?: InstrumentError
+}
 
-/** The ReLU applied by a layer, or null when the layer is not a ReLU site. */
-function reluOf(layer: LayerLike): { kind: ReluKind; maxValue: number | null } | null {
-  const cls = layer.getClassName()
-  const config = layer.getConfig()
-  if (cls === 'ReLU') {
-    const max = config['maxValue']
-    return typeof max === 'number' ? { kind: 'relu-capped', maxValue: max } : { kind: 'relu', maxValue: null }
-  }
-  if (cls === 'Activation' || FUSED.has(cls)) {
-    if (config['activation'] === 'relu') return { kind: 'relu', maxValue: null }
-    if (config['activation'] === 'relu6') return { kind: 'relu6', maxValue: 6 }
-  }
-  return null
+/** What `findSites` needs to know. */
+export interface FindOptions {
+  readonly granularity: Granularity
+  readonly saturation: boolean
+  /** Channel axis of standalone ReLU/Activation layers: for all of them, or by site id. */
+  readonly dataFormat: DataFormat | Readonly<Record<string, DataFormat>> | undefined
+}
+
+/** One segment of a site id: the name with `%`, `/`, `:` and `#` escaped. */
+export function idSegment(name: string): string {
+  return name.replace(/[%/:#]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
 }
 
 function isContainer(layer: LayerLike): boolean {
@@ -105,15 +111,41 @@ function product(dims: readonly (number | null)[]): number | null {
   return p
 }
 
-function describe(
-  layer: LayerLike,
-  path: readonly string[],
-  granularity: Granularity,
-): Site | null {
-  const relu = reluOf(layer)
-  if (relu === null) return null
+/** Graph nodes of `layer` inside `container`'s own graph (all its nodes when the container does not say). */
+function nodesIn(layer: LayerLike, container: LayerLike): number {
+  const all = layer.inboundNodes?.length ?? 1
+  const keys = container.containerNodes
+  if (!(keys instanceof Set) || keys.size === 0) return Math.max(1, all)
+  let n = 0
+  for (let i = 0; i < all; i++) if (keys.has(`${layer.name}_ib-${i}`)) n++
+  return Math.max(1, n)
+}
+
+function unitAxis(layer: LayerLike, id: string, rank: number, granularity: Granularity, o: FindOptions): DataFormat {
   const cls = layer.getClassName()
-  const id = [...path, layer.name].join('/')
+  const own = layer.getConfig()['dataFormat']
+  const standalone = cls === 'ReLU' || cls === 'Activation'
+  const given = typeof o.dataFormat === 'string' ? o.dataFormat : o.dataFormat === undefined ? undefined : getOwn(o.dataFormat, id)
+  if (!standalone) return own === 'channelsFirst' && cls !== 'Dense' ? 'channelsFirst' : 'channelsLast'
+  if (given !== undefined) return given
+  if (rank <= 2 || granularity === 'example') return 'channelsLast'
+  const inbound = layer.inboundNodes?.[0]?.inboundLayers ?? []
+  const format = inbound.length > 0 ? dataFormatOf(layer, rank) : null
+  if (format !== null) return format
+  throw new InstrumentError(
+    'DATA_FORMAT_UNKNOWN',
+    `Cannot tell which axis of the rank-${rank} output of ${cls} layer "${id}" holds the channels: its ` +
+      'input does not come from a layer with a data format (a convolution, pooling, batch normalisation ' +
+      'or Dense). Say it: instrument(model, { dataFormat: { ' +
+      `${JSON.stringify(id)}: 'channelsLast' } }) (or 'channelsFirst'), or use granularity 'example'.`,
+    { site: id },
+  )
+}
+
+function describe(layer: LayerLike, path: readonly string[], id: string, nodes: number, o: FindOptions): { site: Site; problem?: InstrumentError } | null {
+  const cls = layer.getClassName()
+  const relu = reluOf(cls, layer.getConfig())
+  if (relu === null) return null
   const shape = outputShapeOf(layer)
   if (shape === null || shape.length < 2) {
     throw new InstrumentError(
@@ -123,66 +155,79 @@ function describe(
       { site: id },
     )
   }
-  const channelsFirst = CONV.has(cls) && layer.getConfig()['dataFormat'] === 'channelsFirst'
+  let problem: InstrumentError | undefined
+  let dataFormat: DataFormat = 'channelsLast'
+  try {
+    dataFormat = unitAxis(layer, id, shape.length, o.granularity, o)
+  } catch (error) {
+    if (!(error instanceof InstrumentError)) throw error
+    problem = error
+  }
+  const channelsFirst = dataFormat === 'channelsFirst'
   const dims = shape.slice(1)
   const unitDim = channelsFirst ? dims[0] : dims[dims.length - 1]
   const spatial = channelsFirst ? dims.slice(1) : dims.slice(0, -1)
-  const units = granularity === 'example' ? product(dims) : (unitDim ?? null)
+  const units = o.granularity === 'example' ? product(dims) : (unitDim ?? null)
   if (units === null) {
     throw new InstrumentError(
       'MODEL_NOT_BUILT',
       `Layer "${id}" has output shape [${shape.join(', ')}]; the number of units must be known ` +
-        `to record patterns at ${granularity} granularity. Fix the input shape, or use ` +
+        `to record patterns at ${o.granularity} granularity. Fix the input shape, or use ` +
         "granularity 'position' for inputs of varying spatial size.",
       { site: id },
     )
   }
-  return {
+  const site: Site = {
     id,
     layerName: layer.name,
     className: cls,
     activation: relu.kind,
     maxValue: relu.maxValue,
     units,
-    positions: granularity === 'example' ? 1 : product(spatial),
-    granularity,
-    dataFormat: channelsFirst ? 'channelsFirst' : 'channelsLast',
+    positions: o.granularity === 'example' ? 1 : product(spatial),
+    granularity: o.granularity,
+    dataFormat,
     path,
-    nodes: Math.max(1, layer.inboundNodes?.length ?? 1),
+    nodes,
     plane: 'sign',
   }
-}
-
-/** A site together with the layer instance it taps. */
-export interface FoundSite {
-  readonly site: Site
-  readonly layer: LayerLike
+  return problem === undefined ? { site } : { site, problem }
 }
 
 /**
- * Walks a model, nested models included, and returns every ReLU site in layer order.
- * A layer reached twice (shared between nested models) is listed once. With `saturation`,
- * each capped site (relu6, ReLU with maxValue) is followed by its saturation plane.
+ * Walks a model, nested models included, and returns every ReLU site in layer order,
+ * and every ReLU it saw but cannot record. A layer reached twice (shared between nested
+ * models) is listed once. With `saturation`, each capped site (relu6, ReLU with
+ * maxValue) is followed by its saturation plane.
  */
-export function findSites(model: LayerLike, granularity: Granularity, saturation = false): FoundSite[] {
+export function findSites(model: LayerLike, o: FindOptions): { found: FoundSite[]; skipped: SkippedSite[] } {
   const found: FoundSite[] = []
+  const skipped: SkippedSite[] = []
   const seen = new Set<LayerLike>()
-  const walk = (container: LayerLike, path: readonly string[]): void => {
+  const walk = (container: LayerLike, path: readonly string[], prefix: string, calls: number): void => {
     for (const layer of container.layers ?? []) {
       if (seen.has(layer)) continue
       seen.add(layer)
+      const id = prefix + idSegment(layer.name)
+      const nodes = calls * nodesIn(layer, container)
       if (isContainer(layer)) {
-        walk(layer, [...path, layer.name])
+        walk(layer, [...path, layer.name], `${id}/`, nodes)
         continue
       }
-      const site = describe(layer, path, granularity)
-      if (site === null) continue
-      found.push({ site, layer })
-      if (saturation && site.maxValue !== null) {
-        found.push({ site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer })
+      const skip = skipReasonOf(layer.getClassName(), layer.getConfig())
+      if (skip !== null) {
+        skipped.push({ id, layerName: layer.name, className: layer.getClassName(), path, ...skip })
+        continue
+      }
+      const described = describe(layer, path, id, nodes, o)
+      if (described === null) continue
+      found.push({ ...described, layer })
+      const { site } = described
+      if (o.saturation && site.maxValue !== null) {
+        found.push({ ...described, site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer })
       }
     }
   }
-  walk(model, [])
-  return found
+  walk(model, [], '', 1)
+  return { found, skipped }
 }

@@ -1,5 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { cast, env, greater, greaterEqual, isFinite as finite, keep, logicalNot, mul, pad, reshape, sum, tensor1d, tidy, transpose } from '@tensorflow/tfjs-core'
+import { wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
 import type { PackedBatch } from '../reducer.js'
 import type { RecorderSpec } from './recorder.js'
@@ -57,7 +58,7 @@ export function launch(spec: RecorderSpec, output: Tensor, powers: Tensor): Laun
     )
   }
   const rows = output.size / units
-  const wordsPerRow = Math.ceil(units / 32)
+  const wordsPerRow = wordsFor(units)
   const deviceWords = (wordsPerRow * 32) / bitsPerWord
   return tidy(() => {
     let x = output
@@ -79,7 +80,7 @@ export function launch(spec: RecorderSpec, output: Tensor, powers: Tensor): Laun
 
 /** Reads launched words (asynchronously) and converts them to packed batches; frees the tensors. */
 export async function complete(read: LaunchedRead, units: number, labels: Int32Array | null): Promise<PackedBatch[]> {
-  const wordsPerRow = Math.ceil(units / 32)
+  const wordsPerRow = wordsFor(units)
   const per = 32 / read.bitsPerWord
   try {
     const [nonFinite, ...planes] = await Promise.all([read.nonFinite.data(), ...read.planes.map((p) => p.data())])

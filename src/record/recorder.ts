@@ -1,9 +1,14 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { packChannelsFirst, packRows } from '../bits/pack.js'
+import { packChannelsFirst, packRows, wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
-import type { Granularity } from '../instrument/sites.js'
 import type { PackedBatch } from '../reducer.js'
 import { readValues } from './read.js'
+
+/** How a site's activations are cut into patterns. */
+export type Granularity = 'position' | 'example'
+
+/** Where the channel (unit) axis of an activation tensor is. */
+export type DataFormat = 'channelsLast' | 'channelsFirst'
 
 /** How one layer's output is cut into patterns, and which bit planes are packed from it. */
 export interface RecorderSpec {
@@ -11,7 +16,7 @@ export interface RecorderSpec {
   readonly id: string
   readonly units: number
   readonly granularity: Granularity
-  readonly dataFormat: 'channelsLast' | 'channelsFirst'
+  readonly dataFormat: DataFormat
   /** One threshold per bit plane: a bit is set where the value is `> threshold`. */
   readonly thresholds: readonly number[]
   /**
@@ -34,7 +39,7 @@ export class Recorder {
   private readonly wordsPerRow: number
 
   constructor(readonly spec: RecorderSpec) {
-    this.wordsPerRow = Math.ceil(spec.units / 32)
+    this.wordsPerRow = wordsFor(spec.units)
     this.buffers = spec.thresholds.map(() => new Uint32Array(0))
   }
 

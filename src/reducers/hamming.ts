@@ -1,6 +1,7 @@
 import { hashWords } from '../bits/hash.js'
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
+import { assertOptions } from '../keys.js'
 import { type Layout, type PackedBatch, type Reducer, assertSameLayout } from '../reducer.js'
 
 /** Options of {@link hamming}. */
@@ -127,6 +128,7 @@ function addPairs(state: HammingState, batch: PackedBatch, mode: 'all' | 'samePo
  * ```
  */
 export function hamming(options: HammingOptions = {}): Reducer<HammingState, HammingResult> {
+  assertOptions('hamming(options)', options, ['pairs', 'maxPairs', 'seed'])
   const mode = options.pairs ?? 'all'
   const maxPairs = options.maxPairs ?? 1 << 20
   const seed = options.seed ?? 0

@@ -1,11 +1,13 @@
 import { InstrumentError } from '../errors.js'
+import { assertOptions } from '../keys.js'
 import {
   type PatternTable,
+  checkTableStructure,
   createTable,
   mergeTables,
-  slotBytes,
   tableAdd,
   tableAddRows,
+  tableBytes,
   tableForEach,
 } from '../bits/pattern-table.js'
 import { type Layout, type Reducer, assertSameLayout } from '../reducer.js'
@@ -13,10 +15,11 @@ import { type Layout, type Reducer, assertSameLayout } from '../reducer.js'
 /** Options of {@link patternHistogram}. */
 export interface PatternHistogramOptions {
   /**
-   * Most bytes the table of one site may use (default 64 MiB). A slot costs
-   * `4 * ceil(units / 32) + 12` bytes and the table is at most 7/8 full, so 64 MiB holds
+   * Most bytes the state of one site may hold (default 64 MiB), its tables together:
+   * patterns, and with labels (pattern, label) pairs and labels. A slot costs
+   * `4 * ceil(units / 32) + 12` bytes and a table is at most 7/8 full, so 64 MiB holds
    * about 2.3 million distinct 64-unit patterns. Past it, new patterns are counted in
-   * `untracked` and the result says `exact: false`.
+   * `untracked` (and new pairs in `untrackedLabeled`) and the result says `exact: false`.
    */
   maxBytes?: number
 }
@@ -25,9 +28,13 @@ export interface PatternHistogramOptions {
 export interface PatternHistogramState extends Layout {
   /** Patterns seen, tracked or not. */
   rows: number
-  /** Patterns that were new when the table was full (not stored). */
+  /** Rows whose pattern was new when the state was full (not stored); `<= rows`. */
   untracked: number
-  /** Byte cap of the table. */
+  /** Labelled rows whose (pattern, label) pair was not stored; `<= labeled`. */
+  untrackedJoint: number
+  /** Labelled rows whose label was not stored; `<= labeled`. */
+  untrackedLabels: number
+  /** Byte cap of the whole state (all three tables). */
   maxBytes: number
   /** Exact counts of distinct patterns. */
   table: PatternTable
@@ -58,18 +65,20 @@ export interface PatternHistogramResult {
   /** `topCount / rows`, 0 when no rows. */
   topFraction: number
   /**
-   * True when every pattern was counted. When false, `untracked` patterns met a full
-   * table: `distinct` is a lower bound and `entropy` is estimated by taking each
+   * True when every pattern (and every labelled pair) was counted. When `untracked` is
+   * not 0, `distinct` is a lower bound and `entropy` is estimated by taking each
    * untracked pattern as distinct (an upper bound for their share).
    */
   exact: boolean
-  /** Patterns not stored because the table was full. */
+  /** Rows whose pattern was not stored because the state was full; never more than `rows`. */
   untracked: number
+  /** Labelled rows whose (pattern, label) pair or label was not stored; label information is then null. */
+  untrackedLabeled: number
   /** Bytes held by the tables. */
   bytes: number
   /**
    * H(A|L) in bits: entropy of the pattern given the example's label. Null unless every
-   * row came with a label (`probe.measure(x, { labels })`).
+   * row came with a label (`probe.measure(x, { labels })`) and every pair was stored.
    */
   conditionalEntropy: number | null
   /** I(A;L) = H(A) - H(A|L) in bits; null like `conditionalEntropy`. */
@@ -116,6 +125,7 @@ export function histogramEntropy(counts: ArrayLike<number>, total: number): numb
 export function patternHistogram(
   options: PatternHistogramOptions = {},
 ): Reducer<PatternHistogramState, PatternHistogramResult> {
+  assertOptions('patternHistogram(options)', options, ['maxBytes'])
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
   if (!(maxBytes > 0)) {
     throw new InstrumentError(
@@ -130,31 +140,38 @@ export function patternHistogram(
       wordsPerRow: layout.wordsPerRow,
       rows: 0,
       untracked: 0,
+      untrackedJoint: 0,
+      untrackedLabels: 0,
       maxBytes,
-      table: createTable(layout.wordsPerRow),
+      table: createTable(layout.wordsPerRow, 0),
       labeled: 0,
-      joint: createTable(layout.wordsPerRow + 1),
-      labelCounts: createTable(1),
+      joint: createTable(layout.wordsPerRow + 1, 0),
+      labelCounts: createTable(1, 0),
     }),
     update(state, batch) {
       assertSameLayout(state, batch, 'update patternHistogram')
+      checkShape(state)
       const { words, rows, wordsPerRow, labels } = batch
-      state.untracked += tableAddRows(state.table, words, rows, state.maxBytes)
+      state.untracked += tableAddRows(state.table, words, rows, room(state, state.table))
       if (labels !== null) addLabeled(state, batch.words, rows, wordsPerRow, labels)
       state.rows += rows
       return state
     },
     merge(a, b) {
       assertSameLayout(a, b, 'merge patternHistogram states')
+      checkState(a)
+      checkState(b)
       const cap = Math.max(a.maxBytes, b.maxBytes)
       const patterns = mergeTables(a.table, b.table, cap)
-      const joint = mergeTables(a.joint, b.joint, cap)
-      const labelCounts = mergeTables(a.labelCounts, b.labelCounts, Number.POSITIVE_INFINITY)
+      const joint = mergeTables(a.joint, b.joint, cap - tableBytes(patterns.table))
+      const labelCounts = mergeTables(a.labelCounts, b.labelCounts, cap - tableBytes(patterns.table) - tableBytes(joint.table))
       return {
         units: a.units,
         wordsPerRow: a.wordsPerRow,
         rows: a.rows + b.rows,
-        untracked: a.untracked + b.untracked + patterns.untracked + joint.untracked,
+        untracked: a.untracked + b.untracked + patterns.untracked,
+        untrackedJoint: a.untrackedJoint + b.untrackedJoint + joint.untracked,
+        untrackedLabels: a.untrackedLabels + b.untrackedLabels + labelCounts.untracked,
         maxBytes: cap,
         table: patterns.table,
         labeled: a.labeled + b.labeled,
@@ -163,6 +180,7 @@ export function patternHistogram(
       }
     },
     result(state) {
+      checkState(state)
       const { rows, units, untracked, table } = state
       let topCount = 0
       tableForEach(table, (_slot, c) => {
@@ -180,16 +198,62 @@ export function patternHistogram(
         normalizedEntropy: maxEntropy > 0 ? Math.min(1, entropy / maxEntropy) : 0,
         topCount,
         topFraction: rows > 0 ? topCount / rows : 0,
-        exact: untracked === 0,
+        exact: untracked === 0 && state.untrackedJoint === 0 && state.untrackedLabels === 0,
         untracked,
-        bytes: [table, state.joint, state.labelCounts].reduce((n, t) => n + t.capacity * slotBytes(t.wordsPerRow), 0),
+        untrackedLabeled: Math.min(state.labeled, state.untrackedJoint + state.untrackedLabels),
+        bytes: totalBytes(state),
         ...labelInformation(state, entropy),
       }
     },
   }
 }
 
-/** Adds (pattern, label) pairs and labels; joint rows that meet a full table count as untracked. */
+function totalBytes(state: PatternHistogramState): number {
+  return tableBytes(state.table) + tableBytes(state.joint) + tableBytes(state.labelCounts)
+}
+
+/** Bytes table `t` may grow to: the cap less what the other tables hold. */
+function room(state: PatternHistogramState, t: PatternTable): number {
+  return state.maxBytes - totalBytes(state) + tableBytes(t)
+}
+
+const corrupt = (what: string): InstrumentError =>
+  new InstrumentError('CORRUPT_DATA', `patternHistogram: the state is inconsistent (${what}); it is damaged or was not made by patternHistogram().`)
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0
+
+/** O(1) checks of a state's fields, enough for `update` to run in bounded time. */
+function checkShape(state: PatternHistogramState): void {
+  for (const key of ['rows', 'untracked', 'untrackedJoint', 'untrackedLabels', 'labeled'] as const) {
+    if (!isCount(state[key])) throw corrupt(`${key} is ${String(state[key])}`)
+  }
+  if (!(state.maxBytes > 0)) throw corrupt(`maxBytes is ${String(state.maxBytes)}`)
+  const tables = [[state.table, state.wordsPerRow], [state.joint, state.wordsPerRow + 1], [state.labelCounts, 1]] as const
+  for (const [t, wpr] of tables) {
+    const ok = typeof t === 'object' && t !== null && t.wordsPerRow === wpr && t.keys?.length === t.capacity * wpr &&
+      t.counts?.length === t.capacity && t.hashes?.length === t.capacity && isCount(t.size) && (t.capacity === 0 || t.size < t.capacity)
+    if (!ok) throw corrupt('a table does not match its layout')
+  }
+}
+
+/** O(state) checks: every table's invariants, and counts that add up to the rows. */
+function checkState(state: PatternHistogramState): void {
+  checkShape(state)
+  checkTableStructure(state.table)
+  checkTableStructure(state.joint)
+  checkTableStructure(state.labelCounts)
+  const sum = (t: PatternTable): number => {
+    let n = 0
+    tableForEach(t, (_slot, c) => void (n += c))
+    return n
+  }
+  if (sum(state.table) + state.untracked !== state.rows) throw corrupt('counts and untracked do not add up to rows')
+  if (state.labeled > state.rows) throw corrupt('more labelled rows than rows')
+  if (sum(state.joint) + state.untrackedJoint !== state.labeled) throw corrupt('pair counts do not add up to labelled rows')
+  if (sum(state.labelCounts) + state.untrackedLabels !== state.labeled) throw corrupt('label counts do not add up to labelled rows')
+}
+
+/** Adds (pattern, label) pairs and labels, each under what the cap leaves. */
 function addLabeled(
   state: PatternHistogramState,
   words: Uint32Array,
@@ -203,8 +267,8 @@ function addLabeled(
     key.set(words.subarray(r * wordsPerRow, (r + 1) * wordsPerRow))
     key[wordsPerRow] = labels[r]!
     label[0] = labels[r]!
-    if (!tableAdd(state.joint, key, 0, 1, state.maxBytes)) state.untracked++
-    tableAdd(state.labelCounts, label, 0, 1, Number.POSITIVE_INFINITY)
+    if (!tableAdd(state.joint, key, 0, 1, room(state, state.joint))) state.untrackedJoint++
+    if (!tableAdd(state.labelCounts, label, 0, 1, room(state, state.labelCounts))) state.untrackedLabels++
   }
   state.labeled += rows
 }
@@ -214,7 +278,8 @@ function labelInformation(
   state: PatternHistogramState,
   entropy: number,
 ): { conditionalEntropy: number | null; mutualInformation: number | null } {
-  if (state.rows === 0 || state.labeled !== state.rows) return { conditionalEntropy: null, mutualInformation: null }
+  const complete = state.labeled === state.rows && state.untrackedJoint === 0 && state.untrackedLabels === 0
+  if (state.rows === 0 || !complete) return { conditionalEntropy: null, mutualInformation: null }
   const joint = histogramEntropy(state.joint.counts, state.rows)
   const labels = histogramEntropy(state.labelCounts.counts, state.rows)
   const conditional = Math.max(0, joint - labels)

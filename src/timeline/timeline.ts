@@ -2,6 +2,7 @@ import { type Comparison, compare } from '../compare/compare.js'
 import { type HistogramComparison, type HistogramComparisonOptions, compareHistograms } from '../compare/histograms.js'
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
+import { assertOptions, getOwn, putOwn } from '../keys.js'
 import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
 import { deserialize, serialize } from '../serialize.js'
 
@@ -85,6 +86,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
   readonly entries: TimelineEntry<R>[] = []
 
   constructor(options: TimelineOptions = {}) {
+    assertOptions('new Timeline(options)', options, ['keep'])
     const keep = options.keep ?? 'histograms'
     if (keep !== 'results' && keep !== 'histograms' && keep !== 'patterns') {
       throw new InstrumentError('INVALID_OPTION', `Timeline keep must be 'results', 'histograms' or 'patterns', not ${JSON.stringify(keep)}.`)
@@ -123,6 +125,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    * flip rates; otherwise histogram similarity only.
    */
   compare(reference: Reference, options: HistogramComparisonOptions = {}): (Record<string, Comparison | HistogramComparison> | undefined)[] {
+    assertOptions('timeline.compare(reference, options)', options, ['threshold'])
     if (this.keep === 'results') {
       throw new InstrumentError('INVALID_OPTION', "This timeline keeps results only (keep: 'results'); keep histograms to compare entries.")
     }
@@ -135,8 +138,8 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
       }
       const out: Record<string, HistogramComparison> = {}
       for (const [id, h] of Object.entries(entry.histograms)) {
-        const rh = ref.histograms[id]
-        if (rh !== undefined) out[id] = compareHistograms(rh, h, options)
+        const rh = getOwn(ref.histograms, id)
+        if (rh !== undefined) putOwn(out, id, compareHistograms(rh, h, options))
       }
       return out
     })
@@ -148,6 +151,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    * `against`, the comparison (`vsFirst.weightedJaccard`, ...).
    */
   series(options: { against?: Reference[] } & HistogramComparisonOptions = {}): SeriesRow[] {
+    assertOptions('timeline.series(options)', options, ['against', 'threshold'])
     const rows: SeriesRow[] = []
     const comparisons = (options.against ?? []).map((ref) => [ref, this.compare(ref, options)] as const)
     this.entries.forEach((entry, i) => {

@@ -1,15 +1,17 @@
 import { Callback } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
+import type { MeasureInput } from '../instrument/measure.js'
+import type { Probe, Results } from '../instrument/probe-types.js'
+import { toLabels } from '../instrument/session.js'
+import { assertOptions, describeValue } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
-import { Timeline, type TimelineEntry, type TimelineOptions } from '../timeline/timeline.js'
-import type { MeasureInput } from './measure.js'
-import type { Probe, Results } from './probe-types.js'
+import { Timeline, type TimelineEntry, type TimelineOptions } from './timeline.js'
 
 /** When a schedule measures. */
 export type Cadence = { batches: number } | { epochs: number }
 
-/** Options of `probe.callback`. */
+/** Options of {@link trainingCallback}. */
 export interface ScheduleOptions<M extends ReducerMap> {
   /** Measure every k training batches, or every fraction of an epoch (e.g. `{ epochs: 0.2 }`). */
   every: Cadence
@@ -46,23 +48,68 @@ export interface ProbeCallback<M extends ReducerMap> extends Callback {
   readonly step: number
 }
 
-function validate(every: Cadence | undefined): void {
-  const k = (every as { batches?: number })?.batches ?? (every as { epochs?: number })?.epochs
-  const ok = typeof k === 'number' && k > 0 && ('batches' in (every ?? {}) ? Number.isInteger(k) : true)
-  if (!ok) {
-    throw new InstrumentError(
-      'INVALID_OPTION',
-      'callback({ every }) takes { batches: k } with a positive integer k, or { epochs: f } with f > 0.',
-    )
+const WHERE = 'trainingCallback(probe, options)'
+const KEYS = ['every', 'measure', 'labels', 'batchSize', 'snapshot', 'timeline', 'keep', 'stepsPerEpoch', 'onPoint'] as const
+const bad = (message: string): InstrumentError => new InstrumentError('INVALID_OPTION', `${WHERE}: ${message}`)
+
+function checkCadence(every: unknown): void {
+  const usage = 'every takes { batches: k } with a positive integer k, or { epochs: f } with f > 0'
+  if (typeof every !== 'object' || every === null) throw bad(`${usage}, not ${describeValue(every)}.`)
+  const keys = Object.keys(every)
+  if (keys.length !== 1 || (keys[0] !== 'batches' && keys[0] !== 'epochs')) throw bad(`${usage}; got keys ${keys.join(', ') || '(none)'}.`)
+  const k = (every as Record<string, unknown>)[keys[0]]
+  if (typeof k !== 'number' || !(k > 0) || !Number.isFinite(k) || (keys[0] === 'batches' && !Number.isInteger(k))) {
+    throw bad(`${usage}, not ${keys[0]}: ${describeValue(k)}.`)
   }
 }
 
-/** Builds the schedule callback of a probe. */
-export function scheduleCallback<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): ProbeCallback<M> {
-  validate(options?.every)
-  if (options.measure === undefined && options.snapshot !== true) {
-    throw new InstrumentError('INVALID_OPTION', 'callback() needs a probe set (`measure`), `snapshot: true`, or both.')
+/** Validates every option where it is given, before training starts. */
+function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): void {
+  if (typeof probe !== 'object' || probe === null || typeof (probe as Probe<M>).measure !== 'function') {
+    throw new InstrumentError('INVALID_OPTION', `${WHERE} takes the probe returned by instrument(model) first.`)
   }
+  if (probe.disposed) throw new InstrumentError('DISPOSED', `${WHERE}: the probe has been disposed. Instrument the model again.`)
+  assertOptions(WHERE, options, KEYS, false)
+  checkCadence(options.every)
+  if (options.measure === undefined && options.snapshot !== true) throw bad('needs a probe set (`measure`), `snapshot: true`, or both.')
+  if (options.measure !== undefined) {
+    const m = options.measure as unknown
+    const tensors = Array.isArray(m) ? m : [m]
+    const isTensor = (t: unknown): boolean => typeof t === 'object' && t !== null && typeof (t as Tensor).dataSync === 'function'
+    const isDataset = typeof (m as { iterator?: unknown })?.iterator === 'function'
+    if (!isDataset && (tensors.length === 0 || !tensors.every(isTensor))) throw bad('measure must be a tensor, an array of tensors or a dataset.')
+  }
+  if (options.labels !== undefined) {
+    if (options.measure === undefined) throw bad('labels belong to the probe set; give `measure` too.')
+    toLabels(options.labels, WHERE)
+  }
+  const n = options.batchSize
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw bad(`batchSize must be a positive integer, not ${describeValue(n)}.`)
+  const spe = options.stepsPerEpoch
+  if (spe !== undefined && (!Number.isInteger(spe) || spe < 1)) throw bad(`stepsPerEpoch must be a positive integer, not ${describeValue(spe)}.`)
+  if (options.snapshot !== undefined && typeof options.snapshot !== 'boolean') throw bad('snapshot must be true or false.')
+  if (options.keep !== undefined && options.timeline !== undefined) throw bad('give either timeline or keep (the kept detail of a new timeline), not both.')
+  if (options.keep !== undefined && !['results', 'histograms', 'patterns'].includes(options.keep)) {
+    throw bad(`keep must be 'results', 'histograms' or 'patterns', not ${describeValue(options.keep)}.`)
+  }
+  if (options.timeline !== undefined && !(options.timeline instanceof Timeline)) throw bad('timeline must be a Timeline.')
+  if (options.onPoint !== undefined && typeof options.onPoint !== 'function') throw bad('onPoint must be a function.')
+}
+
+/**
+ * A tfjs callback that measures a probe set (and/or snapshots the taps) every k batches
+ * or every fraction of an epoch, and at the very start and end of training, into a
+ * `Timeline`. Every option is checked here, at the call, not when `fit` starts.
+ *
+ * @example
+ * ```ts
+ * const schedule = trainingCallback(probe, { every: { epochs: 0.2 }, measure: probeXs })
+ * await model.fit(xs, ys, { epochs: 3, callbacks: [schedule] })
+ * schedule.timeline.toCSV({ against: ['first', 'final'] })
+ * ```
+ */
+export function trainingCallback<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): ProbeCallback<M> {
+  check(probe, options)
   const timeline = options.timeline ?? new Timeline<Results<M>>(options.keep === undefined ? {} : { keep: options.keep })
   const stream = new Timeline<Results<M>>({ keep: 'results' })
   const retain = timeline.keep !== 'results'

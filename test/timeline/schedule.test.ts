@@ -1,19 +1,19 @@
 import * as tfd from '@tensorflow/tfjs-data'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { Timeline, compare, compareHistograms, instrument } from '../../src/index.js'
+import { Timeline, compare, compareHistograms, instrument, trainingCallback } from '../../src/index.js'
 import { data, mlp } from '../helpers/models.js'
 import { tf, useCpu } from '../helpers/tf.js'
 
 beforeAll(useCpu)
 
-describe('probe.callback with fit', () => {
+describe('trainingCallback with fit', () => {
   test('measures at the start, every k batches and at the end, with step, epoch and examples', async () => {
     const model = mlp()
     const { xs, ys } = data(40)
     const probeSet = tf.slice(xs, 0, 10)
     const probe = instrument(model)
     const points: number[] = []
-    const schedule = probe.callback({ every: { batches: 3 }, measure: probeSet, onPoint: (e) => void points.push(e.step) })
+    const schedule = trainingCallback(probe, { every: { batches: 3 }, measure: probeSet, onPoint: (e) => void points.push(e.step) })
     await model.fit(xs, ys, { epochs: 2, batchSize: 10, verbose: 0, callbacks: [schedule] })
     // 8 batches: points at 0 (init), 3, 6, and 8 (end)
     expect(schedule.timeline.entries.map((e) => [e.step, e.epoch, e.examples, e.label])).toEqual([
@@ -37,14 +37,14 @@ describe('probe.callback with fit', () => {
     const model = mlp()
     const { xs, ys } = data(40)
     const probe = instrument(model)
-    const fitSchedule = probe.callback({ every: { epochs: 0.5 }, measure: xs })
+    const fitSchedule = trainingCallback(probe, { every: { epochs: 0.5 }, measure: xs })
     await model.fit(xs, ys, { epochs: 2, batchSize: 10, verbose: 0, callbacks: [fitSchedule] })
     expect(fitSchedule.timeline.entries.map((e) => e.step)).toEqual([0, 2, 4, 6, 8])
     // a generator dataset has no known size: the first epoch is measured at its end only
     const ds = tfd.generator(function* () {
       for (let i = 0; i < 4; i++) yield { xs: tf.slice(xs, i * 10, 10), ys: tf.slice(ys, i * 10, 10) }
     })
-    const dsSchedule = probe.callback({ every: { epochs: 0.5 }, measure: xs })
+    const dsSchedule = trainingCallback(probe, { every: { epochs: 0.5 }, measure: xs })
     await model.fitDataset(ds as never, { epochs: 2, verbose: 0, callbacks: [dsSchedule] })
     expect(dsSchedule.timeline.entries.map((e) => e.step)).toEqual([0, 4, 6, 8])
     probe.dispose()
@@ -55,7 +55,7 @@ describe('probe.callback with fit', () => {
     const model = mlp()
     const { xs, ys } = data(40)
     const probe = instrument(model, { passes: 'training' })
-    const schedule = probe.callback({ every: { batches: 2 }, snapshot: true })
+    const schedule = trainingCallback(probe, { every: { batches: 2 }, snapshot: true })
     await model.fit(xs, ys, { epochs: 1, batchSize: 10, verbose: 0, callbacks: [schedule] })
     const id = probe.sites[0]!.id
     expect(schedule.stream.entries.map((e) => e.results[id]!.units.rows)).toEqual([0, 20, 20])
@@ -72,7 +72,7 @@ describe('probe.callback with fit', () => {
     step()
     const start = tf.memory().numTensors
     const probe = instrument(model)
-    const schedule = probe.callback({ every: { epochs: 1 }, stepsPerEpoch: 4, measure: xs, keep: 'patterns' })
+    const schedule = trainingCallback(probe, { every: { epochs: 1 }, stepsPerEpoch: 4, measure: xs, keep: 'patterns' })
     await schedule.onTrainBegin()
     for (let i = 0; i < 8; i++) {
       step()
@@ -91,9 +91,9 @@ describe('probe.callback with fit', () => {
 
   test('bad cadence is INVALID_OPTION', () => {
     const probe = instrument(mlp())
-    expect(() => probe.callback({ every: { batches: 0 }, snapshot: true })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-    expect(() => probe.callback({ every: { batches: 1.5 }, snapshot: true })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-    expect(() => probe.callback({ every: { epochs: 1 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => trainingCallback(probe, { every: { batches: 0 }, snapshot: true })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => trainingCallback(probe, { every: { batches: 1.5 }, snapshot: true })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => trainingCallback(probe, { every: { epochs: 1 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     probe.dispose()
   })
 })

@@ -1,0 +1,148 @@
+import type { DataFormat } from '../record/recorder.js'
+
+/*
+ * What kind of ReLU a layer applies, what the library sees but cannot record, and which
+ * axis of a standalone activation's output holds the channels.
+ */
+
+/** Which ReLU a site applies. */
+export type ReluKind = 'relu' | 'relu6' | 'relu-capped'
+
+/** Why a ReLU the library saw is not recorded. */
+export type SkipReason = 'wrapped' | 'recurrent' | 'not-a-relu' | 'not-selected'
+
+/** The parts of a tfjs-layers Layer this library touches. */
+export interface LayerLike {
+  name: string
+  getClassName(): string
+  getConfig(): Record<string, unknown>
+  call: (inputs: unknown, kwargs: Record<string, unknown>) => unknown
+  readonly outputShape: unknown
+  inboundNodes?: readonly { outputShapes?: unknown; inboundLayers?: readonly LayerLike[] }[]
+  layers?: readonly LayerLike[]
+  /** tfjs-layers containers: keys `<layer name>_ib-<node index>` of the nodes in their graph. */
+  containerNodes?: Set<string>
+}
+
+/** Layers whose `call` returns `activation(linear(x))`, so the output carries the ReLU's sign. */
+const FUSED = new Set([
+  'Dense',
+  'Conv1D',
+  'Conv2D',
+  'Conv3D',
+  'Conv2DTranspose',
+  'Conv3DTranspose',
+  'SeparableConv2D',
+  'DepthwiseConv2D',
+])
+
+const RELU_ACTIVATIONS = new Set(['relu', 'relu6'])
+const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'ConvLSTM2D', 'RNN', 'SimpleRNNCell', 'LSTMCell', 'GRUCell'])
+const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional'])
+const LEAKY = new Set(['LeakyReLU', 'PReLU', 'ThresholdedReLU'])
+
+/** The ReLU applied by a layer's own output, or null when the layer is not a recordable site. */
+export function reluOf(className: string, config: Record<string, unknown>): { kind: ReluKind; maxValue: number | null } | null {
+  if (className === 'ReLU') {
+    const max = config['maxValue']
+    return typeof max === 'number' ? { kind: 'relu-capped', maxValue: max } : { kind: 'relu', maxValue: null }
+  }
+  if (className === 'Activation' || FUSED.has(className)) {
+    if (config['activation'] === 'relu') return { kind: 'relu', maxValue: null }
+    if (config['activation'] === 'relu6') return { kind: 'relu6', maxValue: 6 }
+  }
+  return null
+}
+
+/** True for a layer given to a wrapper or cell (a `{ className, config }` record) that applies a ReLU. */
+function appliesRelu(inner: unknown): boolean {
+  if (typeof inner !== 'object' || inner === null) return false
+  const { className, config } = inner as { className?: unknown; config?: Record<string, unknown> }
+  if (typeof className !== 'string' || config === undefined) return false
+  if (reluOf(className, config) !== null) return true
+  if (RECURRENT.has(className)) return recurrentRelu(config) !== null
+  if (WRAPPERS.has(className)) return appliesRelu(config['layer'])
+  return false
+}
+
+function recurrentRelu(config: Record<string, unknown>): string | null {
+  for (const key of ['activation', 'recurrentActivation']) {
+    if (RELU_ACTIVATIONS.has(config[key] as string)) return `${key} '${String(config[key])}'`
+  }
+  return appliesRelu(config['cell']) ? 'a cell with a ReLU' : null
+}
+
+/**
+ * Why a layer that applies a ReLU somewhere inside cannot be recorded, or null when it
+ * either is a site or holds no ReLU.
+ */
+export function skipReasonOf(className: string, config: Record<string, unknown>): { reason: SkipReason; detail: string } | null {
+  if (WRAPPERS.has(className) && appliesRelu(config['layer'])) {
+    return {
+      reason: 'wrapped',
+      detail: `${className} runs its inner layer on slices or clones of it; the inner ReLU's output is not a tensor the tap sees.`,
+    }
+  }
+  if (RECURRENT.has(className)) {
+    const which = recurrentRelu(config)
+    if (which !== null) {
+      return {
+        reason: 'recurrent',
+        detail: `${className} applies ${which} inside its cell at every time step; the layer's output does not show those patterns.`,
+      }
+    }
+  }
+  if (LEAKY.has(className)) {
+    return {
+      reason: 'not-a-relu',
+      detail: `${className} passes negative values through, so its sign pattern is not a ReLU's on/off state.`,
+    }
+  }
+  return null
+}
+
+/** Layers that keep their input's axis order (element-wise, merges, noise, normalisation along the given axis). */
+const KEEPS_AXES = new Set([
+  'Activation', 'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Softmax', 'Dropout', 'SpatialDropout1D',
+  'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Add', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
+  'Masking',
+])
+
+/**
+ * Which axis of `layer`'s output holds the channels, found by walking back through layers
+ * that keep the axis order to one that says: a layer with a `dataFormat` (convolutions,
+ * pooling, padding, upsampling), a normalisation with an explicit axis, or a `Dense` (units
+ * last). Null when it cannot be known (a model input, a reshape, a custom layer, or
+ * disagreeing inputs).
+ */
+export function dataFormatOf(layer: LayerLike, rank: number, memo = new Map<LayerLike, DataFormat | null>()): DataFormat | null {
+  const known = memo.get(layer)
+  if (known !== undefined) return known
+  memo.set(layer, null) // a layer reached again while its own inputs are walked has no answer yet
+  const found = walkFormat(layer, rank, memo)
+  memo.set(layer, found)
+  return found
+}
+
+function walkFormat(layer: LayerLike, rank: number, memo: Map<LayerLike, DataFormat | null>): DataFormat | null {
+  const cls = layer.getClassName()
+  const config = layer.getConfig()
+  const format = config['dataFormat']
+  if (format === 'channelsFirst' || format === 'channelsLast') return format
+  if (cls === 'Dense') return 'channelsLast'
+  if (cls === 'BatchNormalization' || cls === 'LayerNormalization') {
+    const axis = Array.isArray(config['axis']) && config['axis'].length === 1 ? config['axis'][0] : config['axis']
+    if (axis === -1 || axis === rank - 1) return 'channelsLast'
+    if (axis === 1) return 'channelsFirst'
+    return null
+  }
+  if (!KEEPS_AXES.has(cls)) return null
+  const inbound = layer.inboundNodes?.[0]?.inboundLayers ?? []
+  let agreed: DataFormat | null = null
+  for (const source of inbound) {
+    const f = dataFormatOf(source, rank, memo)
+    if (f === null || (agreed !== null && f !== agreed)) return null
+    agreed = f
+  }
+  return agreed
+}

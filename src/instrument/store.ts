@@ -1,0 +1,155 @@
+import { InstrumentError } from '../errors.js'
+import { putOwn } from '../keys.js'
+import { type PackedBatch, type ReducerMap, layoutOf } from '../reducer.js'
+import type { SiteCounters } from './probe-types.js'
+import type { Site } from './sites.js'
+
+/** The named reducers of a probe; every call that throws becomes `REDUCER_FAILED`. */
+export class ReducerSet {
+  readonly keys: readonly string[]
+
+  constructor(private readonly reducers: ReducerMap) {
+    this.keys = Object.keys(reducers)
+  }
+
+  /** Fresh states of every reducer for one site. */
+  init(site: Site): Record<string, unknown> {
+    const states: Record<string, unknown> = {}
+    for (const key of this.keys) putOwn(states, key, this.call(key, site, 'init', (r) => r.init(layoutOf(site.units))))
+    return states
+  }
+
+  /** Folds one batch into one site's states, in place. */
+  update(site: Site, states: Record<string, unknown>, batch: PackedBatch): void {
+    for (const key of this.keys) putOwn(states, key, this.call(key, site, 'update', (r) => r.update(states[key], batch)))
+  }
+
+  /** Results of one site's states. */
+  results(site: Site, states: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    for (const key of this.keys) putOwn(out, key, this.call(key, site, 'result', (r) => r.result(states[key])))
+    return out
+  }
+
+  private call<T>(key: string, site: Site, method: string, fn: (r: ReducerMap[string]) => T): T {
+    try {
+      return fn(this.reducers[key]!)
+    } catch (error) {
+      if (error instanceof InstrumentError && error.code === 'REDUCER_FAILED') throw error
+      throw new InstrumentError(
+        'REDUCER_FAILED',
+        `Reducer "${key}" threw in ${method}() at site "${site.id}": ${String(error)}. ` +
+          (method === 'update'
+            ? 'Recording of this stream has stopped; fix the reducer, then call reset() to record again.'
+            : 'Fix the reducer; see "Writing a reducer" in the docs for the contract.'),
+        { cause: error, reducer: key, site: site.id },
+      )
+    }
+  }
+}
+
+const freshCounters = (): SiteCounters => ({ calls: 0, recorded: 0, rows: 0, nonFinite: 0 })
+
+/**
+ * The per-site reducer states and counters of one stream of forward passes: the
+ * training stream of a probe, or one measurement. A stream that fails (a reducer threw,
+ * a read failed) keeps the error, records nothing more, and reports it once.
+ */
+export class Stream {
+  readonly states: Record<string, unknown>[]
+  readonly counters: SiteCounters[]
+  failure: InstrumentError | null = null
+
+  constructor(
+    private readonly reducers: ReducerSet,
+    readonly sites: readonly Site[],
+    private readonly onFailure: (error: InstrumentError) => void = () => undefined,
+    private readonly retain: ((site: number, batch: PackedBatch) => void) | null = null,
+  ) {
+    this.states = sites.map((site) => reducers.init(site))
+    this.counters = sites.map(freshCounters)
+  }
+
+  /** Folds one read (one batch per plane) into the states of the planes' sites. */
+  fold(planes: readonly number[], batches: readonly PackedBatch[]): void {
+    if (this.failure !== null) return
+    let site = planes[0]!
+    try {
+      planes.forEach((index, plane) => {
+        site = index
+        const batch = batches[plane]!
+        const c = this.counters[index]!
+        c.rows += batch.rows
+        c.nonFinite += batch.nonFinite
+        this.retain?.(index, batch)
+        this.reducers.update(this.sites[index]!, this.states[index]!, batch)
+      })
+    } catch (error) {
+      this.fail(error, site)
+    }
+  }
+
+  /** Stops the stream with `error` (a read failure unless it is already coded). */
+  fail(error: unknown, index: number): void {
+    if (this.failure !== null) return
+    const site = this.sites[index]!
+    this.failure =
+      error instanceof InstrumentError
+        ? error
+        : new InstrumentError(
+            'RECORD_FAILED',
+            `Reading the output of site "${site.id}" failed: ${String(error)}. Recording of this stream ` +
+              'has stopped; call reset() to record again, or report the backend and model if it happens again.',
+            { cause: error, site: site.id },
+          )
+    this.onFailure(this.failure)
+  }
+
+  /** Throws the stored failure, if any. */
+  check(): void {
+    if (this.failure !== null) throw this.failure
+  }
+
+  /** Results of every site, keyed by site id. */
+  results(): Record<string, Record<string, unknown>> {
+    this.check()
+    const out: Record<string, Record<string, unknown>> = {}
+    this.sites.forEach((site, i) => putOwn(out, site.id, this.reducers.results(site, this.states[i]!)))
+    return out
+  }
+
+  /**
+   * A deep copy of every site's states that later recording cannot change, keyed by
+   * site id. Costs a copy of the states (O(distinct patterns) for a histogram).
+   */
+  snapshot(): Record<string, Record<string, unknown>> {
+    this.check()
+    const out: Record<string, Record<string, unknown>> = {}
+    this.sites.forEach((site, i) => {
+      const states: Record<string, unknown> = {}
+      for (const key of this.reducers.keys) putOwn(states, key, cloneState(this.states[i]![key], key, site))
+      putOwn(out, site.id, states)
+    })
+    return out
+  }
+
+  /** Copies of the counters, keyed by site id. */
+  countersById(): Record<string, SiteCounters> {
+    const out: Record<string, SiteCounters> = {}
+    this.sites.forEach((site, i) => putOwn(out, site.id, { ...this.counters[i]! }))
+    return out
+  }
+}
+
+function cloneState(state: unknown, key: string, site: Site): unknown {
+  try {
+    return structuredClone(state)
+  } catch (error) {
+    throw new InstrumentError(
+      'INVALID_REDUCER',
+      `The state of reducer "${key}" at site "${site.id}" cannot be copied (${String(error)}). ` +
+        'Reducer states must be plain data: numbers, strings, arrays, plain objects and typed arrays.',
+      { cause: error, reducer: key, site: site.id },
+    )
+  }
+}
