@@ -38,7 +38,7 @@ describe('serialize / deserialize', () => {
     expect(() => deserialize(text.slice(0, -3))).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
     expect(() => deserialize('{"rows": 6}')).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
     expect(() => deserialize(3 as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
-    expect(() => deserialize(text.replace('"version":1', '"version":2'))).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_VERSION' }))
+    expect(() => deserialize(text.replace('"version":2', '"version":3'))).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_VERSION' }))
   })
 
   test('refuses what is not plain data', () => {

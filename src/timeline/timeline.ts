@@ -153,7 +153,8 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
   series(options: { against?: Reference[] } & HistogramComparisonOptions = {}): SeriesRow[] {
     assertOptions('timeline.series(options)', options, ['against', 'threshold'])
     const rows: SeriesRow[] = []
-    const comparisons = (options.against ?? []).map((ref) => [ref, this.compare(ref, options)] as const)
+    const only = options.threshold === undefined ? {} : { threshold: options.threshold }
+    const comparisons = (options.against ?? []).map((ref) => [ref, this.compare(ref, only)] as const)
     this.entries.forEach((entry, i) => {
       const base = { step: entry.step, epoch: entry.epoch ?? null, examples: entry.examples ?? null, label: entry.label ?? null }
       for (const [site, result] of Object.entries(entry.results)) {

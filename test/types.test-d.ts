@@ -1,0 +1,50 @@
+import { describe, expectTypeOf, test } from 'vitest'
+import * as api from '../src/index.js'
+import type { MeasureOptions, PatternHistogramResult, Probe, ProbeCallback, Reducer, SkippedSite, UnitStatsResult } from '../src/index.js'
+
+describe('types', () => {
+  test('results are typed from the reducer record', () => {
+    const mine: Reducer<number, { answer: 42 }> = {
+      name: 'mine',
+      init: () => 0,
+      update: (s) => s,
+      merge: (a, b) => a + b,
+      result: () => ({ answer: 42 }),
+    }
+    type P = Probe<{ u: ReturnType<typeof api.unitStats>; h: ReturnType<typeof api.patternHistogram>; m: typeof mine }>
+    type R = NonNullable<ReturnType<P['results']>[string]>
+    expectTypeOf<R['u']>().toEqualTypeOf<UnitStatsResult>()
+    expectTypeOf<R['h']>().toEqualTypeOf<PatternHistogramResult>()
+    expectTypeOf<R['m']>().toEqualTypeOf<{ answer: 42 }>()
+    // the default reducers when none are given
+    const withDefaults = () => api.instrument(null as never)
+    type D = NonNullable<ReturnType<ReturnType<typeof withDefaults>['results']>[string]>
+    expectTypeOf<D['units']>().toEqualTypeOf<UnitStatsResult>()
+    expectTypeOf<D['patterns']>().toEqualTypeOf<PatternHistogramResult>()
+  })
+})
+
+
+describe('option and result types', () => {
+  test('trainingCallback is typed by the probe', () => {
+    type P = Probe<{ u: ReturnType<typeof api.unitStats> }>
+    expectTypeOf(api.trainingCallback<{ u: ReturnType<typeof api.unitStats> }>).parameter(0).toEqualTypeOf<P>()
+    expectTypeOf(api.trainingCallback<{ u: ReturnType<typeof api.unitStats> }>).returns.toEqualTypeOf<ProbeCallback<{ u: ReturnType<typeof api.unitStats> }>>()
+  })
+
+  test('skipped sites and measure options', () => {
+    expectTypeOf<Probe<{}>['skipped']>().toEqualTypeOf<readonly SkippedSite[]>()
+    expectTypeOf<SkippedSite['reason']>().toEqualTypeOf<'wrapped' | 'recurrent' | 'not-a-relu' | 'not-selected'>()
+    // a typo in an options literal is a type error as well as a runtime one
+    // @ts-expect-error unknown option
+    const typo: MeasureOptions = { label: [1] }
+    void typo
+  })
+
+  test('error codes are a closed union', () => {
+    expectTypeOf<'NO_SITES_SELECTED'>().toMatchTypeOf<api.InstrumentErrorCode>()
+    expectTypeOf<'DATA_FORMAT_UNKNOWN'>().toMatchTypeOf<api.InstrumentErrorCode>()
+    // @ts-expect-error not a code
+    expectTypeOf<'NOPE'>().toMatchTypeOf<api.InstrumentErrorCode>()
+  })
+})
