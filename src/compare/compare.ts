@@ -80,13 +80,13 @@ export function compare(
   b: Measurement<unknown>,
   options: HistogramComparisonOptions = {},
 ): Record<string, Comparison> {
+  assertOptions('compare(a, b, options)', options, ['threshold'])
   if (!isMeasurement(a) || !isMeasurement(b)) {
     throw new InstrumentError(
       'INVALID_INPUT',
       'compare() takes two measurements made with probe.measure(x, { retain: true }).',
     )
   }
-  assertOptions('compare(a, b, options)', options, ['threshold'])
   const idsA = Object.keys(a.patterns)
   const idsB = Object.keys(b.patterns)
   const mismatch = idsA.length !== idsB.length || idsA.some((id) => {

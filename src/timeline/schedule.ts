@@ -55,6 +55,7 @@ const bad = (message: string): InstrumentError => new InstrumentError('INVALID_O
 function checkCadence(every: unknown): void {
   const usage = 'every takes { batches: k } with a positive integer k, or { epochs: f } with f > 0'
   if (typeof every !== 'object' || every === null) throw bad(`${usage}, not ${describeValue(every)}.`)
+  assertOptions(`${WHERE}: every`, every, ['batches', 'epochs'])
   const keys = Object.keys(every)
   if (keys.length !== 1 || (keys[0] !== 'batches' && keys[0] !== 'epochs')) throw bad(`${usage}; got keys ${keys.join(', ') || '(none)'}.`)
   const k = (every as Record<string, unknown>)[keys[0]]

@@ -150,3 +150,43 @@ test('LeakyReLU, PReLU, ELU, linear and softmax layers are not sites', () => {
   expect(probe.sites[0]!.layerName).toBe(model.layers[5]!.name)
   probe.dispose()
 })
+
+describe('site ids are unique whatever the names', () => {
+  test("a layer named 'inner/d' next to a nested model 'inner' holding 'd': two sites, two ids, both recorded", async () => {
+    const innerIn = tfl.input({ shape: [4] })
+    const inner = tfl.model({ name: 'inner', inputs: innerIn, outputs: tfl.layers.dense({ units: 5, activation: 'relu', name: 'd' }).apply(innerIn) as never })
+    const x = tfl.input({ shape: [4] })
+    const slash = tfl.layers.dense({ units: 3, activation: 'relu', name: 'inner/d' })
+    const relu6 = tfl.layers.dense({ units: 6, activation: 'relu6', name: 'e' })
+    const outs = [inner.apply(x), slash.apply(x), relu6.apply(x)]
+    const model = tfl.model({ inputs: x, outputs: tfl.layers.concatenate().apply(outs as never) as never })
+    const probe = instrument(model, { reducers: { bits: collect() }, saturation: true })
+    const ids = probe.sites.map((s) => s.id)
+    expect(ids).toEqual(['inner/d', 'inner%2Fd', 'e', 'e:saturated'])
+    expect(new Set(ids).size).toBe(ids.length)
+    const input = tf.randomNormal([5, 4], 0, 1, 'float32', 2)
+    const r = await probe.measure(input)
+    expect(r['inner/d']!.bits.units).toBe(5)
+    expect(r['inner%2Fd']!.bits.units).toBe(3)
+    expect(r['e']!.bits.units).toBe(6)
+    input.dispose()
+    probe.dispose()
+  })
+})
+
+describe('nodes: calls per forward pass', () => {
+  test('a sub-model applied twice reports nodes: 2 and records both calls', async () => {
+    const innerIn = tfl.input({ shape: [4] })
+    const inner = tfl.model({ name: 'block', inputs: innerIn, outputs: tfl.layers.dense({ units: 4, activation: 'relu', name: 'd' }).apply(innerIn) as never })
+    const x = tfl.input({ shape: [4] })
+    const model = tfl.model({ inputs: x, outputs: inner.apply(inner.apply(x)) as never })
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    expect(probe.sites).toHaveLength(1)
+    expect(probe.sites[0]).toMatchObject({ id: 'block/d', nodes: 2 })
+    const input = tf.randomNormal([3, 4], 0, 1, 'float32', 5)
+    const r = await probe.measure(input)
+    expect(r['block/d']!.bits.rows).toBe(6)
+    input.dispose()
+    probe.dispose()
+  })
+})

@@ -1,0 +1,124 @@
+import * as tfd from '@tensorflow/tfjs-data'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { instrument } from '../../src/index.js'
+import { mlp } from '../helpers/models.js'
+import { collect, signRows, tf, unpackRows, useCpu } from '../helpers/tf.js'
+
+beforeAll(useCpu)
+
+/** A dataset of `n` batches of 3 examples whose iterator yields to the event loop before each batch. */
+function slowDataset(xs: tf.Tensor, batches: number) {
+  return {
+    async iterator() {
+      let i = 0
+      return {
+        async next(): Promise<IteratorResult<unknown>> {
+          await new Promise((r) => setTimeout(r, 5))
+          if (i >= batches) return { done: true, value: undefined }
+          const b = tf.slice(xs, i * 3, 3)
+          i++
+          return { done: false, value: b }
+        },
+      }
+    },
+  }
+}
+
+describe('a pass belongs to whoever started it', () => {
+  test("another caller's predict while measure awaits a batch goes to the training stream, not the measurement", async () => {
+    const model = mlp()
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    const xs = tf.randomNormal([12, 12], 0, 1, 'float32', 3)
+    const other = tf.randomNormal([50, 12], 0, 1, 'float32', 4)
+    const measuring = probe.measure(slowDataset(xs, 4))
+    // a UI loop or another request: predicts while the measurement waits for its next batch
+    let predicted = 0
+    const loop = (async () => {
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 2))
+        tf.dispose(model.predict(tf.slice(other, i * 10, 10)) as tf.Tensor)
+        predicted += 10
+      }
+    })()
+    const [measured] = await Promise.all([measuring, loop])
+    expect(predicted).toBe(50)
+    const id = probe.sites[0]!.id
+    // exactly the measurement's own 12 rows, equal to a brute-force pass over xs
+    const w = model.layers[0]!.getWeights()
+    const h = tf.relu(tf.add(tf.matMul(xs, w[0]!), w[1]!))
+    expect(measured[id]!.bits.rows).toBe(12)
+    expect(unpackRows(measured[id]!.bits)).toEqual(signRows(h.dataSync(), 37))
+    // and the other caller's 50 rows are in the training stream, as with no measurement running
+    expect(probe.results()[id]!.bits.rows).toBe(50)
+    expect(probe.counters()[id]!.calls).toBe(5)
+    tf.dispose([xs, other, h])
+    probe.dispose()
+  })
+
+  test('two measurements may run at once; each holds exactly its own passes', async () => {
+    const model = mlp()
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    const a = tf.randomNormal([9, 12], 0, 1, 'float32', 5)
+    const b = tf.randomNormal([15, 12], 0, 1, 'float32', 6)
+    const [ra, rb] = await Promise.all([probe.measure(slowDataset(a, 3)), probe.measure(slowDataset(b, 5))])
+    const [sa, sb] = await Promise.all([probe.measure(a), probe.measure(b)])
+    const id = probe.sites[1]!.id
+    expect(ra[id]!.bits.rows).toBe(9)
+    expect(rb[id]!.bits.rows).toBe(15)
+    expect(ra[id]!.bits.words).toEqual(sa[id]!.bits.words)
+    expect(rb[id]!.bits.words).toEqual(sb[id]!.bits.words)
+    expect(probe.results()[id]!.bits.rows).toBe(0)
+    tf.dispose([a, b])
+    probe.dispose()
+  })
+})
+
+describe('dispose and reset while measuring', () => {
+  test('dispose() during an in-flight measure rejects it with DISPOSED, never a partial result', async () => {
+    const model = mlp()
+    const probe = instrument(model)
+    const xs = tf.randomNormal([12, 12], 0, 1, 'float32', 7)
+    const before = tf.memory().numTensors
+    const measuring = probe.measure(slowDataset(xs, 4))
+    await new Promise((r) => setTimeout(r, 12))
+    probe.dispose()
+    await expect(measuring).rejects.toMatchObject({ code: 'DISPOSED' })
+    expect(tf.memory().numTensors).toBe(before)
+    xs.dispose()
+  })
+
+  test('reset() during a measure clears the training stream and leaves the measurement whole', async () => {
+    const model = mlp()
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    const xs = tf.randomNormal([12, 12], 0, 1, 'float32', 8)
+    const id = probe.sites[0]!.id
+    tf.dispose(model.predict(tf.ones([4, 12])) as tf.Tensor)
+    const measuring = probe.measure(slowDataset(xs, 4))
+    await new Promise((r) => setTimeout(r, 8))
+    probe.reset()
+    tf.dispose(model.predict(tf.ones([2, 12])) as tf.Tensor)
+    const measured = await measuring
+    const alone = await probe.measure(xs)
+    expect(measured[id]!.bits).toEqual(alone[id]!.bits)
+    expect(probe.results()[id]!.bits.rows).toBe(2)
+    xs.dispose()
+    probe.dispose()
+  })
+
+  test('a tf.data dataset measured while fit trains: the measurement holds its rows only', async () => {
+    const model = mlp()
+    const probe = instrument(model, { reducers: { bits: collect() }, passes: 'training' })
+    const xs = tf.randomNormal([32, 12], 0, 1, 'float32', 9)
+    const ys = tf.oneHot(tf.zeros([32], 'int32') as tf.Tensor1D, 3)
+    const probeSet = tf.randomNormal([6, 12], 0, 1, 'float32', 10)
+    const id = probe.sites[0]!.id
+    const [, measured] = await Promise.all([
+      model.fit(xs, ys, { epochs: 2, batchSize: 8, shuffle: false }),
+      probe.measure(tfd.array([0, 1, 2]).map(() => tf.slice(probeSet, 0, 2)).batch(1).map((x) => tf.squeeze(x as tf.Tensor, [0]))),
+    ])
+    expect(measured[id]!.bits.rows).toBe(6)
+    expect(probe.results()[id]!.bits.rows).toBe(64)
+    tf.dispose([xs, ys, probeSet])
+    probe.dispose()
+  })
+})
