@@ -114,6 +114,32 @@ export function assertSameLayout(a: Layout, b: Layout, what: string): void {
   }
 }
 
+/**
+ * Throws `CORRUPT_DATA` for a reducer state that breaks an invariant (`what` says which):
+ * built-in reducers check the states they are given, so a damaged or crafted state is an
+ * error, never a wrong number or a hang.
+ */
+export function corruptState(reducer: string, what: string): InstrumentError {
+  return new InstrumentError(
+    'CORRUPT_DATA',
+    `${reducer}: the state is inconsistent (${what}); it is damaged or was not made by ${reducer}().`,
+    { reducer },
+  )
+}
+
+/** True for a non-negative integer, as counts are. */
+export function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0
+}
+
+/** Throws `CORRUPT_DATA` unless `state` carries a valid layout (`units >= 1`, words per row by the layout rule). */
+export function checkLayout(state: Layout, reducer: string): void {
+  if (typeof state !== 'object' || state === null) throw corruptState(reducer, 'not an object')
+  if (!isCount(state.units) || state.units < 1 || state.wordsPerRow !== wordsFor(state.units)) {
+    throw corruptState(reducer, `units ${String(state.units)} with ${String(state.wordsPerRow)} words per row`)
+  }
+}
+
 /** Throws `INVALID_REDUCER` unless `value` follows the reducer contract. */
 export function assertReducer(key: string, value: unknown): asserts value is AnyReducer {
   const r = value as Partial<AnyReducer> | null

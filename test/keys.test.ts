@@ -120,7 +120,7 @@ describe('user strings as keys never reach a prototype', () => {
     const model = mlp()
     const probe = instrument(model, { reducers: { ['__proto__']: unitStats(), other: unitStats() } as never })
     const x = tf.ones([2, 12])
-    const r = (await probe.measure(x))[probe.sites[0]!.id] as Record<string, { rows: number }>
+    const r = (await probe.measure(x))[probe.sites[0]!.id] as unknown as Record<string, { rows: number }>
     expect(Object.keys(r)).toEqual(['__proto__', 'other'])
     expect(Object.prototype.hasOwnProperty.call(r, '__proto__')).toBe(true)
     expect(r['__proto__']!.rows).toBe(2)

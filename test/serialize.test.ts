@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { type AnyReducer, deserialize, hamming, layoutOf, patternHistogram, serialize, unitStats } from '../src/index.js'
+import { fingerprint, fingerprintAdd, fingerprintHex } from '../src/bits/fingerprint.js'
 import { batchOf, boolRows } from './helpers/batches.js'
 
 describe('serialize / deserialize', () => {
@@ -46,3 +47,67 @@ describe('serialize / deserialize', () => {
     expect(() => serialize({ f: () => 1 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
   })
 })
+
+describe('user data reads back exactly, whatever its keys and numbers', () => {
+  test('keys that look like our tags, __proto__, -0', () => {
+    const value = JSON.parse('{"__proto__": {"x": 1}, "ok": 2}') as Record<string, unknown>
+    Object.assign(value, {
+      tagged: { $number: 'Infinity' },
+      typed: { $typed: 'Uint8Array', base64: 'AAAA' },
+      dollars: { $$x: 1, $: 2, a$: 3 },
+      zero: -0,
+      list: [-0, 0],
+    })
+    const back = deserialize(serialize(value)) as Record<string, unknown>
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype)
+    expect(Object.prototype.hasOwnProperty.call(back, '__proto__')).toBe(true)
+    expect(Object.getOwnPropertyDescriptor(back, '__proto__')!.value).toEqual({ x: 1 })
+    expect(back['tagged']).toEqual({ $number: 'Infinity' })
+    expect(back['typed']).toEqual({ $typed: 'Uint8Array', base64: 'AAAA' })
+    expect(back['dollars']).toEqual({ $$x: 1, $: 2, a$: 3 })
+    expect(Object.is(back['zero'], -0)).toBe(true)
+    expect(Object.is((back['list'] as number[])[0], -0)).toBe(true)
+    expect(Object.is((back['list'] as number[])[1], 0)).toBe(true)
+  })
+
+  test('a forged __proto__ key never sets a prototype', () => {
+    // version 1 had no key escaping; a crafted text of either version
+    for (const version of [1, 2]) {
+      const forged = rewrite(serialize({ a: 1 }), () => '{"__proto__":{"polluted":true}}', version)
+      const back = deserialize(forged) as Record<string, unknown>
+      expect(Object.getPrototypeOf(back)).toBe(Object.prototype)
+      expect((back as { polluted?: boolean }).polluted).toBeUndefined()
+      expect(({} as { polluted?: boolean }).polluted).toBeUndefined()
+    }
+  })
+
+  test('cycles, invalid base64, other tags and deep nesting are coded errors', () => {
+    const cyclic: Record<string, unknown> = { a: 1 }
+    cyclic['self'] = cyclic
+    expect(() => serialize(cyclic)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => serialize([new BigInt64Array(1)])).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => serialize(undefined)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    let deep: unknown = 1
+    for (let i = 0; i < 2000; i++) deep = [deep]
+    expect(() => serialize(deep)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    const shared = { x: 1 }
+    expect(deserialize(serialize({ a: shared, b: shared }))).toEqual({ a: { x: 1 }, b: { x: 1 } })
+    const withTyped = serialize({ t: new Uint8Array([1, 2, 3]) })
+    const badBase64 = rewrite(withTyped, (d) => d.replace(/"base64":"[^"]*"/, '"base64":"@@@"'))
+    expect(() => deserialize(badBase64)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    expect(() => deserialize(rewrite(withTyped, () => '{"$other":1}'))).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    expect(() => deserialize(rewrite(withTyped, () => '{"$number":"12"}'))).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    expect(() => deserialize(rewrite(withTyped, () => `${'['.repeat(5000)}${']'.repeat(5000)}`))).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+  })
+})
+
+/** The same text with its data part changed and a valid checksum (what a crafted file has). */
+function rewrite(text: string, change: (data: string) => string, version?: number): string {
+  const head = /^\{"format":"relu-patterns","version":(\d+),"checksum":"[^"]*","data":/.exec(text)!
+  const data = change(text.slice(head[0].length, -1))
+  const f = fingerprint()
+  const codes = new Uint32Array(data.length)
+  for (let i = 0; i < data.length; i++) codes[i] = data.charCodeAt(i)
+  fingerprintAdd(f, codes)
+  return `{"format":"relu-patterns","version":${version ?? head[1]},"checksum":"${fingerprintHex(f)}","data":${data}}`
+}

@@ -1,6 +1,6 @@
 import { InstrumentError } from '../errors.js'
 import { getOwn, putOwn } from '../keys.js'
-import { type Layout, type PackedBatch, type Reducer, assertReducer, assertSameLayout } from '../reducer.js'
+import { type Layout, type PackedBatch, type Reducer, assertReducer, assertSameLayout, checkLayout, corruptState } from '../reducer.js'
 
 /** State of a split reducer: one state of the inner reducer per group. */
 export interface SplitState<S> extends Layout {
@@ -51,6 +51,7 @@ export function splitBy<S, R>(
     name: `splitBy(${reducer.name})`,
     init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, groups: {} }),
     update(state, batch) {
+      checkSplit(state)
       const rowsOf = new Map<string, number[]>()
       for (let r = 0; r < batch.rows; r++) {
         const k = byLabel ? (batch.labels === null ? 'unlabeled' : String(batch.labels[r])) : String(key(batch, r))
@@ -65,6 +66,8 @@ export function splitBy<S, R>(
       return state
     },
     merge(a, b) {
+      checkSplit(a)
+      checkSplit(b)
       assertSameLayout(a, b, 'merge splitBy states')
       const groups: Record<string, S> = {}
       for (const k of new Set([...Object.keys(a.groups), ...Object.keys(b.groups)])) {
@@ -75,9 +78,16 @@ export function splitBy<S, R>(
       return { units: a.units, wordsPerRow: a.wordsPerRow, groups }
     },
     result(state) {
+      checkSplit(state)
       const out: Record<string, R> = {}
       for (const k of Object.keys(state.groups).sort()) putOwn(out, k, reducer.result(getOwn(state.groups, k)!))
       return out
     },
   }
+}
+
+function checkSplit(state: SplitState<unknown>): void {
+  checkLayout(state, 'splitBy')
+  const g = state.groups as unknown
+  if (typeof g !== 'object' || g === null || Array.isArray(g)) throw corruptState('splitBy', 'groups is not a record')
 }

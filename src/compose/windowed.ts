@@ -1,6 +1,6 @@
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
-import { type Layout, type Reducer, assertReducer, assertSameLayout } from '../reducer.js'
+import { type Layout, type Reducer, assertReducer, assertSameLayout, checkLayout, corruptState } from '../reducer.js'
 
 /** State of a windowed reducer: a ring of per-batch states. */
 export interface WindowState<S> extends Layout {
@@ -38,11 +38,14 @@ export function windowed<S, R>(reducer: Reducer<S, R>, options: { batches: numbe
     name: `windowed(${reducer.name})`,
     init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, slots: [], next: 0 }),
     update(state, batch) {
+      checkWindow(state, size)
       state.slots[state.next] = reducer.update(reducer.init(state), batch)
       state.next = (state.next + 1) % size
       return state
     },
     merge(a, b) {
+      checkWindow(a, size)
+      checkWindow(b, size)
       assertSameLayout(a, b, 'merge windowed states')
       const n = Math.max(a.slots.length, b.slots.length)
       const slots: S[] = []
@@ -53,6 +56,14 @@ export function windowed<S, R>(reducer: Reducer<S, R>, options: { batches: numbe
       }
       return { units: a.units, wordsPerRow: a.wordsPerRow, slots, next: Math.max(a.next, b.next) }
     },
-    result: (state) => reducer.result(combined(state)),
+    result: (state) => (checkWindow(state, size), reducer.result(combined(state))),
+  }
+}
+
+function checkWindow(state: WindowState<unknown>, size: number): void {
+  checkLayout(state, 'windowed')
+  const { slots, next } = state
+  if (!Array.isArray(slots) || slots.length > size || !Number.isInteger(next) || next < 0 || next >= size || slots.some((s) => s === undefined)) {
+    throw corruptState('windowed', `${Array.isArray(slots) ? slots.length : 'no'} slots, next ${String(next)}, in a window of ${size}`)
   }
 }

@@ -2,7 +2,7 @@ import { hashWords } from '../bits/hash.js'
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
-import { type Layout, type PackedBatch, type Reducer, assertSameLayout } from '../reducer.js'
+import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 
 /** Options of {@link hamming}. */
 export interface HammingOptions {
@@ -151,6 +151,7 @@ export function hamming(options: HammingOptions = {}): Reducer<HammingState, Ham
       histogram: new Float64Array(layout.units + 1),
     }),
     update(state, batch) {
+      checkShape(state)
       assertSameLayout(state, batch, 'update hamming')
       addPairs(state, batch, mode, maxPairs, seed)
       state.rows += batch.rows
@@ -158,6 +159,8 @@ export function hamming(options: HammingOptions = {}): Reducer<HammingState, Ham
       return state
     },
     merge(a, b) {
+      checkState(a)
+      checkState(b)
       assertSameLayout(a, b, 'merge hamming states')
       const histogram = a.histogram.slice()
       for (let d = 0; d < histogram.length; d++) histogram[d] = histogram[d]! + b.histogram[d]!
@@ -172,7 +175,7 @@ export function hamming(options: HammingOptions = {}): Reducer<HammingState, Ham
         histogram,
       }
     },
-    result: (s) => ({
+    result: (s) => (checkState(s), {
       rows: s.rows,
       units: s.units,
       batches: s.batches,
@@ -182,5 +185,31 @@ export function hamming(options: HammingOptions = {}): Reducer<HammingState, Ham
       exact: s.sampledPairs === 0,
       sampledPairs: s.sampledPairs,
     }),
+  }
+}
+
+/** O(1) checks, enough for `update` to be safe. */
+function checkShape(state: HammingState): void {
+  checkLayout(state, 'hamming')
+  for (const key of ['rows', 'batches', 'pairs', 'sampledPairs', 'distanceSum'] as const) {
+    if (!isCount(state[key])) throw corruptState('hamming', `${key} is ${String(state[key])}`)
+  }
+  if (!(state.histogram instanceof Float64Array) || state.histogram.length !== state.units + 1) {
+    throw corruptState('hamming', 'the histogram does not have units + 1 entries')
+  }
+}
+
+/** O(units) checks: the histogram adds up to the pairs and their distances. */
+function checkState(state: HammingState): void {
+  checkShape(state)
+  let pairs = 0
+  let sum = 0
+  state.histogram.forEach((c, d) => {
+    if (!isCount(c)) throw corruptState('hamming', `histogram[${d}] is ${c}`)
+    pairs += c
+    sum += c * d
+  })
+  if (pairs !== state.pairs || sum !== state.distanceSum || state.sampledPairs > state.pairs) {
+    throw corruptState('hamming', 'the histogram does not add up to pairs and distanceSum')
   }
 }

@@ -10,7 +10,7 @@ import {
   tableBytes,
   tableForEach,
 } from '../bits/pattern-table.js'
-import { type Layout, type Reducer, assertSameLayout } from '../reducer.js'
+import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 
 /** Options of {@link patternHistogram}. */
 export interface PatternHistogramOptions {
@@ -127,7 +127,7 @@ export function patternHistogram(
 ): Reducer<PatternHistogramState, PatternHistogramResult> {
   assertOptions('patternHistogram(options)', options, ['maxBytes'])
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
-  if (!(maxBytes > 0)) {
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
     throw new InstrumentError(
       'INVALID_OPTION',
       `patternHistogram({ maxBytes: ${String(maxBytes)} }) is not a positive number of bytes.`,
@@ -217,13 +217,11 @@ function room(state: PatternHistogramState, t: PatternTable): number {
   return state.maxBytes - totalBytes(state) + tableBytes(t)
 }
 
-const corrupt = (what: string): InstrumentError =>
-  new InstrumentError('CORRUPT_DATA', `patternHistogram: the state is inconsistent (${what}); it is damaged or was not made by patternHistogram().`)
-
-const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0
+const corrupt = (what: string): InstrumentError => corruptState('patternHistogram', what)
 
 /** O(1) checks of a state's fields, enough for `update` to run in bounded time. */
 function checkShape(state: PatternHistogramState): void {
+  checkLayout(state, 'patternHistogram')
   for (const key of ['rows', 'untracked', 'untrackedJoint', 'untrackedLabels', 'labeled'] as const) {
     if (!isCount(state[key])) throw corrupt(`${key} is ${String(state[key])}`)
   }

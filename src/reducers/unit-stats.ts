@@ -1,5 +1,5 @@
 import { addColumnCounts } from '../bits/column-counts.js'
-import { type Layout, type Reducer, assertSameLayout } from '../reducer.js'
+import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 
 /** State of {@link unitStats}: how often each unit was on. */
 export interface UnitStatsState extends Layout {
@@ -68,6 +68,7 @@ export function unitStats(): Reducer<UnitStatsState, UnitStatsResult> {
       on: new Float64Array(layout.units),
     }),
     update(state, batch) {
+      checkShape(state)
       assertSameLayout(state, batch, 'update unitStats')
       addColumnCounts(state.on, batch.words, batch.rows, batch.wordsPerRow, batch.units)
       state.rows += batch.rows
@@ -75,6 +76,8 @@ export function unitStats(): Reducer<UnitStatsState, UnitStatsResult> {
       return state
     },
     merge(a, b) {
+      checkState(a)
+      checkState(b)
       assertSameLayout(a, b, 'merge unitStats states')
       const on = a.on.slice()
       for (let i = 0; i < on.length; i++) on[i] = on[i]! + b.on[i]!
@@ -87,6 +90,7 @@ export function unitStats(): Reducer<UnitStatsState, UnitStatsResult> {
       }
     },
     result(state) {
+      checkState(state)
       const { units, rows } = state
       const frequency = new Float64Array(units)
       const entropy = new Float64Array(units)
@@ -115,5 +119,21 @@ export function unitStats(): Reducer<UnitStatsState, UnitStatsResult> {
         nonFinite: state.nonFinite,
       }
     },
+  }
+}
+
+/** O(1) checks, enough for `update` to be safe. */
+function checkShape(state: UnitStatsState): void {
+  checkLayout(state, 'unitStats')
+  if (!isCount(state.rows) || !isCount(state.nonFinite)) throw corruptState('unitStats', 'rows or nonFinite is not a count')
+  if (!(state.on instanceof Float64Array) || state.on.length !== state.units) throw corruptState('unitStats', 'on does not have one count per unit')
+}
+
+/** O(units) checks: every count of a unit lies between 0 and rows. */
+function checkState(state: UnitStatsState): void {
+  checkShape(state)
+  for (let u = 0; u < state.units; u++) {
+    const c = state.on[u]!
+    if (!isCount(c) || c > state.rows) throw corruptState('unitStats', `unit ${u} was on ${c} times in ${state.rows} rows`)
   }
 }

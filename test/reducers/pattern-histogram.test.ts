@@ -84,11 +84,54 @@ describe('patternHistogram', () => {
   })
 
   test('bad maxBytes is an INVALID_OPTION error', () => {
-    expect(() => patternHistogram({ maxBytes: -1 })).toThrowError(InstrumentError)
-    try {
-      patternHistogram({ maxBytes: Number.NaN })
-    } catch (e) {
-      expect((e as InstrumentError).code).toBe('INVALID_OPTION')
+    for (const maxBytes of [-1, 0, Number.NaN, '1' as never]) {
+      expect(() => patternHistogram({ maxBytes })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     }
+  })
+
+  test('the cap bounds the whole state, labels included; untracked never exceeds rows', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 300, max: 6000 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 600 }),
+        fc.integer({ min: 1, max: 4 }),
+        (maxBytes, pairs, parts) => {
+          const r = patternHistogram({ maxBytes })
+          const rows = pairs.map(([p]) => Array.from({ length: 12 }, (_, b) => ((p >> b) & 1) === 1))
+          const labels = pairs.map(([, l]) => l)
+          const size = Math.ceil(rows.length / parts)
+          const states = []
+          for (let i = 0; i < rows.length; i += size) states.push(r.update(r.init(layoutOf(12)), batchOf(rows.slice(i, i + size), 12, 0, labels.slice(i, i + size))))
+          const merged = states.reduce((a, b) => r.merge(a, b))
+          for (const s of [...states, merged]) {
+            const got = r.result(s)
+            expect(got.bytes).toBeLessThanOrEqual(maxBytes)
+            expect(got.untracked).toBeLessThanOrEqual(got.rows)
+            expect(got.untrackedLabeled).toBeLessThanOrEqual(got.rows)
+            expect(got.distinct + got.untracked).toBeGreaterThanOrEqual(Math.min(got.rows, 1))
+            if (got.exact) {
+              // exact readings equal brute force
+              const want = brute(rows.slice(0, got.rows), 12)
+              if (s === merged) expect(got.distinct).toBe(want.distinct)
+              expect(got.conditionalEntropy).not.toBeNull()
+            } else if (got.untrackedLabeled > 0) {
+              expect(got.conditionalEntropy).toBeNull()
+            }
+          }
+          expect(r.result(merged).rows).toBe(rows.length)
+        },
+      ),
+    )
+  })
+
+  test('64 KiB with labels holds at most 64 KiB', () => {
+    const r = patternHistogram({ maxBytes: 64 * 1024 })
+    const rows = Array.from({ length: 5000 }, (_, i) => Array.from({ length: 16 }, (_, b) => ((i >> b) & 1) === 1))
+    const s = r.update(r.init(layoutOf(16)), batchOf(rows, 16, 0, rows.map((_, i) => i % 10)))
+    const got = r.result(s)
+    expect(got.bytes).toBeLessThanOrEqual(64 * 1024)
+    expect(got.exact).toBe(false)
+    expect(got.untracked).toBeLessThanOrEqual(5000)
+    expect(got.distinct + got.untracked).toBe(5000)
   })
 })
