@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-webgl'
 import '@tensorflow/tfjs-backend-cpu'
 import * as tfl from '@tensorflow/tfjs-layers'
-import { instrument } from 'relu-patterns'
+import { instrument, trainingCallback } from 'relu-patterns'
 
 const params = new URLSearchParams(location.search)
 const epochs = Number(params.get('epochs') ?? 3)
@@ -60,7 +60,7 @@ async function main() {
 
   const every = 10
   const maxColumns = Math.ceil((epochs * Math.ceil(3000 / 64)) / every) + 2
-  const schedule = probe.callback({
+  const schedule = trainingCallback(probe, {
     every: { batches: every },
     measure: test.xs,
     batchSize: 250,

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import * as tfl from '@tensorflow/tfjs-layers'
-import { instrument } from 'relu-patterns'
+import { instrument, trainingCallback } from 'relu-patterns'
 import { heatmap, sideBySide } from 'relu-patterns/vega'
 import { loadMnist } from '../lib/mnist.mjs'
 import { writeSvg } from '../lib/render.mjs'
@@ -78,7 +78,7 @@ const timelines = {}
 for (const [name, config] of Object.entries(variants)) {
   const model = network({ ...config, blocks, seed: Number(args.seed) })
   const probe = instrument(model)
-  const schedule = probe.callback({ every: { epochs: Number(args.every) }, measure: probeSet, batchSize: 100 })
+  const schedule = trainingCallback(probe, { every: { epochs: Number(args.every) }, measure: probeSet, batchSize: 100 })
   const started = Date.now()
   const h = await model.fit(xs, ys, { epochs: Number(args.epochs), batchSize: 32, verbose: 0, callbacks: [schedule], seed: Number(args.seed) })
   console.log(`${name.padEnd(9)} ${probe.sites.length} sites, accuracy ${h.history.acc.at(-1).toFixed(3)}, ` +

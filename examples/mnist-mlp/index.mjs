@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import '@tensorflow/tfjs-backend-wasm'
-import { instrument } from 'relu-patterns'
+import { instrument, trainingCallback } from 'relu-patterns'
 import { heatmap, unitHeatmap } from 'relu-patterns/vega'
 import { loadMnist } from '../lib/mnist.mjs'
 import { writeSvg } from '../lib/render.mjs'
@@ -47,7 +47,7 @@ const model = tfl.sequential({
 model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
 
 const probe = instrument(model)
-const schedule = probe.callback({
+const schedule = trainingCallback(probe, {
   every: { epochs: Number(args.every) },
   measure: probeSet,
   labels: test.labels,

@@ -1,0 +1,90 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { expect, test } from 'vitest'
+
+/*
+ * The layout shows the architecture: imports run one way, down these layers. A module may
+ * import its own folder and any lower layer, never a higher or a sibling one.
+ */
+const LAYERS: [string, number][] = [
+  ['errors.ts', 0],
+  ['keys.ts', 1],
+  ['bits', 1],
+  ['reducer.ts', 2],
+  ['reducers', 3],
+  ['compose', 3],
+  ['serialize.ts', 3],
+  ['record', 4],
+  ['compare', 4],
+  ['instrument', 5],
+  ['timeline', 6],
+  ['vega', 7],
+  ['index.ts', 8],
+]
+/** Where tfjs values (not just types) may be imported: instrumentation, recording, and the tfjs Callback subclass. */
+const TFJS_ALLOWED = ['instrument/', 'record/', 'timeline/schedule.ts']
+
+const src = join(__dirname, '..', 'src')
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+const unit = (file: string): string => relative(src, file).split('/')[0]!
+const rank = (file: string): number => LAYERS.find(([name]) => name === unit(file))![1]
+
+const imports = (file: string): { target: string; typeOnly: boolean }[] =>
+  [...readFileSync(file, 'utf8').matchAll(/^import (type )?[^'"]*from '([^']+)'/gm)].map((m) => ({ target: m[2]!, typeOnly: m[1] !== undefined }))
+
+test('every source module belongs to a layer', () => {
+  for (const f of files(src)) expect(LAYERS.map(([n]) => n), relative(src, f)).toContain(unit(f))
+})
+
+test('imports run down the layers, never up or sideways', () => {
+  const wrong: string[] = []
+  for (const f of files(src)) {
+    for (const { target } of imports(f)) {
+      if (!target.startsWith('.')) continue
+      const to = join(f, '..', target.replace(/\.js$/, '.ts'))
+      if (unit(to) !== unit(f) && rank(to) >= rank(f)) wrong.push(`${relative(src, f)} -> ${relative(src, to)}`)
+    }
+  }
+  expect(wrong).toEqual([])
+})
+
+test('no import cycles', () => {
+  const graph = new Map<string, string[]>()
+  for (const f of files(src)) {
+    graph.set(f, imports(f).filter((i) => i.target.startsWith('.')).map((i) => join(f, '..', i.target.replace(/\.js$/, '.ts'))))
+  }
+  const state = new Map<string, 'open' | 'done'>()
+  const cycles: string[] = []
+  const visit = (f: string, trail: string[]): void => {
+    if (state.get(f) === 'done') return
+    if (state.get(f) === 'open') {
+      cycles.push([...trail.slice(trail.indexOf(f)), f].map((x) => relative(src, x)).join(' -> '))
+      return
+    }
+    state.set(f, 'open')
+    for (const g of graph.get(f) ?? []) visit(g, [...trail, f])
+    state.set(f, 'done')
+  }
+  for (const f of graph.keys()) visit(f, [])
+  expect(cycles).toEqual([])
+})
+
+test('tfjs values are imported only where tensors are touched', () => {
+  const wrong = files(src)
+    .filter((f) => !TFJS_ALLOWED.some((p) => relative(src, f).startsWith(p)))
+    .filter((f) => imports(f).some((i) => i.target.startsWith('@tensorflow/') && !i.typeOnly))
+  expect(wrong.map((f) => relative(src, f))).toEqual([])
+})
+
+test('the core entry does not pull in the timeline, CSV export or deserialisation', () => {
+  const reach = new Set<string>()
+  const walk = (f: string): void => {
+    if (reach.has(f)) return
+    reach.add(f)
+    for (const i of imports(f)) if (i.target.startsWith('.') && !i.typeOnly) walk(join(f, '..', i.target.replace(/\.js$/, '.ts')))
+  }
+  walk(join(src, 'instrument', 'probe.ts'))
+  const reached = [...reach].map((f) => relative(src, f))
+  expect(reached.filter((f) => f.startsWith('timeline/') || f === 'serialize.ts' || f.startsWith('compare/'))).toEqual([])
+})
