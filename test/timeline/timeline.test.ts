@@ -1,0 +1,64 @@
+import * as tfd from '@tensorflow/tfjs-data'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { Timeline, compare, compareHistograms, instrument, trainingCallback } from '../../src/index.js'
+import { data, mlp } from '../helpers/models.js'
+import { tf, useCpu } from '../helpers/tf.js'
+
+beforeAll(useCpu)
+
+describe('Timeline', () => {
+  test('comparisons against first, previous, final and an index equal compare() of the measurements', async () => {
+    const model = mlp()
+    const { xs, ys } = data(30)
+    const probe = instrument(model)
+    const timeline = new Timeline({ keep: 'patterns' })
+    const ms = []
+    for (let i = 0; i < 3; i++) {
+      const m = await probe.measure(xs, { retain: true })
+      ms.push(m)
+      timeline.add({ step: i * 3 }, m)
+      await model.fit(xs, ys, { epochs: 1, batchSize: 10, verbose: 0 })
+    }
+    const id = probe.sites[0]!.id
+    expect(timeline.compare('first')[2]![id]).toEqual(compare(ms[0]!, ms[2]!)[id])
+    expect(timeline.compare('previous')[0]).toBeUndefined()
+    expect(timeline.compare('previous')[2]![id]).toEqual(compare(ms[1]!, ms[2]!)[id])
+    expect(timeline.compare('final')[0]![id]).toEqual(compare(ms[2]!, ms[0]!)[id])
+    expect(timeline.compare(1)[0]![id]).toEqual(compare(ms[1]!, ms[0]!)[id])
+    const light = new Timeline()
+    ms.forEach((m, i) => light.add({ step: i }, m))
+    const h = light.compare('first')[2]![id]!
+    expect(h.weightedJaccard).toBe(compare(ms[0]!, ms[2]!)[id]!.weightedJaccard)
+    expect('flipRate' in h).toBe(false)
+    probe.dispose()
+    tf.dispose([xs, ys])
+  })
+
+  test('series, CSV and JSON lines hold every scalar; stringify round-trips', async () => {
+    const model = mlp()
+    const { xs } = data(12)
+    const probe = instrument(model)
+    const timeline = new Timeline()
+    timeline.add({ step: 0, epoch: 0, examples: 0, label: 'init' }, await probe.measure(xs, { retain: true }))
+    timeline.add({ step: 5, epoch: 0.5, examples: 50 }, await probe.measure(xs, { retain: true }))
+    const ids = probe.sites.map((s) => s.id)
+    const rows = timeline.series({ against: ['first'] })
+    const one = rows.find((r) => r.step === 5 && r.site === ids[1] && r.metric === 'patterns.normalizedEntropy')!
+    expect(one.value).toBe(timeline.entries[1]!.results[ids[1]!]!['patterns']!['normalizedEntropy' as never])
+    expect(rows.find((r) => r.step === 5 && r.metric === 'vsFirst.weightedJaccard')!.value).toBe(1)
+    expect(rows.filter((r) => r.metric === 'units.dead')).toHaveLength(4)
+    expect(rows.some((r) => r.metric === 'units.frequency')).toBe(false) // arrays are not scalars
+    const csv = timeline.toCSV({ against: ['first'] }).trim().split('\n')
+    expect(csv[0]).toBe('step,epoch,examples,label,site,metric,value')
+    expect(csv).toHaveLength(rows.length + 1)
+    expect(csv[1]!.startsWith('0,0,0,init,')).toBe(true)
+    const lines = timeline.toJSONLines().trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines).toEqual(timeline.series())
+    const back = Timeline.parse(timeline.stringify())
+    expect(back.entries).toEqual(timeline.entries)
+    expect(back.compare('first')).toEqual(timeline.compare('first'))
+    expect(() => Timeline.parse('{"rows":1}')).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    probe.dispose()
+    xs.dispose()
+  })
+})
