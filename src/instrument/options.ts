@@ -53,8 +53,8 @@ export interface InstrumentOptions<M extends ReducerMap> {
   onError?: (error: InstrumentError) => void
 }
 
-/** Keys of {@link InstrumentOptions}. */
-const INSTRUMENT_KEYS = ['reducers', 'sites', 'passes', 'granularity', 'every', 'saturation', 'read', 'dataFormat', 'allowEmpty', 'onError'] as const
+/** Keys of {@link InstrumentOptions} (checked against the guide's options table by a test). */
+export const INSTRUMENT_KEYS = ['reducers', 'sites', 'passes', 'granularity', 'every', 'saturation', 'read', 'dataFormat', 'allowEmpty', 'onError'] as const
 
 export interface ResolvedOptions {
   read: ReadMode
