@@ -142,22 +142,27 @@ function createProbe<M extends ReducerMap>(
   let disposed = false
   const undos: (() => void)[] = []
 
+  /** Runs inside the model's forward pass: it must never throw into it. */
   const onOutput = (lr: LayerRuntime, output: unknown, training: boolean): void => {
     if (!isTensor(output)) return
     const session = passes.current
     const target = session === null ? stream : session.stream
     if (target.failure !== null) return
-    if (session === null) {
-      const first = target.counters[lr.planes[0]!]!
-      for (const i of lr.planes) target.counters[i]!.calls++
-      if (which !== 'all' && (which === 'training') !== training) return
-      if ((first.calls - 1) % every !== 0) return
-      for (const i of lr.planes) target.counters[i]!.recorded++
+    try {
+      if (session === null) {
+        const first = target.counters[lr.planes[0]!]!
+        for (const i of lr.planes) target.counters[i]!.calls++
+        if (which !== 'all' && (which === 'training') !== training) return
+        if ((first.calls - 1) % every !== 0) return
+        for (const i of lr.planes) target.counters[i]!.recorded++
+      }
+      reader.read(lr.recorder, output as Tensor, session?.current ?? null, {
+        done: (batches) => target.fold(lr.planes, batches),
+        failed: (error) => target.fail(error, lr.planes[0]!),
+      })
+    } catch (error) {
+      target.fail(error, lr.planes[0]!)
     }
-    reader.read(lr.recorder, output as Tensor, session?.current ?? null, {
-      done: (batches) => target.fold(lr.planes, batches),
-      failed: (error) => target.fail(error, lr.planes[0]!),
-    })
   }
 
   for (const lr of layers) {

@@ -38,34 +38,23 @@ export class Reader {
    * go to `delivery.failed`.
    */
   read(recorder: Recorder, output: Tensor, labels: Int32Array | null, delivery: Delivery): void {
-    if (!this.async()) {
-      if (this.inFlight === 0) {
-        this.now(recorder, output, labels, delivery)
-        return
-      }
-      // an earlier asynchronous read is still in flight: keep the order by copying now
-      // (the recorder reuses its buffers) and delivering after it
-      let copied: PackedBatch[] | null = null
-      let error: unknown = null
-      try {
-        copied = recorder.pack(output, labels).map((b) => ({ ...b, words: b.words.slice(), labels: b.labels?.slice() ?? null }))
-      } catch (e) {
-        error = e
-      }
-      this.chain(Promise.resolve(), () => (copied === null ? delivery.failed(error) : delivery.done(copied)), delivery)
+    let ready: PackedBatch[] | Promise<PackedBatch[]>
+    try {
+      ready = this.async() ? this.launch(recorder, output, labels) : recorder.pack(output, labels)
+    } catch (error) {
+      ready = Promise.reject(error)
+      ready.catch(() => undefined) // consumed in order by chain(); this only marks it handled now
+    }
+    if (this.inFlight === 0 && !(ready instanceof Promise)) {
+      delivery.done(ready)
       return
     }
-    try {
-      const spec = recorder.spec
-      const launched = launch(spec, output, this.weightsFor(deviceBitsPerWord()))
-      const examples = output.shape[0] ?? 1
-      const rowLabels = labels === null ? null : expandLabels(spec.id, labels, examples, launched.positions)
-      const ready = complete(launched, spec.units, rowLabels)
-      ready.catch(() => undefined) // consumed in order by chain(); this only marks it handled now
-      this.chain(ready, (batches) => delivery.done(batches), delivery)
-    } catch (error) {
-      delivery.failed(error)
+    if (!(ready instanceof Promise)) {
+      // an earlier device read is still in flight: keep the order by copying now (the
+      // recorder reuses its buffers) and delivering after it
+      ready = Promise.resolve(ready.map((b) => ({ ...b, words: b.words.slice(), labels: b.labels?.slice() ?? null })))
     }
+    this.chain(ready, delivery)
   }
 
   /** Resolves when every read started so far has been delivered. */
@@ -79,26 +68,36 @@ export class Reader {
     this.weights.clear()
   }
 
-  private async(): boolean {
+  /** Whether the next read takes the device path (the backend can change between reads). */
+  protected async(): boolean {
     return this.mode === 'async' || (this.mode === 'auto' && ASYNC_BACKENDS.has(getBackend()))
   }
 
-  private now(recorder: Recorder, output: Tensor, labels: Int32Array | null, delivery: Delivery): void {
-    let batches: PackedBatch[]
+  /** Packs on the device now, reads later: the forward pass never waits for the GPU. */
+  private launch(recorder: Recorder, output: Tensor, labels: Int32Array | null): Promise<PackedBatch[]> {
+    const spec = recorder.spec
+    const launched = launch(spec, output, this.weightsFor(deviceBitsPerWord()))
+    const examples = output.shape[0] ?? 1
+    let rowLabels: Int32Array | null = null
     try {
-      batches = recorder.pack(output, labels)
+      if (labels !== null) rowLabels = expandLabels(spec.id, labels, examples, launched.positions)
     } catch (error) {
-      delivery.failed(error)
-      return
+      for (const t of [...launched.planes, launched.nonFinite]) t.dispose()
+      throw error
     }
-    delivery.done(batches)
+    const ready = complete(launched, spec.units, rowLabels)
+    ready.catch(() => undefined) // consumed in order by chain(); this only marks it handled now
+    return ready
   }
 
-  private chain<T>(ready: Promise<T>, deliver: (value: T) => void, delivery: Delivery): void {
+  private chain(ready: Promise<PackedBatch[]>, delivery: Delivery): void {
     this.inFlight++
     this.pending = this.pending
       .then(() => ready)
-      .then(deliver, (error: unknown) => delivery.failed(error))
+      .then(
+        (batches) => delivery.done(batches),
+        (error: unknown) => delivery.failed(error),
+      )
       .catch(() => undefined) // a delivery never throws into the chain; the next read still runs
       .finally(() => {
         this.inFlight--

@@ -1,4 +1,5 @@
 import { addColumnCounts } from '../bits/column-counts.js'
+import { assertOptions } from '../keys.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 
 /** State of {@link unitStats}: how often each unit was on. */
@@ -57,7 +58,8 @@ export function binaryEntropy(p: number): number {
  * }
  * ```
  */
-export function unitStats(): Reducer<UnitStatsState, UnitStatsResult> {
+export function unitStats(options?: Record<string, never>): Reducer<UnitStatsState, UnitStatsResult> {
+  assertOptions('unitStats(options)', options, [])
   return {
     name: 'unitStats',
     init: (layout) => ({
