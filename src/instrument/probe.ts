@@ -1,21 +1,15 @@
-import type { Tensor } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import type { Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
-import { Reader } from '../record/reader.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
-import { type LayerRuntime, groupByLayer, isLayersModel } from './layers.js'
-import { type MeasureInput, type RunnableModel, checkInput, forEachBatch, forward, isTensor } from './measure.js'
+import { isLayersModel } from './layers.js'
+import type { MeasureInput } from './measure.js'
 import { type InstrumentOptions, type ResolvedOptions, checkFormatIds, resolveOptions } from './options.js'
-import { Passes } from './passes.js'
 import type { DefaultReducers, MeasureOptions, Probe, Results, States } from './probe-types.js'
-import { MeasureSession, toLabels } from './session.js'
+import { Recording } from './recording.js'
 import { type FoundSite, type SkippedSite, findSites } from './sites.js'
-import { ReducerSet, Stream } from './store.js'
-import { tapLayer } from './tap.js'
+import { ReducerSet } from './store.js'
 
 const live = new WeakMap<object, true>()
 
@@ -96,154 +90,39 @@ function emptyError(all: readonly FoundSite[], skipped: readonly SkippedSite[]):
   )
 }
 
-/** Hands a handler's own exception to the runtime's `reportError` (browsers), never to the caller. */
-function callSafely(handler: ((error: InstrumentError) => void) | undefined, error: InstrumentError): void {
-  if (handler === undefined) return
-  try {
-    handler(error)
-  } catch (thrown) {
-    const report = (globalThis as { reportError?: (e: unknown) => void }).reportError
-    try {
-      report?.(thrown)
-    } catch {
-      // nothing the handler does may reach the training loop
-    }
-  }
-}
-
-const MEASURE_KEYS = ['batchSize', 'training', 'labels', 'retain'] as const
-
-function measureOptions(o: unknown): { batchSize: number; training: boolean; labels: Int32Array | null; retain: boolean } {
-  assertOptions('probe.measure(x, options)', o, MEASURE_KEYS)
-  const { batchSize = 128, training = false, labels, retain = false } = (o ?? {}) as MeasureOptions
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new InstrumentError('INVALID_OPTION', `measure({ batchSize: ${String(batchSize)} }) must be a positive integer.`)
-  }
-  for (const [key, value] of [['training', training], ['retain', retain]] as const) {
-    if (typeof value !== 'boolean') throw new InstrumentError('INVALID_OPTION', `measure({ ${key} }) must be true or false, not ${String(value)}.`)
-  }
-  const has = typeof o === 'object' && o !== null && 'labels' in o
-  return { batchSize, training, labels: has ? toLabels(labels, 'measure()') : null, retain }
-}
-
 function createProbe<M extends ReducerMap>(
   model: LayersModel,
   found: readonly FoundSite[],
   skipped: readonly SkippedSite[],
   reducers: ReducerSet,
-  { passes: which, every, onError, read }: ResolvedOptions,
+  options: ResolvedOptions,
 ): Probe<M> {
-  const sites = found.map((f) => f.site)
-  const report = (error: InstrumentError): void => callSafely(onError, error)
-  let stream = new Stream(reducers, sites, report)
-  const layers = groupByLayer(found)
-  const reader = new Reader(read)
-  const passes = new Passes<MeasureSession>()
-  let disposed = false
-  const undos: (() => void)[] = []
-
-  /** Runs inside the model's forward pass: it must never throw into it. */
-  const onOutput = (lr: LayerRuntime, output: unknown, training: boolean): void => {
-    if (!isTensor(output)) return
-    const session = passes.current
-    const target = session === null ? stream : session.stream
-    if (target.failure !== null) return
-    try {
-      if (session === null) {
-        const first = target.counters[lr.planes[0]!]!
-        for (const i of lr.planes) target.counters[i]!.calls++
-        if (which !== 'all' && (which === 'training') !== training) return
-        if ((first.calls - 1) % every !== 0) return
-        for (const i of lr.planes) target.counters[i]!.recorded++
-      }
-      reader.read(lr.recorder, output as Tensor, session?.current ?? null, {
-        done: (batches) => target.fold(lr.planes, batches),
-        failed: (error) => target.fail(error, lr.planes[0]!),
-      })
-    } catch (error) {
-      target.fail(error, lr.planes[0]!)
-    }
-  }
-
-  for (const lr of layers) {
-    undos.push(tapLayer(lr.layer, (out, training) => onOutput(lr, out, training)))
-    live.set(lr.layer, true)
-  }
+  const recording = new Recording(model, found, reducers, options)
+  recording.attach()
+  for (const layer of recording.tapped) live.set(layer, true)
   live.set(model, true)
-
   const assertLive = (what: string): void => {
-    if (disposed) {
+    if (recording.disposed) {
       throw new InstrumentError('DISPOSED', `Cannot call ${what}() on a disposed probe. Call instrument(model) again for a new one.`)
     }
   }
-  const interrupted = (): InstrumentError =>
-    new InstrumentError('DISPOSED', 'The probe was disposed while measure() was running; the measurement is incomplete and has been dropped.')
-
-  const measure = async (x: MeasureInput, o?: MeasureOptions): Promise<Results<M> | Measurement<Results<M>>> => {
-    assertLive('measure')
-    const { batchSize, training, labels, retain } = measureOptions(o)
-    const session = new MeasureSession(reducers, sites, labels, retain)
-    const runnable = model as unknown as RunnableModel
-    await forEachBatch(x, batchSize, (input, examples) => {
-      if (disposed) throw interrupted()
-      checkInput(runnable, input)
-      session.beginBatch(Array.isArray(input) ? input : [input], examples)
-      try {
-        passes.run(session, () => forward(runnable, input, training))
-      } catch (error) {
-        if (error instanceof InstrumentError) throw error
-        throw new InstrumentError('INVALID_INPUT', `The model could not run on this input: ${String(error)}`, { cause: error })
-      }
-    })
-    await reader.flush()
-    if (disposed) throw interrupted()
-    session.stream.check()
-    session.finish()
-    const results = session.stream.results() as Results<M>
-    if (!retain) return results
-    return { kind: 'measurement', examples: session.examples, inputs: session.inputs, results, patterns: session.retained() }
-  }
-
   const probe: Probe<M> = {
-    sites,
+    sites: recording.sites,
     skipped,
     get disposed() {
-      return disposed
+      return recording.disposed
     },
-    results() {
-      assertLive('results')
-      return stream.results() as Results<M>
-    },
-    states() {
-      assertLive('states')
-      return stream.snapshot() as States<M>
-    },
-    counters() {
-      assertLive('counters')
-      return stream.countersById()
-    },
-    reset() {
-      assertLive('reset')
-      stream = new Stream(reducers, sites, report)
-    },
-    measure: measure as Probe<M>['measure'],
-    async flush() {
-      await reader.flush()
-    },
+    results: () => (assertLive('results'), recording.stream.results() as Results<M>),
+    states: () => (assertLive('states'), recording.stream.snapshot() as States<M>),
+    counters: () => (assertLive('counters'), recording.stream.countersById()),
+    reset: () => (assertLive('reset'), recording.reset()),
+    measure: (async (x: MeasureInput, o?: MeasureOptions) => (assertLive('measure'), recording.measure(x, o))) as Probe<M>['measure'],
+    flush: () => recording.flush(),
     dispose() {
-      if (disposed) return
-      disposed = true
-      const errors: unknown[] = []
-      for (const undo of undos.reverse()) {
-        try {
-          undo()
-        } catch (e) {
-          errors.push(e)
-        }
-      }
-      for (const lr of layers) live.delete(lr.layer)
+      if (recording.disposed) return
+      const errors = recording.detach()
+      for (const layer of recording.tapped) live.delete(layer)
       live.delete(model)
-      reader.dispose()
       if (errors.length > 0) throw errors[0]
     },
   }

@@ -38,23 +38,20 @@ export class Reader {
    * go to `delivery.failed`.
    */
   read(recorder: Recorder, output: Tensor, labels: Int32Array | null, delivery: Delivery): void {
+    const inOrder = this.inFlight === 0
     let ready: PackedBatch[] | Promise<PackedBatch[]>
     try {
       ready = this.async() ? this.launch(recorder, output, labels) : recorder.pack(output, labels)
     } catch (error) {
+      if (inOrder) return delivery.failed(error)
       ready = Promise.reject(error)
       ready.catch(() => undefined) // consumed in order by chain(); this only marks it handled now
     }
-    if (this.inFlight === 0 && !(ready instanceof Promise)) {
-      delivery.done(ready)
-      return
-    }
-    if (!(ready instanceof Promise)) {
-      // an earlier device read is still in flight: keep the order by copying now (the
-      // recorder reuses its buffers) and delivering after it
-      ready = Promise.resolve(ready.map((b) => ({ ...b, words: b.words.slice(), labels: b.labels?.slice() ?? null })))
-    }
-    this.chain(ready, delivery)
+    if (ready instanceof Promise) return this.chain(ready, delivery)
+    if (inOrder) return delivery.done(ready)
+    // an earlier device read is still in flight: keep the order by copying now (the
+    // recorder reuses its buffers) and delivering after it
+    this.chain(Promise.resolve(ready.map((b) => ({ ...b, words: b.words.slice(), labels: b.labels?.slice() ?? null }))), delivery)
   }
 
   /** Resolves when every read started so far has been delivered. */

@@ -1,0 +1,172 @@
+import type { Tensor } from '@tensorflow/tfjs-core'
+import type { LayersModel } from '@tensorflow/tfjs-layers'
+import type { Measurement } from '../compare/measurement.js'
+import { InstrumentError } from '../errors.js'
+import { assertOptions } from '../keys.js'
+import { Reader } from '../record/reader.js'
+import { type LayerRuntime, groupByLayer } from './layers.js'
+import { type MeasureInput, type RunnableModel, checkInput, forEachBatch, forward, isTensor } from './measure.js'
+import type { ResolvedOptions } from './options.js'
+import { Passes } from './passes.js'
+import type { MeasureOptions } from './probe-types.js'
+import { MeasureSession, toLabels } from './session.js'
+import type { FoundSite, Site } from './sites.js'
+import { type ReducerSet, Stream } from './store.js'
+import { tapLayer } from './tap.js'
+
+const MEASURE_KEYS = ['batchSize', 'training', 'labels', 'retain'] as const
+
+interface Measured {
+  batchSize: number
+  training: boolean
+  labels: Int32Array | null
+  retain: boolean
+}
+
+function measureOptions(o: unknown): Measured {
+  assertOptions('probe.measure(x, options)', o, MEASURE_KEYS)
+  const { batchSize = 128, training = false, labels, retain = false } = (o ?? {}) as MeasureOptions
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new InstrumentError('INVALID_OPTION', `measure({ batchSize: ${String(batchSize)} }) must be a positive integer.`)
+  }
+  for (const [key, value] of [['training', training], ['retain', retain]] as const) {
+    if (typeof value !== 'boolean') throw new InstrumentError('INVALID_OPTION', `measure({ ${key} }) must be true or false, not ${String(value)}.`)
+  }
+  const has = typeof o === 'object' && o !== null && 'labels' in o
+  return { batchSize, training, labels: has ? toLabels(labels, 'measure()') : null, retain }
+}
+
+/** Hands a handler's own exception to the runtime's `reportError` (browsers), never to the caller. */
+function callSafely(handler: ((error: InstrumentError) => void) | undefined, error: InstrumentError): void {
+  if (handler === undefined) return
+  try {
+    handler(error)
+  } catch (thrown) {
+    const report = (globalThis as { reportError?: (e: unknown) => void }).reportError
+    try {
+      report?.(thrown)
+    } catch {
+      // nothing the handler does may reach the training loop
+    }
+  }
+}
+
+const interrupted = (): InstrumentError =>
+  new InstrumentError('DISPOSED', 'The probe was disposed while measure() was running; the measurement is incomplete and has been dropped.')
+
+/**
+ * The recording machinery behind a probe: the taps, the training stream, the reader and
+ * pass ownership. A tap sees a site's output, asks who owns the pass, has the reader pack
+ * it, and the owner's stream folds it in.
+ */
+export class Recording {
+  readonly sites: readonly Site[]
+  /** The training stream; replaced (never cleared in place) by `reset()`. */
+  stream: Stream
+  disposed = false
+  private readonly layers: LayerRuntime[]
+  private readonly reader: Reader
+  private readonly passes = new Passes<MeasureSession>()
+  private readonly undos: (() => void)[] = []
+  private readonly report: (error: InstrumentError) => void
+
+  constructor(
+    private readonly model: LayersModel,
+    found: readonly FoundSite[],
+    private readonly reducers: ReducerSet,
+    private readonly options: Pick<ResolvedOptions, 'passes' | 'every' | 'onError' | 'read'>,
+  ) {
+    this.sites = found.map((f) => f.site)
+    this.report = (error) => callSafely(options.onError, error)
+    this.stream = new Stream(reducers, this.sites, this.report)
+    this.layers = groupByLayer(found)
+    this.reader = new Reader(options.read)
+  }
+
+  /** The layers tapped, for the probe's bookkeeping. */
+  get tapped(): readonly object[] {
+    return this.layers.map((lr) => lr.layer)
+  }
+
+  /** Wraps `call` on every site's layer. */
+  attach(): void {
+    for (const lr of this.layers) this.undos.push(tapLayer(lr.layer, (out, training) => this.onOutput(lr, out, training)))
+  }
+
+  /** Starts the training stream afresh; reads in flight land in the old one. */
+  reset(): void {
+    this.stream = new Stream(this.reducers, this.sites, this.report)
+  }
+
+  flush(): Promise<void> {
+    return this.reader.flush()
+  }
+
+  /** One ordered pass over `x` into a fresh stream of its own. */
+  async measure(x: MeasureInput, o: unknown): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
+    const { batchSize, training, labels, retain } = measureOptions(o)
+    const session = new MeasureSession(this.reducers, this.sites, labels, retain)
+    const model = this.model as unknown as RunnableModel
+    await forEachBatch(x, batchSize, (input, examples) => {
+      if (this.disposed) throw interrupted()
+      checkInput(model, input)
+      session.beginBatch(Array.isArray(input) ? input : [input], examples)
+      try {
+        this.passes.run(session, () => forward(model, input, training))
+      } catch (error) {
+        if (error instanceof InstrumentError) throw error
+        throw new InstrumentError('INVALID_INPUT', `The model could not run on this input: ${String(error)}`, { cause: error })
+      }
+    })
+    await this.reader.flush()
+    if (this.disposed) throw interrupted()
+    session.stream.check()
+    session.finish()
+    const results = session.stream.results()
+    if (!retain) return results
+    return { kind: 'measurement', examples: session.examples, inputs: session.inputs, results, patterns: session.retained() }
+  }
+
+  /** Removes every tap (each undo runs even if another fails) and frees the reader. */
+  detach(): unknown[] {
+    this.disposed = true
+    const errors: unknown[] = []
+    for (const undo of this.undos.reverse()) {
+      try {
+        undo()
+      } catch (e) {
+        errors.push(e)
+      }
+    }
+    this.reader.dispose()
+    return errors
+  }
+
+  /** Runs inside the model's forward pass: it must never throw into it. */
+  private onOutput(lr: LayerRuntime, output: unknown, training: boolean): void {
+    if (!isTensor(output)) return
+    const session = this.passes.current
+    const target = session === null ? this.stream : session.stream
+    if (target.failure !== null) return
+    try {
+      if (session === null && !this.counts(target, lr, training)) return
+      this.reader.read(lr.recorder, output as Tensor, session?.current ?? null, {
+        done: (batches) => target.fold(lr.planes, batches),
+        failed: (error) => target.fail(error, lr.planes[0]!),
+      })
+    } catch (error) {
+      target.fail(error, lr.planes[0]!)
+    }
+  }
+
+  /** Counts a call of the training stream; true when the `passes` and `every` filters record it. */
+  private counts(target: Stream, lr: LayerRuntime, training: boolean): boolean {
+    const { passes, every } = this.options
+    const first = target.counters[lr.planes[0]!]!
+    for (const i of lr.planes) target.counters[i]!.calls++
+    if (passes !== 'all' && (passes === 'training') !== training) return false
+    if ((first.calls - 1) % every !== 0) return false
+    for (const i of lr.planes) target.counters[i]!.recorded++
+    return true
+  }
+}
