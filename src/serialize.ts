@@ -1,5 +1,6 @@
 import { fingerprint, fingerprintAdd, fingerprintHex } from './bits/fingerprint.js'
-import { type PatternTable, checkTable, isTableShaped } from './bits/pattern-table.js'
+import type { PatternTable } from './bits/pattern-table.js'
+import { checkTable, isTableShaped } from './bits/table-check.js'
 import { InstrumentError } from './errors.js'
 import { putOwn } from './keys.js'
 
@@ -170,7 +171,9 @@ export function serialize(value: unknown): string {
  * Reads what {@link serialize} wrote, exactly. Damaged, foreign or inconsistent text is
  * `CORRUPT_DATA` (pattern tables are checked against their invariants, so a crafted
  * state cannot make a later `update` or `merge` hang); text from an incompatible version
- * is `UNSUPPORTED_VERSION`. Time is linear in the length of the text.
+ * is `UNSUPPORTED_VERSION`. Time is O(n log n) in the length of the text (pattern tables
+ * are checked for duplicates by sorting). An object is taken for a pattern table, and
+ * checked, only when it has exactly a table's six fields with a table's types.
  *
  * @example
  * ```ts

@@ -149,3 +149,18 @@ describe('crafted states', () => {
     expect(() => h.result(s)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
   })
 })
+
+describe('table-shaped data', () => {
+  test('user data with the keys of a table but not its types reads back exactly', () => {
+    const value = { wordsPerRow: 1, capacity: 2, size: 9, keys: [1, 2], hashes: 'x', counts: null }
+    expect(deserialize(serialize(value))).toEqual(value)
+  })
+
+  test('a histogram state whose table has plain arrays or an extra key is CORRUPT_DATA when used', () => {
+    const h = patternHistogram()
+    const s = h.update(h.init(layoutOf(3)), batchOf([[true, false, true]], 3))
+    const crafted = deserialize(serialize({ ...s, table: { ...s.table, keys: Array.from(s.table.keys), extra: 1 } })) as typeof s
+    expect(() => h.update(crafted, batchOf([[false, false, true]], 3))).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    expect(() => h.result(crafted)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+  })
+})

@@ -53,3 +53,12 @@ test('lines, unitHeatmap and sideBySide compile and render', async () => {
   const both = sideBySide([heatmap(timeline, { metric: 'units.dead' }), heatmap(timeline, { metric: 'units.dead' })], { titles: ['a', 'b'] })
   for (const spec of [l, u, both]) expect(await render(spec)).toContain('<svg')
 })
+
+test('chart options are checked: a typo is INVALID_OPTION, a metric naming an inherited key is no TypeError', () => {
+  expect(() => heatmap(timeline, { metric: 'patterns.entropy', titel: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => lines(timeline, { metric: 'patterns.entropy', site: ['a'] } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => unitHeatmap(timeline, { site: ids[0]!, sites: [] } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => sideBySide([], { titel: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  const spec = heatmap(timeline, { metric: 'constructor.x' })
+  expect((spec['data'] as { values: unknown[] }).values).toEqual([])
+})

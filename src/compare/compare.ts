@@ -1,5 +1,7 @@
 import { addColumnCounts } from '../bits/column-counts.js'
 import { popcount32 } from '../bits/popcount.js'
+import { wordsFor } from '../bits/pack.js'
+import { isCount } from '../reducer.js'
 import { InstrumentError } from '../errors.js'
 import { assertOptions, getOwn, putOwn } from '../keys.js'
 import { type HistogramComparison, type HistogramComparisonOptions, compareHistograms } from './histograms.js'
@@ -22,6 +24,14 @@ export interface Comparison extends HistogramComparison {
 }
 
 const ROW_CHUNK = 4096
+
+/** Throws `CORRUPT_DATA` unless retained rows hold the words their layout says. */
+function checkRows(p: RetainedPatterns, id: string): void {
+  const ok =
+    p !== null && typeof p === 'object' && isCount(p.rows) && isCount(p.units) && p.units >= 1 &&
+    p.wordsPerRow === wordsFor(p.units) && p.words instanceof Uint32Array && p.words.length === p.rows * p.wordsPerRow
+  if (!ok) throw new InstrumentError('CORRUPT_DATA', `compare(): the retained patterns of site "${id}" do not match their layout; the measurement is damaged.`, { site: id })
+}
 
 function compareRows(a: RetainedPatterns, b: RetainedPatterns): Omit<Comparison, keyof HistogramComparison> {
   const { rows, units, wordsPerRow } = a
@@ -112,6 +122,8 @@ export function compare(
   for (const id of idsA) {
     const pa = a.patterns[id]!
     const pb = b.patterns[id]!
+    checkRows(pa, id)
+    checkRows(pb, id)
     if (pa.rows !== pb.rows) {
       throw new InstrumentError(
         'INPUT_MISMATCH',

@@ -2,7 +2,7 @@ import { tableForEach, tableGet } from '../bits/pattern-table.js'
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import { assertSameLayout } from '../reducer.js'
-import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
+import { type PatternHistogramState, checkHistogram } from '../reducers/pattern-histogram.js'
 
 /** Options of {@link compareHistograms}. */
 export interface HistogramComparisonOptions {
@@ -50,6 +50,8 @@ export function compareHistograms(
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
     throw new InstrumentError('INVALID_OPTION', `threshold must be a number of occurrences, not ${String(threshold)}.`)
   }
+  checkHistogram(a)
+  checkHistogram(b)
   assertSameLayout(a, b, 'compare histograms')
   const wpr = a.wordsPerRow
   let shared = 0

@@ -17,6 +17,8 @@ export interface DatasetLike {
 interface WritableWeight {
   read(): Tensor
   write(value: Tensor): unknown
+  /** The tfjs-core variable behind a tfjs-layers `LayerVariable`. */
+  readonly val?: { assign(value: Tensor): void }
 }
 
 /** The model parts `measure` uses. */
@@ -24,6 +26,7 @@ export interface RunnableModel {
   predict(x: Tensor | Tensor[], config?: { batchSize?: number }): Tensor | Tensor[]
   apply(x: Tensor | Tensor[], kwargs?: Record<string, unknown>): unknown
   readonly inputs?: readonly { readonly shape: readonly (number | null)[]; readonly name?: string }[]
+  readonly inputNames?: readonly string[]
   readonly nonTrainableWeights?: readonly WritableWeight[]
 }
 
@@ -49,22 +52,31 @@ function disposeAll(value: unknown): void {
 const invalid = (message: string, cause?: unknown): InstrumentError =>
   new InstrumentError('INVALID_INPUT', message, cause === undefined ? {} : { cause })
 
-/** The model inputs of one dataset element. */
-function inputsOf(element: unknown): Tensor | Tensor[] {
+/** The model inputs of one dataset element; `{ xs: { name: tensor } }` is ordered by the model's input names. */
+function inputsOf(element: unknown, names: readonly string[] | undefined): Tensor | Tensor[] {
   if (isTensor(element)) return element
   if (Array.isArray(element) && element.length > 0 && element.every(isTensor)) return element
   if (typeof element === 'object' && element !== null && 'xs' in element) {
     const xs = (element as { xs: unknown }).xs
     if (isTensor(xs) || (Array.isArray(xs) && xs.length > 0 && xs.every(isTensor))) return xs
-    if (typeof xs === 'object' && xs !== null) {
-      const values = Object.values(xs)
-      if (values.length > 0 && values.every(isTensor)) return values as Tensor[]
-    }
+    if (typeof xs === 'object' && xs !== null) return byName(xs as Record<string, unknown>, names)
   }
   throw invalid(
     'A dataset element is not a tensor, an array of tensors or { xs, ys }. ' +
       'Map the dataset to model inputs first (e.g. dataset.map(e => e.xs)).',
   )
+}
+
+function byName(xs: Record<string, unknown>, names: readonly string[] | undefined): Tensor[] {
+  const keys = Object.keys(xs)
+  const missing = (names ?? []).filter((n) => !Object.prototype.hasOwnProperty.call(xs, n))
+  if (names === undefined || missing.length > 0 || keys.length !== names.length || !keys.every((k) => isTensor(xs[k]))) {
+    throw invalid(
+      `A dataset element's xs has keys ${keys.join(', ') || '(none)'}; the model's inputs are named ` +
+        `${(names ?? []).join(', ') || '(unknown)'}. Give one tensor per input name, or an array in input order.`,
+    )
+  }
+  return names.map((n) => xs[n] as Tensor)
 }
 
 function examplesOf(x: Tensor | Tensor[]): number {
@@ -79,6 +91,7 @@ function examplesOf(x: Tensor | Tensor[]): number {
  */
 export function checkInput(model: RunnableModel, input: Tensor | Tensor[]): void {
   const list = Array.isArray(input) ? input : [input]
+  if (list[0] !== undefined && list[0].rank === 0) throw invalid('measure() got a scalar; inputs need a first axis of examples.')
   const specs = model.inputs ?? []
   if (specs.length > 0 && list.length !== specs.length) {
     throw invalid(`The model has ${specs.length} input${specs.length === 1 ? '' : 's'} but measure() got ${list.length} tensor${list.length === 1 ? '' : 's'}. Pass one tensor per model input, in order.`)
@@ -114,7 +127,10 @@ export function forward(model: RunnableModel, input: Tensor | Tensor[], training
     tidy(() => void model.apply(input, { training: true }))
   } finally {
     for (const [w, copy] of saved) {
-      w.write(copy)
+      // assign to the variable itself: LayerVariable.write would apply the weight's
+      // constraint (which tfjs never applies in training) and allocate outside any tidy
+      if (w.val !== undefined) w.val.assign(copy)
+      else w.write(copy)
       copy.dispose()
     }
   }
@@ -123,15 +139,19 @@ export function forward(model: RunnableModel, input: Tensor | Tensor[], training
 /**
  * Calls `each` on every batch of `x`, in order: a tensor or array of tensors cut into
  * batches of at most `batchSize` examples (the slices are disposed after), or a dataset's
- * own batches (disposed after use, as `fitDataset` does). Input with no examples calls
- * `each` never.
+ * own batches (disposed after use, as `fitDataset` does). Every batch is checked
+ * (`checkInput`) before it runs; input with no examples calls `each` never. Rejects as
+ * soon as `stopped` rejects, even while a dataset is waiting.
  */
 export async function forEachBatch(
   x: MeasureInput,
   batchSize: number,
+  model: RunnableModel,
   each: (input: Tensor | Tensor[], examples: number) => void,
+  stopped: Promise<never>,
 ): Promise<void> {
   const run = (input: Tensor | Tensor[]): void => {
+    checkInput(model, input)
     const n = examplesOf(input)
     if (n === 0) return
     if (n <= batchSize) {
@@ -158,16 +178,31 @@ export async function forEachBatch(
         'Convert arrays with tf.tensor(...) first.',
     )
   }
-  const iterator = await x.iterator()
+  const iterator = await fromDataset(() => x.iterator(), stopped)
+  if (typeof iterator?.next !== 'function') throw invalid('The dataset\'s iterator() gave no iterator.')
   for (;;) {
-    const { value, done } = await iterator.next()
+    const { value, done } = await fromDataset(() => iterator.next(), stopped)
     if (done === true) break
     try {
-      run(inputsOf(value))
+      run(inputsOf(value, model.inputNames))
     } finally {
       disposeAll(value)
     }
   }
+}
+
+/** Awaits the dataset, unless `stopped` rejects first; a dataset's own failure is INVALID_INPUT with it as the cause. */
+async function fromDataset<T>(step: () => Promise<T>, stopped: Promise<never>): Promise<T> {
+  let pending: Promise<T>
+  try {
+    pending = Promise.resolve(step())
+  } catch (error) {
+    throw invalid(`The dataset failed: ${String(error)}`, error)
+  }
+  const wrapped = pending.catch((error: unknown) => {
+    throw invalid(`The dataset failed: ${String(error)}`, error)
+  })
+  return Promise.race([wrapped, stopped])
 }
 
 function describe(x: unknown): string {

@@ -90,7 +90,33 @@ export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<
     throw bad('onError must be a function.')
   }
   const sites = options.sites
-  const select = (found: FoundSite[]): FoundSite[] => {
+  if (sites !== undefined && typeof sites !== 'function' && !(Array.isArray(sites) && sites.every((id) => typeof id === 'string'))) {
+    throw bad('sites must be an array of site ids (strings) or a predicate (site) => boolean.')
+  }
+  checkFormat(options.dataFormat)
+  for (const key of ['saturation', 'allowEmpty'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw bad(`${key} must be true or false, not ${describeValue(options[key])}.`)
+  }
+  const read = options.read ?? 'auto'
+  if (read !== 'auto' && read !== 'sync' && read !== 'async') {
+    throw bad(`read must be 'auto', 'sync' or 'async', not ${JSON.stringify(read)}.`)
+  }
+  return {
+    read,
+    granularity,
+    saturation: options.saturation === true,
+    passes,
+    every,
+    allowEmpty: options.allowEmpty === true,
+    onError: options.onError,
+    dataFormat: options.dataFormat,
+    select: selector(sites),
+  }
+}
+
+/** The `sites` option as a filter over found sites; an unknown id is `UNKNOWN_SITE`. */
+function selector(sites: InstrumentOptions<ReducerMap>['sites']): (found: FoundSite[]) => FoundSite[] {
+  return (found) => {
     if (sites === undefined) return found
     if (typeof sites === 'function') {
       return found.filter((f) => {
@@ -113,28 +139,6 @@ export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<
     }
     const wanted = new Set(sites)
     return found.filter((f) => wanted.has(f.site.id))
-  }
-  if (sites !== undefined && typeof sites !== 'function' && !(Array.isArray(sites) && sites.every((id) => typeof id === 'string'))) {
-    throw bad('sites must be an array of site ids (strings) or a predicate (site) => boolean.')
-  }
-  checkFormat(options.dataFormat)
-  for (const key of ['saturation', 'allowEmpty'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw bad(`${key} must be true or false, not ${describeValue(options[key])}.`)
-  }
-  const read = options.read ?? 'auto'
-  if (read !== 'auto' && read !== 'sync' && read !== 'async') {
-    throw bad(`read must be 'auto', 'sync' or 'async', not ${JSON.stringify(read)}.`)
-  }
-  return {
-    read,
-    granularity,
-    saturation: options.saturation === true,
-    passes,
-    every,
-    allowEmpty: options.allowEmpty === true,
-    onError: options.onError,
-    dataFormat: options.dataFormat,
-    select,
   }
 }
 

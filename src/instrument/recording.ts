@@ -5,7 +5,7 @@ import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import { Reader } from '../record/reader.js'
 import { type LayerRuntime, groupByLayer } from './layers.js'
-import { type MeasureInput, type RunnableModel, checkInput, forEachBatch, forward, isTensor } from './measure.js'
+import { type MeasureInput, type RunnableModel, forEachBatch, forward, isTensor } from './measure.js'
 import type { ResolvedOptions } from './options.js'
 import { Passes } from './passes.js'
 import type { MeasureOptions } from './probe-types.js'
@@ -69,6 +69,9 @@ export class Recording {
   private readonly passes = new Passes<MeasureSession>()
   private readonly undos: (() => void)[] = []
   private readonly report: (error: InstrumentError) => void
+  /** Rejects when the probe is disposed, so a measurement waiting on a dataset stops at once. */
+  private readonly stopped: Promise<never>
+  private stop: () => void = () => undefined
 
   constructor(
     private readonly model: LayersModel,
@@ -81,6 +84,10 @@ export class Recording {
     this.stream = new Stream(reducers, this.sites, this.report)
     this.layers = groupByLayer(found)
     this.reader = new Reader(options.read)
+    this.stopped = new Promise<never>((_resolve, reject) => {
+      this.stop = () => reject(interrupted())
+    })
+    this.stopped.catch(() => undefined) // only measurements in flight care
   }
 
   /** The layers tapped, for the probe's bookkeeping. */
@@ -107,9 +114,8 @@ export class Recording {
     const { batchSize, training, labels, retain } = measureOptions(o)
     const session = new MeasureSession(this.reducers, this.sites, labels, retain)
     const model = this.model as unknown as RunnableModel
-    await forEachBatch(x, batchSize, (input, examples) => {
+    await forEachBatch(x, batchSize, model, (input, examples) => {
       if (this.disposed) throw interrupted()
-      checkInput(model, input)
       session.beginBatch(Array.isArray(input) ? input : [input], examples)
       try {
         this.passes.run(session, () => forward(model, input, training))
@@ -117,7 +123,7 @@ export class Recording {
         if (error instanceof InstrumentError) throw error
         throw new InstrumentError('INVALID_INPUT', `The model could not run on this input: ${String(error)}`, { cause: error })
       }
-    })
+    }, this.stopped)
     await this.reader.flush()
     if (this.disposed) throw interrupted()
     session.stream.check()
@@ -130,6 +136,7 @@ export class Recording {
   /** Removes every tap (each undo runs even if another fails) and frees the reader. */
   detach(): unknown[] {
     this.disposed = true
+    this.stop()
     const errors: unknown[] = []
     for (const undo of this.undos.reverse()) {
       try {

@@ -62,7 +62,9 @@ function appliesRelu(inner: unknown): boolean {
   if (reluOf(className, config) !== null) return true
   if (RECURRENT.has(className)) return recurrentRelu(config) !== null
   if (WRAPPERS.has(className)) return appliesRelu(config['layer'])
-  return false
+  // a model given to a wrapper: its config lists its layers
+  const layers = config['layers']
+  return Array.isArray(layers) && layers.some(appliesRelu)
 }
 
 function recurrentRelu(config: Record<string, unknown>): string | null {
@@ -101,46 +103,44 @@ export function skipReasonOf(className: string, config: Record<string, unknown>)
   return null
 }
 
-/** Layers that keep their input's axis order (element-wise, merges, noise, normalisation along the given axis). */
+/**
+ * Layers that keep their input's axis order: element-wise ones, merges, noise, and
+ * normalisations (whose `axis` says what the user normalises, not where the channels
+ * are: a BatchNormalization left at axis -1 after a channelsFirst conv is a user's
+ * mistake, not evidence of the layout).
+ */
 const KEEPS_AXES = new Set([
   'Activation', 'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Softmax', 'Dropout', 'SpatialDropout1D',
   'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Add', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
-  'Masking',
+  'Masking', 'BatchNormalization', 'LayerNormalization',
 ])
 
 /**
  * Which axis of `layer`'s output holds the channels, found by walking back through layers
  * that keep the axis order to one that says: a layer with a `dataFormat` (convolutions,
- * pooling, padding, upsampling), a normalisation with an explicit axis, or a `Dense` (units
- * last). Null when it cannot be known (a model input, a reshape, a custom layer, or
- * disagreeing inputs).
+ * pooling, padding, upsampling) or a `Dense` (units last). Null when it cannot be known
+ * (a model input, a reshape, a custom layer, or disagreeing inputs).
  */
-export function dataFormatOf(layer: LayerLike, rank: number, memo = new Map<LayerLike, DataFormat | null>()): DataFormat | null {
+export function dataFormatOf(layer: LayerLike, memo = new Map<LayerLike, DataFormat | null>()): DataFormat | null {
   const known = memo.get(layer)
   if (known !== undefined) return known
   memo.set(layer, null) // a layer reached again while its own inputs are walked has no answer yet
-  const found = walkFormat(layer, rank, memo)
+  const found = walkFormat(layer, memo)
   memo.set(layer, found)
   return found
 }
 
-function walkFormat(layer: LayerLike, rank: number, memo: Map<LayerLike, DataFormat | null>): DataFormat | null {
+function walkFormat(layer: LayerLike, memo: Map<LayerLike, DataFormat | null>): DataFormat | null {
   const cls = layer.getClassName()
   const config = layer.getConfig()
   const format = config['dataFormat']
   if (format === 'channelsFirst' || format === 'channelsLast') return format
   if (cls === 'Dense') return 'channelsLast'
-  if (cls === 'BatchNormalization' || cls === 'LayerNormalization') {
-    const axis = Array.isArray(config['axis']) && config['axis'].length === 1 ? config['axis'][0] : config['axis']
-    if (axis === -1 || axis === rank - 1) return 'channelsLast'
-    if (axis === 1) return 'channelsFirst'
-    return null
-  }
   if (!KEEPS_AXES.has(cls)) return null
   const inbound = layer.inboundNodes?.[0]?.inboundLayers ?? []
   let agreed: DataFormat | null = null
   for (const source of inbound) {
-    const f = dataFormatOf(source, rank, memo)
+    const f = dataFormatOf(source, memo)
     if (f === null || (agreed !== null && f !== agreed)) return null
     agreed = f
   }

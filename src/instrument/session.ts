@@ -6,13 +6,14 @@ import { InstrumentError } from '../errors.js'
 import { putOwn } from '../keys.js'
 import type { PackedBatch } from '../reducer.js'
 import { type PatternHistogramState, patternHistogram } from '../reducers/pattern-histogram.js'
+import { isTensor } from './measure.js'
 import type { Site } from './sites.js'
 import { type ReducerSet, Stream } from './store.js'
 
 /** Turns user labels (array, typed array or 1-D tensor) into int32, or throws a coded error. */
 export function toLabels(labels: unknown, where = 'measure()'): Int32Array {
   let values: ArrayLike<number>
-  if (isTensorLike(labels)) {
+  if (isTensor(labels)) {
     if (labels.isDisposed) throw new InstrumentError('INVALID_INPUT', `${where}: the labels tensor has been disposed. Pass a live tensor.`)
     if (labels.shape.length !== 1) {
       throw new InstrumentError('INVALID_INPUT', `${where}: labels must be a 1-D tensor (one integer per example), not shape [${labels.shape.join(', ')}].`)
@@ -35,10 +36,6 @@ export function toLabels(labels: unknown, where = 'measure()'): Int32Array {
     out[i] = v
   }
   return out
-}
-
-function isTensorLike(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && typeof (x as Tensor).dataSync === 'function' && Array.isArray((x as Tensor).shape)
 }
 
 /** A growable copy of every packed row of one site, plus its exact histogram. */

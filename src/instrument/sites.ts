@@ -130,7 +130,7 @@ function unitAxis(layer: LayerLike, id: string, rank: number, granularity: Granu
   if (given !== undefined) return given
   if (rank <= 2 || granularity === 'example') return 'channelsLast'
   const inbound = layer.inboundNodes?.[0]?.inboundLayers ?? []
-  const format = inbound.length > 0 ? dataFormatOf(layer, rank) : null
+  const format = inbound.length > 0 ? dataFormatOf(layer) : null
   if (format !== null) return format
   throw new InstrumentError(
     'DATA_FORMAT_UNKNOWN',
@@ -194,40 +194,57 @@ function describe(layer: LayerLike, path: readonly string[], id: string, nodes: 
   return problem === undefined ? { site } : { site, problem }
 }
 
-/**
- * Walks a model, nested models included, and returns every ReLU site in layer order,
- * and every ReLU it saw but cannot record. A layer reached twice (shared between nested
- * models) is listed once. With `saturation`, each capped site (relu6, ReLU with
- * maxValue) is followed by its saturation plane.
- */
-export function findSites(model: LayerLike, o: FindOptions): { found: FoundSite[]; skipped: SkippedSite[] } {
-  const found: FoundSite[] = []
-  const skipped: SkippedSite[] = []
-  const seen = new Set<LayerLike>()
+/** Where a leaf layer was first met, and its calls per forward pass over every place it appears. */
+interface Occurrence {
+  readonly layer: LayerLike
+  readonly path: readonly string[]
+  readonly id: string
+  nodes: number
+}
+
+/** Every leaf layer of a model, in walk order, with its calls summed over all the containers that hold it. */
+function occurrences(model: LayerLike): Occurrence[] {
+  const byLayer = new Map<LayerLike, Occurrence>()
   const walk = (container: LayerLike, path: readonly string[], prefix: string, calls: number): void => {
     for (const layer of container.layers ?? []) {
-      if (seen.has(layer)) continue
-      seen.add(layer)
       const id = prefix + idSegment(layer.name)
       const nodes = calls * nodesIn(layer, container)
       if (isContainer(layer)) {
         walk(layer, [...path, layer.name], `${id}/`, nodes)
         continue
       }
-      const skip = skipReasonOf(layer.getClassName(), layer.getConfig())
-      if (skip !== null) {
-        skipped.push({ id, layerName: layer.name, className: layer.getClassName(), path, ...skip })
-        continue
-      }
-      const described = describe(layer, path, id, nodes, o)
-      if (described === null) continue
-      found.push({ ...described, layer })
-      const { site } = described
-      if (o.saturation && site.maxValue !== null) {
-        found.push({ ...described, site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer })
-      }
+      const known = byLayer.get(layer)
+      if (known === undefined) byLayer.set(layer, { layer, path, id, nodes })
+      else known.nodes += nodes
     }
   }
   walk(model, [], '', 1)
+  return [...byLayer.values()]
+}
+
+/**
+ * Walks a model, nested models included, and returns every ReLU site in layer order,
+ * and every ReLU it saw but cannot record. A layer reached twice (shared between nested
+ * models) is listed once, where it is first met, with the calls of every place it is
+ * used. With `saturation`, each capped site (relu6, ReLU with maxValue) is followed by
+ * its saturation plane.
+ */
+export function findSites(model: LayerLike, o: FindOptions): { found: FoundSite[]; skipped: SkippedSite[] } {
+  const found: FoundSite[] = []
+  const skipped: SkippedSite[] = []
+  for (const { layer, path, id, nodes } of occurrences(model)) {
+    const skip = skipReasonOf(layer.getClassName(), layer.getConfig())
+    if (skip !== null) {
+      skipped.push({ id, layerName: layer.name, className: layer.getClassName(), path, ...skip })
+      continue
+    }
+    const described = describe(layer, path, id, nodes, o)
+    if (described === null) continue
+    found.push({ ...described, layer })
+    const { site } = described
+    if (o.saturation && site.maxValue !== null) {
+      found.push({ ...described, site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer })
+    }
+  }
   return { found, skipped }
 }

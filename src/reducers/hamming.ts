@@ -135,6 +135,9 @@ export function hamming(options: HammingOptions = {}): Reducer<HammingState, Ham
   if (mode !== 'all' && mode !== 'samePosition') {
     throw new InstrumentError('INVALID_OPTION', `hamming({ pairs }) must be 'all' or 'samePosition', not ${JSON.stringify(mode)}.`)
   }
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
+    throw new InstrumentError('INVALID_OPTION', `hamming({ seed: ${String(seed)} }) must be a finite number.`)
+  }
   if (!Number.isInteger(maxPairs) || maxPairs < 1) {
     throw new InstrumentError('INVALID_OPTION', `hamming({ maxPairs: ${String(maxPairs)} }) must be a positive integer.`)
   }

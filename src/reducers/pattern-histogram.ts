@@ -1,8 +1,8 @@
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
+import { checkTableStructure } from '../bits/table-check.js'
 import {
   type PatternTable,
-  checkTableStructure,
   createTable,
   mergeTables,
   tableAdd,
@@ -149,62 +149,66 @@ export function patternHistogram(
       labelCounts: createTable(1, 0),
     }),
     update(state, batch) {
-      assertSameLayout(state, batch, 'update patternHistogram')
       checkShape(state)
+      assertSameLayout(state, batch, 'update patternHistogram')
       const { words, rows, wordsPerRow, labels } = batch
       state.untracked += tableAddRows(state.table, words, rows, room(state, state.table))
       if (labels !== null) addLabeled(state, batch.words, rows, wordsPerRow, labels)
       state.rows += rows
       return state
     },
-    merge(a, b) {
-      assertSameLayout(a, b, 'merge patternHistogram states')
-      checkState(a)
-      checkState(b)
-      const cap = Math.max(a.maxBytes, b.maxBytes)
-      const patterns = mergeTables(a.table, b.table, cap)
-      const joint = mergeTables(a.joint, b.joint, cap - tableBytes(patterns.table))
-      const labelCounts = mergeTables(a.labelCounts, b.labelCounts, cap - tableBytes(patterns.table) - tableBytes(joint.table))
-      return {
-        units: a.units,
-        wordsPerRow: a.wordsPerRow,
-        rows: a.rows + b.rows,
-        untracked: a.untracked + b.untracked + patterns.untracked,
-        untrackedJoint: a.untrackedJoint + b.untrackedJoint + joint.untracked,
-        untrackedLabels: a.untrackedLabels + b.untrackedLabels + labelCounts.untracked,
-        maxBytes: cap,
-        table: patterns.table,
-        labeled: a.labeled + b.labeled,
-        joint: joint.table,
-        labelCounts: labelCounts.table,
-      }
-    },
-    result(state) {
-      checkState(state)
-      const { rows, units, untracked, table } = state
-      let topCount = 0
-      tableForEach(table, (_slot, c) => {
-        if (c > topCount) topCount = c
-      })
-      if (untracked > 0 && topCount < 1) topCount = 1
-      const entropy = histogramEntropy(table.counts, rows)
-      const maxEntropy = rows > 0 ? Math.min(units, Math.log2(rows)) : 0
-      return {
-        rows,
-        units,
-        distinct: table.size,
-        entropy,
-        maxEntropy,
-        normalizedEntropy: maxEntropy > 0 ? Math.min(1, entropy / maxEntropy) : 0,
-        topCount,
-        topFraction: rows > 0 ? topCount / rows : 0,
-        exact: untracked === 0 && state.untrackedJoint === 0 && state.untrackedLabels === 0,
-        untracked,
-        untrackedLabeled: Math.min(state.labeled, state.untrackedJoint + state.untrackedLabels),
-        bytes: totalBytes(state),
-        ...labelInformation(state, entropy),
-      }
-    },
+    merge,
+    result,
+  }
+}
+
+function merge(a: PatternHistogramState, b: PatternHistogramState): PatternHistogramState {
+  checkHistogram(a)
+  checkHistogram(b)
+  assertSameLayout(a, b, 'merge patternHistogram states')
+  const cap = Math.max(a.maxBytes, b.maxBytes)
+  const patterns = mergeTables(a.table, b.table, cap)
+  const joint = mergeTables(a.joint, b.joint, cap - tableBytes(patterns.table))
+  const labelCounts = mergeTables(a.labelCounts, b.labelCounts, cap - tableBytes(patterns.table) - tableBytes(joint.table))
+  return {
+    units: a.units,
+    wordsPerRow: a.wordsPerRow,
+    rows: a.rows + b.rows,
+    untracked: a.untracked + b.untracked + patterns.untracked,
+    untrackedJoint: a.untrackedJoint + b.untrackedJoint + joint.untracked,
+    untrackedLabels: a.untrackedLabels + b.untrackedLabels + labelCounts.untracked,
+    maxBytes: cap,
+    table: patterns.table,
+    labeled: a.labeled + b.labeled,
+    joint: joint.table,
+    labelCounts: labelCounts.table,
+  }
+}
+
+function result(state: PatternHistogramState): PatternHistogramResult {
+  checkHistogram(state)
+  const { rows, units, untracked, table } = state
+  let topCount = 0
+  tableForEach(table, (_slot, c) => {
+    if (c > topCount) topCount = c
+  })
+  if (untracked > 0 && topCount < 1) topCount = 1
+  const entropy = histogramEntropy(table.counts, rows)
+  const maxEntropy = rows > 0 ? Math.min(units, Math.log2(rows)) : 0
+  return {
+    rows,
+    units,
+    distinct: table.size,
+    entropy,
+    maxEntropy,
+    normalizedEntropy: maxEntropy > 0 ? Math.min(1, entropy / maxEntropy) : 0,
+    topCount,
+    topFraction: rows > 0 ? topCount / rows : 0,
+    exact: untracked === 0 && state.untrackedJoint === 0 && state.untrackedLabels === 0,
+    untracked,
+    untrackedLabeled: Math.min(state.labeled, state.untrackedJoint + state.untrackedLabels),
+    bytes: totalBytes(state),
+    ...labelInformation(state, entropy),
   }
 }
 
@@ -228,14 +232,18 @@ function checkShape(state: PatternHistogramState): void {
   if (!(state.maxBytes > 0)) throw corrupt(`maxBytes is ${String(state.maxBytes)}`)
   const tables = [[state.table, state.wordsPerRow], [state.joint, state.wordsPerRow + 1], [state.labelCounts, 1]] as const
   for (const [t, wpr] of tables) {
-    const ok = typeof t === 'object' && t !== null && t.wordsPerRow === wpr && t.keys?.length === t.capacity * wpr &&
-      t.counts?.length === t.capacity && t.hashes?.length === t.capacity && isCount(t.size) && (t.capacity === 0 || t.size < t.capacity)
+    const ok = typeof t === 'object' && t !== null && t.wordsPerRow === wpr && t.keys instanceof Uint32Array &&
+      t.hashes instanceof Uint32Array && t.counts instanceof Float64Array && t.keys.length === t.capacity * wpr &&
+      t.counts.length === t.capacity && t.hashes.length === t.capacity && isCount(t.size) && (t.capacity === 0 || t.size < t.capacity)
     if (!ok) throw corrupt('a table does not match its layout')
   }
 }
 
-/** O(state) checks: every table's invariants, and counts that add up to the rows. */
-function checkState(state: PatternHistogramState): void {
+/**
+ * Throws `CORRUPT_DATA` unless `state` keeps every invariant of a `patternHistogram`
+ * state (O(state)): every table's invariants, and counts that add up to the rows.
+ */
+export function checkHistogram(state: PatternHistogramState): void {
   checkShape(state)
   checkTableStructure(state.table)
   checkTableStructure(state.joint)

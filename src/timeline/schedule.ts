@@ -1,12 +1,12 @@
 import { Callback } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import type { MeasureInput } from '../instrument/measure.js'
+import { type MeasureInput, isTensor } from '../instrument/measure.js'
 import type { Probe, Results } from '../instrument/probe-types.js'
 import { toLabels } from '../instrument/session.js'
 import { assertOptions, describeValue } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
-import { Timeline, type TimelineEntry, type TimelineOptions } from './timeline.js'
+import { Timeline, type TimelineEntry, type TimelineOptions, type TrainingPoint } from './timeline.js'
 
 /** When a schedule measures. */
 export type Cadence = { batches: number } | { epochs: number }
@@ -46,6 +46,12 @@ export interface ProbeCallback<M extends ReducerMap> extends Callback {
   readonly stream: Timeline<Results<M>>
   /** Training batches seen so far (across fit calls). */
   readonly step: number
+  /**
+   * The error that stopped the schedule (a reducer failed, the probe was disposed), or
+   * null. Training goes on; the schedule records no more points. An exception thrown by
+   * `onPoint` is yours and rejects `fit` like any callback's.
+   */
+  readonly error: InstrumentError | null
 }
 
 const WHERE = 'trainingCallback(probe, options)'
@@ -76,7 +82,6 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
   if (options.measure !== undefined) {
     const m = options.measure as unknown
     const tensors = Array.isArray(m) ? m : [m]
-    const isTensor = (t: unknown): boolean => typeof t === 'object' && t !== null && typeof (t as Tensor).dataSync === 'function'
     const isDataset = typeof (m as { iterator?: unknown })?.iterator === 'function'
     if (!isDataset && (tensors.length === 0 || !tensors.every(isTensor))) throw bad('measure must be a tensor, an array of tensors or a dataset.')
   }
@@ -112,81 +117,106 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
 export function trainingCallback<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): ProbeCallback<M> {
   check(probe, options)
   const timeline = options.timeline ?? new Timeline<Results<M>>(options.keep === undefined ? {} : { keep: options.keep })
-  const stream = new Timeline<Results<M>>({ keep: 'results' })
-  const retain = timeline.keep !== 'results'
+  return new Schedule(probe, options, timeline) as unknown as ProbeCallback<M>
+}
 
-  class Schedule extends Callback {
-    readonly timeline = timeline
-    readonly stream = stream
-    step = 0
-    private examples = 0
-    private epochStart = 0
-    private stepsPerEpoch: number | undefined = options.stepsPerEpoch
-    private lastPoint = -1
+/** The callback behind {@link trainingCallback}. */
+class Schedule<M extends ReducerMap> extends Callback {
+  readonly stream = new Timeline<Results<M>>({ keep: 'results' })
+  error: InstrumentError | null = null
+  step = 0
+  private examples = 0
+  private epochStart = 0
+  private stepsPerEpoch: number | undefined
+  private lastPoint = -1
 
-    private interval(): number | undefined {
-      const every = options.every
-      if ('batches' in every) return every.batches
-      const spe = this.stepsPerEpoch ?? (this.params?.['steps'] as number | undefined) ?? this.fromSamples()
-      return spe === undefined ? undefined : Math.max(1, Math.round(every.epochs * spe))
+  constructor(
+    private readonly probe: Probe<M>,
+    private readonly options: ScheduleOptions<M>,
+    readonly timeline: Timeline<Results<M>>,
+  ) {
+    super()
+    this.stepsPerEpoch = options.stepsPerEpoch
+  }
+
+  private spe(): number | undefined {
+    return this.stepsPerEpoch ?? (this.params?.['steps'] as number | undefined) ?? this.fromSamples()
+  }
+
+  private interval(): number | undefined {
+    const every = this.options.every
+    if ('batches' in every) return every.batches
+    const spe = this.spe()
+    return spe === undefined ? undefined : Math.max(1, Math.round(every.epochs * spe))
+  }
+
+  private fromSamples(): number | undefined {
+    const samples = this.params?.['samples'] as number | undefined
+    const batchSize = this.params?.['batchSize'] as number | undefined
+    return samples !== undefined && batchSize !== undefined && samples > 0 ? Math.ceil(samples / batchSize) : undefined
+  }
+
+  private async point(label?: string): Promise<void> {
+    if (this.lastPoint === this.step || this.error !== null) return
+    this.lastPoint = this.step
+    const spe = this.spe()
+    const at = {
+      step: this.step,
+      examples: this.examples,
+      ...(spe === undefined ? {} : { epoch: this.step / spe }),
+      ...(label === undefined ? {} : { label }),
     }
-
-    private fromSamples(): number | undefined {
-      const samples = this.params?.['samples'] as number | undefined
-      const batchSize = this.params?.['batchSize'] as number | undefined
-      return samples !== undefined && batchSize !== undefined && samples > 0 ? Math.ceil(samples / batchSize) : undefined
+    let entry: TimelineEntry<Results<M>> | undefined
+    try {
+      entry = await this.record(at)
+    } catch (error) {
+      // a failing reducer or a disposed probe stops the schedule, never the training
+      if (!(error instanceof InstrumentError)) throw error
+      this.error = error
+      return
     }
+    if (entry !== undefined) await this.options.onPoint?.(entry)
+  }
 
-    private async point(label?: string): Promise<void> {
-      if (this.lastPoint === this.step) return
-      this.lastPoint = this.step
-      const spe = this.stepsPerEpoch ?? (this.params?.['steps'] as number | undefined) ?? this.fromSamples()
-      const at = {
-        step: this.step,
-        examples: this.examples,
-        ...(spe === undefined ? {} : { epoch: this.step / spe }),
-        ...(label === undefined ? {} : { label }),
-      }
-      if (options.snapshot === true) {
-        await probe.flush()
-        stream.add(at, probe.results())
-        probe.reset()
-      }
-      if (options.measure !== undefined) {
-        const o = { batchSize: options.batchSize ?? 128, ...(options.labels === undefined ? {} : { labels: options.labels }) }
-        const measured = retain ? await probe.measure(options.measure, { ...o, retain: true }) : await probe.measure(options.measure, o)
-        const entry = timeline.add(at, measured)
-        await options.onPoint?.(entry)
-      }
+  private async record(at: TrainingPoint): Promise<TimelineEntry<Results<M>> | undefined> {
+    const { probe, options } = this
+    if (options.snapshot === true) {
+      await probe.flush()
+      this.stream.add(at, probe.results())
+      probe.reset()
     }
+    if (options.measure === undefined) return undefined
+    const o = { batchSize: options.batchSize ?? 128, ...(options.labels === undefined ? {} : { labels: options.labels }) }
+    const measured =
+      this.timeline.keep !== 'results' ? await probe.measure(options.measure, { ...o, retain: true }) : await probe.measure(options.measure, o)
+    return this.timeline.add(at, measured)
+  }
 
-    override async onTrainBegin(): Promise<void> {
-      if (this.step === 0) await this.point('init')
-    }
+  override async onTrainBegin(): Promise<void> {
+    if (this.step === 0) await this.point('init')
+  }
 
-    override async onEpochBegin(): Promise<void> {
-      this.epochStart = this.step
-    }
+  override async onEpochBegin(): Promise<void> {
+    this.epochStart = this.step
+  }
 
-    override async onBatchEnd(_batch: number, logs?: Record<string, unknown>): Promise<void> {
-      this.step++
-      this.examples += typeof logs?.['size'] === 'number' ? (logs['size'] as number) : 0
+  override async onBatchEnd(_batch: number, logs?: Record<string, unknown>): Promise<void> {
+    this.step++
+    this.examples += typeof logs?.['size'] === 'number' ? (logs['size'] as number) : 0
+    const k = this.interval()
+    if (k !== undefined && this.step % k === 0) await this.point()
+  }
+
+  override async onEpochEnd(): Promise<void> {
+    if (this.stepsPerEpoch === undefined && this.params?.['steps'] == null && this.fromSamples() === undefined) {
+      // an epoch of unknown length (a dataset without size) has just told its length
+      this.stepsPerEpoch = this.step - this.epochStart
       const k = this.interval()
       if (k !== undefined && this.step % k === 0) await this.point()
     }
-
-    override async onEpochEnd(): Promise<void> {
-      if (this.stepsPerEpoch === undefined && this.params?.['steps'] == null && this.fromSamples() === undefined) {
-        // an epoch of unknown length (a dataset without size) has just told its length
-        this.stepsPerEpoch = this.step - this.epochStart
-        const k = this.interval()
-        if (k !== undefined && this.step % k === 0) await this.point()
-      }
-    }
-
-    override async onTrainEnd(): Promise<void> {
-      await this.point('end')
-    }
   }
-  return new Schedule() as unknown as ProbeCallback<M>
+
+  override async onTrainEnd(): Promise<void> {
+    await this.point('end')
+  }
 }

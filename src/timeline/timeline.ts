@@ -126,6 +126,9 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    */
   compare(reference: Reference, options: HistogramComparisonOptions = {}): (Record<string, Comparison | HistogramComparison> | undefined)[] {
     assertOptions('timeline.compare(reference, options)', options, ['threshold'])
+    if (!['first', 'final', 'previous'].includes(reference as string) && !(Number.isInteger(reference) && (reference as number) >= 0)) {
+      throw new InstrumentError('INVALID_OPTION', `A reference is 'first', 'previous', 'final' or an entry index, not ${JSON.stringify(reference)}.`)
+    }
     if (this.keep === 'results') {
       throw new InstrumentError('INVALID_OPTION', "This timeline keeps results only (keep: 'results'); keep histograms to compare entries.")
     }
@@ -173,6 +176,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
 
   /** The series as CSV with a header row (`step,epoch,examples,label,site,metric,value`). */
   toCSV(options: { against?: Reference[] } & HistogramComparisonOptions = {}): string {
+    assertOptions('timeline.toCSV(options)', options, ['against', 'threshold'])
     const cell = (v: string | number | null): string => {
       if (v === null) return ''
       const s = String(v)
@@ -187,6 +191,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
 
   /** The series as JSON lines, one object per row. */
   toJSONLines(options: { against?: Reference[] } & HistogramComparisonOptions = {}): string {
+    assertOptions('timeline.toJSONLines(options)', options, ['against', 'threshold'])
     return this.series(options).map((r) => `${JSON.stringify(r)}\n`).join('')
   }
 
@@ -202,7 +207,29 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
       throw new InstrumentError('CORRUPT_DATA', 'Timeline.parse(): the text is not a stringified timeline.')
     }
     const t = new Timeline<R>(data.keep === undefined ? {} : { keep: data.keep })
+    data.entries.forEach((entry, i) => checkEntry(entry, i))
     t.entries.push(...data.entries)
     return t
   }
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
+
+/** Throws `CORRUPT_DATA` unless a parsed entry has the shape the timeline's methods rely on. */
+function checkEntry(entry: unknown, i: number): void {
+  const bad = (what: string): never => {
+    throw new InstrumentError('CORRUPT_DATA', `Timeline.parse(): entry ${i} ${what}. The text is damaged or was not written by Timeline.stringify().`)
+  }
+  if (!isRecord(entry)) return bad('is not an object')
+  if (typeof entry['step'] !== 'number' || !Number.isFinite(entry['step'])) bad('has no numeric step')
+  const results = entry['results']
+  if (!isRecord(results) || !Object.values(results).every(isRecord)) bad('has no results by site')
+  for (const key of ['epoch', 'examples'] as const) {
+    if (entry[key] !== undefined && typeof entry[key] !== 'number') bad(`has a ${key} that is not a number`)
+  }
+  if (entry['label'] !== undefined && typeof entry['label'] !== 'string') bad('has a label that is not a string')
+  const histograms = entry['histograms']
+  if (histograms !== undefined && (!isRecord(histograms) || !Object.values(histograms).every(isRecord))) bad('has malformed histograms')
+  const patterns = entry['patterns']
+  if (patterns !== undefined && (!isRecord(patterns) || !Object.values(patterns).every(isRecord))) bad('has malformed patterns')
 }

@@ -3,6 +3,7 @@
  * with vega-lite + vega (Node: `vl.compile(spec).spec` then `new vega.View(vega.parse(...),
  * { renderer: 'none' }).toSVG()`), tfjs-vis, or any Vega-Lite viewer.
  */
+import { getOwn, assertOptions } from '../keys.js'
 import type { Reference, SeriesRow, Timeline } from '../timeline/timeline.js'
 
 /** A Vega-Lite top-level specification (plain JSON). */
@@ -29,10 +30,11 @@ export interface ChartOptions {
 }
 
 const REFS: Record<string, Reference> = { vsFirst: 'first', vsPrevious: 'previous', vsFinal: 'final' }
+const CHART_KEYS = ['x', 'title', 'sites', 'against', 'width', 'height', 'scheme'] as const
 
 function rowsFor(timeline: Timeline<Record<string, Record<string, unknown>>>, metric: string, options: ChartOptions): { rows: SeriesRow[]; sites: string[]; x: XAxis } {
   const prefix = metric.split('.')[0] ?? ''
-  const inferred = REFS[prefix]
+  const inferred = getOwn(REFS, prefix)
   const against = options.against ?? (inferred === undefined ? [] : [inferred])
   const all = timeline.series({ against })
   const order = options.sites ?? [...new Set(all.map((r) => r.site))]
@@ -62,6 +64,7 @@ export function heatmap(
   timeline: Timeline<Record<string, Record<string, unknown>>>,
   options: ChartOptions & { metric: string },
 ): VegaLiteSpec {
+  assertOptions('heatmap(timeline, options)', options, [...CHART_KEYS, 'metric'], false)
   const { rows, sites, x } = rowsFor(timeline, options.metric, options)
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -91,6 +94,7 @@ export function lines(
   timeline: Timeline<Record<string, Record<string, unknown>>>,
   options: ChartOptions & { metric: string },
 ): VegaLiteSpec {
+  assertOptions('lines(timeline, options)', options, [...CHART_KEYS, 'metric'], false)
   const { rows, sites, x } = rowsFor(timeline, options.metric, options)
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -120,6 +124,7 @@ export function unitHeatmap(
   timeline: Timeline<Record<string, Record<string, unknown>>>,
   options: Omit<ChartOptions, 'sites' | 'against'> & { site: string; field?: string },
 ): VegaLiteSpec {
+  assertOptions('unitHeatmap(timeline, options)', options, ['x', 'title', 'width', 'height', 'scheme', 'site', 'field'], false)
   const field = options.field ?? 'units.frequency'
   const [reducer, key] = field.split('.') as [string, string]
   const x = options.x ?? (timeline.entries.every((e) => e.examples !== undefined) ? 'examples' : 'step')
@@ -157,6 +162,7 @@ export function unitHeatmap(
  * ```
  */
 export function sideBySide(specs: VegaLiteSpec[], options: { titles?: string[]; title?: string } = {}): VegaLiteSpec {
+  assertOptions('sideBySide(specs, options)', options, ['titles', 'title'])
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     ...(options.title === undefined ? {} : { title: options.title }),

@@ -113,3 +113,74 @@ describe('bad input is INVALID_INPUT with a message that says what to do', () =>
     probe.dispose()
   })
 })
+
+describe('more input the model cannot take', () => {
+  test('a scalar, or an empty batch of the wrong shape, is INVALID_INPUT (not an empty result)', async () => {
+    const probe = instrument(mlp())
+    for (const x of [tf.scalar(1), tf.zeros([0, 99])]) {
+      await expect(probe.measure(x)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+      x.dispose()
+    }
+    probe.dispose()
+  })
+
+  test('a dataset of { xs: { name: tensor } } is fed by input name, not key order; wrong names are INVALID_INPUT', async () => {
+    const a = tfl.input({ shape: [4], name: 'a' })
+    const b = tfl.input({ shape: [4], name: 'b' })
+    const da = tfl.layers.dense({ units: 3, activation: 'relu', name: 'da', kernelInitializer: 'ones' }).apply(a)
+    const db = tfl.layers.dense({ units: 3, activation: 'relu', name: 'db', kernelInitializer: 'ones' }).apply(b)
+    const model = tfl.model({ inputs: [a, b], outputs: tfl.layers.concatenate().apply([da, db] as never) as never })
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    const pos = tf.ones([2, 4])
+    const neg = tf.neg(tf.ones([2, 4]))
+    const direct = await probe.measure([pos, neg])
+    const element = () => ({ xs: { b: tf.clone(neg), a: tf.clone(pos) } })
+    const dataset = { iterator: async () => { let done = false; return { next: async () => (done ? { done: true, value: undefined } : ((done = true), { done: false, value: element() })) } } }
+    const named = await probe.measure(dataset as never)
+    expect(named['da']!.bits.words).toEqual(direct['da']!.bits.words)
+    expect(named['db']!.bits.words).toEqual(direct['db']!.bits.words)
+    const wrong = { iterator: async () => ({ next: async () => ({ done: false, value: { xs: { c: tf.ones([2, 4]), a: tf.ones([2, 4]) } } }) }) }
+    await expect(probe.measure(wrong as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    tf.dispose([pos, neg])
+    probe.dispose()
+  })
+
+  test('a dataset that throws is INVALID_INPUT with its error as the cause', async () => {
+    const probe = instrument(mlp())
+    const failing = { iterator: async () => ({ next: async () => { throw new Error('disk gone') } }) }
+    const error = await probe.measure(failing as never).then(() => null, (e: unknown) => e)
+    expect(error).toMatchObject({ code: 'INVALID_INPUT' })
+    expect((error as Error).cause).toEqual(new Error('disk gone'))
+    await expect(probe.measure({ iterator: async () => null } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    probe.dispose()
+  })
+
+  test('dispose() while a dataset never yields rejects the measurement at once', async () => {
+    const probe = instrument(mlp())
+    const stuck = { iterator: async () => ({ next: () => new Promise<never>(() => undefined) }) }
+    const measuring = probe.measure(stuck as never)
+    await new Promise((r) => setTimeout(r, 5))
+    probe.dispose()
+    await expect(measuring).rejects.toMatchObject({ code: 'DISPOSED' })
+  })
+
+  test('training mode restores frozen weights exactly, constraints and all, without leaking', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ inputShape: [5], units: 6, activation: 'relu', kernelConstraint: tfl.constraints.maxNorm({ maxValue: 0.1 }), kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
+        tfl.layers.batchNormalization(),
+        tfl.layers.dense({ units: 2 }),
+      ],
+    })
+    model.layers[0]!.trainable = false
+    const before = weightsOf(model)
+    const probe = instrument(model)
+    const x = tf.randomNormal([8, 5], 0, 1, 'float32', 3)
+    const tensors = tf.memory().numTensors
+    await probe.measure(x, { training: true, batchSize: 2 })
+    expect(tf.memory().numTensors).toBe(tensors)
+    expect(weightsOf(model)).toEqual(before)
+    x.dispose()
+    probe.dispose()
+  })
+})

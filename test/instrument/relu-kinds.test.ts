@@ -97,3 +97,26 @@ describe('what is not recorded is listed in probe.skipped', () => {
     probe.dispose()
   })
 })
+
+describe('normalisation does not decide the channel axis; wrapped models are looked into', () => {
+  test.each(['layerNormalization', 'batchNormalization'] as const)('%s (default axis) after a channelsFirst conv: the conv decides', (norm) => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [3, 5, 7], filters: 4, kernelSize: 1, dataFormat: 'channelsFirst' }),
+        tfl.layers[norm]({}),
+        tfl.layers.reLU({ name: 'act' }),
+      ],
+    })
+    const probe = instrument(model)
+    expect(probe.sites[0]).toMatchObject({ id: 'act', units: 4, positions: 35, dataFormat: 'channelsFirst' })
+    probe.dispose()
+  })
+
+  test('a model inside TimeDistributed with a ReLU is listed as wrapped', () => {
+    const inner = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'relu' })] })
+    const model = tfl.sequential({ layers: [tfl.layers.timeDistributed({ inputShape: [2, 4], layer: inner as never, name: 'td' }), tfl.layers.reLU({ name: 'r' })] })
+    const probe = instrument(model, { dataFormat: 'channelsLast' })
+    expect(probe.skipped.map((s) => [s.id, s.reason])).toEqual([['td', 'wrapped']])
+    probe.dispose()
+  })
+})

@@ -1,6 +1,6 @@
 import * as tfd from '@tensorflow/tfjs-data'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { Timeline, compare, compareHistograms, instrument, trainingCallback } from '../../src/index.js'
+import { type Reducer, Timeline, compare, compareHistograms, instrument, trainingCallback } from '../../src/index.js'
 import { data, mlp } from '../helpers/models.js'
 import { tf, useCpu } from '../helpers/tf.js'
 
@@ -98,3 +98,28 @@ describe('trainingCallback with fit', () => {
   })
 })
 
+
+describe('the schedule never stops training', () => {
+  test('a reducer failing under snapshot: true leaves fit running; schedule.error says why', async () => {
+    let calls = 0
+    const flaky: Reducer<{ n: number }, number> = {
+      name: 'flaky',
+      init: () => ({ n: 0 }),
+      update: (s) => {
+        if (++calls > 3) throw new Error('flaky')
+        return { n: s.n + 1 }
+      },
+      merge: (a, b) => ({ n: a.n + b.n }),
+      result: (s) => s.n,
+    }
+    const model = mlp()
+    const probe = instrument(model, { reducers: { flaky } })
+    const schedule = trainingCallback(probe, { every: { batches: 1 }, snapshot: true })
+    const { xs, ys } = data(32)
+    await expect(model.fit(xs, ys, { epochs: 1, batchSize: 8, callbacks: [schedule] })).resolves.toBeDefined()
+    expect(schedule.error).toMatchObject({ code: 'REDUCER_FAILED', reducer: 'flaky' })
+    expect(schedule.stream.entries.length).toBeGreaterThan(0)
+    tf.dispose([xs, ys])
+    probe.dispose()
+  })
+})

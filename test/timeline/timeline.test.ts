@@ -1,6 +1,6 @@
 import * as tfd from '@tensorflow/tfjs-data'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { Timeline, compare, compareHistograms, instrument, trainingCallback } from '../../src/index.js'
+import { Timeline, compare, compareHistograms, instrument, serialize, trainingCallback } from '../../src/index.js'
 import { data, mlp } from '../helpers/models.js'
 import { tf, useCpu } from '../helpers/tf.js'
 
@@ -60,5 +60,20 @@ describe('Timeline', () => {
     expect(() => Timeline.parse('{"rows":1}')).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
     probe.dispose()
     xs.dispose()
+  })
+})
+
+describe('Timeline input is checked', () => {
+  test('a bad reference is INVALID_OPTION; typos in toCSV name toCSV', () => {
+    const t = new Timeline()
+    expect(() => t.compare('last' as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => t.series({ against: ['constructor' as never] })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => t.toCSV({ againts: [] } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('toCSV') }))
+  })
+
+  test('Timeline.parse refuses malformed entries with CORRUPT_DATA', () => {
+    for (const entries of [[null], [{ step: 1, results: null }], [{ step: 'x', results: {} }], [{ step: 1, results: {}, histograms: 3 }]]) {
+      expect(() => Timeline.parse(serialize({ kind: 'timeline', entries }))).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    }
   })
 })

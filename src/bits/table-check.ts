@@ -1,0 +1,97 @@
+import { InstrumentError } from '../errors.js'
+import { hashWords } from './hash.js'
+import { type PatternTable, tableForEach } from './pattern-table.js'
+
+/*
+ * Checks of a pattern table's invariants (see PatternTable), for tables that come from
+ * outside: deserialised text, another worker. A crafted table must not hang a probe loop
+ * or give a wrong count.
+ */
+
+const TABLE_KEYS = ['wordsPerRow', 'capacity', 'size', 'keys', 'hashes', 'counts']
+
+/**
+ * True when `x` has exactly the fields of a {@link PatternTable}, with their types
+ * (numbers and the three typed arrays): what `deserialize` takes for a table and checks.
+ */
+export function isTableShaped(x: Record<string, unknown>): boolean {
+  const keys = Object.keys(x)
+  return (
+    keys.length === TABLE_KEYS.length &&
+    TABLE_KEYS.every((k) => keys.includes(k)) &&
+    typeof x['wordsPerRow'] === 'number' &&
+    typeof x['capacity'] === 'number' &&
+    typeof x['size'] === 'number' &&
+    x['keys'] instanceof Uint32Array &&
+    x['hashes'] instanceof Uint32Array &&
+    x['counts'] instanceof Float64Array
+  )
+}
+
+/** The O(capacity) invariants: structure, counts, size and probe runs (not duplicates). */
+function checkStructure(t: PatternTable): void {
+  const bad = (what: string): never => {
+    throw new InstrumentError('CORRUPT_DATA', `Inconsistent pattern table: ${what}.`)
+  }
+  const { wordsPerRow: wpr, capacity: cap } = t
+  if (!Number.isInteger(wpr) || wpr < 1 || wpr > 1 << 20) bad(`wordsPerRow is ${String(wpr)}`)
+  if (!Number.isInteger(cap) || cap < 0 || (cap & (cap - 1)) !== 0 || cap > 2 ** 30) bad(`capacity ${String(cap)} is not 0 or a power of two`)
+  if (!(t.keys instanceof Uint32Array) || !(t.hashes instanceof Uint32Array) || !(t.counts instanceof Float64Array)) bad('arrays of the wrong type')
+  if (t.keys.length !== cap * wpr || t.hashes.length !== cap || t.counts.length !== cap) bad(`array lengths do not match capacity ${cap}`)
+  let size = 0
+  for (let s = 0; s < cap; s++) {
+    const c = t.counts[s]!
+    if (c === 0) continue
+    if (!(c > 0) || !Number.isInteger(c)) bad(`count ${c} in slot ${s}`)
+    if (hashWords(t.keys, s * wpr, wpr) !== t.hashes[s]) bad(`slot ${s} holds a hash that is not its pattern's`)
+    size++
+  }
+  if (size !== t.size || (cap > 0 && size >= cap)) bad(`size ${String(t.size)} but ${size} patterns in ${cap} slots`)
+  if (size === 0) return
+  // every pattern must be reachable from its home slot without crossing an empty one
+  let empty = 0
+  while (t.counts[empty] !== 0) empty++
+  const mask = cap - 1
+  let runStart = (empty + 1) & mask
+  for (let i = 1; i <= cap; i++) {
+    const s = (empty + i) & mask
+    if (t.counts[s] === 0) {
+      runStart = (s + 1) & mask
+      continue
+    }
+    const home = t.hashes[s]! & mask
+    if (((s - home) & mask) > ((s - runStart) & mask)) bad(`the pattern in slot ${s} cannot be found from its home slot ${home}`)
+  }
+}
+
+/**
+ * Throws `CORRUPT_DATA` unless `t` keeps every invariant of a {@link PatternTable},
+ * in O(size log size) time whatever the values: what `deserialize` runs on every table
+ * it reads, so that a crafted state can neither hang a later update nor give a wrong count.
+ */
+export function checkTable(t: PatternTable): void {
+  checkStructure(t)
+  const wpr = t.wordsPerRow
+  const slots: number[] = []
+  tableForEach(t, (slot) => void slots.push(slot))
+  const order = (x: number, y: number): number => {
+    const d = t.hashes[x]! - t.hashes[y]!
+    if (d !== 0) return d
+    for (let w = 0; w < wpr; w++) {
+      const e = t.keys[x * wpr + w]! - t.keys[y * wpr + w]!
+      if (e !== 0) return e
+    }
+    return 0
+  }
+  slots.sort(order)
+  for (let i = 1; i < slots.length; i++) {
+    if (order(slots[i - 1]!, slots[i]!) === 0) {
+      throw new InstrumentError('CORRUPT_DATA', `Inconsistent pattern table: slots ${slots[i - 1]} and ${slots[i]} hold the same pattern.`)
+    }
+  }
+}
+
+/** The O(capacity) checks of {@link checkTable}, without the search for duplicates: cheap enough for every merge. */
+export function checkTableStructure(t: PatternTable): void {
+  checkStructure(t)
+}
