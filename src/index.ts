@@ -48,6 +48,11 @@ export type { Reference, SeriesRow, TimelineEntry, TimelineOptions, TrainingPoin
 export { trainingCallback } from './timeline/schedule.js'
 export type { Cadence, ProbeCallback, ScheduleOptions } from './timeline/schedule.js'
 
+// Runtime monitoring
+export { Monitor, buildMonitor } from './monitor/monitor.js'
+export type { ExampleCheck, MonitorOptions, SiteCheck } from './monitor/monitor.js'
+export type { MonitoredSite } from './monitor/pattern-sets.js'
+
 // Saving and merging
 export { serialize, deserialize } from './serialize.js'
 

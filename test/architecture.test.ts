@@ -18,6 +18,7 @@ const LAYERS: [string, number][] = [
   ['compare', 4],
   ['instrument', 5],
   ['timeline', 6],
+  ['monitor', 6],
   ['vega', 7],
   ['index.ts', 8],
 ]

@@ -4,8 +4,10 @@ import * as api from '../src/index.js'
 test('the public export list is pinned', () => {
   expect(Object.keys(api).sort()).toEqual([
     'InstrumentError',
+    'Monitor',
     'Timeline',
     'binaryEntropy',
+    'buildMonitor',
     'compare',
     'compareHistograms',
     'derive',

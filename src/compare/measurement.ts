@@ -29,4 +29,6 @@ export interface Measurement<Results> {
   readonly results: Results
   /** Per site id, the retained patterns. */
   readonly patterns: Record<string, RetainedPatterns>
+  /** With `predictions: true`: per example, the index of the largest output (the predicted class). */
+  readonly predictions?: Int32Array
 }

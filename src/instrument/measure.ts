@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { clone, slice, tidy } from '@tensorflow/tfjs-core'
+import { argMax, clone, slice, tidy } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 
 /** Something with tensors to run through the model: tensors, or a dataset of batches. */
@@ -117,14 +117,19 @@ export function checkInput(model: RunnableModel, input: Tensor | Tensor[]): void
  * copied first and written back after, so the moving statistics batch normalisation
  * updates in training mode are exactly as they were: a measurement changes no weight.
  */
-export function forward(model: RunnableModel, input: Tensor | Tensor[], training: boolean): void {
+export function forward(model: RunnableModel, input: Tensor | Tensor[], training: boolean, seeOutput?: (output: unknown) => void): void {
   if (!training) {
-    disposeAll(model.predict(input, { batchSize: Math.max(1, examplesOf(input)) }))
+    const output = model.predict(input, { batchSize: Math.max(1, examplesOf(input)) })
+    try {
+      seeOutput?.(output)
+    } finally {
+      disposeAll(output)
+    }
     return
   }
   const saved = (model.nonTrainableWeights ?? []).map((w) => [w, clone(w.read())] as const)
   try {
-    tidy(() => void model.apply(input, { training: true }))
+    tidy(() => void seeOutput?.(model.apply(input, { training: true })))
   } finally {
     for (const [w, copy] of saved) {
       // assign to the variable itself: LayerVariable.write would apply the weight's
@@ -203,6 +208,15 @@ async function fromDataset<T>(step: () => Promise<T>, stopped: Promise<never>): 
     throw invalid(`The dataset failed: ${String(error)}`, error)
   })
   return Promise.race([wrapped, stopped])
+}
+
+/** Index of the largest value per example of the model's (first) output, `[examples, classes]`. */
+export function predictedClasses(output: unknown): Int32Array {
+  const first = Array.isArray(output) ? output[0] : output
+  if (!isTensor(first) || first.rank !== 2) {
+    throw invalid('predictions need a model whose (first) output is [examples, classes].')
+  }
+  return tidy(() => argMax(first, -1).dataSync() as Int32Array).slice()
 }
 
 function describe(x: unknown): string {

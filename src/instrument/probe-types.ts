@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
-import type { Measurement } from '../compare/measurement.js'
+import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
 import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
 import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'
@@ -52,6 +52,11 @@ export interface MeasureOptions {
    * a {@link Measurement} (for `compare`) instead of bare results.
    */
   retain?: boolean
+  /**
+   * With `retain`, also keep each example's predicted class: the index of the largest
+   * value of the model's (first) output, which must be `[examples, classes]`.
+   */
+  predictions?: boolean
 }
 
 /** A live instrumentation of one model; see `instrument`. */
@@ -95,6 +100,19 @@ export interface Probe<M extends ReducerMap> {
    */
   measure(x: MeasureInput, options: MeasureOptions & { retain: true }): Promise<Measurement<Results<M>>>
   measure(x: MeasureInput, options?: MeasureOptions & { retain?: false }): Promise<Results<M>>
+  /**
+   * Runs `fn` (which must run the model synchronously, e.g. `() => model.predict(x)`) as
+   * a pass of its own, and returns what `fn` returned at once, with the patterns its
+   * forward calls produced at every site (resolved after any asynchronous reads). Those
+   * calls are not recorded into the training stream.
+   *
+   * @example
+   * ```ts
+   * const { value, patterns } = probe.capture(() => model.predict(x) as tf.Tensor)
+   * const rows = (await patterns)[probe.sites[0]!.id]!.rows
+   * ```
+   */
+  capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns>> }
   /** Removes every tap and restores the model exactly. Safe to call twice. */
   dispose(): void
 }

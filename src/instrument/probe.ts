@@ -11,7 +11,14 @@ import { Recording } from './recording.js'
 import { type FoundSite, type SkippedSite, findSites } from './sites.js'
 import { ReducerSet } from './store.js'
 
-const live = new WeakMap<object, true>()
+/** Instrumented models (to their probe) and tapped layers. */
+const live = new WeakMap<object, Probe<ReducerMap> | true>()
+
+/** The live probe of a model, if it has one (used by features that work through a probe). */
+export function liveProbe(model: object): Probe<ReducerMap> | undefined {
+  const p = live.get(model)
+  return p === true ? undefined : p
+}
 
 /**
  * Taps every ReLU site of a tfjs-layers model so that the forward passes the program
@@ -100,7 +107,6 @@ function createProbe<M extends ReducerMap>(
   const recording = new Recording(model, found, reducers, options)
   recording.attach()
   for (const layer of recording.tapped) live.set(layer, true)
-  live.set(model, true)
   const assertLive = (what: string): void => {
     if (recording.disposed) {
       throw new InstrumentError('DISPOSED', `Cannot call ${what}() on a disposed probe. Call instrument(model) again for a new one.`)
@@ -118,6 +124,7 @@ function createProbe<M extends ReducerMap>(
     reset: () => (assertLive('reset'), recording.reset()),
     measure: (async (x: MeasureInput, o?: MeasureOptions) => (assertLive('measure'), recording.measure(x, o))) as Probe<M>['measure'],
     flush: () => recording.flush(),
+    capture: (fn) => (assertLive('capture'), recording.capture(fn)),
     dispose() {
       if (recording.disposed) return
       const errors = recording.detach()
@@ -128,5 +135,6 @@ function createProbe<M extends ReducerMap>(
   }
   const dispose = (Symbol as { dispose?: symbol }).dispose
   if (dispose !== undefined) Object.defineProperty(probe, dispose, { value: probe.dispose })
+  live.set(model, probe as unknown as Probe<ReducerMap>)
   return probe
 }

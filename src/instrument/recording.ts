@@ -1,11 +1,11 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import type { Measurement } from '../compare/measurement.js'
+import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import { Reader } from '../record/reader.js'
 import { type LayerRuntime, groupByLayer } from './layers.js'
-import { type MeasureInput, type RunnableModel, forEachBatch, forward, isTensor } from './measure.js'
+import { type MeasureInput, type RunnableModel, forEachBatch, forward, isTensor, predictedClasses } from './measure.js'
 import type { ResolvedOptions } from './options.js'
 import { Passes } from './passes.js'
 import type { MeasureOptions } from './probe-types.js'
@@ -14,26 +14,28 @@ import type { FoundSite, Site } from './sites.js'
 import { type ReducerSet, Stream } from './store.js'
 import { tapLayer } from './tap.js'
 
-const MEASURE_KEYS = ['batchSize', 'training', 'labels', 'retain'] as const
+const MEASURE_KEYS = ['batchSize', 'training', 'labels', 'retain', 'predictions'] as const
 
 interface Measured {
   batchSize: number
   training: boolean
   labels: Int32Array | null
   retain: boolean
+  predictions: boolean
 }
 
 function measureOptions(o: unknown): Measured {
   assertOptions('probe.measure(x, options)', o, MEASURE_KEYS)
-  const { batchSize = 128, training = false, labels, retain = false } = (o ?? {}) as MeasureOptions
+  const { batchSize = 128, training = false, labels, retain = false, predictions = false } = (o ?? {}) as MeasureOptions
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new InstrumentError('INVALID_OPTION', `measure({ batchSize: ${String(batchSize)} }) must be a positive integer.`)
   }
-  for (const [key, value] of [['training', training], ['retain', retain]] as const) {
+  for (const [key, value] of [['training', training], ['retain', retain], ['predictions', predictions]] as const) {
     if (typeof value !== 'boolean') throw new InstrumentError('INVALID_OPTION', `measure({ ${key} }) must be true or false, not ${String(value)}.`)
   }
   const has = typeof o === 'object' && o !== null && 'labels' in o
-  return { batchSize, training, labels: has ? toLabels(labels, 'measure()') : null, retain }
+  if (predictions && !retain) throw new InstrumentError('INVALID_OPTION', 'measure({ predictions: true }) keeps them in a Measurement: add retain: true.')
+  return { batchSize, training, labels: has ? toLabels(labels, 'measure()') : null, retain, predictions }
 }
 
 /** Hands a handler's own exception to the runtime's `reportError` (browsers), never to the caller. */
@@ -111,14 +113,15 @@ export class Recording {
 
   /** One ordered pass over `x` into a fresh stream of its own. */
   async measure(x: MeasureInput, o: unknown): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
-    const { batchSize, training, labels, retain } = measureOptions(o)
+    const { batchSize, training, labels, retain, predictions } = measureOptions(o)
+    const see = predictions ? (output: unknown) => session.addPredictions(predictedClasses(output)) : undefined
     const session = new MeasureSession(this.reducers, this.sites, labels, retain)
     const model = this.model as unknown as RunnableModel
     await forEachBatch(x, batchSize, model, (input, examples) => {
       if (this.disposed) throw interrupted()
       session.beginBatch(Array.isArray(input) ? input : [input], examples)
       try {
-        this.passes.run(session, () => forward(model, input, training))
+        this.passes.run(session, () => forward(model, input, training, see))
       } catch (error) {
         if (error instanceof InstrumentError) throw error
         throw new InstrumentError('INVALID_INPUT', `The model could not run on this input: ${String(error)}`, { cause: error })
@@ -130,7 +133,21 @@ export class Recording {
     session.finish()
     const results = session.stream.results()
     if (!retain) return results
-    return { kind: 'measurement', examples: session.examples, inputs: session.inputs, results, patterns: session.retained() }
+    const measurement = { kind: 'measurement' as const, examples: session.examples, inputs: session.inputs, results, patterns: session.retained() }
+    return predictions ? { ...measurement, predictions: session.predictions() } : measurement
+  }
+
+  /** Runs `fn` as a pass of its own; its patterns resolve once any asynchronous reads are in. */
+  capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns>> } {
+    const session = new MeasureSession(this.reducers, this.sites, null, true)
+    const value = this.passes.run(session, fn)
+    const patterns = this.reader.flush().then(() => {
+      if (this.disposed) throw interrupted()
+      session.stream.check()
+      return session.retained()
+    })
+    patterns.catch(() => undefined) // a caller that never awaits the patterns is not an unhandled rejection
+    return { value, patterns }
   }
 
   /** Removes every tap (each undo runs even if another fails) and frees the reader. */

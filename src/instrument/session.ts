@@ -97,6 +97,24 @@ export class MeasureSession {
     this.stream = new Stream(reducers, sites, undefined, retainers === null ? null : (i, batch) => retainers[i]!.add(batch))
   }
 
+  private readonly predicted: Int32Array[] = []
+
+  /** Keeps the predicted classes of the batch that just ran. */
+  addPredictions(classes: Int32Array): void {
+    this.predicted.push(classes)
+  }
+
+  /** The predicted classes of every example, in order. */
+  predictions(): Int32Array {
+    const out = new Int32Array(this.predicted.reduce((n, p) => n + p.length, 0))
+    let at = 0
+    for (const p of this.predicted) {
+      out.set(p, at)
+      at += p.length
+    }
+    return out
+  }
+
   /** Called before each batch runs. */
   beginBatch(inputs: readonly Tensor[], examples: number): void {
     if (this.labels !== null) {

@@ -1,0 +1,72 @@
+import { InstrumentError } from '../errors.js'
+import { deserialize, serialize } from '../serialize.js'
+import type { MonitoredSite, PatternSet } from './pattern-sets.js'
+
+/** What a stringified monitor holds, checked. */
+export interface MonitorData {
+  sites: MonitoredSite[]
+  by: 'label' | 'prediction'
+  classes: number
+  threshold: number | null
+  sets: Map<string, Map<number, PatternSet>>
+}
+
+/** The monitor as versioned text (through `serialize`: typed arrays in base64, a checksum). */
+export function toData(
+  sites: readonly MonitoredSite[],
+  by: 'label' | 'prediction',
+  classes: number,
+  sets: ReadonlyMap<string, ReadonlyMap<number, PatternSet>>,
+  threshold: number | null,
+): string {
+  return serialize({
+    kind: 'monitor',
+    version: 1,
+    by,
+    classes,
+    threshold,
+    sites: sites.map((s) => ({ ...s })),
+    sets: sites.map((s) => [...sets.get(s.id)!].map(([cls, set]) => ({ class: cls, rows: set.rows, words: set.words }))),
+  })
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0
+
+/** Reads and checks what {@link toData} wrote; anything inconsistent is `CORRUPT_DATA`. */
+export function fromData(text: string): MonitorData {
+  const bad = (what: string): never => {
+    throw new InstrumentError('CORRUPT_DATA', `Monitor.parse(): ${what}. The text is damaged or was not written by monitor.stringify().`)
+  }
+  const d = deserialize(text) as Record<string, unknown>
+  if (typeof d !== 'object' || d === null || d['kind'] !== 'monitor') return bad('not a monitor')
+  if (d['version'] !== 1) return bad(`monitor format ${String(d['version'])} is not 1`)
+  const by = d['by']
+  if (by !== 'label' && by !== 'prediction') return bad('no class source')
+  const classes = d['classes']
+  if (!isCount(classes) || classes < 1) return bad('no number of classes')
+  const threshold = d['threshold']
+  if (threshold !== null && (typeof threshold !== 'number' || Number.isNaN(threshold))) return bad('a threshold that is not a number')
+  const sites = d['sites']
+  const sets = d['sets']
+  if (!Array.isArray(sites) || sites.length === 0 || !Array.isArray(sets) || sets.length !== sites.length) return bad('no sites')
+  const out = new Map<string, Map<number, PatternSet>>()
+  sites.forEach((s: Record<string, unknown>, i) => {
+    const ok = typeof s?.['id'] === 'string' && isCount(s['units']) && isCount(s['rowsPerExample']) && s['bits'] === (s['units'] as number) * (s['rowsPerExample'] as number) && (s['bits'] as number) > 0
+    if (!ok) bad(`site ${i} is malformed`)
+    const wpr = Math.ceil((s['bits'] as number) / 32)
+    const byClass = new Map<number, PatternSet>()
+    if (!Array.isArray(sets[i])) bad(`site ${i} has no patterns`)
+    for (const entry of sets[i] as Record<string, unknown>[]) {
+      const cls = entry?.['class']
+      const rows = entry?.['rows']
+      const words = entry?.['words']
+      if (!isCount(cls) || cls >= classes || !isCount(rows) || !(words instanceof Uint32Array) || words.length !== rows * wpr || byClass.has(cls)) {
+        bad(`the patterns of site ${i} are malformed`)
+      }
+      byClass.set(cls as number, { rows: rows as number, words: words as Uint32Array })
+    }
+    if (byClass.size !== classes) bad(`site ${i} lacks the patterns of some classes`)
+    out.set(s['id'] as string, byClass)
+  })
+  return { sites: sites as MonitoredSite[], by, classes, threshold: threshold as number | null, sets: out }
+}
