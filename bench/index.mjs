@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs-backend-wasm'
 import { fmt } from './harness.mjs'
+import { monitorBench } from './monitor.mjs'
 import { reducerBench } from './reducers.mjs'
 import { cnn, fitOverhead, measureBench, memoryBench, mlp } from './training.mjs'
 
@@ -46,6 +47,13 @@ for (const [bits, n] of Object.entries(r.histogramPatternsPerSec)) log(`  histog
 log(`  unitStats  512 bits  ${fmt(r.unitStatsRowsPerSec512)} rows/s  (${r.unitStatsVsNaive.toFixed(1)}x a per-bit loop)`)
 log(`  hamming    512 bits  ${fmt(r.hammingPairsPerSec512)} pairs/s  (${r.hammingVsNaive.toFixed(1)}x a per-bit loop)`)
 Object.assign(out, r)
+
+log('\nmonitor: nearest Hamming distance, 64-bit patterns (multi-index hashing vs plain scan)')
+const mon = await monitorBench({ smoke })
+for (const r of Object.values(mon)) {
+  log(`  ${String(r.rows).padStart(8)} patterns, ${r.queries.padEnd(6)} queries  ${fmt(r.indexChecksPerSec)} checks/s vs ${fmt(r.scanChecksPerSec)} scanning  (${r.speedup.toFixed(1)}x, index built in ${r.buildMs.toFixed(0)} ms)`)
+}
+out.monitorChecksPerSec = mon
 
 log('\nmemory after recorded batches (wasm, MLP)')
 const mem = await memoryBench(size.memory)

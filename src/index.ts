@@ -73,6 +73,8 @@ export type {
 export { packRows, packChannelsFirst, getBit, saturationThreshold, wordsFor } from './bits/pack.js'
 export { popcount32, hammingDistance } from './bits/popcount.js'
 export { hashWords } from './bits/hash.js'
+export { hammingIndex, nearestPattern } from './bits/hamming-index.js'
+export type { HammingIndex } from './bits/hamming-index.js'
 
 // Errors
 export { InstrumentError } from './errors.js'

@@ -7,8 +7,9 @@ import { popcount32 } from './popcount.js'
  * that value. A query searches radius s = 0, 1, 2, ... in every block; by pigeonhole a
  * pattern at distance below `m * (s + 1)` (m blocks) differs from the query by at most s
  * bits in some block, so once the best distance found is below that bound, it is exact.
- * When a radius would cost more bucket lookups than there are patterns, the rest of the
- * search is a plain popcount scan, which is also exact.
+ * Once the bucket reads of the radii searched so far would pass half the number of
+ * patterns, the rest of the search is a plain popcount scan, which is also exact: a
+ * query far from every pattern costs at most about 1.5 scans.
  *
  * Memory: `4 * wordsPerRow` bytes per pattern for the words, plus per block 4 bytes per
  * pattern and a 256 KiB offset table. Sets of fewer than {@link INDEX_MIN_ROWS} patterns
@@ -38,7 +39,8 @@ function blockValue(words: Uint32Array, offset: number, block: number): number {
 
 /**
  * Builds the index over `rows` patterns of `units` bits (`words` holds them in the
- * documented layout; the index keeps it, so do not change it afterwards).
+ * documented layout; the index keeps it, so do not change it afterwards). With
+ * `{ blocks: false }` no blocks are built and every search is a plain scan.
  *
  * @example
  * ```ts
@@ -46,9 +48,9 @@ function blockValue(words: Uint32Array, offset: number, block: number): number {
  * nearestPattern(index, query, 0).distance
  * ```
  */
-export function hammingIndex(words: Uint32Array, rows: number, units: number): HammingIndex {
+export function hammingIndex(words: Uint32Array, rows: number, units: number, options: { blocks?: boolean } = {}): HammingIndex {
   const wordsPerRow = Math.ceil(units / 32)
-  if (rows < INDEX_MIN_ROWS) return { units, wordsPerRow, rows, words, blocks: null }
+  if (rows < INDEX_MIN_ROWS || options.blocks === false) return { units, wordsPerRow, rows, words, blocks: null }
   const m = Math.ceil(units / 16)
   const blocks = []
   for (let b = 0; b < m; b++) {
@@ -120,22 +122,25 @@ export function nearestPattern(index: HammingIndex, query: Uint32Array, offset: 
   const { marks, stamp } = nextStamp(index)
   const m = blocks.length
   const narrowest = Math.min(...blocks.map((b) => b.bits))
+  let spent = 0
   for (let s = 0; s <= 16; s++) {
-    let lookups = 0
-    for (const b of blocks) lookups += binomial(b.bits, s)
-    if (lookups > index.rows) {
+    // the next radius costs this many bucket reads; past half the rows, a scan is cheaper
+    for (const b of blocks) spent += binomial(b.bits, s)
+    if (spent > index.rows / 2) {
       scan(index, query, offset, best)
       return best
     }
-    blocks.forEach((block, b) => {
-      if (block.bits < s) return
+    for (let b = 0; b < m; b++) {
+      const block = blocks[b]!
+      if (block.bits < s) continue
       const q = blockValue(query, offset, b)
+      const { offsets, ids } = block
       // every flip mask of exactly s of the block's bits (Gosper's hack)
       const end = 1 << block.bits
       for (let mask = (1 << s) - 1; mask < end; ) {
         const v = q ^ mask
-        for (let i = block.offsets[v]!; i < block.offsets[v + 1]!; i++) {
-          const row = block.ids[i]!
+        for (let i = offsets[v]!, stop = offsets[v + 1]!; i < stop; i++) {
+          const row = ids[i]!
           if (marks[row] === stamp) continue
           marks[row] = stamp
           const d = distanceTo(index, row, query, offset, best.distance - 1)
@@ -149,7 +154,7 @@ export function nearestPattern(index: HammingIndex, query: Uint32Array, offset: 
         const ripple = mask + low
         mask = ripple | (((mask ^ ripple) >>> 2) / low)
       }
-    })
+    }
     // a pattern not met yet differs by s + 1 or more bits in every block (and there is
     // none once s reaches the width of the narrowest block)
     if (best.distance < m * (s + 1) || s >= narrowest) return best

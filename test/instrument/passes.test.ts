@@ -122,3 +122,33 @@ describe('dispose and reset while measuring', () => {
     probe.dispose()
   })
 })
+
+describe('capture and predictions', () => {
+  test('capture runs a call as a pass of its own: its value at once, its patterns exactly, the training stream untouched', async () => {
+    const model = mlp()
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    const x = tf.randomNormal([5, 12], 0, 1, 'float32', 31)
+    const { value, patterns } = probe.capture(() => model.predict(x) as tf.Tensor)
+    expect(value.shape).toEqual([5, 3])
+    const id = probe.sites[0]!.id
+    const got = (await patterns)[id]!
+    const w = model.layers[0]!.getWeights()
+    const h = tf.relu(tf.add(tf.matMul(x, w[0]!), w[1]!))
+    expect(unpackRows({ units: got.units, wordsPerRow: got.wordsPerRow, rows: got.rows, words: Array.from(got.words) })).toEqual(signRows(h.dataSync(), 37))
+    expect(probe.results()[id]!.bits.rows).toBe(0)
+    tf.dispose([x, value, h])
+    probe.dispose()
+  })
+
+  test('measure({ retain, predictions }) keeps the predicted class of every example', async () => {
+    const model = mlp()
+    const probe = instrument(model)
+    const x = tf.randomNormal([9, 12], 0, 1, 'float32', 32)
+    const m = await probe.measure(x, { retain: true, predictions: true, batchSize: 4 })
+    const y = model.predict(x) as tf.Tensor
+    expect(Array.from(m.predictions!)).toEqual(Array.from(tf.argMax(y, -1).dataSync()))
+    await expect(probe.measure(x, { predictions: true })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    tf.dispose([x, y])
+    probe.dispose()
+  })
+})

@@ -150,3 +150,31 @@ describe('bad input is a coded error', () => {
     tf.dispose([train.xs, train.ys])
   })
 })
+
+test('a conv site: an example pattern is all its positions, and distances equal brute force over them', async () => {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 3, kernelSize: 3, activation: 'relu', name: 'conv', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }), biasInitializer: tfl.initializers.randomNormal({ seed: 3, stddev: 0.2 }) }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }),
+    ],
+  })
+  const train = tf.randomNormal([50, 4, 4, 1], 0, 1, 'float32', 5)
+  const test = tf.randomNormal([20, 4, 4, 1], 0, 1, 'float32', 6)
+  const labels = Array.from({ length: 50 }, (_, i) => i % 2)
+  const monitor = await buildMonitor(model, train, { labels })
+  expect(monitor.sites[0]).toMatchObject({ id: 'conv', units: 3, rowsPerExample: 4, bits: 12 })
+  const conv = tfl.model({ inputs: model.inputs, outputs: model.getLayer('conv').output as never })
+  const signs = (x: tf.Tensor): boolean[][] => {
+    const v = (conv.predict(x) as tf.Tensor).dataSync()
+    return Array.from({ length: x.shape[0]! }, (_, e) => Array.from({ length: 12 }, (_, i) => v[e * 12 + i]! > 0))
+  }
+  const trainSigns = signs(train)
+  const testSigns = signs(test)
+  const checks = await monitor.check(test)
+  checks.forEach((c, e) => {
+    const want = Math.min(...trainSigns.filter((_, i) => labels[i] === c.class).map((p) => hamming(p, testSigns[e]!)))
+    expect(c.sites['conv']!.distance).toBe(want)
+  })
+  tf.dispose([train, test])
+})
