@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs-backend-webgl'
 import * as tfl from '@tensorflow/tfjs-layers'
-import { InstrumentError, type Reducer, instrument, unitStats } from '../../src/index.js'
+import { InstrumentError, Monitor, type Reducer, buildMonitor, instrument, unitStats } from '../../src/index.js'
 import { deviceBitsPerWord } from '../../src/record/device.js'
 
 interface Check {
@@ -136,6 +136,43 @@ async function training(backend: string): Promise<void> {
   check(`${backend} fit: weights bit-identical with and without instrumentation`, JSON.stringify(plain) === JSON.stringify(tapped))
 }
 
+/** The monitor on webgl (asynchronous reads): same checks as on cpu, attach in the same pass, parse back. */
+async function monitorChecks(): Promise<void> {
+  const build = () => {
+    const model = tfl.sequential({ layers: [tfl.layers.reLU({ inputShape: [20] }), tfl.layers.dense({ units: 3 })] })
+    integerWeights(model, 5)
+    // integer sums plus distinct fractions: no ties between classes, the same on every backend
+    model.layers[1]!.setWeights([model.layers[1]!.getWeights()[0]!, tf.tensor1d([0.25, 0.5, 0.75])])
+    return model
+  }
+  const results: Record<string, { class: number; score: number }[]> = {}
+  for (const backend of ['webgl', 'cpu']) {
+    await tf.setBackend(backend)
+    const model = build()
+    const train = tf.tidy(() => tf.sub(tf.floor(tf.randomUniform([60, 20], 0, 3, 'float32', 6)), 1))
+    const x = tf.tidy(() => tf.sub(tf.floor(tf.randomUniform([10, 20], 0, 3, 'float32', 7)), 1))
+    const start = tf.memory().numTensors
+    const monitor = await buildMonitor(model, train, { labels: Array.from({ length: 60 }, (_, i) => i % 3) })
+    const checks = await monitor.check(x)
+    const seen: unknown[] = []
+    const detach = Monitor.parse(monitor.stringify(), model).attach((c) => void seen.push(c))
+    tf.dispose(model.predict(x) as tf.Tensor)
+    await new Promise((r) => setTimeout(r, 50))
+    detach()
+    check(`${backend} monitor: attach gives the checks of check()`, JSON.stringify(seen) === JSON.stringify([checks]))
+    check(`${backend} monitor: no leaked tensors`, tf.memory().numTensors === start, `${start} -> ${tf.memory().numTensors}`)
+    results[backend] = checks.map((c) => ({ class: c.class, score: c.score }))
+    tf.dispose([train, x])
+  }
+  // the site patterns (ReLU of integer inputs) are identical on both backends; the class
+  // comes from webgl's dense arithmetic, which may differ (see the dense model above)
+  const gl = results['webgl']!
+  const cpu = results['cpu']!
+  const same = gl.filter((c, i) => c.class === cpu[i]!.class)
+  check('monitor: webgl scores equal cpu scores wherever the two assign the same class', same.length > 0 && gl.every((c, i) => c.class !== cpu[i]!.class || c.score === cpu[i]!.score), JSON.stringify({ gl, cpu }).slice(0, 400))
+  stats.push(`monitor: ${gl.length - same.length} of ${gl.length} examples assigned another class on webgl than on cpu`)
+}
+
 async function main(): Promise<void> {
   const f16 = new URLSearchParams(location.search).get('f16') === '1'
   if (f16) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true)
@@ -168,6 +205,7 @@ async function main(): Promise<void> {
       code = e instanceof InstrumentError ? e.code : 'not an InstrumentError'
     }
     check('errors are coded in the browser', code === 'NOT_A_MODEL', code)
+    await monitorChecks()
   }
 }
 
