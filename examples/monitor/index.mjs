@@ -3,7 +3,7 @@
 // the maximum-softmax-probability baseline (Hendrycks & Gimpel 2017).
 //
 //   node examples/monitor/index.mjs [--train 20000] [--epochs 4] [--seeds 1,2,3] [--test 2000] [--held 2000]
-//                                   [--sites dense3] [--out examples/monitor/out]
+//                                   [--sites dense2,dense3] [--out examples/monitor/out]
 //
 // Fashion-MNIST comes from Debian's dataset-fashion-mnist package; without it that set is
 // skipped (and said so). Writes results.json and roc.svg (seed of the first run).
@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '1,2,3' },
     test: { type: 'string', default: '2000' },
     held: { type: 'string', default: '2000' },
-    sites: { type: 'string', default: 'dense3' },
+    sites: { type: 'string', default: 'dense2,dense3' },
     out: { type: 'string', default: 'examples/monitor/out' },
   },
 })
