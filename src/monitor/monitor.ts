@@ -281,11 +281,35 @@ function withTemporary(model: LayersModel): Probe<ReducerMap>['sites'] {
 
 const BUILD_KEYS = ['sites', 'by', 'labels', 'batchSize', 'maxBytes'] as const
 
+const isMeasurement = (x: unknown): x is Measurement<unknown> =>
+  typeof x === 'object' && x !== null && (x as Measurement<unknown>).kind === 'measurement' && typeof (x as Measurement<unknown>).patterns === 'object'
+
+/** The measurement a monitor is built from: given, or one pass over the data now. */
+async function measurementOf(model: LayersModel, data: MeasureInput | Measurement<unknown>, options: MonitorOptions): Promise<Measurement<unknown>> {
+  if (isMeasurement(data)) return data
+  return withProbe(model, options.sites, (probe) =>
+    probe.measure(data, { retain: true, predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
+  )
+}
+
+/** The monitored sites (default: the last sign site) and their example pattern widths. */
+function monitoredSites(m: Measurement<unknown>, ids: readonly string[] | undefined): MonitoredSite[] {
+  const chosen = ids ?? Object.keys(m.patterns).filter((id) => !id.endsWith(':saturated')).slice(-1)
+  return chosen.map((id) => {
+    const p = Object.prototype.hasOwnProperty.call(m.patterns, id) ? m.patterns[id] : undefined
+    if (p === undefined) throw new InstrumentError('UNKNOWN_SITE', `The measurement has no site "${id}"; it has ${Object.keys(m.patterns).join(', ')}.`, { site: id })
+    const rowsPerExample = m.examples === 0 ? 1 : p.rows / m.examples
+    return { id, units: p.units, rowsPerExample, bits: p.units * rowsPerExample }
+  })
+}
+
 /**
  * Builds a {@link Monitor} from training data: one forward pass over `data`, keeping per
  * class (the label, or the model's prediction) the exact set of distinct patterns at the
  * monitored sites. Uses the model's probe if it has one, else instruments it for the pass.
- * Every class must have patterns.
+ * `data` may also be a measurement already made with `probe.measure(x, { retain: true })`
+ * (add `predictions: true` for `by: 'prediction'`): then no pass runs. Every class must
+ * have patterns.
  *
  * @example
  * ```ts
@@ -294,7 +318,7 @@ const BUILD_KEYS = ['sites', 'by', 'labels', 'batchSize', 'maxBytes'] as const
  * const checks = await monitor.check(incoming)
  * ```
  */
-export async function buildMonitor(model: LayersModel, data: MeasureInput, options: MonitorOptions = {}): Promise<Monitor> {
+export async function buildMonitor(model: LayersModel, data: MeasureInput | Measurement<unknown>, options: MonitorOptions = {}): Promise<Monitor> {
   assertOptions('buildMonitor(model, data, options)', options, BUILD_KEYS)
   const by = options.by ?? (options.labels === undefined ? 'prediction' : 'label')
   if (by !== 'label' && by !== 'prediction') throw new InstrumentError('INVALID_OPTION', `by must be 'label' or 'prediction', not ${String(by)}.`)
@@ -304,17 +328,11 @@ export async function buildMonitor(model: LayersModel, data: MeasureInput, optio
   if (typeof maxBytes !== 'number' || !(maxBytes > 0)) throw new InstrumentError('INVALID_OPTION', 'maxBytes must be a positive number.')
   const labels = options.labels === undefined ? null : toLabels(options.labels, 'buildMonitor()')
   const classes = classesOf(model)
-  const measured: { m: Measurement<unknown>; sites: MonitoredSite[] } = await withProbe(model, options.sites, async (probe) => {
-    const chosen = options.sites ?? [probe.sites.filter((s) => s.plane === 'sign').at(-1)!.id]
-    const m = await probe.measure(data, { retain: true, predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) })
-    const sites = chosen.map((id) => {
-      const p = m.patterns[id]!
-      const rowsPerExample = m.examples === 0 ? 1 : p.rows / m.examples
-      return { id, units: p.units, rowsPerExample, bits: p.units * rowsPerExample }
-    })
-    return { m, sites }
-  })
-  const { m, sites } = measured
+  const m = await measurementOf(model, data, options)
+  const sites = monitoredSites(m, options.sites)
+  if (by === 'prediction' && m.predictions === undefined) {
+    throw new InstrumentError('INVALID_INPUT', "by: 'prediction' needs a measurement made with { retain: true, predictions: true }.")
+  }
   const assigned = by === 'label' ? labels! : m.predictions!
   if (assigned.length !== m.examples) throw new InstrumentError('INVALID_INPUT', `buildMonitor() got ${assigned.length} labels for ${m.examples} examples.`)
   const bad = assigned.findIndex((c) => c < 0 || c >= classes)
