@@ -129,7 +129,10 @@ export function forward(model: RunnableModel, input: Tensor | Tensor[], training
   }
   const saved = (model.nonTrainableWeights ?? []).map((w) => [w, clone(w.read())] as const)
   try {
-    tidy(() => void seeOutput?.(model.apply(input, { training: true })))
+    tidy(() => {
+      const output = model.apply(input, { training: true })
+      seeOutput?.(output)
+    })
   } finally {
     for (const [w, copy] of saved) {
       // assign to the variable itself: LayerVariable.write would apply the weight's
