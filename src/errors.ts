@@ -80,3 +80,16 @@ export class InstrumentError extends Error {
     this.site = details.site
   }
 }
+
+/**
+ * Hands an error nobody can receive (thrown by a user's callback, or met after the call
+ * that caused it returned) to the runtime's `reportError` where there is one (browsers:
+ * the console and `error` listeners); never throws.
+ */
+export function reportUncaught(error: unknown): void {
+  try {
+    ;(globalThis as { reportError?: (e: unknown) => void }).reportError?.(error)
+  } catch {
+    // nothing may reach the code that was running
+  }
+}

@@ -49,8 +49,10 @@ export { trainingCallback } from './timeline/schedule.js'
 export type { Cadence, ProbeCallback, ScheduleOptions } from './timeline/schedule.js'
 
 // Runtime monitoring
-export { Monitor, buildMonitor } from './monitor/monitor.js'
-export type { ExampleCheck, MonitorOptions, SiteCheck } from './monitor/monitor.js'
+export { Monitor } from './monitor/monitor.js'
+export { buildMonitor } from './monitor/build.js'
+export type { ExampleCheck, SiteCheck } from './monitor/monitor.js'
+export type { MonitorOptions } from './monitor/build.js'
 export type { MonitoredSite } from './monitor/pattern-sets.js'
 
 // Saving and merging

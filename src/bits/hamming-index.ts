@@ -12,8 +12,9 @@ import { popcount32 } from './popcount.js'
  * query far from every pattern costs at most about 1.5 scans.
  *
  * Memory: `4 * wordsPerRow` bytes per pattern for the words, plus per block 4 bytes per
- * pattern and a 256 KiB offset table. Sets of fewer than {@link INDEX_MIN_ROWS} patterns
- * are not indexed: a scan is faster.
+ * pattern and a 256 KiB offset table. Sets of fewer than {@link INDEX_MIN_ROWS} patterns,
+ * or fewer than 256 per block (wide patterns, where radius 2 would already cost more than
+ * a scan), are not indexed: a scan is faster, and costs no memory.
  */
 export interface HammingIndex {
   /** Bits per pattern. */
@@ -50,8 +51,9 @@ function blockValue(words: Uint32Array, offset: number, block: number): number {
  */
 export function hammingIndex(words: Uint32Array, rows: number, units: number, options: { blocks?: boolean } = {}): HammingIndex {
   const wordsPerRow = Math.ceil(units / 32)
-  if (rows < INDEX_MIN_ROWS || options.blocks === false) return { units, wordsPerRow, rows, words, blocks: null }
   const m = Math.ceil(units / 16)
+  // an index pays only when a few radii fit before the scan fallback (see nearestPattern)
+  if (rows < INDEX_MIN_ROWS || rows < 256 * m || options.blocks === false) return { units, wordsPerRow, rows, words, blocks: null }
   const blocks = []
   for (let b = 0; b < m; b++) {
     const offsets = new Uint32Array(BLOCK_VALUES + 1)

@@ -104,7 +104,9 @@ export interface Probe<M extends ReducerMap> {
    * Runs `fn` (which must run the model synchronously, e.g. `() => model.predict(x)`) as
    * a pass of its own, and returns what `fn` returned at once, with the patterns its
    * forward calls produced at every site (resolved after any asynchronous reads). Those
-   * calls are not recorded into the training stream.
+   * calls are not recorded into the training stream. Called inside another pass of this
+   * probe (`fn` running within a `measure`), `fn` is part of that pass and the patterns
+   * resolve to null.
    *
    * @example
    * ```ts
@@ -112,7 +114,7 @@ export interface Probe<M extends ReducerMap> {
    * const rows = (await patterns)[probe.sites[0]!.id]!.rows
    * ```
    */
-  capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns>> }
+  capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns> | null> }
   /** Removes every tap and restores the model exactly. Safe to call twice. */
   dispose(): void
 }

@@ -1,7 +1,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
-import { InstrumentError } from '../errors.js'
+import { InstrumentError, reportUncaught } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import { Reader } from '../record/reader.js'
 import { type LayerRuntime, groupByLayer } from './layers.js'
@@ -38,18 +38,13 @@ function measureOptions(o: unknown): Measured {
   return { batchSize, training, labels: has ? toLabels(labels, 'measure()') : null, retain, predictions }
 }
 
-/** Hands a handler's own exception to the runtime's `reportError` (browsers), never to the caller. */
+/** Hands a handler's own exception to `reportUncaught`, never to the training loop. */
 function callSafely(handler: ((error: InstrumentError) => void) | undefined, error: InstrumentError): void {
   if (handler === undefined) return
   try {
     handler(error)
   } catch (thrown) {
-    const report = (globalThis as { reportError?: (e: unknown) => void }).reportError
-    try {
-      report?.(thrown)
-    } catch {
-      // nothing the handler does may reach the training loop
-    }
+    reportUncaught(thrown)
   }
 }
 
@@ -138,7 +133,9 @@ export class Recording {
   }
 
   /** Runs `fn` as a pass of its own; its patterns resolve once any asynchronous reads are in. */
-  capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns>> } {
+  capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns> | null> } {
+    // inside a pass already owned (a measurement running this very call), fn is part of it
+    if (this.passes.current !== null) return { value: fn(), patterns: Promise.resolve(null) }
     const session = new MeasureSession(this.reducers, this.sites, null, true)
     const value = this.passes.run(session, fn)
     const patterns = this.reader.flush().then(() => {

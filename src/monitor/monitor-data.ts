@@ -45,7 +45,7 @@ export function fromData(text: string): MonitorData {
   const classes = d['classes']
   if (!isCount(classes) || classes < 1) return bad('no number of classes')
   const threshold = d['threshold']
-  if (threshold !== null && (typeof threshold !== 'number' || Number.isNaN(threshold))) return bad('a threshold that is not a number')
+  if (threshold !== null && (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))) return bad('a threshold outside [0, 1]')
   const sites = d['sites']
   const sets = d['sets']
   if (!Array.isArray(sites) || sites.length === 0 || !Array.isArray(sets) || sets.length !== sites.length) return bad('no sites')
@@ -53,15 +53,22 @@ export function fromData(text: string): MonitorData {
   sites.forEach((s: Record<string, unknown>, i) => {
     const ok = typeof s?.['id'] === 'string' && isCount(s['units']) && isCount(s['rowsPerExample']) && s['bits'] === (s['units'] as number) * (s['rowsPerExample'] as number) && (s['bits'] as number) > 0
     if (!ok) bad(`site ${i} is malformed`)
-    const wpr = Math.ceil((s['bits'] as number) / 32)
+    if (out.has(s['id'] as string)) bad(`site ${String(s['id'])} appears twice`)
+    const bits = s['bits'] as number
+    const wpr = Math.ceil(bits / 32)
+    const tail = bits & 31
     const byClass = new Map<number, PatternSet>()
     if (!Array.isArray(sets[i])) bad(`site ${i} has no patterns`)
     for (const entry of sets[i] as Record<string, unknown>[]) {
       const cls = entry?.['class']
       const rows = entry?.['rows']
       const words = entry?.['words']
-      if (!isCount(cls) || cls >= classes || !isCount(rows) || !(words instanceof Uint32Array) || words.length !== rows * wpr || byClass.has(cls)) {
+      if (!isCount(cls) || cls >= classes || !isCount(rows) || rows < 1 || !(words instanceof Uint32Array) || words.length !== rows * wpr || byClass.has(cls)) {
         bad(`the patterns of site ${i} are malformed`)
+      }
+      const w = words as Uint32Array
+      for (let r = 0; tail !== 0 && r < (rows as number); r++) {
+        if (w[r * wpr + wpr - 1]! >>> tail !== 0) bad(`a pattern of site ${i} has bits beyond its ${bits}`)
       }
       byClass.set(cls as number, { rows: rows as number, words: words as Uint32Array })
     }

@@ -15,7 +15,7 @@ export interface MonitoredSite {
   readonly id: string
   /** Bits per example pattern: the site's units times its positions. */
   readonly bits: number
-  /** Rows of the site per example (positions, times the calls of a shared layer). */
+  /** Rows of the site per example: its positions (1 for a dense site). */
   readonly rowsPerExample: number
   /** Units of one row. */
   readonly units: number
@@ -35,7 +35,7 @@ export function bytesPerPattern(bits: number): number {
 
 /** Example patterns of a site from a measurement's retained rows: one dense pattern per example. */
 export function examplePatterns(site: MonitoredSite, retained: RetainedPatterns, examples: number): Uint32Array[] {
-  if (retained.units !== site.units || retained.rows !== examples * site.rowsPerExample) {
+  if (retained.units !== site.units || retained.rows !== examples * site.rowsPerExample || retained.positions !== site.rowsPerExample) {
     throw new InstrumentError(
       'MODEL_MISMATCH',
       `Site "${site.id}" gave ${retained.rows} rows of ${retained.units} units for ${examples} examples; the monitor ` +
@@ -46,6 +46,19 @@ export function examplePatterns(site: MonitoredSite, retained: RetainedPatterns,
   const out: Uint32Array[] = []
   for (let e = 0; e < examples; e++) out.push(concatRows(retained.words, e * site.rowsPerExample, site.rowsPerExample, site.units))
   return out
+}
+
+/** The distinct patterns of a table, packed one after the other. */
+function tableRows(t: ReturnType<typeof createTable>): PatternSet {
+  const wpr = t.wordsPerRow
+  const words = new Uint32Array(t.size * wpr)
+  let r = 0
+  for (let s = 0; s < t.capacity; s++) {
+    if (t.counts[s] === 0) continue
+    words.set(t.keys.subarray(s * wpr, (s + 1) * wpr), r * wpr)
+    r++
+  }
+  return { words, rows: t.size }
 }
 
 /** Collects distinct patterns per class, exactly, under a byte budget shared by all sets. */
@@ -79,17 +92,7 @@ export class SetBuilder {
   /** The sets, keyed by class. */
   sets(): Map<number, PatternSet> {
     const out = new Map<number, PatternSet>()
-    const wpr = Math.ceil(this.bits / 32)
-    for (const [cls, t] of this.tables) {
-      const words = new Uint32Array(t.size * wpr)
-      let r = 0
-      for (let s = 0; s < t.capacity; s++) {
-        if (t.counts[s] === 0) continue
-        words.set(t.keys.subarray(s * wpr, (s + 1) * wpr), r * wpr)
-        r++
-      }
-      out.set(cls, { words, rows: t.size })
-    }
+    for (const [cls, t] of this.tables) out.set(cls, tableRows(t))
     return out
   }
 }
@@ -99,14 +102,7 @@ export function unionSets(a: PatternSet, b: PatternSet, bits: number): PatternSe
   const wpr = Math.ceil(bits / 32)
   const t = createTable(wpr, 0)
   for (const set of [a, b]) for (let r = 0; r < set.rows; r++) tableAdd(t, set.words, r * wpr, 1, Number.POSITIVE_INFINITY)
-  const words = new Uint32Array(t.size * wpr)
-  let r = 0
-  for (let s = 0; s < t.capacity; s++) {
-    if (t.counts[s] === 0) continue
-    words.set(t.keys.subarray(s * wpr, (s + 1) * wpr), r * wpr)
-    r++
-  }
-  return { words, rows: t.size }
+  return tableRows(t)
 }
 
 const indexes = new WeakMap<PatternSet, HammingIndex>()
@@ -116,4 +112,10 @@ export function nearestDistance(set: PatternSet, bits: number, pattern: Uint32Ar
   let index = indexes.get(set)
   if (index === undefined) indexes.set(set, (index = hammingIndex(set.words, set.rows, bits)))
   return nearestPattern(index, pattern, 0).distance
+}
+
+/** Bytes of the set's index, once built (0 before its first search, or when it scans). */
+export function indexBytes(set: PatternSet): number {
+  const blocks = indexes.get(set)?.blocks
+  return blocks === undefined || blocks === null ? 0 : blocks.reduce((n, b) => n + b.offsets.byteLength + b.ids.byteLength, 0)
 }

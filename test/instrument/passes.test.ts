@@ -131,7 +131,7 @@ describe('capture and predictions', () => {
     const { value, patterns } = probe.capture(() => model.predict(x) as tf.Tensor)
     expect(value.shape).toEqual([5, 3])
     const id = probe.sites[0]!.id
-    const got = (await patterns)[id]!
+    const got = (await patterns)![id]!
     const w = model.layers[0]!.getWeights()
     const h = tf.relu(tf.add(tf.matMul(x, w[0]!), w[1]!))
     expect(unpackRows({ units: got.units, wordsPerRow: got.wordsPerRow, rows: got.rows, words: Array.from(got.words) })).toEqual(signRows(h.dataSync(), 37))

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest'
-import { type ExampleCheck, Monitor, buildMonitor, instrument } from '../../src/index.js'
+import { type ExampleCheck, Monitor, buildMonitor, deserialize, instrument, serialize } from '../../src/index.js'
 import { data, mlp, ownKeys } from '../helpers/models.js'
 import { tf, tfl, useCpu } from '../helpers/tf.js'
 
@@ -195,4 +195,29 @@ test('a monitor built from a retained measurement equals one built from the data
   await expect(buildMonitor(model, m, { labels, sites: ['nope'] })).rejects.toMatchObject({ code: 'UNKNOWN_SITE' })
   probe.dispose()
   tf.dispose([train.xs, train.ys, x])
+})
+
+test('crafted monitor text is CORRUPT_DATA; a model with other positions is MODEL_MISMATCH', async () => {
+  const conv = (size: number) =>
+    tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [size, size, 1], filters: 2, kernelSize: 3, activation: 'relu', name: 'c' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2, name: 'o' })] })
+  const small = conv(4)
+  const x = tf.randomNormal([20, 4, 4, 1], 0, 1, 'float32', 9)
+  const monitor = await buildMonitor(small, x, { labels: Array.from({ length: 20 }, (_, i) => i % 2) })
+  const text = monitor.stringify()
+  expect(() => Monitor.parse(text, conv(6))).toThrow(expect.objectContaining({ code: 'MODEL_MISMATCH' }))
+  const data = deserialize(text) as { threshold: number | null; sites: { id: string }[]; sets: { rows: number; words: Uint32Array }[][] }
+  const craft = (change: (d: typeof data) => void): string => {
+    const d = structuredClone(data)
+    change(d)
+    return serialize(d)
+  }
+  for (const bad of [
+    craft((d) => void (d.threshold = -1)),
+    craft((d) => void d.sites.push(d.sites[0]!)),
+    craft((d) => void (d.sets[0]![0]!.rows = 0)),
+    craft((d) => void (d.sets[0]![0]!.words[0] = 0xffffffff)), // 8 bits per example: the rest is padding
+  ]) {
+    expect(() => Monitor.parse(bad, small)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+  }
+  x.dispose()
 })

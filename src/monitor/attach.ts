@@ -1,0 +1,110 @@
+import type { Tensor } from '@tensorflow/tfjs-core'
+import type { LayersModel } from '@tensorflow/tfjs-layers'
+import type { RetainedPatterns } from '../compare/measurement.js'
+import { InstrumentError, reportUncaught } from '../errors.js'
+import { predictedClasses } from '../instrument/measure.js'
+import { instrument } from '../instrument/probe.js'
+import type { Probe } from '../instrument/probe-types.js'
+import type { ReducerMap } from '../reducer.js'
+import { probeCovering } from './probes.js'
+
+/** One attached monitor: its sites, how it checks, and whom it tells. */
+export interface Listener {
+  readonly ids: readonly string[]
+  check(patterns: Record<string, RetainedPatterns>, classes: Int32Array): unknown
+  onVerdict(checks: never): void
+}
+
+/** What is attached to one model: one wrapper of `predict` for all its monitors. */
+interface Attached {
+  probe: Probe<ReducerMap>
+  /** True when the probe was made for the monitors (and is disposed with the last one). */
+  owned: boolean
+  readonly hadOwn: boolean
+  readonly original: LayersModel['predict']
+  readonly listeners: Set<Listener>
+}
+
+const attached = new WeakMap<LayersModel, Attached>()
+
+/** A probe recording every listener's sites: the model's own, or one made (again) for the union. */
+function ensureProbe(model: LayersModel, state: Attached | undefined, ids: readonly string[]): { probe: Probe<ReducerMap>; owned: boolean } {
+  const wanted = [...new Set([...(state === undefined ? [] : [...state.listeners].flatMap((l) => l.ids)), ...ids])]
+  if (state !== undefined && state.owned) {
+    if (ids.every((id) => state.probe.sites.some((s) => s.id === id))) return state
+    state.probe.dispose()
+    return { probe: instrument(model, { reducers: {}, sites: wanted }), owned: true }
+  }
+  const user = probeCovering(model, wanted)
+  return user !== undefined ? { probe: user, owned: false } : { probe: instrument(model, { reducers: {}, sites: wanted }), owned: true }
+}
+
+/** `predict`, checked: the call runs as a pass of its own, every attached monitor is told. */
+function wrapper(model: LayersModel): LayersModel['predict'] {
+  return ((x: Tensor | Tensor[], config?: object) => {
+    const state = attached.get(model)!
+    let captured: ReturnType<Probe<ReducerMap>['capture']> | undefined
+    try {
+      captured = state.probe.capture(() => state.original.call(model, x, config as never))
+    } catch (error) {
+      // the user disposed the probe the monitors were using: predict still works
+      if (!(error instanceof InstrumentError && error.code === 'DISPOSED')) throw error
+      reportUncaught(error)
+      return state.original.call(model, x, config as never)
+    }
+    const { value, patterns } = captured
+    let classes: Int32Array
+    try {
+      classes = predictedClasses(value)
+    } catch (error) {
+      reportUncaught(error)
+      return value
+    }
+    const listeners = [...state.listeners]
+    patterns
+      .then((p) => {
+        if (p === null) return // a call the library made inside its own measurement, not the application's
+        for (const l of listeners) {
+          try {
+            l.onVerdict(l.check(p, classes) as never)
+          } catch (error) {
+            reportUncaught(error)
+          }
+        }
+      })
+      .catch(reportUncaught)
+    return value
+  }) as LayersModel['predict']
+}
+
+/**
+ * Attaches a monitor to the model's `predict`. Several monitors share one wrapper and one
+ * pass; the undo (idempotent) removes this monitor, and the last one restores `predict`
+ * exactly and disposes a probe made for them.
+ */
+export function attachMonitor(model: LayersModel, listener: Listener): () => void {
+  let state = attached.get(model)
+  const { probe, owned } = ensureProbe(model, state, listener.ids)
+  if (state === undefined) {
+    const hadOwn = Object.prototype.hasOwnProperty.call(model, 'predict')
+    state = { probe, owned, hadOwn, original: model.predict, listeners: new Set() }
+    attached.set(model, state)
+    model.predict = wrapper(model)
+  } else {
+    state.probe = probe
+    state.owned = owned
+  }
+  const current = state
+  current.listeners.add(listener)
+  let done = false
+  return () => {
+    if (done) return
+    done = true
+    current.listeners.delete(listener)
+    if (current.listeners.size > 0) return
+    if (current.hadOwn) model.predict = current.original
+    else delete (model as Partial<LayersModel>).predict
+    if (current.owned) current.probe.dispose()
+    attached.delete(model)
+  }
+}

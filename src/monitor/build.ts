@@ -1,0 +1,134 @@
+import type { Tensor } from '@tensorflow/tfjs-core'
+import type { LayersModel } from '@tensorflow/tfjs-layers'
+import type { Measurement } from '../compare/measurement.js'
+import { InstrumentError } from '../errors.js'
+import type { MeasureInput } from '../instrument/measure.js'
+import { toLabels } from '../instrument/session.js'
+import { assertOptions, getOwn } from '../keys.js'
+import { Monitor } from './monitor.js'
+import { type MonitoredSite, type PatternSet, SetBuilder, examplePatterns } from './pattern-sets.js'
+import { assertModel, classesOf, modelSites, withProbe } from './probes.js'
+
+/** Options of {@link buildMonitor}. */
+export interface MonitorOptions {
+  /** Site ids to monitor (default: the last ReLU site, the one nearest the output). */
+  sites?: string[]
+  /** Class of a training example: its `'label'` (needs `labels`) or the model's `'prediction'`. Default: `'label'` when labels are given. */
+  by?: 'label' | 'prediction'
+  /** One integer class per training example, for `by: 'label'`. */
+  labels?: ArrayLike<number> | Tensor
+  /** Examples per forward pass (default 128); only when `data` is data, not a measurement. */
+  batchSize?: number
+  /** Most bytes of distinct patterns the monitor may hold (default 256 MiB); past it building fails. */
+  maxBytes?: number
+}
+
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+const BUILD_KEYS = ['sites', 'by', 'labels', 'batchSize', 'maxBytes'] as const
+
+const isMeasurement = (x: unknown): x is Measurement<unknown> =>
+  typeof x === 'object' && x !== null && (x as Measurement<unknown>).kind === 'measurement' && typeof (x as Measurement<unknown>).patterns === 'object'
+
+/** The site ids to monitor: given (checked), or the model's last ReLU site. */
+function siteIds(model: LayersModel, sites: unknown): string[] {
+  const all = modelSites(model)
+  if (sites === undefined) {
+    const last = all.at(-1)
+    if (last === undefined) throw new InstrumentError('NO_RELU_SITES', 'The model has no ReLU site to monitor.')
+    return [last.id]
+  }
+  if (!Array.isArray(sites) || !sites.every((id) => typeof id === 'string')) throw new InstrumentError('INVALID_OPTION', 'sites must be an array of site ids.')
+  if (sites.length === 0) throw new InstrumentError('NO_SITES_SELECTED', 'buildMonitor() needs at least one site to monitor.')
+  for (const id of sites) {
+    if (!all.some((s) => s.id === id)) {
+      throw new InstrumentError('UNKNOWN_SITE', `No ReLU site "${id}" in this model; its sites are ${all.map((s) => s.id).join(', ')}.`, { site: id })
+    }
+  }
+  return [...new Set(sites as string[])]
+}
+
+/** The measurement a monitor is built from: given (checked), or one pass over the data now. */
+async function measurementOf(model: LayersModel, data: MeasureInput | Measurement<unknown>, ids: string[], options: MonitorOptions): Promise<Measurement<unknown>> {
+  if (!isMeasurement(data)) {
+    return withProbe(model, ids, (probe) =>
+      probe.measure(data, { retain: true, predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
+    )
+  }
+  if (options.batchSize !== undefined) throw new InstrumentError('INVALID_OPTION', 'batchSize applies to data; a measurement has already run.')
+  return data
+}
+
+/** The monitored sites and the width of their example patterns; a shared layer (two calls per pass) is refused. */
+function monitoredSites(m: Measurement<unknown>, ids: readonly string[]): MonitoredSite[] {
+  return ids.map((id) => {
+    const p = getOwn(m.patterns, id)
+    if (p === undefined) throw new InstrumentError('UNKNOWN_SITE', `The measurement has no site "${id}"; it has ${Object.keys(m.patterns).join(', ')}.`, { site: id })
+    if (!Number.isInteger(m.examples) || m.examples < 0 || p.rows !== m.examples * p.positions) {
+      throw new InstrumentError(
+        'INVALID_INPUT',
+        `Site "${id}" has ${p.rows} rows for ${m.examples} examples of ${p.positions} positions: a layer called more than once per ` +
+          'pass (shared), or a measurement of another model. Monitor another site.',
+        { site: id },
+      )
+    }
+    return { id, units: p.units, rowsPerExample: p.positions, bits: p.units * p.positions }
+  })
+}
+
+/** The class of every training example, checked against the model's classes: every class must occur. */
+function assignedClasses(m: Measurement<unknown>, by: 'label' | 'prediction', labels: Int32Array | null, classes: number): Int32Array {
+  const assigned = by === 'label' ? labels! : m.predictions
+  if (assigned === undefined) throw new InstrumentError('INVALID_INPUT', "by: 'prediction' needs a measurement made with { retain: true, predictions: true }.")
+  if (assigned.length !== m.examples) throw new InstrumentError('INVALID_INPUT', `buildMonitor() got ${assigned.length} labels for ${m.examples} examples.`)
+  const bad = assigned.findIndex((c) => c < 0 || c >= classes)
+  if (bad >= 0) throw new InstrumentError('INVALID_INPUT', `Class ${assigned[bad]} of example ${bad} is outside the model's ${classes} classes.`)
+  const missing = Array.from({ length: classes }, (_, c) => c).filter((c) => !assigned.includes(c))
+  if (missing.length > 0) {
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `Class${missing.length > 1 ? 'es' : ''} ${missing.join(', ')} ha${missing.length > 1 ? 've' : 's'} no training patterns ` +
+        `(by ${by}). Give examples of every class${by === 'prediction' ? ", or build by: 'label'" : ''}.`,
+    )
+  }
+  return assigned
+}
+
+/**
+ * Builds a {@link Monitor} from training data: one forward pass over `data`, keeping per
+ * class (the label, or the model's prediction) the exact set of distinct patterns at the
+ * monitored sites. Uses the model's probe if it has one, else instruments it for the pass.
+ * `data` may also be a measurement already made with `probe.measure(x, { retain: true })`
+ * (add `predictions: true` for `by: 'prediction'`): then no pass runs. Every class must
+ * have patterns.
+ *
+ * @example
+ * ```ts
+ * const monitor = await buildMonitor(model, trainXs, { labels: trainLabels })
+ * await monitor.calibrate(heldOutXs, { falseAlarmRate: 0.05 })
+ * const checks = await monitor.check(incoming)
+ * ```
+ */
+export async function buildMonitor(model: LayersModel, data: MeasureInput | Measurement<unknown>, options: MonitorOptions = {}): Promise<Monitor> {
+  assertModel(model, 'buildMonitor(model, data, options)')
+  assertOptions('buildMonitor(model, data, options)', options, BUILD_KEYS)
+  const by = options.by ?? (options.labels === undefined ? 'prediction' : 'label')
+  if (by !== 'label' && by !== 'prediction') throw new InstrumentError('INVALID_OPTION', `by must be 'label' or 'prediction', not ${String(by)}.`)
+  if (by === 'label' && options.labels === undefined) throw new InstrumentError('INVALID_OPTION', "by: 'label' needs labels, one per example.")
+  if (by === 'prediction' && options.labels !== undefined) throw new InstrumentError('INVALID_OPTION', "labels are used with by: 'label' only.")
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) throw new InstrumentError('INVALID_OPTION', 'maxBytes must be a positive number.')
+  const labels = options.labels === undefined ? null : toLabels(options.labels, 'buildMonitor()')
+  const classes = classesOf(model)
+  const ids = siteIds(model, options.sites)
+  const m = await measurementOf(model, data, ids, options)
+  const sites = monitoredSites(m, ids)
+  const assigned = assignedClasses(m, by, labels, classes)
+  const budget = { left: maxBytes }
+  const sets = new Map<string, Map<number, PatternSet>>()
+  for (const site of sites) {
+    const builder = new SetBuilder(site.bits, budget)
+    examplePatterns(site, m.patterns[site.id]!, m.examples).forEach((p, e) => builder.add(assigned[e]!, p))
+    sets.set(site.id, builder.sets())
+  }
+  return new Monitor(model, sites, by, classes, sets, null)
+}
