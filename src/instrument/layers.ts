@@ -2,6 +2,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { saturationThreshold } from '../bits/pack.js'
 import { Recorder } from '../record/recorder.js'
 import type { FoundSite, LayerLike } from './sites.js'
+import { tapLayer } from './tap.js'
 
 /** One tapped layer: read once, packed into each of its sites' planes. */
 export interface LayerRuntime {
@@ -39,4 +40,33 @@ export function groupByLayer(found: readonly FoundSite[]): LayerRuntime[] {
     const recorder = new Recorder({ id: first.id, units: first.units, granularity: first.granularity, dataFormat: first.dataFormat, thresholds, caps })
     return { layer, recorder, planes }
   })
+}
+
+/** One tapped tensor and the sites (bit planes) packed from it. */
+export interface Group {
+  readonly recorder: Recorder
+  /** Indices (into the probe's sites) of the sites recorded from this tensor, one per bit plane. */
+  readonly planes: readonly number[]
+}
+
+/** Where the outputs come from: a kind of model, tapped. */
+export interface Source {
+  readonly groups: readonly Group[]
+  /** Objects now instrumented (layers, an executor), so that a second probe is refused. */
+  readonly tapped: readonly object[]
+  /** False for models without a training mode (graph models). */
+  readonly trains: boolean
+  /** Starts delivering each group's output of every forward call; returns one undo per tap. */
+  attach(deliver: (group: number, output: unknown, training: boolean) => void): (() => void)[]
+}
+
+/** The source of a layers model: each site's layer `call`, tapped. */
+export function layersSource(found: readonly FoundSite[]): Source {
+  const runtimes = groupByLayer(found)
+  return {
+    groups: runtimes,
+    tapped: runtimes.map((lr) => lr.layer),
+    trains: true,
+    attach: (deliver) => runtimes.map((lr, i) => tapLayer(lr.layer, (out, training) => deliver(i, out, training))),
+  }
 }

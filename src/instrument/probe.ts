@@ -3,8 +3,8 @@ import { InstrumentError } from '../errors.js'
 import type { ReducerMap } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
-import { isLayersModel } from './layers.js'
-import type { MeasureInput } from './measure.js'
+import { isLayersModel, layersSource } from './layers.js'
+import type { MeasureInput, RunnableModel } from './measure.js'
 import { type InstrumentOptions, type ResolvedOptions, checkFormatIds, resolveOptions } from './options.js'
 import type { DefaultReducers, MeasureOptions, Probe, Results, States } from './probe-types.js'
 import { Recording } from './recording.js'
@@ -104,7 +104,7 @@ function createProbe<M extends ReducerMap>(
   reducers: ReducerSet,
   options: ResolvedOptions,
 ): Probe<M> {
-  const recording = new Recording(model, found, reducers, options)
+  const recording = new Recording(model as unknown as RunnableModel, found.map((f) => f.site), layersSource(found), reducers, options)
   recording.attach()
   for (const layer of recording.tapped) live.set(layer, true)
   const assertLive = (what: string): void => {

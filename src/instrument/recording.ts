@@ -1,18 +1,16 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
-import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError, reportUncaught } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import { Reader } from '../record/reader.js'
-import { type LayerRuntime, groupByLayer } from './layers.js'
+import type { Group, Source } from './layers.js'
 import { type MeasureInput, type RunnableModel, forEachBatch, forward, isTensor, predictedClasses } from './measure.js'
 import type { ResolvedOptions } from './options.js'
 import { Passes } from './passes.js'
 import type { MeasureOptions } from './probe-types.js'
 import { MeasureSession, toLabels } from './session.js'
-import type { FoundSite, Site } from './sites.js'
+import type { Site } from './sites.js'
 import { type ReducerSet, Stream } from './store.js'
-import { tapLayer } from './tap.js'
 
 const MEASURE_KEYS = ['batchSize', 'training', 'labels', 'retain', 'predictions'] as const
 
@@ -61,7 +59,7 @@ export class Recording {
   /** The training stream; replaced (never cleared in place) by `reset()`. */
   stream: Stream
   disposed = false
-  private readonly layers: LayerRuntime[]
+  private readonly groups: readonly Group[]
   private readonly reader: Reader
   private readonly passes = new Passes<MeasureSession>()
   private readonly undos: (() => void)[] = []
@@ -71,15 +69,16 @@ export class Recording {
   private stop: () => void = () => undefined
 
   constructor(
-    private readonly model: LayersModel,
-    found: readonly FoundSite[],
+    private readonly model: RunnableModel,
+    sites: readonly Site[],
+    private readonly source: Source,
     private readonly reducers: ReducerSet,
     private readonly options: Pick<ResolvedOptions, 'passes' | 'every' | 'onError' | 'read'>,
   ) {
-    this.sites = found.map((f) => f.site)
+    this.sites = sites
     this.report = (error) => callSafely(options.onError, error)
     this.stream = new Stream(reducers, this.sites, this.report)
-    this.layers = groupByLayer(found)
+    this.groups = source.groups
     this.reader = new Reader(options.read)
     this.stopped = new Promise<never>((_resolve, reject) => {
       this.stop = () => reject(interrupted())
@@ -87,14 +86,14 @@ export class Recording {
     this.stopped.catch(() => undefined) // only measurements in flight care
   }
 
-  /** The layers tapped, for the probe's bookkeeping. */
+  /** The objects tapped, for the probe's bookkeeping. */
   get tapped(): readonly object[] {
-    return this.layers.map((lr) => lr.layer)
+    return this.source.tapped
   }
 
-  /** Wraps `call` on every site's layer. */
+  /** Starts recording every forward call. */
   attach(): void {
-    for (const lr of this.layers) this.undos.push(tapLayer(lr.layer, (out, training) => this.onOutput(lr, out, training)))
+    this.undos.push(...this.source.attach((group, out, training) => this.onOutput(this.groups[group]!, out, training)))
   }
 
   /** Starts the training stream afresh; reads in flight land in the old one. */
@@ -109,9 +108,10 @@ export class Recording {
   /** One ordered pass over `x` into a fresh stream of its own. */
   async measure(x: MeasureInput, o: unknown): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
     const { batchSize, training, labels, retain, predictions } = measureOptions(o)
+    if (training && !this.source.trains) throw new InstrumentError('INVALID_OPTION', 'measure({ training: true }): a graph model has no training mode.')
     const see = predictions ? (output: unknown) => session.addPredictions(predictedClasses(output)) : undefined
     const session = new MeasureSession(this.reducers, this.sites, labels, retain)
-    const model = this.model as unknown as RunnableModel
+    const model = this.model
     await forEachBatch(x, batchSize, model, (input, examples) => {
       if (this.disposed) throw interrupted()
       session.beginBatch(Array.isArray(input) ? input : [input], examples)
@@ -164,7 +164,7 @@ export class Recording {
   }
 
   /** Runs inside the model's forward pass: it must never throw into it. */
-  private onOutput(lr: LayerRuntime, output: unknown, training: boolean): void {
+  private onOutput(lr: Group, output: unknown, training: boolean): void {
     if (!isTensor(output)) return
     const session = this.passes.current
     const target = session === null ? this.stream : session.stream
@@ -181,7 +181,7 @@ export class Recording {
   }
 
   /** Counts a call of the training stream; true when the `passes` and `every` filters record it. */
-  private counts(target: Stream, lr: LayerRuntime, training: boolean): boolean {
+  private counts(target: Stream, lr: Group, training: boolean): boolean {
     const { passes, every } = this.options
     const first = target.counters[lr.planes[0]!]!
     for (const i of lr.planes) target.counters[i]!.calls++
