@@ -34,7 +34,7 @@ describe('option and result types', () => {
 
   test('skipped sites and measure options', () => {
     expectTypeOf<Probe<{}>['skipped']>().toEqualTypeOf<readonly SkippedSite[]>()
-    expectTypeOf<SkippedSite['reason']>().toEqualTypeOf<'wrapped' | 'recurrent' | 'not-a-relu' | 'not-selected'>()
+    expectTypeOf<SkippedSite['reason']>().toEqualTypeOf<'wrapped' | 'recurrent' | 'not-a-relu' | 'not-selected' | 'control-flow'>()
     // a typo in an options literal is a type error as well as a runtime one
     // @ts-expect-error unknown option
     const typo: MeasureOptions = { label: [1] }

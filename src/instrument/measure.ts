@@ -103,9 +103,9 @@ export function checkInput(model: RunnableModel, input: Tensor | Tensor[]): void
     }
     const want = specs[i]?.shape
     if (want === undefined) return
-    const fits = want.length === t.shape.length && want.every((d, k) => k === 0 || d === null || d === t.shape[k])
+    const fits = want.length === t.shape.length && want.every((d, k) => k === 0 || d === null || d === -1 || d === t.shape[k])
     if (!fits) {
-      const show = want.map((d) => (d === null ? 'any' : String(d))).join(', ')
+      const show = want.map((d) => (d === null || d === -1 ? 'any' : String(d))).join(', ')
       throw invalid(`Input ${i} has shape [${t.shape.join(', ')}]; the model expects [${show}] (the first axis is the examples).`)
     }
   })

@@ -3,7 +3,8 @@ import { InstrumentError } from '../errors.js'
 import type { ReducerMap } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
-import { isLayersModel, layersSource } from './layers.js'
+import { type GraphModelLike, findGraphSites, graphSource, isGraphModel } from './graph.js'
+import { type Source, isLayersModel, layersSource } from './layers.js'
 import type { MeasureInput, RunnableModel } from './measure.js'
 import { type InstrumentOptions, type ResolvedOptions, checkFormatIds, resolveOptions } from './options.js'
 import type { DefaultReducers, MeasureOptions, Probe, Results, States } from './probe-types.js'
@@ -40,14 +41,15 @@ export function liveProbe(model: object): Probe<ReducerMap> | undefined {
  * ```
  */
 export function instrument<M extends ReducerMap = DefaultReducers>(
-  model: LayersModel,
+  model: LayersModel | GraphModelLike,
   options: InstrumentOptions<M> = {},
 ): Probe<M> {
-  if (!isLayersModel(model)) {
+  const graph = isGraphModel(model)
+  if (!graph && !isLayersModel(model)) {
     throw new InstrumentError(
       'NOT_A_MODEL',
-      'instrument() takes a tfjs-layers LayersModel (from tf.sequential, tf.model or ' +
-        'tf.loadLayersModel). Graph models from tf.loadGraphModel cannot be instrumented.',
+      'instrument() takes a tfjs-layers LayersModel (tf.sequential, tf.model, tf.loadLayersModel) or a ' +
+        'tfjs-converter GraphModel (tf.loadGraphModel).',
     )
   }
   if (live.has(model)) {
@@ -58,8 +60,11 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
     )
   }
   const opts = resolveOptions(options)
+  if (graph && opts.dataFormat !== undefined) {
+    throw new InstrumentError('INVALID_OPTION', 'dataFormat applies to layers models; a graph node says its own format (NHWC unless it says NCHW).')
+  }
   const reducers = (options.reducers ?? { units: unitStats(), patterns: patternHistogram() }) as M
-  const { found: all, skipped } = findSites(model, opts)
+  const { found: all, skipped } = graph ? findGraphSites(model, opts) : findSites(model as never, opts)
   checkFormatIds(opts.dataFormat, all)
   const found = opts.select(all)
   const notSelected: SkippedSite[] = all
@@ -78,7 +83,8 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
       )
     }
   }
-  return createProbe(model, found, [...skipped, ...notSelected], new ReducerSet(reducers), opts)
+  const source = graph ? graphSource(model, found) : layersSource(found)
+  return createProbe(model as never, found, [...skipped, ...notSelected], source, new ReducerSet(reducers), opts)
 }
 
 function emptyError(all: readonly FoundSite[], skipped: readonly SkippedSite[]): InstrumentError {
@@ -98,13 +104,14 @@ function emptyError(all: readonly FoundSite[], skipped: readonly SkippedSite[]):
 }
 
 function createProbe<M extends ReducerMap>(
-  model: LayersModel,
+  model: object,
   found: readonly FoundSite[],
   skipped: readonly SkippedSite[],
+  source: Source,
   reducers: ReducerSet,
   options: ResolvedOptions,
 ): Probe<M> {
-  const recording = new Recording(model as unknown as RunnableModel, found.map((f) => f.site), layersSource(found), reducers, options)
+  const recording = new Recording(model as unknown as RunnableModel, found.map((f) => f.site), source, reducers, options)
   recording.attach()
   for (const layer of recording.tapped) live.set(layer, true)
   const assertLive = (what: string): void => {

@@ -9,7 +9,7 @@ import type { DataFormat } from '../record/recorder.js'
 export type ReluKind = 'relu' | 'relu6' | 'relu-capped'
 
 /** Why a ReLU the library saw is not recorded. */
-export type SkipReason = 'wrapped' | 'recurrent' | 'not-a-relu' | 'not-selected'
+export type SkipReason = 'wrapped' | 'recurrent' | 'not-a-relu' | 'not-selected' | 'control-flow'
 
 /** The parts of a tfjs-layers Layer this library touches. */
 export interface LayerLike {

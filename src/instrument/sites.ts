@@ -57,8 +57,9 @@ export interface SkippedSite {
   readonly path: readonly string[]
   /**
    * `'wrapped'`: inside TimeDistributed or Bidirectional. `'recurrent'`: applied inside a
-   * recurrent cell. `'not-a-relu'`: LeakyReLU, PReLU, ThresholdedReLU. `'not-selected'`:
-   * left out by the `sites` option.
+   * recurrent cell. `'not-a-relu'`: LeakyReLU, PReLU, ThresholdedReLU (and graph ops
+   * LeakyRelu, Prelu). `'not-selected'`: left out by the `sites` option.
+   * `'control-flow'`: a graph node inside a loop or conditional.
    */
   readonly reason: SkipReason
   /** One sentence saying why. */

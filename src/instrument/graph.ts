@@ -1,0 +1,263 @@
+import type { Tensor } from '@tensorflow/tfjs-core'
+import { tidy, zeros } from '@tensorflow/tfjs-core'
+import { saturationThreshold } from '../bits/pack.js'
+import { InstrumentError } from '../errors.js'
+import { Recorder } from '../record/recorder.js'
+import type { Group, Source } from './layers.js'
+import type { FindOptions, FoundSite, Site, SkippedSite } from './sites.js'
+import type { ReluKind } from './relu-kinds.js'
+import type { DataFormat } from '../record/recorder.js'
+
+/*
+ * Graph models (tf.loadGraphModel, format "graph-model"): ReLU sites are graph nodes.
+ * Every execution path (predict, execute, executeAsync) ends in the executor's
+ * `execute(inputs, outputs)` or `executeAsync`; the tap appends the site nodes to the
+ * requested outputs, so the ReLU outputs are fetched in the same execution, packed and
+ * disposed, and the caller gets exactly the outputs it asked for.
+ */
+
+/** The parts of a tfjs-converter graph node this library reads. */
+interface GraphNode {
+  readonly name: string
+  readonly op: string
+  readonly inputs: readonly GraphNode[]
+  readonly children: readonly GraphNode[]
+  readonly attrParams: Readonly<Record<string, { value?: unknown } | undefined>>
+}
+
+type Execute = (inputs: unknown, outputs: string[]) => Tensor[]
+type ExecuteAsync = (inputs: unknown, outputs: string[]) => Promise<Tensor[]>
+
+/** The parts of a tfjs-converter `GraphModel` this library touches. */
+export interface GraphModelLike {
+  readonly executor: {
+    readonly graph: { readonly nodes: Readonly<Record<string, GraphNode>> }
+    readonly weightMap: Readonly<Record<string, readonly Tensor[]>>
+    execute: Execute
+    executeAsync: ExecuteAsync
+  }
+  readonly inputs: readonly { readonly name: string; readonly shape?: readonly number[]; readonly dtype: string }[]
+  execute(inputs: Record<string, Tensor>, outputs: string[]): Tensor | Tensor[]
+  predict(inputs: Tensor | Tensor[], config?: object): unknown
+}
+
+/** A tfjs-converter GraphModel, recognised by shape (tfjs-converter is an optional peer). */
+export function isGraphModel(x: unknown): x is GraphModelLike {
+  const m = x as Partial<GraphModelLike> | null
+  return typeof m === 'object' && m !== null && typeof m.executor?.execute === 'function' && typeof m.executor.graph?.nodes === 'object' && typeof m.predict === 'function'
+}
+
+const FUSED = new Set(['_FusedConv2D', 'FusedConv2D', 'FusedDepthwiseConv2dNative', '_FusedMatMul', 'FusedMatMul'])
+const CONTROL = new Set(['Enter', 'Exit', 'Merge', 'Switch', 'LoopCond', 'NextIteration'])
+
+/** The scalar value of a constant node, or null. */
+function constant(node: GraphNode | undefined, weights: GraphModelLike['executor']['weightMap']): number | null {
+  if (node === undefined || node.op !== 'Const') return null
+  const t = weights[node.name]?.[0]
+  if (t === undefined || t.size !== 1) return null
+  return t.dataSync()[0]!
+}
+
+/** `Maximum(x, 0)`: the non-constant input, or null when the node is not that form. */
+function maxWithZero(node: GraphNode, weights: GraphModelLike['executor']['weightMap']): boolean {
+  return node.op === 'Maximum' && node.inputs.length === 2 && node.inputs.some((i) => constant(i, weights) === 0)
+}
+
+/** The ReLU a node applies, or a reason it is seen but not recorded, or null. */
+function reluOfNode(node: GraphNode, weights: GraphModelLike['executor']['weightMap']): { kind: ReluKind; maxValue: number | null } | { skip: string } | null {
+  const { op } = node
+  if (op === 'Relu') return { kind: 'relu', maxValue: null }
+  if (op === 'Relu6') return { kind: 'relu6', maxValue: 6 }
+  if (op === 'LeakyRelu' || op === 'Prelu') return { skip: `${op} passes negative values through; its sign is not a ReLU's on/off state.` }
+  if (FUSED.has(op)) {
+    const fused = node.attrParams['fusedOps']?.value
+    const last = Array.isArray(fused) ? String(fused[fused.length - 1]).toLowerCase() : ''
+    if (last === 'relu') return { kind: 'relu', maxValue: null }
+    if (last === 'relu6') return { kind: 'relu6', maxValue: 6 }
+    if (last === 'leakyrelu' || last === 'prelu') return { skip: `${op} fuses ${last}, which passes negative values through.` }
+    return null
+  }
+  if (op === 'Minimum' && node.inputs.length === 2) {
+    const [a, b] = node.inputs
+    const inner = maxWithZero(a!, weights) ? a! : maxWithZero(b!, weights) ? b! : null
+    const cap = constant(inner === a ? b : a, weights)
+    if (inner !== null && cap !== null && cap > 0) return { kind: 'relu-capped', maxValue: cap }
+  }
+  if (op === 'ClipByValue' && node.inputs.length === 3 && constant(node.inputs[1], weights) === 0) {
+    const cap = constant(node.inputs[2], weights)
+    if (cap !== null && cap > 0) return { kind: 'relu-capped', maxValue: cap }
+  }
+  if (maxWithZero(node, weights)) {
+    // Minimum(Maximum(x, 0), c) is one capped site, at the Minimum
+    const capped = node.children.length === 1 && node.children[0]!.op === 'Minimum' && reluOfNode(node.children[0]!, weights) !== null
+    return capped ? null : { kind: 'relu', maxValue: null }
+  }
+  return null
+}
+
+/** Nodes inside control-flow frames (between Enter/Switch and Exit/Merge): not fetchable as outputs. */
+function inFrames(nodes: readonly GraphNode[]): Set<GraphNode> {
+  const inside = new Set<GraphNode>()
+  const queue = nodes.filter((n) => n.op === 'Enter' || n.op === 'Switch').flatMap((n) => [...n.children])
+  while (queue.length > 0) {
+    const n = queue.pop()!
+    if (inside.has(n) || n.op === 'Exit' || n.op === 'Merge') continue
+    inside.add(n)
+    queue.push(...n.children)
+  }
+  return inside
+}
+
+/** The channel axis of a node's output: the first node up the graph that says, else NHWC. */
+function formatOf(node: GraphNode): DataFormat {
+  const seen = new Set<GraphNode>()
+  const queue = [node]
+  while (queue.length > 0) {
+    const n = queue.shift()!
+    if (seen.has(n)) continue
+    seen.add(n)
+    const f = n.attrParams['dataFormat']?.value
+    if (typeof f === 'string') return f.toLowerCase() === 'nchw' ? 'channelsFirst' : 'channelsLast'
+    queue.push(...n.inputs.filter((i) => i.op !== 'Const'))
+  }
+  return 'channelsLast'
+}
+
+/** Output shapes of the given nodes, from one execution on zeros (batch of 1). */
+function shapesOf(model: GraphModelLike, names: readonly string[]): (readonly number[])[] {
+  const inputs: Record<string, Tensor> = {}
+  for (const input of model.inputs) {
+    const shape = (input.shape ?? []).map((d, i) => (d === -1 || d === null ? (i === 0 ? 1 : -1) : d))
+    if (shape.some((d) => d < 0)) {
+      throw new InstrumentError(
+        'MODEL_NOT_BUILT',
+        `Graph input "${input.name}" has shape [${(input.shape ?? []).join(', ')}]: a size other than the batch is unknown, so the sites' units cannot be known before a pass.`,
+      )
+    }
+    inputs[input.name] = zeros(shape, input.dtype as 'float32')
+  }
+  try {
+    return tidy(() => {
+      const out = model.execute(inputs, [...names])
+      return (Array.isArray(out) ? out : [out]).map((t) => t.shape)
+    })
+  } catch (error) {
+    throw new InstrumentError('MODEL_NOT_BUILT', `Running the graph once to learn its sites' shapes failed: ${String(error)}. Graphs with control flow are not supported yet.`, { cause: error })
+  } finally {
+    for (const t of Object.values(inputs)) t.dispose()
+  }
+}
+
+/** Every ReLU site of a graph model, and every ReLU seen but not recordable. */
+export function findGraphSites(model: GraphModelLike, o: FindOptions): { found: FoundSite[]; skipped: SkippedSite[] } {
+  const nodes = Object.values(model.executor.graph.nodes)
+  const weights = model.executor.weightMap
+  const frames = inFrames(nodes)
+  const skipped: SkippedSite[] = []
+  const candidates: { node: GraphNode; kind: ReluKind; maxValue: number | null }[] = []
+  for (const node of nodes) {
+    const relu = reluOfNode(node, weights)
+    if (relu === null) continue
+    const base = { id: node.name, layerName: node.name, className: node.op, path: [] as string[] }
+    if ('skip' in relu) skipped.push({ ...base, reason: 'not-a-relu', detail: relu.skip })
+    else if (frames.has(node)) skipped.push({ ...base, reason: 'control-flow', detail: 'Inside a control-flow frame (a loop or conditional), which the executor cannot return as an output.' })
+    else candidates.push({ node, ...relu })
+  }
+  const shapes = candidates.length === 0 ? [] : shapesOf(model, candidates.map((c) => c.node.name))
+  const found: FoundSite[] = []
+  candidates.forEach(({ node, kind, maxValue }, i) => {
+    const shape = shapes[i]!
+    const dataFormat = formatOf(node)
+    const dims = shape.slice(1)
+    const first = dataFormat === 'channelsFirst' && dims.length > 1
+    const spatial = first ? dims.slice(1) : dims.slice(0, -1)
+    const units = o.granularity === 'example' ? dims.reduce((a, b) => a * b, 1) : (first ? dims[0] : dims[dims.length - 1]) ?? 1
+    const site: Site = {
+      id: node.name,
+      layerName: node.name,
+      className: node.op,
+      activation: kind,
+      maxValue,
+      units,
+      positions: o.granularity === 'example' ? 1 : spatial.reduce((a, b) => a * b, 1),
+      granularity: o.granularity,
+      dataFormat: first ? 'channelsFirst' : 'channelsLast',
+      path: [],
+      nodes: 1,
+      plane: 'sign',
+    }
+    const layer = node as never
+    found.push({ site, layer })
+    if (o.saturation && maxValue !== null) found.push({ site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer })
+  })
+  return { found, skipped }
+}
+
+const nodeName = (output: string): string => (output.endsWith(':0') ? output.slice(0, -2) : output)
+
+/** The source of a graph model: its executor, asked for the site nodes alongside the caller's outputs. */
+export function graphSource(model: GraphModelLike, found: readonly FoundSite[]): Source {
+  const byNode = new Map<string, number[]>()
+  found.forEach((f, i) => {
+    const name = f.site.id.replace(/:saturated$/, '')
+    byNode.set(name, [...(byNode.get(name) ?? []), i])
+  })
+  const groups: (Group & { name: string })[] = [...byNode].map(([name, planes]) => {
+    const sites = planes.map((i) => found[i]!.site)
+    const first = sites[0]!
+    const recorder = new Recorder({
+      id: first.id,
+      units: first.units,
+      granularity: first.granularity,
+      dataFormat: first.dataFormat,
+      thresholds: sites.map((s) => (s.plane === 'saturation' ? saturationThreshold(s.maxValue ?? 0) : 0)),
+      caps: sites.map((s) => (s.plane === 'saturation' ? (s.maxValue ?? 0) : null)),
+    })
+    return { name, planes, recorder }
+  })
+  const executor = model.executor
+  return {
+    groups,
+    tapped: [executor],
+    trains: false,
+    attach(deliver) {
+      /** The outputs asked for, then the site nodes not among them. */
+      const extend = (outputs: string[]): { all: string[]; at: number[] } => {
+        const all = [...outputs]
+        const at = groups.map((g) => {
+          const i = outputs.findIndex((o) => nodeName(o) === g.name)
+          if (i >= 0) return i
+          all.push(g.name)
+          return all.length - 1
+        })
+        return { all, at }
+      }
+      const finish = (result: Tensor[], asked: number, at: number[]): Tensor[] => {
+        try {
+          at.forEach((i, g) => deliver(g, result[i], false))
+        } finally {
+          for (let i = asked; i < result.length; i++) result[i]!.dispose()
+        }
+        return result.slice(0, asked)
+      }
+      const own = { execute: Object.prototype.hasOwnProperty.call(executor, 'execute'), executeAsync: Object.prototype.hasOwnProperty.call(executor, 'executeAsync') }
+      const original = { execute: executor.execute, executeAsync: executor.executeAsync }
+      executor.execute = function (this: unknown, inputs, outputs) {
+        const { all, at } = extend(outputs)
+        return finish(original.execute.call(this, inputs, all), outputs.length, at)
+      }
+      executor.executeAsync = async function (this: unknown, inputs, outputs) {
+        const { all, at } = extend(outputs)
+        return finish(await original.executeAsync.call(this, inputs, all), outputs.length, at)
+      }
+      return [
+        () => {
+          for (const key of ['execute', 'executeAsync'] as const) {
+            if (own[key]) (executor as Record<string, unknown>)[key] = original[key]
+            else delete (executor as Partial<GraphModelLike['executor']>)[key]
+          }
+        },
+      ]
+    },
+  }
+}
