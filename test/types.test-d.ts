@@ -48,3 +48,11 @@ describe('option and result types', () => {
     expectTypeOf<'NOPE'>().toMatchTypeOf<api.InstrumentErrorCode>()
   })
 })
+
+describe('model kinds', () => {
+  test('instrument takes a GraphModel from tfjs-converter without a cast', () => {
+    type GraphModel = import('@tensorflow/tfjs-converter').GraphModel
+    expectTypeOf<GraphModel>().toMatchTypeOf<Parameters<typeof api.instrument>[0]>()
+    expectTypeOf<import('@tensorflow/tfjs-layers').LayersModel>().toMatchTypeOf<Parameters<typeof api.instrument>[0]>()
+  })
+})

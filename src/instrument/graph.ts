@@ -28,8 +28,20 @@ interface GraphNode {
 type Execute = (inputs: unknown, outputs: string[]) => Tensor[]
 type ExecuteAsync = (inputs: unknown, outputs: string[]) => Promise<Tensor[]>
 
-/** The parts of a tfjs-converter `GraphModel` this library touches. */
+/**
+ * A tfjs-converter `GraphModel` (from `tf.loadGraphModel`), by its public methods; the
+ * library reaches its executor at run time (tfjs-converter is an optional peer dependency).
+ */
 export interface GraphModelLike {
+  predict(inputs: never, config?: never): unknown
+  execute(inputs: never, outputs?: never): unknown
+  executeAsync(inputs: never, outputs?: never): Promise<unknown>
+  readonly inputNodes: readonly string[]
+  readonly outputNodes: readonly string[]
+}
+
+/** The parts of a tfjs-converter `GraphModel` this library touches, its executor included. */
+interface GraphInternals {
   readonly executor: {
     readonly graph: { readonly nodes: Readonly<Record<string, GraphNode>> }
     readonly weightMap: Readonly<Record<string, readonly Tensor[]>>
@@ -43,7 +55,7 @@ export interface GraphModelLike {
 
 /** A tfjs-converter GraphModel, recognised by shape (tfjs-converter is an optional peer). */
 export function isGraphModel(x: unknown): x is GraphModelLike {
-  const m = x as Partial<GraphModelLike> | null
+  const m = x as Partial<GraphInternals> | null
   return typeof m === 'object' && m !== null && typeof m.executor?.execute === 'function' && typeof m.executor.graph?.nodes === 'object' && typeof m.predict === 'function'
 }
 
@@ -51,7 +63,7 @@ const FUSED = new Set(['_FusedConv2D', 'FusedConv2D', 'FusedDepthwiseConv2dNativ
 const CONTROL = new Set(['Enter', 'Exit', 'Merge', 'Switch', 'LoopCond', 'NextIteration'])
 
 /** The scalar value of a constant node, or null. */
-function constant(node: GraphNode | undefined, weights: GraphModelLike['executor']['weightMap']): number | null {
+function constant(node: GraphNode | undefined, weights: GraphInternals['executor']['weightMap']): number | null {
   if (node === undefined || node.op !== 'Const') return null
   const t = weights[node.name]?.[0]
   if (t === undefined || t.size !== 1) return null
@@ -59,12 +71,12 @@ function constant(node: GraphNode | undefined, weights: GraphModelLike['executor
 }
 
 /** `Maximum(x, 0)`: the non-constant input, or null when the node is not that form. */
-function maxWithZero(node: GraphNode, weights: GraphModelLike['executor']['weightMap']): boolean {
+function maxWithZero(node: GraphNode, weights: GraphInternals['executor']['weightMap']): boolean {
   return node.op === 'Maximum' && node.inputs.length === 2 && node.inputs.some((i) => constant(i, weights) === 0)
 }
 
 /** The ReLU a node applies, or a reason it is seen but not recorded, or null. */
-function reluOfNode(node: GraphNode, weights: GraphModelLike['executor']['weightMap']): { kind: ReluKind; maxValue: number | null } | { skip: string } | null {
+function reluOfNode(node: GraphNode, weights: GraphInternals['executor']['weightMap']): { kind: ReluKind; maxValue: number | null } | { skip: string } | null {
   const { op } = node
   if (op === 'Relu') return { kind: 'relu', maxValue: null }
   if (op === 'Relu6') return { kind: 'relu6', maxValue: 6 }
@@ -124,7 +136,7 @@ function formatOf(node: GraphNode): DataFormat {
 }
 
 /** Output shapes of the given nodes, from one execution on zeros (batch of 1). */
-function shapesOf(model: GraphModelLike, names: readonly string[]): (readonly number[])[] {
+function shapesOf(model: GraphInternals, names: readonly string[]): (readonly number[])[] {
   const inputs: Record<string, Tensor> = {}
   for (const input of model.inputs) {
     const shape = (input.shape ?? []).map((d, i) => (d === -1 || d === null ? (i === 0 ? 1 : -1) : d))
@@ -149,7 +161,8 @@ function shapesOf(model: GraphModelLike, names: readonly string[]): (readonly nu
 }
 
 /** Every ReLU site of a graph model, and every ReLU seen but not recordable. */
-export function findGraphSites(model: GraphModelLike, o: FindOptions): { found: FoundSite[]; skipped: SkippedSite[] } {
+export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { found: FoundSite[]; skipped: SkippedSite[] } {
+  const model = graphModel as unknown as GraphInternals
   const nodes = Object.values(model.executor.graph.nodes)
   const weights = model.executor.weightMap
   const frames = inFrames(nodes)
@@ -196,7 +209,8 @@ export function findGraphSites(model: GraphModelLike, o: FindOptions): { found: 
 const nodeName = (output: string): string => (output.endsWith(':0') ? output.slice(0, -2) : output)
 
 /** The source of a graph model: its executor, asked for the site nodes alongside the caller's outputs. */
-export function graphSource(model: GraphModelLike, found: readonly FoundSite[]): Source {
+export function graphSource(graphModel: GraphModelLike, found: readonly FoundSite[]): Source {
+  const model = graphModel as unknown as GraphInternals
   const byNode = new Map<string, number[]>()
   found.forEach((f, i) => {
     const name = f.site.id.replace(/:saturated$/, '')
@@ -254,7 +268,7 @@ export function graphSource(model: GraphModelLike, found: readonly FoundSite[]):
         () => {
           for (const key of ['execute', 'executeAsync'] as const) {
             if (own[key]) (executor as Record<string, unknown>)[key] = original[key]
-            else delete (executor as Partial<GraphModelLike['executor']>)[key]
+            else delete (executor as Partial<GraphInternals['executor']>)[key]
           }
         },
       ]

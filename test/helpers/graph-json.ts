@@ -26,7 +26,7 @@ export const attrs = {
 }
 
 /** A GraphModel from the spec, loaded synchronously from memory. */
-export function graphModel(spec: GraphSpec): tfc.GraphModel {
+export function graphModel(spec: GraphSpec): ReturnType<typeof tfc.loadGraphModelSync> {
   const consts = Object.entries(spec.consts)
   const node = [
     { name: 'x', op: 'Placeholder', attr: { dtype: f32, shape: { shape: { dim: spec.input.map((d) => ({ size: String(d) })) } } } },

@@ -12,7 +12,7 @@ const cap = { cap: { shape: [], values: [0.3] } }
 
 /** Records a model's sites during its own predict; the same graph executed with the site nodes as outputs is the brute force. */
 function check(model: ReturnType<typeof graphModel>, x: tf.Tensor, expected: { id: string; className: string; activation: string; units: number; positions: number; dataFormat?: string }[]) {
-  const probe = instrument(model as never, { reducers: { bits: collect() }, saturation: true })
+  const probe = instrument(model, { reducers: { bits: collect() }, saturation: true })
   expect(probe.sites.filter((s) => s.plane === 'sign').map(({ id, className, activation, units, positions }) => ({ id, className, activation, units, positions }))).toEqual(
     expected.map(({ dataFormat, ...e }) => e),
   )
@@ -112,7 +112,7 @@ describe('every ReLU form in a graph is a site, equal to brute force', () => {
       ],
       outputs: ['r'],
     })
-    const probe = instrument(model as never)
+    const probe = instrument(model)
     expect(probe.sites.map((s) => s.id)).toEqual(['r'])
     expect(probe.skipped.map((s) => [s.id, s.reason])).toEqual([['mm', 'not-a-relu'], ['leaky', 'not-a-relu']])
     probe.dispose()
@@ -120,11 +120,11 @@ describe('every ReLU form in a graph is a site, equal to brute force', () => {
 
   test('no ReLU is NO_RELU_SITES; training mode and dataFormat are INVALID_OPTION; a second probe is refused', async () => {
     const none = graphModel({ input: [-1, 6], consts: { ...dense }, nodes: [{ name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: attrs.matmul() }], outputs: ['mm'] })
-    expect(() => instrument(none as never)).toThrow(expect.objectContaining({ code: 'NO_RELU_SITES' }))
+    expect(() => instrument(none)).toThrow(expect.objectContaining({ code: 'NO_RELU_SITES' }))
     const model = graphModel({ input: [-1, 6], consts: { ...dense }, nodes: [{ name: 'r', op: 'Relu', input: ['x'] }], outputs: ['r'] })
-    expect(() => instrument(model as never, { dataFormat: 'channelsLast' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-    const probe = instrument(model as never)
-    expect(() => instrument(model as never)).toThrow(expect.objectContaining({ code: 'ALREADY_INSTRUMENTED' }))
+    expect(() => instrument(model, { dataFormat: 'channelsLast' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    const probe = instrument(model)
+    expect(() => instrument(model)).toThrow(expect.objectContaining({ code: 'ALREADY_INSTRUMENTED' }))
     const x = tf.ones([2, 6])
     await expect(probe.measure(x, { training: true })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     expect((await probe.measure(x))['r']!.units.rows).toBe(2)
