@@ -51,6 +51,12 @@ export function reluOf(className: string, config: Record<string, unknown>): { ki
     if (config['activation'] === 'relu') return { kind: 'relu', maxValue: null }
     if (config['activation'] === 'relu6') return { kind: 'relu6', maxValue: 6 }
   }
+  if (className === 'TimeDistributed') {
+    // a Dense, Conv or ReLU applied at every time step: its output is the activated one
+    const inner = config['layer'] as { className?: unknown; config?: Record<string, unknown> } | undefined
+    const ok = typeof inner?.className === 'string' && inner.config !== undefined && inner.config['dataFormat'] !== 'channelsFirst'
+    if (ok && !WRAPPERS.has(inner.className as string)) return reluOf(inner.className as string, inner.config!)
+  }
   return null
 }
 
@@ -79,10 +85,10 @@ function recurrentRelu(config: Record<string, unknown>): string | null {
  * either is a site or holds no ReLU.
  */
 export function skipReasonOf(className: string, config: Record<string, unknown>): { reason: SkipReason; detail: string } | null {
-  if (WRAPPERS.has(className) && appliesRelu(config['layer'])) {
+  if (WRAPPERS.has(className) && appliesRelu(config['layer']) && reluOf(className, config) === null) {
     return {
       reason: 'wrapped',
-      detail: `${className} runs its inner layer on slices or clones of it; the inner ReLU's output is not a tensor the tap sees.`,
+      detail: `${className} runs its inner layer on slices or clones of it, and the inner layer is not a Dense, Conv or ReLU whose output it returns; the inner ReLU's output is not a tensor the tap sees.`,
     }
   }
   if (RECURRENT.has(className)) {

@@ -59,7 +59,7 @@ describe('the unit axis of a standalone ReLU is the channel axis of the data it 
 })
 
 describe('what is not recorded is listed in probe.skipped', () => {
-  test('TimeDistributed, Bidirectional and recurrent ReLUs, and leaky variants, each with a reason', () => {
+  test('Bidirectional and recurrent ReLUs, and leaky variants, each with a reason (TimeDistributed(Dense relu) is a site)', () => {
     const model = tfl.sequential({
       layers: [
         tfl.layers.timeDistributed({ inputShape: [3, 4], layer: tfl.layers.dense({ units: 5, activation: 'relu', name: 'inner' }), name: 'td' }),
@@ -71,9 +71,8 @@ describe('what is not recorded is listed in probe.skipped', () => {
       ],
     })
     const probe = instrument(model)
-    expect(probe.sites.map((s) => s.id)).toEqual(['dense'])
+    expect(probe.sites.map((s) => s.id)).toEqual(['td', 'dense'])
     expect(probe.skipped.map((s) => [s.id, s.reason])).toEqual([
-      ['td', 'wrapped'],
       ['bi', 'wrapped'],
       ['lstm', 'recurrent'],
       ['leaky', 'not-a-relu'],
@@ -83,7 +82,8 @@ describe('what is not recorded is listed in probe.skipped', () => {
   })
 
   test("a model whose only ReLUs cannot be recorded says so in NO_RELU_SITES", () => {
-    const model = tfl.sequential({ layers: [tfl.layers.timeDistributed({ inputShape: [3, 4], layer: tfl.layers.dense({ units: 5, activation: 'relu' }), name: 'td' })] })
+    const inner = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 5, activation: 'relu' })] })
+    const model = tfl.sequential({ layers: [tfl.layers.timeDistributed({ inputShape: [3, 4], layer: inner as never, name: 'td' })] })
     expect(() => instrument(model)).toThrow(expect.objectContaining({ code: 'NO_RELU_SITES', message: expect.stringContaining('td (wrapped)') }))
     expect(instrument(model, { allowEmpty: true }).skipped).toHaveLength(1)
   })
@@ -117,6 +117,32 @@ describe('normalisation does not decide the channel axis; wrapped models are loo
     const model = tfl.sequential({ layers: [tfl.layers.timeDistributed({ inputShape: [2, 4], layer: inner as never, name: 'td' }), tfl.layers.reLU({ name: 'r' })] })
     const probe = instrument(model, { dataFormat: 'channelsLast' })
     expect(probe.skipped.map((s) => [s.id, s.reason])).toEqual([['td', 'wrapped']])
+    probe.dispose()
+  })
+})
+
+describe('TimeDistributed', () => {
+  test('TimeDistributed(Dense relu) and TimeDistributed(Conv2D relu6) are sites: time steps (and positions) are positions; bits equal brute force', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.timeDistributed({ inputShape: [3, 4, 4, 2], layer: tfl.layers.conv2d({ filters: 5, kernelSize: 3, activation: 'relu6' }), name: 'tdc' }),
+        tfl.layers.timeDistributed({ layer: tfl.layers.flatten(), name: 'flat' }),
+        tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 7, activation: 'relu' }), name: 'tdd' }),
+      ],
+    })
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    expect(probe.sites.map(({ id, units, positions, activation }) => ({ id, units, positions, activation }))).toEqual([
+      { id: 'tdc', units: 5, positions: 3 * 2 * 2, activation: 'relu6' },
+      { id: 'tdd', units: 7, positions: 3, activation: 'relu' },
+    ])
+    expect(probe.skipped).toEqual([])
+    const x = tf.randomNormal([2, 3, 4, 4, 2], 0, 1, 'float32', 12)
+    const r = await probe.measure(x)
+    const conv = tfl.model({ inputs: model.inputs, outputs: model.getLayer('tdc').output as never }).predict(x) as tf.Tensor
+    const dense = model.predict(x) as tf.Tensor
+    expect(unpackRows(r['tdc']!.bits)).toEqual(signRows(conv.dataSync(), 5))
+    expect(unpackRows(r['tdd']!.bits)).toEqual(signRows(dense.dataSync(), 7))
+    tf.dispose([x, conv, dense])
     probe.dispose()
   })
 })
