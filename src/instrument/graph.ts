@@ -5,7 +5,7 @@ import { InstrumentError } from '../errors.js'
 import { Recorder } from '../record/recorder.js'
 import type { Group, Source } from './layers.js'
 import type { FindOptions, FoundSite, Site, SkippedSite } from './sites.js'
-import type { ReluKind } from './relu-kinds.js'
+import type { ActivationKind, ReluKind } from './relu-kinds.js'
 import type { DataFormat } from '../record/recorder.js'
 
 /*
@@ -20,6 +20,7 @@ import type { DataFormat } from '../record/recorder.js'
 interface GraphNode {
   readonly name: string
   readonly op: string
+  readonly inputNames: readonly string[]
   readonly inputs: readonly GraphNode[]
   readonly children: readonly GraphNode[]
   readonly attrParams: Readonly<Record<string, { value?: unknown } | undefined>>
@@ -75,18 +76,35 @@ function maxWithZero(node: GraphNode, weights: GraphInternals['executor']['weigh
   return node.op === 'Maximum' && node.inputs.length === 2 && node.inputs.some((i) => constant(i, weights) === 0)
 }
 
-/** The ReLU a node applies, or a reason it is seen but not recorded, or null. */
-function reluOfNode(node: GraphNode, weights: GraphInternals['executor']['weightMap']): { kind: ReluKind; maxValue: number | null } | { skip: string } | null {
+type NodeKind = { kind: ReluKind; maxValue: number | null; input?: boolean } | { skip: string } | null
+
+/** The opt-in kinds as graph ops: LeakyRelu, Prelu (read from their input), Elu, Selu. */
+function otherKindOfNode(node: GraphNode, kinds: ReadonlySet<ActivationKind>): NodeKind {
   const { op } = node
+  if (op === 'LeakyRelu' || op === 'Prelu') {
+    const kind = op === 'LeakyRelu' ? 'leakyRelu' : 'prelu'
+    if (!kinds.has(kind)) return { skip: `${op} passes negative values through; its sign is not a ReLU's on/off state (record it with the activations option).` }
+    const alpha = node.attrParams['alpha']?.value
+    return { kind, maxValue: null, input: op === 'Prelu' || (typeof alpha === 'number' && alpha < 0) }
+  }
+  if ((op === 'Elu' || op === 'Selu') && kinds.has(op === 'Elu' ? 'elu' : 'selu')) return { kind: op === 'Elu' ? 'elu' : 'selu', maxValue: null }
+  return null
+}
+
+/** The ReLU a node applies, or a reason it is seen but not recorded, or null. */
+function reluOfNode(node: GraphNode, weights: GraphInternals['executor']['weightMap'], kinds: ReadonlySet<ActivationKind>): NodeKind {
+  const { op } = node
+  const other = otherKindOfNode(node, kinds)
+  if (other !== null || !kinds.has('relu')) return other
   if (op === 'Relu') return { kind: 'relu', maxValue: null }
   if (op === 'Relu6') return { kind: 'relu6', maxValue: 6 }
-  if (op === 'LeakyRelu' || op === 'Prelu') return { skip: `${op} passes negative values through; its sign is not a ReLU's on/off state.` }
   if (FUSED.has(op)) {
     const fused = node.attrParams['fusedOps']?.value
     const last = Array.isArray(fused) ? String(fused[fused.length - 1]).toLowerCase() : ''
     if (last === 'relu') return { kind: 'relu', maxValue: null }
     if (last === 'relu6') return { kind: 'relu6', maxValue: 6 }
-    if (last === 'leakyrelu' || last === 'prelu') return { skip: `${op} fuses ${last}, which passes negative values through.` }
+    if (last === 'elu' && kinds.has('elu')) return { kind: 'elu', maxValue: null }
+    if (last === 'leakyrelu' || last === 'prelu') return { skip: `${op} fuses ${last}: the input of the activation is not a tensor of the graph.` }
     return null
   }
   if (op === 'Minimum' && node.inputs.length === 2) {
@@ -101,7 +119,7 @@ function reluOfNode(node: GraphNode, weights: GraphInternals['executor']['weight
   }
   if (maxWithZero(node, weights)) {
     // Minimum(Maximum(x, 0), c) is one capped site, at the Minimum
-    const capped = node.children.length === 1 && node.children[0]!.op === 'Minimum' && reluOfNode(node.children[0]!, weights) !== null
+    const capped = node.children.length === 1 && node.children[0]!.op === 'Minimum' && reluOfNode(node.children[0]!, weights, kinds) !== null
     return capped ? null : { kind: 'relu', maxValue: null }
   }
   return null
@@ -167,18 +185,18 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
   const weights = model.executor.weightMap
   const frames = inFrames(nodes)
   const skipped: SkippedSite[] = []
-  const candidates: { node: GraphNode; kind: ReluKind; maxValue: number | null }[] = []
+  const candidates: { node: GraphNode; kind: ReluKind; maxValue: number | null; input?: boolean }[] = []
   for (const node of nodes) {
-    const relu = reluOfNode(node, weights)
+    const relu = reluOfNode(node, weights, o.activations)
     if (relu === null) continue
     const base = { id: node.name, layerName: node.name, className: node.op, path: [] as string[] }
     if ('skip' in relu) skipped.push({ ...base, reason: 'not-a-relu', detail: relu.skip })
     else if (frames.has(node)) skipped.push({ ...base, reason: 'control-flow', detail: 'Inside a control-flow frame (a loop or conditional), which the executor cannot return as an output.' })
     else candidates.push({ node, ...relu })
   }
-  const shapes = candidates.length === 0 ? [] : shapesOf(model, candidates.map((c) => c.node.name))
+  const shapes = candidates.length === 0 ? [] : shapesOf(model, candidates.map((c) => (c.input === true ? c.node.inputNames[0]! : c.node.name)))
   const found: FoundSite[] = []
-  candidates.forEach(({ node, kind, maxValue }, i) => {
+  candidates.forEach(({ node, kind, maxValue, input }, i) => {
     const shape = shapes[i]!
     const dataFormat = formatOf(node)
     const dims = shape.slice(1)
@@ -191,6 +209,7 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
       className: node.op,
       activation: kind,
       maxValue,
+      reads: input === true ? 'input' : 'output',
       units,
       positions: o.granularity === 'example' ? 1 : spatial.reduce((a, b) => a * b, 1),
       granularity: o.granularity,
@@ -214,7 +233,9 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
   const byNode = new Map<string, number[]>()
   found.forEach((f, i) => {
     const name = f.site.id.replace(/:saturated$/, '')
-    byNode.set(name, [...(byNode.get(name) ?? []), i])
+    // a site read from its input fetches the node that feeds it
+    const fetch = f.site.reads === 'input' ? model.executor.graph.nodes[name]!.inputNames[0]! : name
+    byNode.set(fetch, [...(byNode.get(fetch) ?? []), i])
   })
   const groups: (Group & { name: string })[] = [...byNode].map(([name, planes]) => {
     const sites = planes.map((i) => found[i]!.site)

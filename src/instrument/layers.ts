@@ -67,6 +67,10 @@ export function layersSource(found: readonly FoundSite[]): Source {
     groups: runtimes,
     tapped: runtimes.map((lr) => lr.layer),
     trains: true,
-    attach: (deliver) => runtimes.map((lr, i) => tapLayer(lr.layer, (out, training) => deliver(i, out, training))),
+    attach: (deliver) =>
+      runtimes.map((lr, i) => {
+        const input = found[lr.planes[0]!]!.site.reads === 'input'
+        return tapLayer(lr.layer, (out, training, inputs) => deliver(i, input ? (Array.isArray(inputs) ? inputs[0] : inputs) : out, training))
+      }),
   }
 }

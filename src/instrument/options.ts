@@ -2,6 +2,7 @@ import { InstrumentError } from '../errors.js'
 import { assertOptions, describeValue } from '../keys.js'
 import { type ReducerMap, assertReducer } from '../reducer.js'
 import type { ReadMode } from '../record/reader.js'
+import { ACTIVATION_KINDS, type ActivationKind } from './relu-kinds.js'
 import type { DataFormat, FoundSite, Granularity, Site } from './sites.js'
 
 /** Which forward passes the taps record. */
@@ -43,6 +44,12 @@ export interface InstrumentOptions<M extends ReducerMap> {
    * convolutions say it in their own config.
    */
   dataFormat?: DataFormat | Record<string, DataFormat>
+  /**
+   * Kinds of activation recorded (default `['relu']`: relu, relu6 and capped ReLUs).
+   * Opt-in: `'leakyRelu'`, `'prelu'`, `'elu'`, `'selu'`, `'gelu'`, `'swish'`, `'mish'`; the
+   * pattern is the sign of the activation's input (`site.reads` says which tensor is read).
+   */
+  activations?: readonly ActivationKind[]
   /** Allow a model without ReLU sites, or a `sites` selection that matches none (the probe then records nothing). */
   allowEmpty?: boolean
   /**
@@ -54,7 +61,7 @@ export interface InstrumentOptions<M extends ReducerMap> {
 }
 
 /** Keys of {@link InstrumentOptions} (checked against the guide's options table by a test). */
-export const INSTRUMENT_KEYS = ['reducers', 'sites', 'passes', 'granularity', 'every', 'saturation', 'read', 'dataFormat', 'allowEmpty', 'onError'] as const
+export const INSTRUMENT_KEYS = ['reducers', 'sites', 'passes', 'granularity', 'every', 'saturation', 'read', 'dataFormat', 'activations', 'allowEmpty', 'onError'] as const
 
 export interface ResolvedOptions {
   read: ReadMode
@@ -65,6 +72,7 @@ export interface ResolvedOptions {
   allowEmpty: boolean
   onError: ((error: InstrumentError) => void) | undefined
   dataFormat: DataFormat | Readonly<Record<string, DataFormat>> | undefined
+  activations: ReadonlySet<ActivationKind>
   select: (sites: FoundSite[]) => FoundSite[]
 }
 
@@ -110,6 +118,7 @@ export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<
     allowEmpty: options.allowEmpty === true,
     onError: options.onError,
     dataFormat: options.dataFormat,
+    activations: activationKinds(options.activations),
     select: selector(sites),
   }
 }
@@ -140,6 +149,14 @@ function selector(sites: InstrumentOptions<ReducerMap>['sites']): (found: FoundS
     const wanted = new Set(sites)
     return found.filter((f) => wanted.has(f.site.id))
   }
+}
+
+function activationKinds(kinds: unknown): ReadonlySet<ActivationKind> {
+  if (kinds === undefined) return new Set(['relu'])
+  if (!Array.isArray(kinds) || kinds.length === 0 || !kinds.every((k) => ACTIVATION_KINDS.includes(k as ActivationKind))) {
+    throw bad(`activations must be a non-empty array of ${ACTIVATION_KINDS.map((k) => `'${k}'`).join(', ')}.`)
+  }
+  return new Set(kinds as ActivationKind[])
 }
 
 /** Throws unless `reducers` is a plain record of reducers. */

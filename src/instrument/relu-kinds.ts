@@ -5,8 +5,31 @@ import type { DataFormat } from '../record/recorder.js'
  * axis of a standalone activation's output holds the channels.
  */
 
-/** Which ReLU a site applies. */
-export type ReluKind = 'relu' | 'relu6' | 'relu-capped'
+/**
+ * Which activation a site applies: the ReLU family (`relu`, `relu6`, `relu-capped`), or a
+ * kind recorded only when asked for with the `activations` option.
+ */
+export type ReluKind = 'relu' | 'relu6' | 'relu-capped' | 'leakyRelu' | 'prelu' | 'elu' | 'selu' | 'gelu' | 'swish' | 'mish'
+
+/**
+ * Kinds of activation a probe records (`instrument(model, { activations })`): `'relu'` (the
+ * default: relu, relu6 and capped ReLUs), and opt-in `'leakyRelu'`, `'prelu'` (piecewise
+ * linear with the same regions as a ReLU), `'elu'`, `'selu'`, `'gelu'`, `'swish'`, `'mish'`.
+ * For every kind the pattern is the sign of the activation's input.
+ */
+export type ActivationKind = 'relu' | 'leakyRelu' | 'prelu' | 'elu' | 'selu' | 'gelu' | 'swish' | 'mish'
+
+export const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'leakyRelu', 'prelu', 'elu', 'selu', 'gelu', 'swish', 'mish']
+
+/** Smooth activations by their tfjs names: positive exactly where their input is. */
+const SMOOTH: Readonly<Record<string, ActivationKind>> = { elu: 'elu', selu: 'selu', gelu: 'gelu', gelu_new: 'gelu', swish: 'swish', mish: 'mish' }
+
+/** A site's activation; `input` when its bits must be read from the input (the output's sign can differ). */
+export interface SiteKind {
+  kind: ReluKind
+  maxValue: number | null
+  input?: boolean
+}
 
 /** Why a ReLU the library saw is not recorded. */
 export type SkipReason = 'wrapped' | 'recurrent' | 'not-a-relu' | 'not-selected' | 'control-flow'
@@ -41,8 +64,11 @@ const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'ConvLSTM2D', 'RNN', 'Sim
 const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional'])
 const LEAKY = new Set(['LeakyReLU', 'PReLU', 'ThresholdedReLU'])
 
-/** The ReLU applied by a layer's own output, or null when the layer is not a recordable site. */
-export function reluOf(className: string, config: Record<string, unknown>): { kind: ReluKind; maxValue: number | null } | null {
+/** The activation a layer applies that is recorded (`kinds`), or null when the layer is not a site. */
+export function reluOf(className: string, config: Record<string, unknown>, kinds: ReadonlySet<ActivationKind> = RELU_ONLY): SiteKind | null {
+  const extra = otherKind(className, config, kinds)
+  if (extra !== null) return extra
+  if (!kinds.has('relu')) return null
   if (className === 'ReLU') {
     const max = config['maxValue']
     return typeof max === 'number' ? { kind: 'relu-capped', maxValue: max } : { kind: 'relu', maxValue: null }
@@ -55,7 +81,25 @@ export function reluOf(className: string, config: Record<string, unknown>): { ki
     // a Dense, Conv or ReLU applied at every time step: its output is the activated one
     const inner = config['layer'] as { className?: unknown; config?: Record<string, unknown> } | undefined
     const ok = typeof inner?.className === 'string' && inner.config !== undefined && inner.config['dataFormat'] !== 'channelsFirst'
-    if (ok && !WRAPPERS.has(inner.className as string)) return reluOf(inner.className as string, inner.config!)
+    if (ok && !WRAPPERS.has(inner.className as string)) return reluOf(inner.className as string, inner.config!, kinds)
+  }
+  return null
+}
+
+const RELU_ONLY: ReadonlySet<ActivationKind> = new Set(['relu'])
+
+/** The opt-in kinds: leaky and parametric ReLUs, and smooth activations. */
+function otherKind(className: string, config: Record<string, unknown>, kinds: ReadonlySet<ActivationKind>): SiteKind | null {
+  if (className === 'LeakyReLU' && kinds.has('leakyRelu')) {
+    const alpha = typeof config['alpha'] === 'number' ? config['alpha'] : 0.3
+    return { kind: 'leakyRelu', maxValue: null, input: alpha < 0 }
+  }
+  // PReLU's slopes are trained and may turn negative: its bits always come from its input
+  if (className === 'PReLU' && kinds.has('prelu')) return { kind: 'prelu', maxValue: null, input: true }
+  if (className === 'ELU' && kinds.has('elu')) return { kind: 'elu', maxValue: null }
+  if (className === 'Activation' || FUSED.has(className)) {
+    const smooth = SMOOTH[String(config['activation'])]
+    if (smooth !== undefined && kinds.has(smooth)) return { kind: smooth, maxValue: null }
   }
   return null
 }
@@ -84,7 +128,8 @@ function recurrentRelu(config: Record<string, unknown>): string | null {
  * Why a layer that applies a ReLU somewhere inside cannot be recorded, or null when it
  * either is a site or holds no ReLU.
  */
-export function skipReasonOf(className: string, config: Record<string, unknown>): { reason: SkipReason; detail: string } | null {
+export function skipReasonOf(className: string, config: Record<string, unknown>, kinds: ReadonlySet<ActivationKind> = RELU_ONLY): { reason: SkipReason; detail: string } | null {
+  if (reluOf(className, config, kinds) !== null) return null
   if (WRAPPERS.has(className) && appliesRelu(config['layer']) && reluOf(className, config) === null) {
     return {
       reason: 'wrapped',
@@ -103,7 +148,7 @@ export function skipReasonOf(className: string, config: Record<string, unknown>)
   if (LEAKY.has(className)) {
     return {
       reason: 'not-a-relu',
-      detail: `${className} passes negative values through, so its sign pattern is not a ReLU's on/off state.`,
+      detail: `${className} passes negative values through, so its sign pattern is not a ReLU's on/off state (record it with the activations option).`,
     }
   }
   return null

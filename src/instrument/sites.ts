@@ -1,10 +1,10 @@
 import { InstrumentError } from '../errors.js'
 import { getOwn } from '../keys.js'
 import type { DataFormat, Granularity } from '../record/recorder.js'
-import { type LayerLike, type ReluKind, type SkipReason, dataFormatOf, reluOf, skipReasonOf } from './relu-kinds.js'
+import { type ActivationKind, type LayerLike, type ReluKind, type SkipReason, dataFormatOf, reluOf, skipReasonOf } from './relu-kinds.js'
 
 export type { DataFormat, Granularity } from '../record/recorder.js'
-export type { LayerLike, ReluKind, SkipReason } from './relu-kinds.js'
+export type { ActivationKind, LayerLike, ReluKind, SkipReason } from './relu-kinds.js'
 
 /**
  * A place in the model where ReLU patterns are recorded: one layer instance.
@@ -21,8 +21,14 @@ export interface Site {
   readonly layerName: string
   /** tfjs class name, e.g. `Dense`, `Conv2D`, `ReLU`, `Activation`. */
   readonly className: string
-  /** `relu`, `relu6`, or `relu-capped` for a `ReLU` layer with `maxValue`. */
+  /** `relu`, `relu6`, `relu-capped` (a `ReLU` layer with `maxValue`), or an opt-in kind (see `activations`). */
   readonly activation: ReluKind
+  /**
+   * Which tensor the bits come from: the activation's `'output'` (its sign is the input's
+   * for every kind but these), or its `'input'` (PReLU, whose slopes may turn negative, and
+   * a LeakyReLU with a negative slope).
+   */
+  readonly reads: 'output' | 'input'
   /** Upper cap of the activation (6 for relu6, `maxValue` for a capped ReLU), else null. */
   readonly maxValue: number | null
   /** Bits per pattern: channels at `position` granularity, all values of an example at `example`. */
@@ -80,6 +86,8 @@ export interface FindOptions {
   readonly saturation: boolean
   /** Channel axis of standalone ReLU/Activation layers: for all of them, or by site id. */
   readonly dataFormat: DataFormat | Readonly<Record<string, DataFormat>> | undefined
+  /** The kinds of activation recorded. */
+  readonly activations: ReadonlySet<ActivationKind>
 }
 
 /** One segment of a site id: the name with `%`, `/`, `:` and `#` escaped. */
@@ -122,10 +130,13 @@ function nodesIn(layer: LayerLike, container: LayerLike): number {
   return Math.max(1, n)
 }
 
+/** Activation layers of their own: their channel axis is their input's. */
+const STANDALONE = new Set(['ReLU', 'Activation', 'LeakyReLU', 'PReLU', 'ELU'])
+
 function unitAxis(layer: LayerLike, id: string, rank: number, granularity: Granularity, o: FindOptions): DataFormat {
   const cls = layer.getClassName()
   const own = layer.getConfig()['dataFormat']
-  const standalone = cls === 'ReLU' || cls === 'Activation'
+  const standalone = STANDALONE.has(cls)
   const given = typeof o.dataFormat === 'string' ? o.dataFormat : o.dataFormat === undefined ? undefined : getOwn(o.dataFormat, id)
   if (!standalone) return own === 'channelsFirst' && cls !== 'Dense' ? 'channelsFirst' : 'channelsLast'
   if (given !== undefined) return given
@@ -145,7 +156,7 @@ function unitAxis(layer: LayerLike, id: string, rank: number, granularity: Granu
 
 function describe(layer: LayerLike, path: readonly string[], id: string, nodes: number, o: FindOptions): { site: Site; problem?: InstrumentError } | null {
   const cls = layer.getClassName()
-  const relu = reluOf(cls, layer.getConfig())
+  const relu = reluOf(cls, layer.getConfig(), o.activations)
   if (relu === null) return null
   const shape = outputShapeOf(layer)
   if (shape === null || shape.length < 2) {
@@ -184,6 +195,7 @@ function describe(layer: LayerLike, path: readonly string[], id: string, nodes: 
     className: cls,
     activation: relu.kind,
     maxValue: relu.maxValue,
+    reads: relu.input === true ? 'input' : 'output',
     units,
     positions: o.granularity === 'example' ? 1 : product(spatial),
     granularity: o.granularity,
@@ -234,7 +246,7 @@ export function findSites(model: LayerLike, o: FindOptions): { found: FoundSite[
   const found: FoundSite[] = []
   const skipped: SkippedSite[] = []
   for (const { layer, path, id, nodes } of occurrences(model)) {
-    const skip = skipReasonOf(layer.getClassName(), layer.getConfig())
+    const skip = skipReasonOf(layer.getClassName(), layer.getConfig(), o.activations)
     if (skip !== null) {
       skipped.push({ id, layerName: layer.name, className: layer.getClassName(), path, ...skip })
       continue

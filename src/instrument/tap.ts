@@ -1,7 +1,7 @@
 import type { LayerLike } from './sites.js'
 
-/** Receives a layer's output after each `call`; `training` is the call's `kwargs.training`. */
-export type OutputListener = (output: unknown, training: boolean) => void
+/** Receives a layer's output (and its inputs) after each `call`; `training` is the call's `kwargs.training`. */
+export type OutputListener = (output: unknown, training: boolean, inputs: unknown) => void
 
 /**
  * Wraps `call` on one layer instance (never the prototype): every execution path of
@@ -15,7 +15,7 @@ export function tapLayer(layer: LayerLike, listener: OutputListener): () => void
   const original = layer.call
   const tapped = function (this: unknown, inputs: unknown, kwargs: Record<string, unknown>) {
     const output = original.call(this, inputs, kwargs)
-    listener(output, kwargs?.['training'] === true)
+    listener(output, kwargs?.['training'] === true, inputs)
     return output
   }
   layer.call = tapped

@@ -13,7 +13,7 @@ export function assertModel(model: unknown, where: string): asserts model is Lay
 
 /** The model's ReLU sites (sign planes, position granularity), found without tapping anything. */
 export function modelSites(model: LayersModel): Site[] {
-  return findSites(model as never, { granularity: 'position', saturation: false, dataFormat: undefined }).found.map((f) => f.site)
+  return findSites(model as never, { granularity: 'position', saturation: false, dataFormat: undefined, activations: new Set(['relu']) }).found.map((f) => f.site)
 }
 
 /** The number of classes of a classifier: the size of its (first) output's last axis. */
