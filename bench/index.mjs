@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs-backend-wasm'
 import { fmt } from './harness.mjs'
+import { graphOverhead } from './graph.mjs'
 import { monitorBench } from './monitor.mjs'
 import { reducerBench } from './reducers.mjs'
 import { cnn, fitOverhead, measureBench, memoryBench, mlp } from './training.mjs'
@@ -30,6 +31,10 @@ await tf.setBackend('wasm')
 const mlpWasm = await fitOverhead(mlp, [784], size.mlp)
 log(`  mlp-wasm ${mlpWasm.ratio.toFixed(3)}  (${mlpWasm.plainMs.toFixed(0)} ms plain)`)
 out.fitOverhead = { 'mlp-cpu': mlpCpu.ratio, 'mlp-wasm': mlpWasm.ratio, 'cnn-cpu': cnnCpu.ratio }
+await tf.setBackend('cpu')
+const graph = await graphOverhead(smoke ? { rounds: 1, batch: 1 } : { rounds: 5, batch: 2 })
+log(`  graph predict, MobileNetV2 (${graph.sites} sites), cpu  ${graph.ratio.toFixed(3)}  (plain first ${graph.plainFirst.toFixed(3)}, instrumented first ${graph.tappedFirst.toFixed(3)}; ${graph.plainMs.toFixed(0)} ms plain)`)
+out.predictOverhead = { 'mobilenet-graph-cpu': graph.ratio }
 out.fitMs = { 'mlp-cpu': mlpCpu, 'mlp-wasm': mlpWasm, 'cnn-cpu': cnnCpu }
 
 log('\nmeasure (wasm, MLP, 3 sites, unit stats + histogram)')

@@ -1,7 +1,7 @@
 /**
  * Stable error codes. Codes are API and never change meaning; message text may improve.
  *
- * - `NOT_A_MODEL`: `instrument` was given something that is not a tfjs-layers `LayersModel`.
+ * - `NOT_A_MODEL`: `instrument` was given something that is not a layers model or a loaded graph model.
  * - `MODEL_NOT_BUILT`: a layer's output shape is unknown (a Sequential without `inputShape`).
  * - `NO_RELU_SITES`: the model has no ReLU site and `allowEmpty` was not set.
  * - `NO_SITES_SELECTED`: the model has ReLU sites but the `sites` option selected none.

@@ -45,6 +45,10 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
   options: InstrumentOptions<M> = {},
 ): Probe<M> {
   const graph = isGraphModel(model)
+  const unloaded = model as { load?: unknown; executor?: unknown } | null
+  if (!graph && typeof unloaded?.load === 'function' && typeof (unloaded as { executeAsync?: unknown }).executeAsync === 'function' && unloaded.executor === undefined) {
+    throw new InstrumentError('NOT_A_MODEL', 'This GraphModel is not loaded yet: instrument the model that `await tf.loadGraphModel(url)` returns.')
+  }
   if (!graph && !isLayersModel(model)) {
     throw new InstrumentError(
       'NOT_A_MODEL',

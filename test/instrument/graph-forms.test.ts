@@ -118,6 +118,12 @@ describe('every ReLU form in a graph is a site, equal to brute force', () => {
     probe.dispose()
   })
 
+  test('a GraphModel that is not loaded is NOT_A_MODEL, saying to load it', async () => {
+    const tfc = await import('@tensorflow/tfjs-converter')
+    const unloaded = new tfc.GraphModel('file://nowhere/model.json')
+    expect(() => instrument(unloaded)).toThrow(expect.objectContaining({ code: 'NOT_A_MODEL', message: expect.stringContaining('not loaded') }))
+  })
+
   test('no ReLU is NO_RELU_SITES; training mode and dataFormat are INVALID_OPTION; a second probe is refused', async () => {
     const none = graphModel({ input: [-1, 6], consts: { ...dense }, nodes: [{ name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: attrs.matmul() }], outputs: ['mm'] })
     expect(() => instrument(none)).toThrow(expect.objectContaining({ code: 'NO_RELU_SITES' }))
