@@ -61,13 +61,19 @@ export function isGraphModel(x: unknown): x is GraphModelLike {
 }
 
 const FUSED = new Set(['_FusedConv2D', 'FusedConv2D', 'FusedDepthwiseConv2dNative', '_FusedMatMul', 'FusedMatMul'])
-const CONTROL = new Set(['Enter', 'Exit', 'Merge', 'Switch', 'LoopCond', 'NextIteration'])
+/** Graph ops that keep their input's axis order (element-wise, pooling, normalisation). */
+const KEEPS_AXES = new Set([
+  'Identity', 'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'ClipByValue', 'Relu', 'Relu6', 'Elu',
+  'Selu', 'LeakyRelu', 'Prelu', 'Sigmoid', 'Tanh', 'Cast', 'Neg', 'MaxPool', 'AvgPool', 'FusedBatchNorm', 'FusedBatchNormV3',
+  ...FUSED,
+])
 
 /** The scalar value of a constant node, or null. */
 function constant(node: GraphNode | undefined, weights: GraphInternals['executor']['weightMap']): number | null {
   if (node === undefined || node.op !== 'Const') return null
   const t = weights[node.name]?.[0]
   if (t === undefined || t.size !== 1) return null
+  if (t.isDisposed) throw new InstrumentError('NOT_A_MODEL', 'This graph model has been disposed; load it again.')
   return t.dataSync()[0]!
 }
 
@@ -95,18 +101,22 @@ function otherKindOfNode(node: GraphNode, kinds: ReadonlySet<ActivationKind>): N
 function reluOfNode(node: GraphNode, weights: GraphInternals['executor']['weightMap'], kinds: ReadonlySet<ActivationKind>): NodeKind {
   const { op } = node
   const other = otherKindOfNode(node, kinds)
-  if (other !== null || !kinds.has('relu')) return other
-  if (op === 'Relu') return { kind: 'relu', maxValue: null }
-  if (op === 'Relu6') return { kind: 'relu6', maxValue: 6 }
+  if (other !== null) return other
   if (FUSED.has(op)) {
     const fused = node.attrParams['fusedOps']?.value
     const last = Array.isArray(fused) ? String(fused[fused.length - 1]).toLowerCase() : ''
+    const alpha = node.attrParams['leakyreluAlpha']?.value
+    if (last === 'leakyrelu' && kinds.has('leakyRelu') && !(typeof alpha === 'number' && alpha < 0)) return { kind: 'leakyRelu', maxValue: null }
+    if (last === 'leakyrelu' || last === 'prelu') return { skip: `${op} fuses ${last}: the input of the activation is not a tensor of the graph.` }
+    if (last === 'elu') return kinds.has('elu') ? { kind: 'elu', maxValue: null } : null
+    if (!kinds.has('relu')) return null
     if (last === 'relu') return { kind: 'relu', maxValue: null }
     if (last === 'relu6') return { kind: 'relu6', maxValue: 6 }
-    if (last === 'elu' && kinds.has('elu')) return { kind: 'elu', maxValue: null }
-    if (last === 'leakyrelu' || last === 'prelu') return { skip: `${op} fuses ${last}: the input of the activation is not a tensor of the graph.` }
     return null
   }
+  if (!kinds.has('relu')) return null
+  if (op === 'Relu') return { kind: 'relu', maxValue: null }
+  if (op === 'Relu6') return { kind: 'relu6', maxValue: 6 }
   if (op === 'Minimum' && node.inputs.length === 2) {
     const [a, b] = node.inputs
     const inner = maxWithZero(a!, weights) ? a! : maxWithZero(b!, weights) ? b! : null
@@ -148,6 +158,8 @@ function formatOf(node: GraphNode): DataFormat {
     seen.add(n)
     const f = n.attrParams['dataFormat']?.value
     if (typeof f === 'string') return f.toLowerCase() === 'nchw' ? 'channelsFirst' : 'channelsLast'
+    // only through ops that keep the axis order; a Transpose or Reshape says nothing
+    if (n !== node && !KEEPS_AXES.has(n.op)) continue
     queue.push(...n.inputs.filter((i) => i.op !== 'Const'))
   }
   return 'channelsLast'
@@ -227,6 +239,14 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
 
 const nodeName = (output: string): string => (output.endsWith(':0') ? output.slice(0, -2) : output)
 
+/** The tensors of an executor's inputs (a tensor, an array, or a map by name). */
+function inputTensors(inputs: unknown): Tensor[] {
+  if (inputs === null || typeof inputs !== 'object') return []
+  if (Array.isArray(inputs)) return inputs as Tensor[]
+  if (typeof (inputs as Tensor).dataSync === 'function') return [inputs as Tensor]
+  return Object.values(inputs as Record<string, Tensor>)
+}
+
 /** The source of a graph model: its executor, asked for the site nodes alongside the caller's outputs. */
 export function graphSource(graphModel: GraphModelLike, found: readonly FoundSite[]): Source {
   const model = graphModel as unknown as GraphInternals
@@ -267,23 +287,33 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
         })
         return { all, at }
       }
-      const finish = (result: Tensor[], asked: number, at: number[]): Tensor[] => {
+      const finish = (result: Tensor[], asked: number, at: number[], inputs: unknown): Tensor[] => {
+        const returned = result.slice(0, asked)
         try {
           at.forEach((i, g) => deliver(g, result[i], false))
         } finally {
-          for (let i = asked; i < result.length; i++) result[i]!.dispose()
+          // a site output may be the very tensor of a caller's output (asked for by a
+          // signature key) or of an input (a site read from the placeholder): never dispose those
+          const keep = new Set<Tensor>([...returned, ...inputTensors(inputs)])
+          for (let i = asked; i < result.length; i++) {
+            const t = result[i]!
+            if (!keep.has(t)) {
+              keep.add(t)
+              t.dispose()
+            }
+          }
         }
-        return result.slice(0, asked)
+        return returned
       }
       const own = { execute: Object.prototype.hasOwnProperty.call(executor, 'execute'), executeAsync: Object.prototype.hasOwnProperty.call(executor, 'executeAsync') }
       const original = { execute: executor.execute, executeAsync: executor.executeAsync }
       executor.execute = function (this: unknown, inputs, outputs) {
         const { all, at } = extend(outputs)
-        return finish(original.execute.call(this, inputs, all), outputs.length, at)
+        return finish(original.execute.call(this, inputs, all), outputs.length, at, inputs)
       }
       executor.executeAsync = async function (this: unknown, inputs, outputs) {
         const { all, at } = extend(outputs)
-        return finish(await original.executeAsync.call(this, inputs, all), outputs.length, at)
+        return finish(await original.executeAsync.call(this, inputs, all), outputs.length, at, inputs)
       }
       return [
         () => {

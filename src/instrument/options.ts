@@ -3,7 +3,7 @@ import { assertOptions, describeValue } from '../keys.js'
 import { type ReducerMap, assertReducer } from '../reducer.js'
 import type { ReadMode } from '../record/reader.js'
 import { ACTIVATION_KINDS, type ActivationKind } from './relu-kinds.js'
-import type { DataFormat, FoundSite, Granularity, Site } from './sites.js'
+import { type DataFormat, type FoundSite, type Granularity, STANDALONE, type Site } from './sites.js'
 
 /** Which forward passes the taps record. */
 export type Passes = 'training' | 'inference' | 'all'
@@ -191,8 +191,8 @@ export function checkFormatIds(format: ResolvedOptions['dataFormat'], found: rea
     if (f === undefined) {
       throw new InstrumentError('UNKNOWN_SITE', `dataFormat names ${JSON.stringify(id)}, which is not a ReLU site of this model.`, { site: id })
     }
-    if (f.site.className !== 'ReLU' && f.site.className !== 'Activation') {
-      throw bad(`dataFormat names "${id}", a ${f.site.className} layer, whose channel axis is its own config; name only ReLU or Activation sites.`)
+    if (!STANDALONE.has(f.site.className)) {
+      throw bad(`dataFormat names "${id}", a ${f.site.className} layer, whose channel axis is its own config; name only activation layers (ReLU, Activation, LeakyReLU, PReLU, ELU).`)
     }
   }
 }

@@ -64,6 +64,9 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
     )
   }
   const opts = resolveOptions(options)
+  if (graph && opts.passes === 'training') {
+    throw new InstrumentError('INVALID_OPTION', "passes: 'training' would record nothing: a graph model has no training mode.")
+  }
   if (graph && opts.dataFormat !== undefined) {
     throw new InstrumentError('INVALID_OPTION', 'dataFormat applies to layers models; a graph node says its own format (NHWC unless it says NCHW).')
   }

@@ -68,6 +68,12 @@ const LEAKY = new Set(['LeakyReLU', 'PReLU', 'ThresholdedReLU'])
 export function reluOf(className: string, config: Record<string, unknown>, kinds: ReadonlySet<ActivationKind> = RELU_ONLY): SiteKind | null {
   const extra = otherKind(className, config, kinds)
   if (extra !== null) return extra
+  if (className === 'TimeDistributed') {
+    // a Dense, Conv or activation applied at every time step: its output is the activated one
+    const inner = config['layer'] as { className?: unknown; config?: Record<string, unknown> } | undefined
+    const ok = typeof inner?.className === 'string' && inner.config !== undefined && inner.config['dataFormat'] !== 'channelsFirst'
+    return ok && !WRAPPERS.has(inner.className as string) ? reluOf(inner.className as string, inner.config!, kinds) : null
+  }
   if (!kinds.has('relu')) return null
   if (className === 'ReLU') {
     const max = config['maxValue']
@@ -76,12 +82,6 @@ export function reluOf(className: string, config: Record<string, unknown>, kinds
   if (className === 'Activation' || FUSED.has(className)) {
     if (config['activation'] === 'relu') return { kind: 'relu', maxValue: null }
     if (config['activation'] === 'relu6') return { kind: 'relu6', maxValue: 6 }
-  }
-  if (className === 'TimeDistributed') {
-    // a Dense, Conv or ReLU applied at every time step: its output is the activated one
-    const inner = config['layer'] as { className?: unknown; config?: Record<string, unknown> } | undefined
-    const ok = typeof inner?.className === 'string' && inner.config !== undefined && inner.config['dataFormat'] !== 'channelsFirst'
-    if (ok && !WRAPPERS.has(inner.className as string)) return reluOf(inner.className as string, inner.config!, kinds)
   }
   return null
 }
@@ -109,7 +109,7 @@ function appliesRelu(inner: unknown): boolean {
   if (typeof inner !== 'object' || inner === null) return false
   const { className, config } = inner as { className?: unknown; config?: Record<string, unknown> }
   if (typeof className !== 'string' || config === undefined) return false
-  if (reluOf(className, config) !== null) return true
+  if (reluOf(className, config) !== null || LEAKY.has(className)) return true
   if (RECURRENT.has(className)) return recurrentRelu(config) !== null
   if (WRAPPERS.has(className)) return appliesRelu(config['layer'])
   // a model given to a wrapper: its config lists its layers

@@ -131,7 +131,7 @@ function nodesIn(layer: LayerLike, container: LayerLike): number {
 }
 
 /** Activation layers of their own: their channel axis is their input's. */
-const STANDALONE = new Set(['ReLU', 'Activation', 'LeakyReLU', 'PReLU', 'ELU'])
+export const STANDALONE: ReadonlySet<string> = new Set(['ReLU', 'Activation', 'LeakyReLU', 'PReLU', 'ELU'])
 
 function unitAxis(layer: LayerLike, id: string, rank: number, granularity: Granularity, o: FindOptions): DataFormat {
   const cls = layer.getClassName()

@@ -16,6 +16,10 @@ export interface GraphSpec {
   /** Constant tensors: name -> { shape, values }. */
   consts: Record<string, { shape: number[]; values: number[] }>
   outputs: string[]
+  /** Signature outputs name the nodes themselves (no Identity nodes in between). */
+  signatureOnNodes?: boolean
+  /** Constants stored as int32 (e.g. a Transpose's permutation). */
+  intConsts?: string[]
 }
 
 export const attrs = {
@@ -28,19 +32,30 @@ export const attrs = {
 /** A GraphModel from the spec, loaded synchronously from memory. */
 export function graphModel(spec: GraphSpec): ReturnType<typeof tfc.loadGraphModelSync> {
   const consts = Object.entries(spec.consts)
+  const isInt = (name: string): boolean => spec.intConsts?.includes(name) === true
+  const dtype = (name: string) => (isInt(name) ? { type: 'DT_INT32' } : f32)
+  const identity = (i: number): string => `Identity${i === 0 ? '' : `_${i}`}`
   const node = [
     { name: 'x', op: 'Placeholder', attr: { dtype: f32, shape: { shape: { dim: spec.input.map((d) => ({ size: String(d) })) } } } },
-    ...consts.map(([name, c]) => ({ name, op: 'Const', attr: { dtype: f32, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: c.shape.map((d) => ({ size: String(d) })) } } } } })),
+    ...consts.map(([name, c]) => ({ name, op: 'Const', attr: { dtype: dtype(name), value: { tensor: { dtype: dtype(name).type, tensorShape: { dim: c.shape.map((d) => ({ size: String(d) })) } } } } })),
     ...spec.nodes.map((n) => ({ ...n, attr: { T: f32, ...(n.attr ?? {}) } })),
-    ...spec.outputs.map((o, i) => ({ name: `Identity${i === 0 ? '' : `_${i}`}`, op: 'Identity', input: [o], attr: { T: f32 } })),
+    ...(spec.signatureOnNodes === true ? [] : spec.outputs.map((o, i) => ({ name: identity(i), op: 'Identity', input: [o], attr: { T: f32 } }))),
   ]
-  const values = new Float32Array(consts.flatMap(([, c]) => c.values))
+  // weights are laid out one after the other, each in its own dtype (4 bytes either way)
+  const buffer = new ArrayBuffer(consts.reduce((n, [, c]) => n + 4 * c.values.length, 0))
+  let at = 0
+  for (const [name, c] of consts) {
+    if (isInt(name)) new Int32Array(buffer, at, c.values.length).set(c.values)
+    else new Float32Array(buffer, at, c.values.length).set(c.values)
+    at += 4 * c.values.length
+  }
+  const outputName = (o: string, i: number): string => (spec.signatureOnNodes === true ? `${o}:0` : `${identity(i)}:0`)
   return tfc.loadGraphModelSync({
     modelTopology: { node, library: {}, versions: { producer: 1 } },
-    weightSpecs: consts.map(([name, c]) => ({ name, shape: c.shape, dtype: 'float32' as const })),
-    weightData: values.buffer,
+    weightSpecs: consts.map(([name, c]) => ({ name, shape: c.shape, dtype: isInt(name) ? ('int32' as const) : ('float32' as const) })),
+    weightData: buffer,
     format: 'graph-model',
-    userDefinedMetadata: { signature: { inputs: { x: { name: 'x:0' } }, outputs: Object.fromEntries(spec.outputs.map((_, i) => [`out${i}`, { name: `Identity${i === 0 ? '' : `_${i}`}:0` }])) } },
+    userDefinedMetadata: { signature: { inputs: { x: { name: 'x:0' } }, outputs: Object.fromEntries(spec.outputs.map((o, i) => [`out${i}`, { name: outputName(o, i) }])) } },
   } as never)
 }
 

@@ -84,3 +84,40 @@ describe('opt-in activation kinds: the pattern is the sign of the activation inp
     expect(() => instrument(model, { activations: [] })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   })
 })
+
+describe('opt-in kinds without relu, wrapped, and their channel axis', () => {
+  test('TimeDistributed(PReLU) is a site with activations: [prelu] alone, and listed as wrapped by default', () => {
+    const make = () =>
+      tfl.sequential({ layers: [tfl.layers.timeDistributed({ inputShape: [3, 4], layer: tfl.layers.prelu({ alphaInitializer: tfl.initializers.constant({ value: -1 }) }) as never, name: 'tdp' })] })
+    const opted = instrument(make(), { activations: ['prelu'] })
+    expect(opted.sites.map((s) => [s.id, s.activation, s.reads, s.positions])).toEqual([['tdp', 'prelu', 'input', 3]])
+    opted.dispose()
+    const plain = instrument(make(), { allowEmpty: true })
+    expect(plain.skipped.map((s) => [s.id, s.reason])).toEqual([['tdp', 'wrapped']])
+    plain.dispose()
+  })
+
+  test('a LeakyReLU of unknown channel axis takes a dataFormat by its site id', () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [6], units: 12 }), tfl.layers.reshape({ targetShape: [3, 4] }), tfl.layers.leakyReLU({ name: 'neg' })] })
+    expect(() => instrument(model, { activations: ['leakyRelu'] })).toThrow(expect.objectContaining({ code: 'DATA_FORMAT_UNKNOWN' }))
+    const probe = instrument(model, { activations: ['leakyRelu'], dataFormat: { neg: 'channelsFirst' } })
+    expect(probe.sites[0]).toMatchObject({ units: 3, positions: 4 })
+    probe.dispose()
+  })
+
+  test('graphs: a fused prelu is listed as skipped even when only prelu is asked for', () => {
+    const model = graphModel({
+      input: [-1, 6],
+      consts: { w: { shape: [6, 5], values: numbers(30, 1) }, b: { shape: [5], values: numbers(5, 2) }, alpha: { shape: [5], values: numbers(5, 3) } },
+      nodes: [
+        { name: 'fp', op: '_FusedMatMul', input: ['x', 'w', 'b', 'alpha'], attr: { ...attrs.fused('BiasAdd', 'Prelu'), ...attrs.matmul(), num_args: { i: '2' } } },
+        { name: 'p', op: 'Prelu', input: ['fp', 'alpha'] },
+      ],
+      outputs: ['p'],
+    })
+    const probe = instrument(model, { activations: ['prelu'] })
+    expect(probe.sites.map((s) => s.id)).toEqual(['p'])
+    expect(probe.skipped.map((s) => [s.id, s.reason])).toEqual([['fp', 'not-a-relu']])
+    probe.dispose()
+  })
+})

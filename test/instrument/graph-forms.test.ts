@@ -138,3 +138,51 @@ describe('every ReLU form in a graph is a site, equal to brute force', () => {
     x.dispose()
   })
 })
+
+describe('what belongs to the caller is never disposed', () => {
+  test('a site node that is a signature output (no Identity), and a site read from the placeholder itself', () => {
+    const model = graphModel({
+      input: [-1, 6],
+      consts: { w: { shape: [6, 5], values: numbers(30, 1) }, alpha: { shape: [6], values: numbers(6, 3) } },
+      nodes: [
+        { name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: attrs.matmul() },
+        { name: 'r', op: 'Relu', input: ['mm'] },
+        { name: 'p', op: 'Prelu', input: ['x', 'alpha'] },
+      ],
+      outputs: ['r', 'p'],
+      signatureOnNodes: true,
+    })
+    const probe = instrument(model, { activations: ['relu', 'prelu'], reducers: { bits: collect() } })
+    const x = tf.tensor2d(numbers(18, 5), [3, 6])
+    const before = tf.memory().numTensors
+    const out = model.predict(x) as tf.Tensor[]
+    const list = Array.isArray(out) ? out : Object.values(out as Record<string, tf.Tensor>)
+    for (const t of list) expect(t.isDisposed).toBe(false)
+    expect(x.isDisposed).toBe(false)
+    expect(tf.memory().numTensors).toBe(before + list.length)
+    const r = probe.results()
+    probe.dispose()
+    const mm = model.execute(x, 'mm') as tf.Tensor
+    expect(unpackRows(r['r']!.bits)).toEqual(signRows(mm.dataSync(), 5))
+    expect(unpackRows(r['p']!.bits)).toEqual(signRows(x.dataSync(), 6))
+    tf.dispose([...list, x, mm])
+  })
+
+  test('a Relu after a Transpose of an NCHW convolution is channels-last; passes: training is refused', () => {
+    const model = graphModel({
+      input: [-1, 3, 3, 3],
+      consts: { ...conv, perm: { shape: [4], values: [0, 2, 3, 1] } },
+      nodes: [
+        { name: 'cf', op: 'Conv2D', input: ['x', 'k'], attr: attrs.conv('NCHW') },
+        { name: 't', op: 'Transpose', input: ['cf', 'perm'], attr: { Tperm: { type: 'DT_INT32' } } },
+        { name: 'r', op: 'Relu', input: ['t'] },
+      ],
+      outputs: ['r'],
+      intConsts: ['perm'],
+    })
+    expect(() => instrument(model, { passes: 'training' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    const probe = instrument(model)
+    expect(probe.sites[0]).toMatchObject({ id: 'r', units: 4, positions: 9, dataFormat: 'channelsLast' })
+    probe.dispose()
+  })
+})
