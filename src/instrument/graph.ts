@@ -61,6 +61,9 @@ export function isGraphModel(x: unknown): x is GraphModelLike {
 }
 
 const FUSED = new Set(['_FusedConv2D', 'FusedConv2D', 'FusedDepthwiseConv2dNative', '_FusedMatMul', 'FusedMatMul'])
+/** Ops of control flow: a graph with any of them runs only with `executeAsync`. */
+const CONTROL = new Set(['Enter', 'Exit', 'Merge', 'Switch', 'LoopCond', 'NextIteration', 'If', 'StatelessIf', 'While', 'StatelessWhile'])
+
 /** Graph ops that keep their input's axis order (element-wise, pooling, normalisation). */
 const KEEPS_AXES = new Set([
   'Identity', 'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'ClipByValue', 'Relu', 'Relu6', 'Elu',
@@ -165,6 +168,38 @@ function formatOf(node: GraphNode): DataFormat {
   return 'channelsLast'
 }
 
+/** The shape of a constant node, or null. */
+function constShape(node: GraphNode | undefined, weights: GraphInternals['executor']['weightMap']): readonly number[] | null {
+  return node?.op === 'Const' ? (weights[node.name]?.[0]?.shape ?? null) : null
+}
+
+/**
+ * Units and rank of a node's output, read from the weights up the graph (a convolution's
+ * filter, a MatMul's weight, a bias or a normalisation's scale), for graphs that cannot
+ * run once synchronously. Null when nothing says.
+ */
+function unitsFromWeights(start: GraphNode, weights: GraphInternals['executor']['weightMap']): { units: number; dense: boolean } | null {
+  const seen = new Set<GraphNode>()
+  for (let node: GraphNode | undefined = start; node !== undefined && !seen.has(node); node = node.inputs.find((i) => i.op !== 'Const')) {
+    seen.add(node)
+    const w = constShape(node.inputs[1], weights)
+    const op = node.op
+    if ((op === 'Conv2D' || op === '_FusedConv2D' || op === 'FusedConv2D') && w?.length === 4) return { units: w[3]!, dense: false }
+    if ((op === 'DepthwiseConv2dNative' || op === 'FusedDepthwiseConv2dNative') && w?.length === 4) return { units: w[2]! * w[3]!, dense: false }
+    if ((op === 'MatMul' || op === '_FusedMatMul' || op === 'FusedMatMul') && w?.length === 2) {
+      return { units: node.attrParams['transposeB']?.value === true ? w[0]! : w[1]!, dense: true }
+    }
+    if (op === 'BiasAdd' && w?.length === 1) return { units: w[0]!, dense: false }
+    if (op === 'Placeholder') {
+      const shape = node.attrParams['shape']?.value
+      const last = Array.isArray(shape) ? shape[shape.length - 1] : undefined
+      return typeof last === 'number' && last > 0 ? { units: last, dense: (shape as number[]).length === 2 } : null
+    }
+    if (!KEEPS_AXES.has(op) && op !== 'Switch' && op !== 'Merge' && op !== 'Enter') return null
+  }
+  return null
+}
+
 /** Output shapes of the given nodes, from one execution on zeros (batch of 1). */
 function shapesOf(model: GraphInternals, names: readonly string[]): (readonly number[])[] {
   const inputs: Record<string, Tensor> = {}
@@ -206,15 +241,37 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
     else if (frames.has(node)) skipped.push({ ...base, reason: 'control-flow', detail: 'Inside a control-flow frame (a loop or conditional), which the executor cannot return as an output.' })
     else candidates.push({ node, ...relu })
   }
-  const shapes = candidates.length === 0 ? [] : shapesOf(model, candidates.map((c) => (c.input === true ? c.node.inputNames[0]! : c.node.name)))
+  const control = nodes.some((n) => CONTROL.has(n.op))
+  const fetched = (c: (typeof candidates)[number]): GraphNode => (c.input === true ? c.node.inputs[0]! : c.node)
+  const shapes = candidates.length === 0 || control ? null : shapesOf(model, candidates.map((c) => fetched(c).name))
   const found: FoundSite[] = []
-  candidates.forEach(({ node, kind, maxValue, input }, i) => {
-    const shape = shapes[i]!
+  candidates.forEach((c, i) => {
+    const { node, kind, maxValue, input } = c
     const dataFormat = formatOf(node)
-    const dims = shape.slice(1)
-    const first = dataFormat === 'channelsFirst' && dims.length > 1
-    const spatial = first ? dims.slice(1) : dims.slice(0, -1)
-    const units = o.granularity === 'example' ? dims.reduce((a, b) => a * b, 1) : (first ? dims[0] : dims[dims.length - 1]) ?? 1
+    let units: number
+    let positions: number | null
+    let first = false
+    if (shapes !== null) {
+      const dims = shapes[i]!.slice(1)
+      first = dataFormat === 'channelsFirst' && dims.length > 1
+      const spatial = first ? dims.slice(1) : dims.slice(0, -1)
+      units = o.granularity === 'example' ? dims.reduce((a, b) => a * b, 1) : ((first ? dims[0] : dims[dims.length - 1]) ?? 1)
+      positions = o.granularity === 'example' ? 1 : spatial.reduce((a, b) => a * b, 1)
+    } else {
+      // a graph with control flow cannot run once synchronously: the weights say the units
+      const known = o.granularity === 'position' ? unitsFromWeights(fetched(c), weights) : null
+      if (known === null) {
+        throw new InstrumentError(
+          'MODEL_NOT_BUILT',
+          `Cannot tell the units of graph node "${node.name}" from the weights above it, and this graph (with control flow) cannot run ` +
+            "synchronously to learn them. Select other sites with the sites option, or use granularity 'position'.",
+          { site: node.name },
+        )
+      }
+      units = known.units
+      first = dataFormat === 'channelsFirst' && !known.dense
+      positions = known.dense ? 1 : null
+    }
     const site: Site = {
       id: node.name,
       layerName: node.name,
@@ -223,7 +280,7 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
       maxValue,
       reads: input === true ? 'input' : 'output',
       units,
-      positions: o.granularity === 'example' ? 1 : spatial.reduce((a, b) => a * b, 1),
+      positions,
       granularity: o.granularity,
       dataFormat: first ? 'channelsFirst' : 'channelsLast',
       path: [],
@@ -271,11 +328,13 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
     return { name, planes, recorder }
   })
   const executor = model.executor
+  const nodes = Object.values(executor.graph.nodes)
   return {
     groups,
     tapped: [executor],
     trains: false,
-    attach(deliver) {
+    asyncOnly: nodes.some((n) => CONTROL.has(n.op)),
+    attach(deliver, owner) {
       /** The outputs asked for, then the site nodes not among them. */
       const extend = (outputs: string[]): { all: string[]; at: number[] } => {
         const all = [...outputs]
@@ -287,10 +346,10 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
         })
         return { all, at }
       }
-      const finish = (result: Tensor[], asked: number, at: number[], inputs: unknown): Tensor[] => {
+      const finish = (result: Tensor[], asked: number, at: number[], inputs: unknown, by?: { value: unknown }): Tensor[] => {
         const returned = result.slice(0, asked)
         try {
-          at.forEach((i, g) => deliver(g, result[i], false))
+          at.forEach((i, g) => deliver(g, result[i], false, by))
         } finally {
           // a site output may be the very tensor of a caller's output (asked for by a
           // signature key) or of an input (a site read from the placeholder): never dispose those
@@ -313,7 +372,9 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
       }
       executor.executeAsync = async function (this: unknown, inputs, outputs) {
         const { all, at } = extend(outputs)
-        return finish(await original.executeAsync.call(this, inputs, all), outputs.length, at, inputs)
+        // whose call this is is known now, not after the await
+        const by = { value: owner() }
+        return finish(await original.executeAsync.call(this, inputs, all), outputs.length, at, inputs, by)
       }
       return [
         () => {

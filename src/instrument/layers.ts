@@ -56,8 +56,14 @@ export interface Source {
   readonly tapped: readonly object[]
   /** False for models without a training mode (graph models). */
   readonly trains: boolean
-  /** Starts delivering each group's output of every forward call; returns one undo per tap. */
-  attach(deliver: (group: number, output: unknown, training: boolean) => void): (() => void)[]
+  /** True when the model runs only asynchronously (a graph with control flow: `executeAsync`). */
+  readonly asyncOnly: boolean
+  /**
+   * Starts delivering each group's output of every forward call; returns one undo per tap.
+   * A source that delivers after an `await` passes the owner it took with `owner()` when
+   * the call began, so the output still goes to whoever started the call.
+   */
+  attach(deliver: (group: number, output: unknown, training: boolean, owner?: { value: unknown }) => void, owner: () => unknown): (() => void)[]
 }
 
 /** The source of a layers model: each site's layer `call`, tapped. */
@@ -67,6 +73,7 @@ export function layersSource(found: readonly FoundSite[]): Source {
     groups: runtimes,
     tapped: runtimes.map((lr) => lr.layer),
     trains: true,
+    asyncOnly: false,
     attach: (deliver) =>
       runtimes.map((lr, i) => {
         const input = found[lr.planes[0]!]!.site.reads === 'input'

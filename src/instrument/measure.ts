@@ -28,6 +28,8 @@ export interface RunnableModel {
   readonly inputs?: readonly { readonly shape: readonly (number | null)[]; readonly name?: string }[]
   readonly inputNames?: readonly string[]
   readonly nonTrainableWeights?: readonly WritableWeight[]
+  /** Graph models with control flow run only this way. */
+  executeAsync?(x: Tensor | Tensor[]): Promise<Tensor | Tensor[]>
 }
 
 export function isTensor(x: unknown): x is Tensor {
@@ -144,6 +146,16 @@ export function forward(model: RunnableModel, input: Tensor | Tensor[], training
   }
 }
 
+/** Runs a graph model that needs `executeAsync` forward on one batch; outputs disposed. */
+export async function forwardAsync(model: RunnableModel, input: Tensor | Tensor[], seeOutput?: (output: unknown) => void): Promise<void> {
+  const output = await model.executeAsync!(input)
+  try {
+    seeOutput?.(output)
+  } finally {
+    disposeAll(output)
+  }
+}
+
 /**
  * Calls `each` on every batch of `x`, in order: a tensor or array of tensors cut into
  * batches of at most `batchSize` examples (the slices are disposed after), or a dataset's
@@ -155,29 +167,29 @@ export async function forEachBatch(
   x: MeasureInput,
   batchSize: number,
   model: RunnableModel,
-  each: (input: Tensor | Tensor[], examples: number) => void,
+  each: (input: Tensor | Tensor[], examples: number) => void | Promise<void>,
   stopped: Promise<never>,
 ): Promise<void> {
-  const run = (input: Tensor | Tensor[]): void => {
+  const run = async (input: Tensor | Tensor[]): Promise<void> => {
     checkInput(model, input)
     const n = examplesOf(input)
     if (n === 0) return
     if (n <= batchSize) {
-      each(input, n)
+      await each(input, n)
       return
     }
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start)
       const part = Array.isArray(input) ? input.map((t) => slice(t, start, size)) : slice(input, start, size)
       try {
-        each(part, size)
+        await each(part, size)
       } finally {
         disposeAll(part)
       }
     }
   }
   if (isTensor(x) || (Array.isArray(x) && x.length > 0 && x.every(isTensor))) {
-    run(x)
+    await run(x)
     return
   }
   if (!isDataset(x)) {
@@ -192,7 +204,7 @@ export async function forEachBatch(
     const { value, done } = await fromDataset(() => iterator.next(), stopped)
     if (done === true) break
     try {
-      run(inputsOf(value, model.inputNames))
+      await run(inputsOf(value, model.inputNames))
     } finally {
       disposeAll(value)
     }

@@ -4,7 +4,7 @@ import { InstrumentError, reportUncaught } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import { Reader } from '../record/reader.js'
 import type { Group, Source } from './layers.js'
-import { type MeasureInput, type RunnableModel, forEachBatch, forward, isTensor, predictedClasses } from './measure.js'
+import { type MeasureInput, type RunnableModel, forEachBatch, forward, forwardAsync, isTensor, predictedClasses } from './measure.js'
 import type { ResolvedOptions } from './options.js'
 import { Passes } from './passes.js'
 import type { MeasureOptions } from './probe-types.js'
@@ -93,7 +93,12 @@ export class Recording {
 
   /** Starts recording every forward call. */
   attach(): void {
-    this.undos.push(...this.source.attach((group, out, training) => this.onOutput(this.groups[group]!, out, training)))
+    this.undos.push(
+      ...this.source.attach(
+        (group, out, training, owner) => this.onOutput(this.groups[group]!, out, training, owner as { value: MeasureSession | null } | undefined),
+        () => this.passes.current,
+      ),
+    )
   }
 
   /** Starts the training stream afresh; reads in flight land in the old one. */
@@ -115,11 +120,18 @@ export class Recording {
     await forEachBatch(x, batchSize, model, (input, examples) => {
       if (this.disposed) throw interrupted()
       session.beginBatch(Array.isArray(input) ? input : [input], examples)
+      const failed = (error: unknown): never => {
+        if (error instanceof InstrumentError) throw error
+        throw new InstrumentError('INVALID_INPUT', `The model could not run on this input: ${String(error)}`, { cause: error })
+      }
+      if (this.source.asyncOnly) {
+        // executeAsync is called (and takes its owner) inside the synchronous run; awaited after
+        return this.passes.run(session, () => forwardAsync(model, input, see)).catch(failed)
+      }
       try {
         this.passes.run(session, () => forward(model, input, training, see))
       } catch (error) {
-        if (error instanceof InstrumentError) throw error
-        throw new InstrumentError('INVALID_INPUT', `The model could not run on this input: ${String(error)}`, { cause: error })
+        failed(error)
       }
     }, this.stopped)
     await this.reader.flush()
@@ -164,9 +176,9 @@ export class Recording {
   }
 
   /** Runs inside the model's forward pass: it must never throw into it. */
-  private onOutput(lr: Group, output: unknown, training: boolean): void {
+  private onOutput(lr: Group, output: unknown, training: boolean, owner?: { value: MeasureSession | null }): void {
     if (!isTensor(output)) return
-    const session = this.passes.current
+    const session = owner === undefined ? this.passes.current : owner.value
     const target = session === null ? this.stream : session.stream
     if (target.failure !== null) return
     try {

@@ -186,3 +186,38 @@ describe('what belongs to the caller is never disposed', () => {
     probe.dispose()
   })
 })
+
+describe('graphs with control flow', () => {
+  test('executeAsync records the sites outside frames; a ReLU inside a branch is listed as control-flow; measure runs it too', async () => {
+    const model = graphModel({
+      input: [-1, 6],
+      consts: { w: { shape: [6, 5], values: numbers(30, 1) }, pred: { shape: [], values: [1] } },
+      nodes: [
+        { name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: attrs.matmul() },
+        { name: 'r0', op: 'Relu', input: ['mm'] },
+        { name: 'sw', op: 'Switch', input: ['r0', 'pred'] },
+        { name: 'r1', op: 'Relu', input: ['sw:1'] },
+        { name: 'id0', op: 'Identity', input: ['sw'] },
+        { name: 'm', op: 'Merge', input: ['r1', 'id0'], attr: { N: { i: '2' } } },
+      ],
+      outputs: ['m'],
+    })
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    expect(probe.sites.map((s) => [s.id, s.units, s.positions])).toEqual([['r0', 5, 1]])
+    expect(probe.skipped.map((s) => [s.id, s.reason])).toEqual([['r1', 'control-flow']])
+    const x = tf.tensor2d(numbers(18, 5), [3, 6])
+    const before = tf.memory().numTensors
+    const out = (await model.executeAsync(x)) as tf.Tensor
+    expect(out.shape).toEqual([3, 5])
+    out.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+    const measured = await probe.measure(x, { batchSize: 2 })
+    const r = probe.results()
+    probe.dispose()
+    const mm = (await model.executeAsync(x, 'mm')) as tf.Tensor
+    const want = signRows(mm.dataSync(), 5)
+    expect(unpackRows(r['r0']!.bits)).toEqual(want)
+    expect(unpackRows(measured['r0']!.bits)).toEqual(want)
+    tf.dispose([x, mm])
+  })
+})
