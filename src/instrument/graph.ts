@@ -160,7 +160,8 @@ function formatOf(node: GraphNode): DataFormat {
     if (seen.has(n)) continue
     seen.add(n)
     const f = n.attrParams['dataFormat']?.value
-    if (typeof f === 'string') return f.toLowerCase() === 'nchw' ? 'channelsFirst' : 'channelsLast'
+    // NCHW, NCDHW, NCW: channels right after the batch; NHWC, NDHWC, NWC: channels last
+    if (typeof f === 'string') return f.toUpperCase().startsWith('NC') ? 'channelsFirst' : 'channelsLast'
     // only through ops that keep the axis order; a Transpose or Reshape says nothing
     if (n !== node && !KEEPS_AXES.has(n.op)) continue
     queue.push(...n.inputs.filter((i) => i.op !== 'Const'))

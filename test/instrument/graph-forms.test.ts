@@ -187,6 +187,21 @@ describe('what belongs to the caller is never disposed', () => {
   })
 })
 
+test('a 3-D NCDHW format puts the channels right after the batch', () => {
+  const model = graphModel({
+    input: [-1, 2, 2, 2, 2],
+    consts: { b: { shape: [2], values: [0.5, -0.5] } },
+    nodes: [
+      { name: 'ba', op: 'BiasAdd', input: ['x', 'b'], attr: { data_format: { s: Buffer.from('NCDHW').toString('base64') } } },
+      { name: 'r', op: 'Relu', input: ['ba'] },
+    ],
+    outputs: ['r'],
+  })
+  const probe = instrument(model)
+  expect(probe.sites[0]).toMatchObject({ id: 'r', units: 2, positions: 8, dataFormat: 'channelsFirst' })
+  probe.dispose()
+})
+
 describe('graphs with control flow', () => {
   test('executeAsync records the sites outside frames; a ReLU inside a branch is listed as control-flow; measure runs it too', async () => {
     const model = graphModel({
