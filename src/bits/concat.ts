@@ -26,3 +26,27 @@ export function concatRows(words: Uint32Array, firstRow: number, count: number, 
   }
   return out
 }
+
+/**
+ * ORs `bits` bits, starting at bit 0 of word `from` of `src`, into `dst` starting at bit
+ * `at` (which must be zero there). Whole words at a time: two shifts per source word.
+ *
+ * @example
+ * ```ts
+ * const dst = new Uint32Array(2)
+ * orBits(new Uint32Array([0b101]), 0, 3, dst, 30) // dst: [0b01 << 30, 0b1]
+ * ```
+ */
+export function orBits(src: Uint32Array, from: number, bits: number, dst: Uint32Array, at: number): void {
+  const words = bits >>> 5
+  const rest = bits & 31
+  const shift = at & 31
+  let d = at >>> 5
+  const put = (value: number, width: number): void => {
+    dst[d] = (dst[d]! | (value << shift)) >>> 0
+    if (shift !== 0 && shift + width > 32) dst[d + 1] = (dst[d + 1]! | (value >>> (32 - shift))) >>> 0
+    d++
+  }
+  for (let w = 0; w < words; w++) put(src[from + w]!, 32)
+  if (rest !== 0) put(src[from + words]! & ((1 << rest) - 1 || 0xffffffff), rest)
+}

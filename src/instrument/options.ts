@@ -50,6 +50,13 @@ export interface InstrumentOptions<M extends ReducerMap> {
    * pattern is the sign of the activation's input (`site.reads` says which tensor is read).
    */
   activations?: readonly ActivationKind[]
+  /**
+   * Also record the whole-network site, id `network`: one pattern per example, the
+   * concatenation of that example's patterns at every selected site, in site order (all
+   * positions of a conv site). Its distinct count is the number of activation regions the
+   * inputs visit. `probe.network` says where each site's bits sit. Default false.
+   */
+  network?: boolean
   /** Allow a model without ReLU sites, or a `sites` selection that matches none (the probe then records nothing). */
   allowEmpty?: boolean
   /**
@@ -61,12 +68,13 @@ export interface InstrumentOptions<M extends ReducerMap> {
 }
 
 /** Keys of {@link InstrumentOptions} (checked against the guide's options table by a test). */
-export const INSTRUMENT_KEYS = ['reducers', 'sites', 'passes', 'granularity', 'every', 'saturation', 'read', 'dataFormat', 'activations', 'allowEmpty', 'onError'] as const
+export const INSTRUMENT_KEYS = ['reducers', 'sites', 'passes', 'granularity', 'every', 'saturation', 'read', 'dataFormat', 'activations', 'network', 'allowEmpty', 'onError'] as const
 
 export interface ResolvedOptions {
   read: ReadMode
   granularity: Granularity
   saturation: boolean
+  network: boolean
   passes: Passes
   every: number
   allowEmpty: boolean
@@ -102,7 +110,7 @@ export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<
     throw bad('sites must be an array of site ids (strings) or a predicate (site) => boolean.')
   }
   checkFormat(options.dataFormat)
-  for (const key of ['saturation', 'allowEmpty'] as const) {
+  for (const key of ['saturation', 'network', 'allowEmpty'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') throw bad(`${key} must be true or false, not ${describeValue(options[key])}.`)
   }
   const read = options.read ?? 'auto'
@@ -113,6 +121,7 @@ export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<
     read,
     granularity,
     saturation: options.saturation === true,
+    network: options.network === true,
     passes,
     every,
     allowEmpty: options.allowEmpty === true,

@@ -4,6 +4,7 @@ import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
 import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
 import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'
 import type { MeasureInput } from './measure.js'
+import type { NetworkPart } from './network.js'
 import type { Site, SkippedSite } from './sites.js'
 
 /** The reducers used when `instrument` is given none. */
@@ -63,6 +64,11 @@ export interface MeasureOptions {
 export interface Probe<M extends ReducerMap> {
   /** The sites being recorded, in layer order. */
   readonly sites: readonly Site[]
+  /**
+   * With `network: true`, where each site's bits sit in the whole-network pattern (site
+   * `network`, the last of `sites`), in order; otherwise null.
+   */
+  readonly network: readonly NetworkPart[] | null
   /** Every ReLU seen in the model that is not recorded, with the reason (wrapped, recurrent, leaky, not selected). */
   readonly skipped: readonly SkippedSite[]
   /** True once `dispose()` has run. */

@@ -9,7 +9,8 @@ import type { MeasureInput, RunnableModel } from './measure.js'
 import { type InstrumentOptions, type ResolvedOptions, checkFormatIds, resolveOptions } from './options.js'
 import type { DefaultReducers, MeasureOptions, Probe, Results, States } from './probe-types.js'
 import { Recording } from './recording.js'
-import { type FoundSite, type SkippedSite, findSites } from './sites.js'
+import { type NetworkPart, networkSite } from './network.js'
+import { type FoundSite, type Site, type SkippedSite, findSites } from './sites.js'
 import { ReducerSet } from './store.js'
 
 /** Instrumented models (to their probe) and tapped layers. */
@@ -91,7 +92,8 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
     }
   }
   const source = graph ? graphSource(model, found) : layersSource(found)
-  return createProbe(model as never, found, [...skipped, ...notSelected], source, new ReducerSet(reducers), opts)
+  const network = opts.network ? networkSite(found.map((f) => f.site)) : null
+  return createProbe(model as never, found, [...skipped, ...notSelected], source, new ReducerSet(reducers), opts, network)
 }
 
 function emptyError(all: readonly FoundSite[], skipped: readonly SkippedSite[]): InstrumentError {
@@ -117,8 +119,11 @@ function createProbe<M extends ReducerMap>(
   source: Source,
   reducers: ReducerSet,
   options: ResolvedOptions,
+  network: { site: Site; parts: NetworkPart[] } | null,
 ): Probe<M> {
-  const recording = new Recording(model as unknown as RunnableModel, found.map((f) => f.site), source, reducers, options)
+  const sites = found.map((f) => f.site)
+  if (network !== null) sites.push(network.site)
+  const recording = new Recording(model as unknown as RunnableModel, sites, source, reducers, options, network?.parts ?? null)
   recording.attach()
   for (const layer of recording.tapped) live.set(layer, true)
   const assertLive = (what: string): void => {
@@ -128,6 +133,7 @@ function createProbe<M extends ReducerMap>(
   }
   const probe: Probe<M> = {
     sites: recording.sites,
+    network: network?.parts ?? null,
     skipped,
     get disposed() {
       return recording.disposed

@@ -5,6 +5,7 @@ import { assertOptions } from '../keys.js'
 import { Reader } from '../record/reader.js'
 import type { Group, Source } from './layers.js'
 import { type MeasureInput, type RunnableModel, forEachBatch, forward, forwardAsync, isTensor, predictedClasses } from './measure.js'
+import type { NetworkPart } from './network.js'
 import type { ResolvedOptions } from './options.js'
 import { Passes } from './passes.js'
 import type { MeasureOptions } from './probe-types.js'
@@ -74,10 +75,12 @@ export class Recording {
     private readonly source: Source,
     private readonly reducers: ReducerSet,
     private readonly options: Pick<ResolvedOptions, 'passes' | 'every' | 'onError' | 'read'>,
+    /** Parts of the whole-network site (the last of `sites`), or null without one. */
+    private readonly network: readonly NetworkPart[] | null = null,
   ) {
     this.sites = sites
     this.report = (error) => callSafely(options.onError, error)
-    this.stream = new Stream(reducers, this.sites, this.report)
+    this.stream = new Stream(reducers, this.sites, this.report, null, network)
     this.groups = source.groups
     this.reader = new Reader(options.read)
     this.stopped = new Promise<never>((_resolve, reject) => {
@@ -103,7 +106,7 @@ export class Recording {
 
   /** Starts the training stream afresh; reads in flight land in the old one. */
   reset(): void {
-    this.stream = new Stream(this.reducers, this.sites, this.report)
+    this.stream = new Stream(this.reducers, this.sites, this.report, null, this.network)
   }
 
   flush(): Promise<void> {
@@ -115,7 +118,7 @@ export class Recording {
     const { batchSize, training, labels, retain, predictions } = measureOptions(o)
     if (training && !this.source.trains) throw new InstrumentError('INVALID_OPTION', 'measure({ training: true }): a graph model has no training mode.')
     const see = predictions ? (output: unknown) => session.addPredictions(predictedClasses(output)) : undefined
-    const session = new MeasureSession(this.reducers, this.sites, labels, retain)
+    const session = new MeasureSession(this.reducers, this.sites, labels, retain, this.network)
     const model = this.model
     await forEachBatch(x, batchSize, model, (input, examples) => {
       if (this.disposed) throw interrupted()
@@ -148,7 +151,7 @@ export class Recording {
   capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns> | null> } {
     // inside a pass already owned (a measurement running this very call), fn is part of it
     if (this.passes.current !== null) return { value: fn(), patterns: Promise.resolve(null) }
-    const session = new MeasureSession(this.reducers, this.sites, null, true)
+    const session = new MeasureSession(this.reducers, this.sites, null, true, this.network)
     const value = this.passes.run(session, fn)
     const patterns = this.reader.flush().then(() => {
       if (this.disposed) throw interrupted()
@@ -183,13 +186,31 @@ export class Recording {
     if (target.failure !== null) return
     try {
       if (session === null && !this.counts(target, lr, training)) return
+      const pass = session === null ? this.epoch() : session.pass
       this.reader.read(lr.recorder, output as Tensor, session?.current ?? null, {
-        done: (batches) => target.fold(lr.planes, batches),
+        done: (batches) => target.fold(lr.planes, batches, pass),
         failed: (error) => target.fail(error, lr.planes[0]!),
       })
     } catch (error) {
       target.fail(error, lr.planes[0]!)
     }
+  }
+
+  private openEpoch: number | null = null
+  private epochs = 0
+
+  /**
+   * The pass id of an unowned forward call: the synchronous run it happens in. A forward
+   * pass runs synchronously, so its taps share one id; the next run gets another.
+   */
+  private epoch(): number {
+    if (this.openEpoch === null) {
+      this.openEpoch = ++this.epochs
+      queueMicrotask(() => {
+        this.openEpoch = null
+      })
+    }
+    return this.openEpoch
   }
 
   /** Counts a call of the training stream; true when the `passes` and `every` filters record it. */

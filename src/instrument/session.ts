@@ -7,6 +7,7 @@ import { putOwn } from '../keys.js'
 import type { PackedBatch } from '../reducer.js'
 import { type PatternHistogramState, patternHistogram } from '../reducers/pattern-histogram.js'
 import { isTensor } from './measure.js'
+import type { NetworkPart } from './network.js'
 import type { Site } from './sites.js'
 import { type ReducerSet, Stream } from './store.js'
 
@@ -91,11 +92,15 @@ export class MeasureSession {
     private readonly sites: readonly Site[],
     private readonly labels: Int32Array | null,
     retain: boolean,
+    network: readonly NetworkPart[] | null = null,
   ) {
     this.retainers = retain ? sites.map((s) => new Retainer(s)) : null
     const retainers = this.retainers
-    this.stream = new Stream(reducers, sites, undefined, retainers === null ? null : (i, batch) => retainers[i]!.add(batch))
+    this.stream = new Stream(reducers, sites, undefined, retainers === null ? null : (i, batch) => retainers[i]!.add(batch), network)
   }
+
+  /** The id of the forward pass running now: one per batch. */
+  pass = 0
 
   private readonly predicted: Int32Array[] = []
 
@@ -117,6 +122,7 @@ export class MeasureSession {
 
   /** Called before each batch runs. */
   beginBatch(inputs: readonly Tensor[], examples: number): void {
+    this.pass++
     if (this.labels !== null) {
       if (this.examples + examples > this.labels.length) {
         throw new InstrumentError(

@@ -49,9 +49,11 @@ export interface Site {
   /**
    * `'sign'`: a bit is set where the unit is on (`> 0`). `'saturation'`: a bit is set where
    * a capped unit is at its cap (`>= maxValue`); such sites have id `<sign site id>:saturated`
-   * and exist only with `instrument(model, { saturation: true })`.
+   * and exist only with `instrument(model, { saturation: true })`. `'network'`: the
+   * whole-network site (id `network`, with `instrument(model, { network: true })`), whose
+   * pattern for an example concatenates the example's patterns at every other site.
    */
-  readonly plane: 'sign' | 'saturation'
+  readonly plane: 'sign' | 'saturation' | 'network'
 }
 
 /** A ReLU the library saw in the model but does not record, and why. */

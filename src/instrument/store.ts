@@ -1,6 +1,7 @@
 import { InstrumentError } from '../errors.js'
 import { putOwn } from '../keys.js'
 import { type PackedBatch, type ReducerMap, layoutOf } from '../reducer.js'
+import { NetworkAssembler, type NetworkPart } from './network.js'
 import type { SiteCounters } from './probe-types.js'
 import type { Site } from './sites.js'
 
@@ -65,28 +66,50 @@ export class Stream {
     readonly sites: readonly Site[],
     private readonly onFailure: (error: InstrumentError) => void = () => undefined,
     private readonly retain: ((site: number, batch: PackedBatch) => void) | null = null,
+    network: readonly NetworkPart[] | null = null,
   ) {
     this.states = sites.map((site) => reducers.init(site))
     this.counters = sites.map(freshCounters)
+    this.network = network === null ? null : assembler(sites, network)
   }
 
-  /** Folds one read (one batch per plane) into the states of the planes' sites. */
-  fold(planes: readonly number[], batches: readonly PackedBatch[]): void {
+  private readonly network: NetworkAssembler | null
+
+  /**
+   * Folds one read (one batch per plane) into the states of the planes' sites. `pass`
+   * identifies the forward pass the read came from, so that the whole-network site joins
+   * only batches of one pass.
+   */
+  fold(planes: readonly number[], batches: readonly PackedBatch[], pass: unknown = null): void {
     if (this.failure !== null) return
     let site = planes[0]!
     try {
       planes.forEach((index, plane) => {
         site = index
         const batch = batches[plane]!
-        const c = this.counters[index]!
-        c.rows += batch.rows
-        c.nonFinite += batch.nonFinite
-        this.retain?.(index, batch)
-        this.reducers.update(this.sites[index]!, this.states[index]!, batch)
+        this.foldOne(index, batch)
+        const network = this.network
+        if (network === null) return
+        const started = network.started
+        const whole = network.add(index, batch, pass)
+        const last = this.sites.length - 1
+        this.counters[last]!.calls += network.started - started
+        if (whole === null) return
+        site = last
+        this.counters[last]!.recorded++
+        this.foldOne(last, whole)
       })
     } catch (error) {
       this.fail(error, site)
     }
+  }
+
+  private foldOne(index: number, batch: PackedBatch): void {
+    const c = this.counters[index]!
+    c.rows += batch.rows
+    c.nonFinite += batch.nonFinite
+    this.retain?.(index, batch)
+    this.reducers.update(this.sites[index]!, this.states[index]!, batch)
   }
 
   /** Stops the stream with `error` (a read failure unless it is already coded). */
@@ -139,6 +162,13 @@ export class Stream {
     this.sites.forEach((site, i) => putOwn(out, site.id, { ...this.counters[i]! }))
     return out
   }
+}
+
+/** The assembler of the whole-network site, which is the last of `sites`. */
+function assembler(sites: readonly Site[], parts: readonly NetworkPart[]): NetworkAssembler {
+  const indices = new Map<number, number>()
+  parts.forEach((part, p) => indices.set(sites.findIndex((s) => s.id === part.id), p))
+  return new NetworkAssembler(parts, indices, sites[sites.length - 1]!.units)
 }
 
 function cloneState(state: unknown, key: string, site: Site): unknown {
