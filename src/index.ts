@@ -50,6 +50,17 @@ export type { Reference, SeriesRow, TimelineEntry, TimelineOptions, TrainingPoin
 export { trainingCallback } from './timeline/schedule.js'
 export type { Cadence, ProbeCallback, ScheduleOptions } from './timeline/schedule.js'
 
+// Linear regions
+export { regionsAlong } from './regions/along.js'
+export type { AlongOptions, AlongResult } from './regions/along.js'
+export { regionMap } from './regions/map.js'
+export type { RegionMap, RegionMapOptions } from './regions/map.js'
+export { regionMapSvg, regionColour } from './regions/picture.js'
+export type { RegionSvgOptions } from './regions/picture.js'
+export { localComplexity } from './regions/local.js'
+export type { LocalComplexityOptions, LocalComplexityResult } from './regions/local.js'
+export type { SamplerOptions } from './instrument/sampler.js'
+
 // Runtime monitoring
 export { Monitor } from './monitor/monitor.js'
 export { buildMonitor } from './monitor/build.js'

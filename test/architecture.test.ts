@@ -17,6 +17,7 @@ const LAYERS: [string, number][] = [
   ['record', 4],
   ['compare', 4],
   ['instrument', 5],
+  ['regions', 5.5],
   ['timeline', 6],
   ['monitor', 6],
   ['vega', 7],

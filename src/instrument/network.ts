@@ -133,3 +133,42 @@ export class NetworkAssembler {
     this.words.fill(0, 0, need)
   }
 }
+
+/** Rows of one site, as `capture` and `measure({ retain: true })` keep them. */
+interface SiteRows {
+  readonly words: Uint32Array
+  readonly wordsPerRow: number
+  readonly rows: number
+}
+
+/**
+ * Writes the whole-network pattern of each of `examples` examples (rows `at` onward of
+ * `out`, `wordsPerRow` words each, zeroed here) from the rows each part's site recorded.
+ * Throws `RECORD_FAILED` if a site recorded another number of rows than the parts say.
+ */
+export function joinPatterns(
+  rows: Readonly<Record<string, SiteRows>>,
+  parts: readonly NetworkPart[],
+  examples: number,
+  out: Uint32Array,
+  at: number,
+  wordsPerRow: number,
+): void {
+  out.fill(0, at * wordsPerRow, (at + examples) * wordsPerRow)
+  for (const part of parts) {
+    const site = rows[part.id]
+    if (site === undefined || site.rows !== examples * part.positions) {
+      throw new InstrumentError(
+        'RECORD_FAILED',
+        `Site "${part.id}" recorded ${site?.rows ?? 0} patterns for ${examples} examples of ${part.positions} positions; ` +
+          'the whole-network pattern needs exactly one pass of the model.',
+        { site: part.id },
+      )
+    }
+    for (let e = 0; e < examples; e++) {
+      for (let q = 0; q < part.positions; q++) {
+        orBits(site.words, (e * part.positions + q) * site.wordsPerRow, part.units, out, (at + e) * wordsPerRow * 32 + part.offset + q * part.units)
+      }
+    }
+  }
+}

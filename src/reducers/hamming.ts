@@ -1,4 +1,5 @@
 import { hashWords } from '../bits/hash.js'
+import { uniform } from '../bits/random.js'
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
@@ -58,17 +59,6 @@ export interface HammingResult {
   sampledPairs: number
 }
 
-/** A small seeded generator (mulberry32). */
-function generator(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) | 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Row groups whose members are paired: the whole batch, or each position's examples. */
 function groups(batch: PackedBatch, mode: 'all' | 'samePosition'): { count: number; size: number; row: (g: number, i: number) => number } {
   if (mode === 'all' || batch.positions <= 1) return { count: 1, size: batch.rows, row: (_g, i) => i }
@@ -99,7 +89,7 @@ function addPairs(state: HammingState, batch: PackedBatch, mode: 'all' | 'samePo
     state.distanceSum += sum
     return
   }
-  const random = generator(hashWords(words, 0, batch.rows * wordsPerRow) ^ seed)
+  const random = uniform(hashWords(words, 0, batch.rows * wordsPerRow) ^ seed)
   let sum = 0
   for (let s = 0; s < maxPairs; s++) {
     const k = Math.floor(random() * g.count)

@@ -1,0 +1,127 @@
+import type { LayersModel } from '@tensorflow/tfjs-layers'
+import type { Tensor } from '@tensorflow/tfjs-core'
+import { tensor } from '@tensorflow/tfjs-core'
+import { wordsFor } from '../bits/pack.js'
+import { InstrumentError } from '../errors.js'
+import type { ReducerMap } from '../reducer.js'
+import type { GraphModelLike } from './graph.js'
+import { isTensor } from './measure.js'
+import { type NetworkPart, joinPatterns, networkSite } from './network.js'
+import type { InstrumentOptions } from './options.js'
+import { instrument, liveProbe } from './probe.js'
+import type { Probe } from './probe-types.js'
+
+/** Options shared by the functions that run a model at points of their own choosing. */
+export interface SamplerOptions {
+  /** Sites whose bits make the whole-network pattern (default all; the live probe's sites when the model is instrumented). */
+  sites?: InstrumentOptions<ReducerMap>['sites']
+  /** Points per forward pass (default 512). */
+  batchSize?: number
+}
+
+/** Runs a model on points given as plain rows and returns their whole-network patterns. */
+export interface PatternSampler {
+  /** Shape of one input, without the batch axis. */
+  readonly shape: readonly number[]
+  /** Values per input. */
+  readonly dims: number
+  /** Where each site's bits sit in a pattern. */
+  readonly parts: readonly NetworkPart[]
+  /** Bits per whole-network pattern. */
+  readonly units: number
+  readonly wordsPerRow: number
+  /** Whole-network patterns of `count` points, the rows of `points` (`count * dims` values). */
+  sample(points: Float32Array, count: number): Promise<Uint32Array>
+  /** Removes the sampler's own instrumentation, if it made one. */
+  dispose(): void
+}
+
+/**
+ * One input as plain float32 values and its shape without a batch axis: a tensor of shape
+ * `shape`, or `[1, ...shape]` (null dimensions of `shape` match any size).
+ */
+export function pointOf(value: unknown, what: string, shape: readonly (number | null)[] | null): { values: Float32Array; shape: number[] } {
+  if (!isTensor(value)) throw new InstrumentError('INVALID_INPUT', `${what} must be a tensor of one input (shape [...inputShape] or [1, ...inputShape]).`)
+  if (value.isDisposed) throw new InstrumentError('INVALID_INPUT', `${what} has been disposed. Pass a live tensor.`)
+  const own = shape !== null && value.shape[0] === 1 && value.shape.length === shape.length + 1 ? value.shape.slice(1) : [...value.shape]
+  if (shape !== null && (own.length !== shape.length || own.some((d, i) => shape[i] !== null && d !== shape[i]))) {
+    throw new InstrumentError('INVALID_INPUT', `${what} has shape [${value.shape.join(', ')}], but it must have shape [${shape.map(String).join(', ')}].`)
+  }
+  return { values: Float32Array.from(value.dataSync()), shape: own }
+}
+
+/** The model's input shape without the batch axis, or null where it is not fixed; refuses models with several inputs. */
+export function inputShape(model: object): (number | null)[] | null {
+  const layers = (model as Partial<LayersModel>).inputs
+  const graph = (model as { inputs?: readonly { shape?: readonly number[] }[] }).inputs
+  const inputs = layers ?? graph
+  if (inputs === undefined) return null
+  if (inputs.length !== 1) throw new InstrumentError('INVALID_INPUT', `The model takes ${inputs.length} inputs; regions are defined here for models with one input.`)
+  const shape = inputs[0]!.shape
+  return shape === undefined ? null : shape.slice(1).map((d) => (d === -1 ? null : d))
+}
+
+/**
+ * A sampler for `model` at inputs shaped like `example`. Uses the model's live probe when
+ * it has one (its sites, minus the whole-network site), or instruments it for the
+ * sampler's lifetime.
+ */
+export function openSampler(model: LayersModel | GraphModelLike, example: readonly number[], o: SamplerOptions): PatternSampler {
+  const expected = inputShape(model)
+  if (expected !== null && (expected.length !== example.length || expected.some((d, i) => d !== null && d !== example[i]))) {
+    throw new InstrumentError('INVALID_INPUT', `The points have shape [${example.join(', ')}], but the model takes [${expected.map(String).join(', ')}].`)
+  }
+  const batchSize = o.batchSize ?? 512
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InstrumentError('INVALID_OPTION', `batchSize must be a positive integer, not ${String(batchSize)}.`)
+  const live = liveProbe(model)
+  if (live !== undefined && o.sites !== undefined) {
+    throw new InstrumentError('INVALID_OPTION', "The model is instrumented, so its probe's sites make the pattern; drop the sites option, or dispose the probe first.")
+  }
+  const probe: Probe<ReducerMap> = live ?? instrument(model, { reducers: {}, ...(o.sites === undefined ? {} : { sites: o.sites }) })
+  try {
+    const { parts } = networkSite(probe.sites.filter((s) => s.plane !== 'network'))
+    const units = parts.reduce((n, p) => n + p.units * p.positions, 0)
+    const wordsPerRow = wordsFor(units)
+    const dims = example.reduce((a, b) => a * b, 1)
+    const run = model as { predict(x: Tensor): unknown }
+    return {
+      shape: example,
+      dims,
+      parts,
+      units,
+      wordsPerRow,
+      async sample(points, count) {
+        const out = new Uint32Array(count * wordsPerRow)
+        for (let start = 0; start < count; start += batchSize) {
+          const n = Math.min(batchSize, count - start)
+          const x = tensor(points.subarray(start * dims, (start + n) * dims), [n, ...example], 'float32')
+          let captured: ReturnType<Probe<ReducerMap>['capture']>
+          try {
+            captured = probe.capture(() => run.predict(x))
+          } finally {
+            x.dispose()
+          }
+          dispose(captured.value)
+          const rows = await captured.patterns
+          if (rows === null) throw new InstrumentError('INVALID_INPUT', 'Patterns at points cannot be taken inside a running measure() of the same model.')
+          joinPatterns(rows, parts, n, out, start, wordsPerRow)
+        }
+        return out
+      },
+      dispose() {
+        if (live === undefined) probe.dispose()
+      },
+    }
+  } catch (error) {
+    if (live === undefined) probe.dispose()
+    if (error instanceof InstrumentError && error.code === 'INVALID_OPTION') {
+      throw new InstrumentError('INVALID_INPUT', error.message.replace('network: true cannot be used', 'Whole-network patterns cannot be taken'), { cause: error })
+    }
+    throw error
+  }
+}
+
+function dispose(value: unknown): void {
+  if (isTensor(value)) value.dispose()
+  else if (Array.isArray(value)) for (const v of value) dispose(v)
+}

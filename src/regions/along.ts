@@ -1,0 +1,80 @@
+import type { LayersModel } from '@tensorflow/tfjs-layers'
+import type { Tensor } from '@tensorflow/tfjs-core'
+import { InstrumentError } from '../errors.js'
+import type { GraphModelLike } from '../instrument/graph.js'
+import { type SamplerOptions, inputShape, openSampler, pointOf } from '../instrument/sampler.js'
+import { assertOptions, describeValue } from '../keys.js'
+import { walkSegments } from './walk.js'
+
+/** Options of {@link regionsAlong}. */
+export interface AlongOptions extends SamplerOptions {
+  /**
+   * Every region wider than this (in t, the segment being [0, 1]) is found, and every
+   * breakpoint lies within `tolerance / 2` of a true change (default 1e-5, at least 1e-6:
+   * inputs are float32).
+   */
+  tolerance?: number
+  /** Points of the first, even grid is `grid + 1` (default 32). Changes only the speed. */
+  grid?: number
+}
+
+/** What {@link regionsAlong} found. */
+export interface AlongResult {
+  /** Activation regions the segment crosses (breakpoints + 1). */
+  regions: number
+  /** Positions t in (0, 1) where the whole-network pattern changes, ascending, each within `tolerance / 2`. */
+  breakpoints: Float64Array
+  tolerance: number
+  /** Forward evaluations spent (points run through the model). */
+  evaluations: number
+}
+
+export const ALONG_KEYS = ['tolerance', 'grid', 'sites', 'batchSize'] as const
+
+/** Checks tolerance and grid; returns them with defaults. */
+export function walkOptions(where: string, o: AlongOptions): { tolerance: number; grid: number } {
+  const tolerance = o.tolerance ?? 1e-5
+  const grid = o.grid ?? 32
+  if (typeof tolerance !== 'number' || !(tolerance >= 1e-6 && tolerance <= 0.5)) {
+    throw new InstrumentError('INVALID_OPTION', `${where}: tolerance must be between 1e-6 and 0.5 (inputs are float32), not ${describeValue(tolerance)}.`)
+  }
+  if (!Number.isInteger(grid) || grid < 1 || grid > 1e6) throw new InstrumentError('INVALID_OPTION', `${where}: grid must be an integer from 1 to 1e6, not ${describeValue(grid)}.`)
+  return { tolerance, grid }
+}
+
+export function samplerOptions(o: SamplerOptions): SamplerOptions {
+  return { ...(o.sites === undefined ? {} : { sites: o.sites }), ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }) }
+}
+
+/**
+ * The activation regions the segment from `from` to `to` crosses: where along it the
+ * whole-network pattern (every ReLU site's bits, as with `network: true`) changes.
+ * Finds every region wider than `tolerance` and brackets each change to it (see
+ * docs/regions.md for why nothing wider is missed). Works on an instrumented model
+ * (through its probe, whose sites then make the pattern) or a bare one (instrumented for
+ * the call). The model is left as it was.
+ *
+ * @example
+ * ```ts
+ * import { regionsAlong } from 'relu-patterns'
+ *
+ * const { regions, breakpoints } = await regionsAlong(model, xs.slice([0], [1]), xs.slice([1], [1]))
+ * console.log(`${regions} regions; the first change at t = ${breakpoints[0]}`)
+ * ```
+ */
+export async function regionsAlong(model: LayersModel | GraphModelLike, from: Tensor, to: Tensor, options: AlongOptions = {}): Promise<AlongResult> {
+  const where = 'regionsAlong(model, from, to, options)'
+  assertOptions(where, options, ALONG_KEYS)
+  const { tolerance, grid } = walkOptions(where, options)
+  const a = pointOf(from, 'from', inputShape(model))
+  const b = pointOf(to, 'to', a.shape)
+  if (a.values.every((v, i) => v === b.values[i])) throw new InstrumentError('INVALID_INPUT', `${where}: from and to are the same point; a segment needs two.`)
+  const sampler = openSampler(model, a.shape, samplerOptions(options))
+  try {
+    const { walked, evaluations } = await walkSegments(sampler, [{ from: a.values, to: b.values }], grid, tolerance)
+    const breakpoints = walked[0]!.breakpoints
+    return { regions: breakpoints.length + 1, breakpoints, tolerance, evaluations }
+  } finally {
+    sampler.dispose()
+  }
+}

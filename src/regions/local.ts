@@ -1,0 +1,111 @@
+import type { LayersModel } from '@tensorflow/tfjs-layers'
+import type { Tensor } from '@tensorflow/tfjs-core'
+import { normal } from '../bits/random.js'
+import { InstrumentError } from '../errors.js'
+import type { GraphModelLike } from '../instrument/graph.js'
+import { type SamplerOptions, openSampler, pointOf } from '../instrument/sampler.js'
+import { assertOptions, describeValue } from '../keys.js'
+import { samplerOptions, walkOptions } from './along.js'
+import { type Segment, walkSegments } from './walk.js'
+
+/** Options of {@link localComplexity}. */
+export interface LocalComplexityOptions extends SamplerOptions {
+  /** Half-length of each line through an input, in input units (Euclidean). */
+  radius: number
+  /** Random lines through each input (default 8). */
+  lines?: number
+  /** Seed of the directions (default 0): the same seed gives the same lines. */
+  seed?: number
+  /** As in `regionsAlong`, relative to the line's length 2 * radius (default 1e-4). */
+  tolerance?: number
+  /** As in `regionsAlong` (default 8). */
+  grid?: number
+}
+
+/** Local complexity of each input. */
+export interface LocalComplexityResult {
+  /** Per input, the mean number of regions its lines cross. */
+  perInput: Float64Array
+  /** Mean over inputs. */
+  mean: number
+  radius: number
+  lines: number
+  /** Forward evaluations spent. */
+  evaluations: number
+}
+
+export const LOCAL_KEYS = ['radius', 'lines', 'seed', 'tolerance', 'grid', 'sites', 'batchSize'] as const
+
+/**
+ * How finely the network cuts input space around each input: the mean number of
+ * activation regions crossed by `lines` random lines through the input, each from
+ * `x - radius * d` to `x + radius * d` with `d` a random unit direction (the same
+ * directions for every input). 1 means no boundary within `radius` along those lines.
+ * A line-sampled version of the local complexity of Humayun et al. (2024); see
+ * docs/regions.md for how the two relate.
+ *
+ * @example
+ * ```ts
+ * import { localComplexity } from 'relu-patterns'
+ *
+ * const { mean } = await localComplexity(model, testXs.slice([0], [50]), { radius: 0.5 })
+ * ```
+ */
+export async function localComplexity(model: LayersModel | GraphModelLike, inputs: Tensor, options: LocalComplexityOptions): Promise<LocalComplexityResult> {
+  const where = 'localComplexity(model, inputs, options)'
+  assertOptions(where, options, LOCAL_KEYS, false)
+  const { radius, lines = 8, seed = 0 } = options
+  if (typeof radius !== 'number' || !(radius > 0) || !Number.isFinite(radius)) throw new InstrumentError('INVALID_OPTION', `${where}: radius must be a positive number, not ${describeValue(radius)}.`)
+  if (!Number.isInteger(lines) || lines < 1) throw new InstrumentError('INVALID_OPTION', `${where}: lines must be a positive integer, not ${describeValue(lines)}.`)
+  if (!Number.isInteger(seed)) throw new InstrumentError('INVALID_OPTION', `${where}: seed must be an integer, not ${describeValue(seed)}.`)
+  const { tolerance, grid } = walkOptions(where, { tolerance: options.tolerance ?? 1e-4, grid: options.grid ?? 8 })
+  const all = pointOf(inputs, 'inputs', null)
+  const shape = all.shape.slice(1)
+  const n = all.shape[0] ?? 0
+  if (all.shape.length < 2 || n === 0) throw new InstrumentError('INVALID_INPUT', `${where}: inputs must be a batch [n, ...inputShape] with n >= 1, not shape [${all.shape.join(', ')}].`)
+  const sampler = openSampler(model, shape, samplerOptions(options))
+  try {
+    const dims = sampler.dims
+    const directions = unitDirections(lines, dims, seed)
+    const segments: Segment[] = []
+    for (let e = 0; e < n; e++) {
+      const x = all.values.subarray(e * dims, (e + 1) * dims)
+      for (let l = 0; l < lines; l++) {
+        const d = directions.subarray(l * dims, (l + 1) * dims)
+        const from = new Float32Array(dims)
+        const to = new Float32Array(dims)
+        for (let k = 0; k < dims; k++) {
+          from[k] = x[k]! - radius * d[k]!
+          to[k] = x[k]! + radius * d[k]!
+        }
+        segments.push({ from, to })
+      }
+    }
+    const { walked, evaluations } = await walkSegments(sampler, segments, grid, tolerance)
+    const perInput = new Float64Array(n)
+    walked.forEach((w, s) => {
+      perInput[Math.floor(s / lines)]! += (w.breakpoints.length + 1) / lines
+    })
+    const mean = perInput.reduce((a, b) => a + b, 0) / n
+    return { perInput, mean, radius, lines, evaluations }
+  } finally {
+    sampler.dispose()
+  }
+}
+
+/** `count` seeded directions, uniform on the unit sphere of `dims` dimensions. */
+function unitDirections(count: number, dims: number, seed: number): Float64Array {
+  const next = normal(seed)
+  const out = new Float64Array(count * dims)
+  for (let l = 0; l < count; l++) {
+    let norm = 0
+    for (let k = 0; k < dims; k++) {
+      const g = next()
+      out[l * dims + k] = g
+      norm += g * g
+    }
+    norm = Math.sqrt(norm)
+    for (let k = 0; k < dims; k++) out[l * dims + k]! /= norm
+  }
+  return out
+}
