@@ -24,6 +24,11 @@ export type {
   PatternHistogramState,
 } from './reducers/pattern-histogram.js'
 
+export { dormant } from './reducers/dormant.js'
+export type { DormantOptions, DormantResult, DormantState } from './reducers/dormant.js'
+export { coverage, totalCoverage } from './reducers/coverage.js'
+export type { CoverageOptions, CoverageResult, CoverageState } from './reducers/coverage.js'
+
 export { hamming } from './reducers/hamming.js'
 export type { HammingOptions, HammingResult, HammingState } from './reducers/hamming.js'
 

@@ -29,6 +29,12 @@ export interface PackedBatch extends Layout {
   readonly positions: number
   /** One integer label per row (the example's label, repeated per position), when the pass was given labels. */
   readonly labels: Int32Array | null
+  /**
+   * The float activations behind the bits, `rows * units` values in the same order (row
+   * by row, unit by unit), given only to probes with a reducer that declares
+   * `needs: 'values'`. Reused like `words`.
+   */
+  readonly values?: Float32Array
 }
 
 /**
@@ -65,6 +71,12 @@ export interface PackedBatch extends Layout {
 export interface Reducer<State, Result> {
   /** Short name used in errors and docs, e.g. `'unitStats'`. */
   readonly name: string
+  /**
+   * `'values'`: this reducer also needs the float activations (`batch.values`). They come
+   * from the same read that packs the bits, which is then synchronous on every backend
+   * (one read per site per pass); reducers that do not ask change nothing.
+   */
+  readonly needs?: 'values'
   /** Empty state for this layout. */
   init(layout: Layout): State
   /** Fold one batch into the state. */

@@ -40,8 +40,10 @@ export function derive<M extends ReducerMap, R>(
     return out
   }
   const part = (state: DerivedState<M>, k: string): unknown => getOwn(state as Record<string, unknown>, k)
+  const needs = keys.some((k) => parts[k]!.needs === 'values')
   return {
     name,
+    ...(needs ? { needs: 'values' as const } : {}),
     init: (layout: Layout) => each((r) => r.init(layout)) as DerivedState<M>,
     update: (state, batch) => each((r, k) => r.update(part(state, k), batch)) as DerivedState<M>,
     merge: (a, b) => each((r, k) => r.merge(part(a, k), part(b, k))) as DerivedState<M>,

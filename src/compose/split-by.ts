@@ -19,11 +19,15 @@ function gather(batch: PackedBatch, rows: number[], keepPositions: boolean): Pac
   const wpr = batch.wordsPerRow
   const words = new Uint32Array(rows.length * wpr)
   const labels = batch.labels === null ? null : new Int32Array(rows.length)
+  const u = batch.units
+  const values = batch.values === undefined ? undefined : new Float32Array(rows.length * u)
   rows.forEach((r, i) => {
     words.set(batch.words.subarray(r * wpr, (r + 1) * wpr), i * wpr)
     if (labels !== null) labels[i] = batch.labels![r]!
+    values?.set(batch.values!.subarray(r * u, (r + 1) * u), i * u)
   })
-  return { ...batch, words, rows: rows.length, labels, positions: keepPositions ? batch.positions : 1, nonFinite: 0 }
+  const out = { ...batch, words, rows: rows.length, labels, positions: keepPositions ? batch.positions : 1, nonFinite: 0 }
+  return values === undefined ? out : { ...out, values }
 }
 
 /**
@@ -49,6 +53,7 @@ export function splitBy<S, R>(
   const byLabel = key === 'label'
   return {
     name: `splitBy(${reducer.name})`,
+    ...(reducer.needs === undefined ? {} : { needs: reducer.needs }),
     init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, groups: {} }),
     update(state, batch) {
       checkSplit(state)

@@ -36,6 +36,7 @@ export function windowed<S, R>(reducer: Reducer<S, R>, options: { batches: numbe
     state.slots.reduce((acc, s) => reducer.merge(acc, s), reducer.init(state))
   return {
     name: `windowed(${reducer.name})`,
+    ...(reducer.needs === undefined ? {} : { needs: reducer.needs }),
     init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, slots: [], next: 0 }),
     update(state, batch) {
       checkWindow(state, size)

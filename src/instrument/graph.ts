@@ -306,7 +306,7 @@ function inputTensors(inputs: unknown): Tensor[] {
 }
 
 /** The source of a graph model: its executor, asked for the site nodes alongside the caller's outputs. */
-export function graphSource(graphModel: GraphModelLike, found: readonly FoundSite[]): Source {
+export function graphSource(graphModel: GraphModelLike, found: readonly FoundSite[], values = false): Source {
   const model = graphModel as unknown as GraphInternals
   const byNode = new Map<string, number[]>()
   found.forEach((f, i) => {
@@ -325,6 +325,7 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
       dataFormat: first.dataFormat,
       thresholds: sites.map((s) => (s.plane === 'saturation' ? saturationThreshold(s.maxValue ?? 0) : 0)),
       caps: sites.map((s) => (s.plane === 'saturation' ? (s.maxValue ?? 0) : null)),
+      values,
     })
     return { name, planes, recorder }
   })

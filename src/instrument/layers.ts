@@ -25,7 +25,7 @@ export function isLayersModel(x: unknown): x is LayersModel & LayerLike {
 }
 
 /** Groups sites by the layer they tap: each layer is read once for all its planes. */
-export function groupByLayer(found: readonly FoundSite[]): LayerRuntime[] {
+export function groupByLayer(found: readonly FoundSite[], values = false): LayerRuntime[] {
   const byLayer = new Map<LayerLike, number[]>()
   found.forEach(({ layer }, index) => {
     const list = byLayer.get(layer) ?? []
@@ -37,7 +37,7 @@ export function groupByLayer(found: readonly FoundSite[]): LayerRuntime[] {
     const first = sites[0]!
     const thresholds = sites.map((s) => (s.plane === 'saturation' ? saturationThreshold(s.maxValue ?? 0) : 0))
     const caps = sites.map((s) => (s.plane === 'saturation' ? (s.maxValue ?? 0) : null))
-    const recorder = new Recorder({ id: first.id, units: first.units, granularity: first.granularity, dataFormat: first.dataFormat, thresholds, caps })
+    const recorder = new Recorder({ id: first.id, units: first.units, granularity: first.granularity, dataFormat: first.dataFormat, thresholds, caps, values })
     return { layer, recorder, planes }
   })
 }
@@ -67,8 +67,8 @@ export interface Source {
 }
 
 /** The source of a layers model: each site's layer `call`, tapped. */
-export function layersSource(found: readonly FoundSite[]): Source {
-  const runtimes = groupByLayer(found)
+export function layersSource(found: readonly FoundSite[], values = false): Source {
+  const runtimes = groupByLayer(found, values)
   return {
     groups: runtimes,
     tapped: runtimes.map((lr) => lr.layer),

@@ -73,6 +73,9 @@ export class NetworkAssembler {
   private words = new Uint32Array(0)
   private labels: Int32Array | null = null
   private nonFinite = 0
+  private values = new Float32Array(0)
+  /** Parts of this pass that came with float values. */
+  private valued = 0
 
   constructor(
     private readonly parts: readonly NetworkPart[],
@@ -101,6 +104,17 @@ export class NetworkAssembler {
         orBits(batch.words, row * source, part.units, this.words, e * this.wordsPerRow * 32 + part.offset + q * part.units)
       }
     }
+    if (batch.values !== undefined) {
+      const need = examples * this.units
+      if (this.values.length < need) {
+        const grown = new Float32Array(need)
+        grown.set(this.values.subarray(0, Math.min(this.values.length, need)))
+        this.values = grown
+      }
+      const span = part.units * part.positions
+      for (let e = 0; e < examples; e++) this.values.set(batch.values.subarray(e * span, (e + 1) * span), e * this.units + part.offset)
+      this.valued++
+    }
     if (this.labels === null && batch.labels !== null) {
       this.labels = new Int32Array(examples)
       for (let e = 0; e < examples; e++) this.labels[e] = batch.labels[e * part.positions]!
@@ -115,6 +129,7 @@ export class NetworkAssembler {
       nonFinite: this.nonFinite,
       positions: 1,
       labels: this.labels,
+      ...(this.valued === this.parts.length ? { values: this.values.subarray(0, examples * this.units) } : {}),
     }
     this.count = 0
     return done
@@ -127,6 +142,7 @@ export class NetworkAssembler {
     this.count = 0
     this.filled.fill(false)
     this.nonFinite = 0
+    this.valued = 0
     this.labels = null
     const need = examples * this.wordsPerRow
     if (this.words.length < need) this.words = new Uint32Array(need)

@@ -91,7 +91,8 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
       )
     }
   }
-  const source = graph ? graphSource(model, found) : layersSource(found)
+  const values = Object.values(reducers).some((r) => (r as { needs?: unknown }).needs === 'values')
+  const source = graph ? graphSource(model, found, values) : layersSource(found, values)
   const network = opts.network ? networkSite(found.map((f) => f.site)) : null
   return createProbe(model as never, found, [...skipped, ...notSelected], source, new ReducerSet(reducers), opts, network)
 }

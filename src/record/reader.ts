@@ -41,7 +41,7 @@ export class Reader {
     const inOrder = this.inFlight === 0
     let ready: PackedBatch[] | Promise<PackedBatch[]>
     try {
-      ready = this.async() ? this.launch(recorder, output, labels) : recorder.pack(output, labels)
+      ready = this.async() && recorder.spec.values !== true ? this.launch(recorder, output, labels) : recorder.pack(output, labels)
     } catch (error) {
       if (inOrder) return delivery.failed(error)
       ready = Promise.reject(error)
@@ -51,7 +51,10 @@ export class Reader {
     if (inOrder) return delivery.done(ready)
     // an earlier device read is still in flight: keep the order by copying now (the
     // recorder reuses its buffers) and delivering after it
-    this.chain(Promise.resolve(ready.map((b) => ({ ...b, words: b.words.slice(), labels: b.labels?.slice() ?? null }))), delivery)
+    this.chain(
+      Promise.resolve(ready.map((b) => ({ ...b, words: b.words.slice(), labels: b.labels?.slice() ?? null, ...(b.values === undefined ? {} : { values: b.values.slice() }) }))),
+      delivery,
+    )
   }
 
   /** Resolves when every read started so far has been delivered. */

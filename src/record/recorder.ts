@@ -25,6 +25,8 @@ export interface RecorderSpec {
    * in float16 textures where the float32 threshold below the cap would round up to it.
    */
   readonly caps: readonly (number | null)[]
+  /** Also hand reducers the float values (a reducer declared `needs: 'values'`); such reads are synchronous. */
+  readonly values?: boolean
 }
 
 /**
@@ -36,6 +38,7 @@ export interface RecorderSpec {
 export class Recorder {
   private readonly buffers: Uint32Array[]
   private labelBuffer = new Int32Array(0)
+  private valueBuffer = new Float32Array(0)
   private readonly wordsPerRow: number
 
   constructor(readonly spec: RecorderSpec) {
@@ -67,6 +70,8 @@ export class Recorder {
     const values = rows === 0 ? new Float32Array(0) : readValues(output)
     const labels = exampleLabels === null ? null : this.rowLabels(exampleLabels, examples, positions)
     const strided = spec.granularity === 'position' && spec.dataFormat === 'channelsFirst'
+    const rowValues =
+      spec.values !== true ? null : strided ? this.transposed(values, examples, units, positions) : values instanceof Float32Array ? values : Float32Array.from(values)
     return spec.thresholds.map((threshold, plane) => {
       let buffer = this.buffers[plane]!
       if (buffer.length < need) {
@@ -77,8 +82,21 @@ export class Recorder {
       const nonFinite = strided
         ? packChannelsFirst(values, examples, units, positions, words, threshold)
         : packRows(values, rows, units, words, threshold)
-      return { words, rows, units, wordsPerRow, nonFinite, positions, labels }
+      return { words, rows, units, wordsPerRow, nonFinite, positions, labels, ...(rowValues === null ? {} : { values: rowValues }) }
     })
+  }
+
+  /** Channels-first values in row order (position by position, channels within), into a reused buffer. */
+  private transposed(values: ArrayLike<number>, examples: number, channels: number, positions: number): Float32Array {
+    const n = values.length
+    if (this.valueBuffer.length < n) this.valueBuffer = new Float32Array(n)
+    const out = this.valueBuffer.subarray(0, n)
+    let i = 0
+    for (let e = 0; e < examples; e++) {
+      const base = e * positions * channels
+      for (let c = 0; c < channels; c++) for (let p = 0; p < positions; p++) out[base + p * channels + c] = values[i++]!
+    }
+    return out
   }
 
   private rowLabels(exampleLabels: Int32Array, examples: number, positions: number): Int32Array {

@@ -19,5 +19,7 @@ export function batchOf(rows: boolean[][], units: number, nonFinite = 0, labels:
       if (on) words[r * wordsPerRow + (u >>> 5)]! |= 1 << (u & 31)
     })
   })
-  return { words, rows: rows.length, units, wordsPerRow, nonFinite, positions: 1, labels: labels === null ? null : Int32Array.from(labels) }
+  // float values consistent with the bits, for reducers that need them: 0 when off, a varied positive value when on
+  const values = Float32Array.from(rows.flatMap((row, r) => row.map((on, u) => (on ? 0.5 + ((r * 31 + u * 17) % 7) / 4 : 0))))
+  return { words, rows: rows.length, units, wordsPerRow, nonFinite, positions: 1, labels: labels === null ? null : Int32Array.from(labels), values }
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { type AnyReducer, InstrumentError, derive, hamming, layoutOf, patternHistogram, splitBy, unitStats } from '../../src/index.js'
+import { type AnyReducer, InstrumentError, coverage, derive, dormant, hamming, layoutOf, patternHistogram, splitBy, unitStats } from '../../src/index.js'
 import { batchOf, boolRows } from '../helpers/batches.js'
 import { expectClose } from '../helpers/close.js'
 
@@ -11,6 +11,9 @@ const builtIns: [string, AnyReducer][] = [
   ['hamming (sampled)', hamming({ maxPairs: 50 })],
   ['derive', derive({ u: unitStats(), h: patternHistogram() }, (r) => r)],
   ['splitBy', splitBy(patternHistogram(), (b, r) => b.words[r * b.wordsPerRow]! & 3)],
+  ['dormant', dormant()],
+  ['coverage', coverage({ threshold: 0.3, topK: 2 })],
+  ['splitBy(dormant)', splitBy(dormant(), (b, r) => b.words[r * b.wordsPerRow]! & 1)],
 ]
 
 describe.each(builtIns)('%s merge', (_name, r) => {

@@ -1,0 +1,138 @@
+import { InstrumentError } from '../errors.js'
+import { assertOptions, describeValue } from '../keys.js'
+import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
+
+/** State of {@link dormant}: per unit, the sum of absolute activations. */
+export interface DormantState extends Layout {
+  /** Patterns (rows) seen. */
+  rows: number
+  /** Per unit, the sum of |activation| over rows (non-finite values left out). */
+  sums: Float64Array
+  /** Non-finite activations left out of the sums. */
+  nonFinite: number
+}
+
+/** Result of {@link dormant}. */
+export interface DormantResult {
+  rows: number
+  units: number
+  tau: number
+  /** Per unit, mean |activation| over rows. */
+  meanAbs: Float64Array
+  /** Per unit, ReDo's score: its mean |activation| over the mean of all units' (0 where that mean is 0). */
+  scores: Float64Array
+  /** Per unit, 1 where the score is at most tau. */
+  dormantUnits: Uint8Array
+  /** Units with score at most tau (0 when no rows). */
+  dormant: number
+  /** dormant / units. */
+  dormantShare: number
+  /** Units whose activation was exactly 0 on every row: dead, the case tau = 0 of a ReLU. */
+  dead: number
+  nonFinite: number
+}
+
+/** Options of {@link dormant}. */
+export interface DormantOptions {
+  /** A unit is tau-dormant when its score is at most tau (default 0.1). */
+  tau?: number
+}
+
+/** Throws unless the batch carries the float values a value reducer needs. */
+export function valuesOf(batch: PackedBatch, reducer: string): Float32Array {
+  const values = batch.values
+  if (!(values instanceof Float32Array) || values.length !== batch.rows * batch.units) {
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `${reducer}() needs the activation values (batch.values, ${batch.rows * batch.units} floats). A probe hands them to ` +
+        `reducers that declare needs: 'values', as ${reducer}() does; a batch built by hand must include them.`,
+    )
+  }
+  return values
+}
+
+/**
+ * ReDo's tau-dormant units (Sokar et al., 2023): a unit's mean absolute activation over
+ * the mean of its layer's, at or below `tau`. Needs the activation values, which the
+ * probe then reads with the bits (`needs: 'values'`). Conv sites average over examples
+ * and positions together, as ReDo does. State is O(units).
+ *
+ * @example
+ * ```ts
+ * const probe = instrument(model, { reducers: { dormant: dormant({ tau: 0.1 }) } })
+ * const r = await probe.measure(xs)
+ * console.log(r[probe.sites[0]!.id]!.dormant.dormantShare)
+ * ```
+ */
+export function dormant(options?: DormantOptions): Reducer<DormantState, DormantResult> {
+  assertOptions('dormant(options)', options, ['tau'])
+  const tau = options?.tau ?? 0.1
+  if (typeof tau !== 'number' || !(tau >= 0) || !Number.isFinite(tau)) {
+    throw new InstrumentError('INVALID_OPTION', `dormant({ tau }) must be a number >= 0, not ${describeValue(tau)}.`)
+  }
+  return {
+    name: 'dormant',
+    needs: 'values',
+    init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, rows: 0, sums: new Float64Array(layout.units), nonFinite: 0 }),
+    update(state, batch) {
+      checkShape(state)
+      assertSameLayout(state, batch, 'update dormant')
+      const values = valuesOf(batch, 'dormant')
+      const { units } = state
+      const sums = state.sums
+      let skipped = 0
+      for (let r = 0, i = 0; r < batch.rows; r++) {
+        for (let u = 0; u < units; u++, i++) {
+          const v = values[i]!
+          if (Number.isFinite(v)) sums[u] = sums[u]! + Math.abs(v)
+          else skipped++
+        }
+      }
+      state.rows += batch.rows
+      state.nonFinite += skipped
+      return state
+    },
+    merge(a, b) {
+      checkState(a)
+      checkState(b)
+      assertSameLayout(a, b, 'merge dormant states')
+      const sums = a.sums.slice()
+      for (let u = 0; u < sums.length; u++) sums[u] = sums[u]! + b.sums[u]!
+      return { units: a.units, wordsPerRow: a.wordsPerRow, rows: a.rows + b.rows, sums, nonFinite: a.nonFinite + b.nonFinite }
+    },
+    result(state) {
+      checkState(state)
+      const { units, rows } = state
+      const meanAbs = new Float64Array(units)
+      const scores = new Float64Array(units)
+      const dormantUnits = new Uint8Array(units)
+      let count = 0
+      let dead = 0
+      if (rows > 0) {
+        let total = 0
+        for (let u = 0; u < units; u++) total += (meanAbs[u] = state.sums[u]! / rows)
+        const layerMean = total / units
+        for (let u = 0; u < units; u++) {
+          scores[u] = layerMean === 0 ? 0 : meanAbs[u]! / layerMean
+          if (scores[u]! <= tau) (dormantUnits[u] = 1), count++
+          if (state.sums[u] === 0) dead++
+        }
+      }
+      return { rows, units, tau, meanAbs, scores, dormantUnits, dormant: count, dormantShare: count / units, dead, nonFinite: state.nonFinite }
+    },
+  }
+}
+
+function checkShape(state: DormantState): void {
+  checkLayout(state, 'dormant')
+  if (!isCount(state.rows) || !isCount(state.nonFinite)) throw corruptState('dormant', 'rows or nonFinite is not a count')
+  if (!(state.sums instanceof Float64Array) || state.sums.length !== state.units) throw corruptState('dormant', 'sums does not have one entry per unit')
+}
+
+function checkState(state: DormantState): void {
+  checkShape(state)
+  for (let u = 0; u < state.units; u++) {
+    const s = state.sums[u]!
+    if (!(s >= 0) || !Number.isFinite(s)) throw corruptState('dormant', `unit ${u} has sum ${s}`)
+  }
+}
