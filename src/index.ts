@@ -41,6 +41,15 @@ export { hammingMatrix } from './compare/hamming-matrix.js'
 export type { HammingMatrix, PackedRows } from './compare/hamming-matrix.js'
 export type { Measurement, RetainedPatterns } from './compare/measurement.js'
 
+// Published indicators
+export { naswot } from './indicators/naswot.js'
+export type { NaswotOptions, NaswotResult } from './indicators/naswot.js'
+export { oui } from './indicators/oui.js'
+export type { OuiResult } from './indicators/oui.js'
+export { regionCount } from './indicators/region-count.js'
+export type { RegionCountResult } from './indicators/region-count.js'
+export type { IndicatorOptions } from './indicators/examples.js'
+
 // Composing reducers
 export { derive } from './compose/derive.js'
 export type { DerivedState } from './compose/derive.js'

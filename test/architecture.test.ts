@@ -16,6 +16,7 @@ const LAYERS: [string, number][] = [
   ['serialize.ts', 3],
   ['record', 4],
   ['compare', 4],
+  ['indicators', 4.5],
   ['instrument', 5],
   ['regions', 5.5],
   ['timeline', 6],

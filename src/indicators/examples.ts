@@ -1,0 +1,38 @@
+import type { Measurement } from '../compare/measurement.js'
+import { InstrumentError } from '../errors.js'
+
+/** One site's patterns, one row per example (all positions of a conv example in one row). */
+export interface ExampleRows {
+  readonly id: string
+  /** Words per example: positions times words per position. */
+  readonly wordsPerExample: number
+  /** Bits per example: positions times units. */
+  readonly bits: number
+  readonly words: Uint32Array
+}
+
+/** Options shared by the indicators. */
+export interface IndicatorOptions {
+  /** Site ids to use (default every site but `network` and `:saturated` planes: the sign of every ReLU once). */
+  sites?: readonly string[]
+}
+
+/** The sites an indicator uses, each as one row per example; coded errors for anything else. */
+export function exampleRows(measurement: Measurement<unknown>, where: string, sites?: readonly string[]): { examples: number; rows: ExampleRows[] } {
+  if (typeof measurement !== 'object' || measurement === null || measurement.kind !== 'measurement' || typeof measurement.patterns !== 'object') {
+    throw new InstrumentError('INVALID_INPUT', `${where} takes a measurement with patterns: probe.measure(x, { retain: true }).`)
+  }
+  const all = Object.keys(measurement.patterns)
+  const ids = sites ?? all.filter((id) => id !== 'network' && !id.endsWith(':saturated'))
+  if (!Array.isArray(ids) || ids.length === 0) throw new InstrumentError('INVALID_INPUT', `${where}: no site to use; the measurement has ${all.join(', ') || 'none'}.`)
+  const examples = measurement.examples
+  const rows = ids.map((id) => {
+    const p = Object.hasOwn(measurement.patterns, id) ? measurement.patterns[id] : undefined
+    if (p === undefined) throw new InstrumentError('UNKNOWN_SITE', `${where}: the measurement has no site "${id}"; it has ${all.join(', ')}.`, { site: id })
+    if (p.rows !== examples * p.positions) {
+      throw new InstrumentError('INVALID_INPUT', `${where}: site "${id}" has ${p.rows} patterns for ${examples} examples of ${p.positions} positions (a shared layer?); leave it out with sites.`, { site: id })
+    }
+    return { id, wordsPerExample: p.positions * p.wordsPerRow, bits: p.positions * p.units, words: p.words }
+  })
+  return { examples, rows }
+}

@@ -1,0 +1,44 @@
+import type { Measurement } from '../compare/measurement.js'
+import { createTable, tableAddRows } from '../bits/pattern-table.js'
+import { assertOptions } from '../keys.js'
+import { type IndicatorOptions, exampleRows } from './examples.js'
+
+/** Result of {@link regionCount}. */
+export interface RegionCountResult {
+  /** Distinct whole-network patterns: the linear regions the examples fall in. */
+  regions: number
+  examples: number
+  /** Bits of the whole-network pattern. */
+  units: number
+}
+
+/**
+ * The number of linear regions a batch falls in, as TE-NAS counts them (Chen et al.,
+ * 2021): the distinct whole-network patterns among its examples, exactly (an open
+ * addressing table on the patterns themselves, not hashes that may collide).
+ *
+ * @example
+ * ```ts
+ * const m = await probe.measure(batch, { retain: true })
+ * console.log(regionCount(m).regions, 'of', m.examples)
+ * ```
+ */
+export function regionCount(measurement: Measurement<unknown>, options: IndicatorOptions = {}): RegionCountResult {
+  const where = 'regionCount(measurement, options)'
+  assertOptions(where, options, ['sites'])
+  const { examples, rows } = exampleRows(measurement, where, options.sites)
+  // each site's example rows are whole words (positions padded alike), so word-aligned
+  // concatenation keeps distinct patterns distinct
+  const wpr = rows.reduce((s, r) => s + r.wordsPerExample, 0)
+  const joined = new Uint32Array(examples * wpr)
+  for (let e = 0; e < examples; e++) {
+    let at = e * wpr
+    for (const r of rows) {
+      joined.set(r.words.subarray(e * r.wordsPerExample, (e + 1) * r.wordsPerExample), at)
+      at += r.wordsPerExample
+    }
+  }
+  const table = createTable(wpr, 0)
+  tableAddRows(table, joined, examples, Number.POSITIVE_INFINITY)
+  return { regions: table.size, examples, units: rows.reduce((s, r) => s + r.bits, 0) }
+}

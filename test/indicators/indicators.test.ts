@@ -1,0 +1,154 @@
+import fc from 'fast-check'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { type Measurement, instrument, naswot, oui, patternHistogram, regionCount } from '../../src/index.js'
+import { logAbsDet } from '../../src/indicators/naswot.js'
+import { batchOf } from '../helpers/batches.js'
+import { tf, tfl, useCpu } from '../helpers/tf.js'
+
+beforeAll(useCpu)
+
+/** Exact determinant of an integer matrix (Bareiss, BigInt). */
+function exactDet(m: number[][]): bigint {
+  const n = m.length
+  const a = m.map((r) => r.map(BigInt))
+  let sign = 1n
+  let prev = 1n
+  for (let k = 0; k < n - 1; k++) {
+    if (a[k]![k] === 0n) {
+      const swap = a.findIndex((r, i) => i > k && r[k] !== 0n)
+      if (swap < 0) return 0n
+      ;[a[k], a[swap]] = [a[swap]!, a[k]!]
+      sign = -sign
+    }
+    for (let i = k + 1; i < n; i++) for (let j = k + 1; j < n; j++) a[i]![j] = (a[i]![j]! * a[k]![k]! - a[i]![k]! * a[k]![j]!) / prev
+    prev = a[k]![k]!
+  }
+  return sign * a[n - 1]![n - 1]!
+}
+
+const logOf = (d: bigint): number => {
+  const abs = d < 0n ? -d : d
+  if (abs === 0n) return Number.NEGATIVE_INFINITY
+  const s = abs.toString()
+  return Math.log(Number(`0.${s.slice(0, 17)}`)) + s.length * Math.LN10
+}
+
+/** A measurement of hand-made patterns: per site, examples of `positions` rows of bits. */
+function measurementOf(sites: Record<string, { units: number; positions: number; examples: boolean[][][] }>): Measurement<unknown> {
+  const patterns: Measurement<unknown>['patterns'] = {}
+  let examples = 0
+  for (const [id, s] of Object.entries(sites)) {
+    const b = batchOf(s.examples.flat(), s.units)
+    examples = s.examples.length
+    patterns[id] = { units: s.units, wordsPerRow: b.wordsPerRow, rows: b.rows, positions: s.positions, words: b.words, histogram: patternHistogram().init(b) }
+  }
+  return { kind: 'measurement', examples, inputs: '', results: {}, patterns }
+}
+
+const sitesArb = fc
+  .tuple(fc.integer({ min: 2, max: 9 }), fc.array(fc.record({ units: fc.integer({ min: 1, max: 40 }), positions: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 3 }))
+  .chain(([n, shapes]) =>
+    fc.tuple(
+      ...shapes.map((sh) =>
+        fc.array(fc.array(fc.array(fc.boolean(), { minLength: sh.units, maxLength: sh.units }), { minLength: sh.positions, maxLength: sh.positions }), { minLength: n, maxLength: n }).map((examples) => ({ ...sh, examples })),
+      ),
+    ),
+  )
+
+/** Each example's whole-network bits, site after site. */
+const wholeBits = (sites: { examples: boolean[][][] }[]): boolean[][] => sites[0]!.examples.map((_, e) => sites.flatMap((s) => s.examples[e]!.flat()))
+
+const hammingOf = (a: boolean[], b: boolean[]): number => a.reduce((d, x, i) => d + (x !== b[i] ? 1 : 0), 0)
+
+describe('naswot', () => {
+  test('logAbsDet equals the log of the exact determinant', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }).chain((n) => fc.array(fc.array(fc.integer({ min: -20, max: 20 }), { minLength: n, maxLength: n }), { minLength: n, maxLength: n })), (m) => {
+        const want = logOf(exactDet(m))
+        const got = logAbsDet(Float64Array.from(m.flat()), m.length)
+        if (want === Number.NEGATIVE_INFINITY) expect(got < -20 || got === want).toBe(true)
+        else expect(got).toBeCloseTo(want, 8)
+      }),
+    )
+  })
+
+  test('equals log |det(N_A - d_H)| computed exactly from the bits', () => {
+    fc.assert(
+      fc.property(sitesArb, (sites) => {
+        const m = measurementOf(Object.fromEntries(sites.map((s, i) => [`s${i}`, s])))
+        const bits = wholeBits(sites)
+        const na = bits[0]!.length
+        const k = bits.map((a) => bits.map((b) => na - hammingOf(a, b)))
+        const want = logOf(exactDet(k))
+        const got = naswot(m)
+        expect(got.units).toBe(na)
+        if (want === Number.NEGATIVE_INFINITY) expect(got.singular || got.score < -20).toBe(true)
+        else expect(got.score).toBeCloseTo(want, 7)
+      }),
+    )
+  })
+
+  test('two equal patterns make K singular: -Infinity, said so', () => {
+    const m = measurementOf({ a: { units: 3, positions: 1, examples: [[[true, false, true]], [[true, false, true]], [[false, false, true]]] } })
+    expect(naswot(m)).toEqual({ score: Number.NEGATIVE_INFINITY, singular: true, examples: 3, units: 3 })
+  })
+})
+
+describe('oui', () => {
+  test('equals the mean over sites of the mean clipped, normalised distance over all pairs', () => {
+    fc.assert(
+      fc.property(sitesArb, (sites) => {
+        const m = measurementOf(Object.fromEntries(sites.map((s, i) => [`s${i}`, s])))
+        const used = sites.map((s, i) => ({ ...s, id: `s${i}` })).filter((s) => s.units * s.positions >= 2)
+        fc.pre(used.length > 0)
+        const per = used.map((s) => {
+          const rows = s.examples.map((e) => e.flat())
+          const limit = Math.floor(rows[0]!.length / 2)
+          let sum = 0
+          let pairs = 0
+          for (let i = 0; i < rows.length; i++) for (let j = i + 1; j < rows.length; j++) (sum += Math.min(hammingOf(rows[i]!, rows[j]!), limit) / limit), pairs++
+          return sum / pairs
+        })
+        const got = oui(m)
+        expect(got.value).toBeCloseTo(per.reduce((a, b) => a + b, 0) / per.length, 12)
+        used.forEach((s, i) => expect(got.perSite[s.id]).toBeCloseTo(per[i]!, 12))
+      }),
+    )
+  })
+})
+
+describe('regionCount', () => {
+  test('equals the distinct whole-network patterns, and the network site of the same measurement', async () => {
+    fc.assert(
+      fc.property(sitesArb, (sites) => {
+        const m = measurementOf(Object.fromEntries(sites.map((s, i) => [`s${i}`, s])))
+        expect(regionCount(m).regions).toBe(new Set(wholeBits(sites).map((b) => b.map(Number).join(''))).size)
+      }),
+    )
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 3, activation: 'relu', kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }) }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3, activation: 'relu', kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }) }),
+      ],
+    })
+    const probe = instrument(model, { network: true, reducers: { h: patternHistogram() } })
+    const x = tf.randomNormal([200, 4, 4, 1], 0, 1, 'float32', 1)
+    const m = await probe.measure(x, { retain: true })
+    probe.dispose()
+    x.dispose()
+    expect(regionCount(m).regions).toBe(m.results.network!.h.distinct)
+    expect(regionCount(m).regions).toBeGreaterThan(10)
+    expect(regionCount(m, { sites: ['network'] }).regions).toBe(m.results.network!.h.distinct)
+    expect(naswot(m, { sites: ['network'] }).score).toBeCloseTo(naswot(m).score, 6)
+  })
+
+  test('bad input: not a measurement, an unknown site, too many examples, one example', () => {
+    const m = measurementOf({ a: { units: 3, positions: 1, examples: [[[true, false, true]]] } })
+    expect(() => naswot({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => regionCount(m, { sites: ['b'] })).toThrow(expect.objectContaining({ code: 'UNKNOWN_SITE' }))
+    expect(() => oui(m)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => naswot(m, { maxExamples: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => naswot(m, { site: ['a'] } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  })
+})
