@@ -3,6 +3,8 @@ import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
 import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
 import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'
+import type { LayersModel } from '@tensorflow/tfjs-layers'
+import type { GraphModelLike } from './graph.js'
 import type { MeasureInput } from './measure.js'
 import type { NetworkPart } from './network.js'
 import type { Site, SkippedSite } from './sites.js'
@@ -62,6 +64,8 @@ export interface MeasureOptions {
 
 /** A live instrumentation of one model; see `instrument`. */
 export interface Probe<M extends ReducerMap> {
+  /** The model this probe instruments. */
+  readonly model: LayersModel | GraphModelLike
   /** The sites being recorded, in layer order. */
   readonly sites: readonly Site[]
   /**

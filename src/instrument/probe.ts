@@ -133,6 +133,7 @@ function createProbe<M extends ReducerMap>(
     }
   }
   const probe: Probe<M> = {
+    model: model as LayersModel | GraphModelLike,
     sites: recording.sites,
     network: network?.parts ?? null,
     skipped,

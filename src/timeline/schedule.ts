@@ -6,6 +6,7 @@ import type { Probe, Results } from '../instrument/probe-types.js'
 import { toLabels } from '../instrument/session.js'
 import { assertOptions, describeValue } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
+import { LOCAL_KEYS, type LocalComplexityOptions, localComplexity } from '../regions/local.js'
 import { Timeline, type TimelineEntry, type TimelineOptions, type TrainingPoint } from './timeline.js'
 
 /** When a schedule measures. */
@@ -29,6 +30,12 @@ export interface ScheduleOptions<M extends ReducerMap> {
   keep?: TimelineOptions['keep']
   /** Batches per epoch, for `{ epochs }` cadence when fit cannot tell (custom loops, fitDataset without batchesPerEpoch). */
   stepsPerEpoch?: number
+  /**
+   * Also take the local complexity of these inputs at each point (see `localComplexity`),
+   * into the entry's `localComplexity` and the series (site `network`, metric
+   * `localComplexity`). Costs `lines` walks per input per point.
+   */
+  localComplexity?: LocalComplexityOptions & { inputs: Tensor }
   /** Called after each point is recorded. */
   onPoint?: (entry: TimelineEntry<Results<M>>) => void | Promise<void>
 }
@@ -55,7 +62,7 @@ export interface ProbeCallback<M extends ReducerMap> extends Callback {
 }
 
 const WHERE = 'trainingCallback(probe, options)'
-const KEYS = ['every', 'measure', 'labels', 'batchSize', 'snapshot', 'timeline', 'keep', 'stepsPerEpoch', 'onPoint'] as const
+const KEYS = ['every', 'measure', 'labels', 'batchSize', 'snapshot', 'timeline', 'keep', 'stepsPerEpoch', 'localComplexity', 'onPoint'] as const
 const bad = (message: string): InstrumentError => new InstrumentError('INVALID_OPTION', `${WHERE}: ${message}`)
 
 function checkCadence(every: unknown): void {
@@ -78,7 +85,16 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
   if (probe.disposed) throw new InstrumentError('DISPOSED', `${WHERE}: the probe has been disposed. Instrument the model again.`)
   assertOptions(WHERE, options, KEYS, false)
   checkCadence(options.every)
-  if (options.measure === undefined && options.snapshot !== true) throw bad('needs a probe set (`measure`), `snapshot: true`, or both.')
+  if (options.measure === undefined && options.snapshot !== true && options.localComplexity === undefined) {
+    throw bad('needs a probe set (`measure`), `snapshot: true`, `localComplexity`, or some of them.')
+  }
+  if (options.localComplexity !== undefined) {
+    const lc = options.localComplexity as unknown as Record<string, unknown>
+    assertOptions(`${WHERE}: localComplexity`, lc, ['inputs', ...LOCAL_KEYS], false)
+    if (!isTensor(lc['inputs'])) throw bad('localComplexity.inputs must be a tensor of probe inputs [n, ...inputShape].')
+    const r = lc['radius']
+    if (typeof r !== 'number' || !(r > 0) || !Number.isFinite(r)) throw bad(`localComplexity.radius must be a positive number, not ${describeValue(r)}.`)
+  }
   if (options.measure !== undefined) {
     const m = options.measure as unknown
     const tensors = Array.isArray(m) ? m : [m]
@@ -185,11 +201,24 @@ class Schedule<M extends ReducerMap> extends Callback {
       this.stream.add(at, probe.results())
       probe.reset()
     }
-    if (options.measure === undefined) return undefined
+    const lc = options.localComplexity === undefined ? undefined : await this.complexity(options.localComplexity)
+    if (options.measure === undefined) {
+      if (lc === undefined) return undefined
+      const entry = this.timeline.add(at, {} as Results<M>)
+      entry.localComplexity = lc
+      return entry
+    }
     const o = { batchSize: options.batchSize ?? 128, ...(options.labels === undefined ? {} : { labels: options.labels }) }
     const measured =
       this.timeline.keep !== 'results' ? await probe.measure(options.measure, { ...o, retain: true }) : await probe.measure(options.measure, o)
-    return this.timeline.add(at, measured)
+    const entry = this.timeline.add(at, measured)
+    if (lc !== undefined) entry.localComplexity = lc
+    return entry
+  }
+
+  private async complexity({ inputs, ...rest }: LocalComplexityOptions & { inputs: Tensor }): Promise<NonNullable<TimelineEntry['localComplexity']>> {
+    const { mean, perInput, radius, lines } = await localComplexity(this.probe.model, inputs, rest)
+    return { mean, perInput, radius, lines }
   }
 
   override async onTrainBegin(): Promise<void> {

@@ -28,6 +28,8 @@ export interface TimelineEntry<R = Record<string, Record<string, unknown>>> exte
   patterns?: Record<string, RetainedPatterns>
   /** Input fingerprint of the measurement, when it was retained. */
   inputs?: string
+  /** With the schedule's `localComplexity` option: the probe inputs' local complexity (see `localComplexity`). */
+  localComplexity?: { mean: number; perInput: Float64Array; radius: number; lines: number }
 }
 
 /** Options of {@link Timeline}. */
@@ -170,6 +172,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
         }
         for (const [metric, value] of values) rows.push({ ...base, site, metric, value })
       }
+      if (entry.localComplexity !== undefined) rows.push({ ...base, site: 'network', metric: 'localComplexity', value: entry.localComplexity.mean })
     })
     return rows
   }
@@ -232,4 +235,8 @@ function checkEntry(entry: unknown, i: number): void {
   if (histograms !== undefined && (!isRecord(histograms) || !Object.values(histograms).every(isRecord))) bad('has malformed histograms')
   const patterns = entry['patterns']
   if (patterns !== undefined && (!isRecord(patterns) || !Object.values(patterns).every(isRecord))) bad('has malformed patterns')
+  const lc = entry['localComplexity']
+  if (lc !== undefined && (!isRecord(lc) || !['mean', 'radius', 'lines'].every((k) => typeof lc[k] === 'number') || !(lc['perInput'] instanceof Float64Array))) {
+    bad('has a malformed localComplexity')
+  }
 }

@@ -1,6 +1,6 @@
 import * as tfd from '@tensorflow/tfjs-data'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { type Reducer, Timeline, compare, compareHistograms, instrument, trainingCallback } from '../../src/index.js'
+import { type Reducer, Timeline, compare, compareHistograms, instrument, localComplexity, trainingCallback } from '../../src/index.js'
 import { data, mlp } from '../helpers/models.js'
 import { tf, useCpu } from '../helpers/tf.js'
 
@@ -121,5 +121,30 @@ describe('the schedule never stops training', () => {
     expect(schedule.stream.entries.length).toBeGreaterThan(0)
     tf.dispose([xs, ys])
     probe.dispose()
+  })
+})
+
+describe('local complexity on schedule', () => {
+  test('each point holds the local complexity of the inputs, equal to a direct call; it survives stringify', async () => {
+    const model = mlp(3, [12, 16, 16, 3])
+    const { xs, ys } = data(48)
+    const inputs = tf.slice(xs, [0], [4])
+    const probe = instrument(model)
+    const options = { radius: 1.5, lines: 3, seed: 4 }
+    const schedule = trainingCallback(probe, { every: { batches: 3 }, localComplexity: { inputs, ...options } })
+    await model.fit(xs, ys, { epochs: 1, batchSize: 8, callbacks: [schedule] })
+    const entries = schedule.timeline.entries
+    expect(entries.map((e) => e.step)).toEqual([0, 3, 6])
+    const direct = await localComplexity(model, inputs, options)
+    expect(entries[2]!.localComplexity!.perInput).toEqual(direct.perInput)
+    expect(entries[2]!.localComplexity!.mean).toBe(direct.mean)
+    const rows = schedule.timeline.series().filter((r) => r.metric === 'localComplexity')
+    expect(rows.map((r) => [r.step, r.site])).toEqual([[0, 'network'], [3, 'network'], [6, 'network']])
+    expect(Timeline.parse(schedule.timeline.stringify()).entries[1]!.localComplexity).toEqual(entries[1]!.localComplexity)
+    // the training stream recorded only training and its own passes, not the walks
+    expect(probe.counters()[probe.sites[0]!.id]!.rows).toBe(48)
+    probe.dispose()
+    expect(() => trainingCallback(instrument(model), { every: { batches: 1 }, localComplexity: { inputs, radius: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    tf.dispose([xs, ys, inputs])
   })
 })
