@@ -2,7 +2,8 @@ import * as vega from 'vega'
 import * as vl from 'vega-lite'
 import { beforeAll, expect, test } from 'vitest'
 import { Timeline, instrument } from '../src/index.js'
-import { heatmap, lines, sideBySide, unitHeatmap } from '../src/vega/index.js'
+import { heatmap, lines, regionMapSpec, sideBySide, unitHeatmap } from '../src/vega/index.js'
+import { regionColour } from '../src/index.js'
 import { data, mlp } from './helpers/models.js'
 import { tf, useCpu } from './helpers/tf.js'
 
@@ -61,4 +62,20 @@ test('chart options are checked: a typo is INVALID_OPTION, a metric naming an in
   expect(() => sideBySide([], { titel: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   const spec = heatmap(timeline, { metric: 'constructor.x' })
   expect((spec['data'] as { values: unknown[] }).values).toEqual([])
+})
+
+test('regionMapSpec draws every pixel in its region colour', async () => {
+  const ids = Int32Array.from([0, 0, 1, 0, 2, 1])
+  const map = { width: 3, height: 2, ids, regions: 3, sizes: Int32Array.from([3, 2, 1]), extent: [1, 2] as const }
+  const spec = regionMapSpec(map)
+  const values = (spec['data'] as { values: { s: number; t: number; region: number }[] }).values
+  expect(values).toHaveLength(6)
+  expect(values.map((v) => [v.s.toFixed(6), v.t, v.region])).toEqual([
+    ['-0.666667', 1, 0], ['0.000000', 1, 0], ['0.666667', 1, 1],
+    ['-0.666667', -1, 0], ['0.000000', -1, 2], ['0.666667', -1, 1],
+  ])
+  const svg = await render(spec)
+  const fills = new Set([...svg.matchAll(/fill="([^"]+)"/g)].map((m) => m[1]))
+  for (const id of [0, 1, 2]) expect(fills).toContain(regionColour(id))
+  expect(() => regionMapSpec(map, { widht: 3 } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
 })

@@ -4,6 +4,8 @@
  * { renderer: 'none' }).toSVG()`), tfjs-vis, or any Vega-Lite viewer.
  */
 import { getOwn, assertOptions } from '../keys.js'
+import type { RegionMap } from '../regions/map.js'
+import { regionColour } from '../regions/picture.js'
 import type { Reference, SeriesRow, Timeline } from '../timeline/timeline.js'
 
 /** A Vega-Lite top-level specification (plain JSON). */
@@ -171,5 +173,44 @@ export function sideBySide(specs: VegaLiteSpec[], options: { titles?: string[]; 
       return options.titles?.[i] === undefined ? rest : { ...rest, title: options.titles[i] }
     }),
     resolve: { scale: { color: 'shared' } },
+  }
+}
+
+/**
+ * A Vega-Lite raster of a `regionMap`: one rect per pixel, coloured by region (the
+ * same colours as `regionMapSvg`), s along x and t along y. For maps of more than about
+ * 100,000 pixels prefer `regionMapSvg`, whose size grows with the boundaries only.
+ *
+ * @example
+ * ```ts
+ * import { regionMap } from 'relu-patterns'
+ * import { regionMapSpec } from 'relu-patterns/vega'
+ *
+ * const spec = regionMapSpec(await regionMap(model, { origin, directions: [u, v], extent: 1, resolution: 120 }))
+ * ```
+ */
+export function regionMapSpec(map: RegionMap, options: { title?: string; width?: number; height?: number } = {}): VegaLiteSpec {
+  assertOptions('regionMapSpec(map, options)', options, ['title', 'width', 'height'])
+  const { width, height, ids, extent } = map
+  const values: { s: number; t: number; region: number }[] = []
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      values.push({ s: extent[0] * ((2 * i + 1) / width - 1), t: extent[1] * (1 - (2 * j + 1) / height), region: ids[j * width + i]! })
+    }
+  }
+  const colours = Array.from({ length: map.regions }, (_, id) => regionColour(id))
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: options.title ?? `${map.regions} activation regions`,
+    width: options.width ?? 360,
+    height: options.height ?? Math.round((360 * height) / width),
+    data: { values },
+    mark: { type: 'rect' },
+    encoding: {
+      x: { field: 's', type: 'quantitative', bin: { maxbins: width, extent: [-extent[0], extent[0]] }, title: 's (along u)' },
+      y: { field: 't', type: 'quantitative', bin: { maxbins: height, extent: [-extent[1], extent[1]] }, title: 't (along v)' },
+      color: { field: 'region', type: 'nominal', legend: null, scale: { domain: colours.map((_, id) => id), range: colours } },
+      tooltip: [{ field: 'region', type: 'nominal' }],
+    },
   }
 }
