@@ -7,6 +7,7 @@ import { fmt } from './harness.mjs'
 import { graphOverhead } from './graph.mjs'
 import { monitorBench } from './monitor.mjs'
 import { reducerBench } from './reducers.mjs'
+import { regionsBench } from './regions.mjs'
 import { cnn, fitOverhead, measureBench, memoryBench, mlp } from './training.mjs'
 
 const json = process.argv.includes('--json')
@@ -59,6 +60,16 @@ for (const r of Object.values(mon)) {
   log(`  ${String(r.rows).padStart(8)} patterns, ${r.queries.padEnd(6)} queries  ${fmt(r.indexChecksPerSec)} checks/s vs ${fmt(r.scanChecksPerSec)} scanning  (${r.speedup.toFixed(1)}x, index built in ${r.buildMs.toFixed(0)} ms)`)
 }
 out.monitorChecksPerSec = mon
+
+log('\nwhole-network patterns and linear regions (wasm)')
+await tf.setBackend('wasm')
+const reg = await regionsBench({ smoke })
+for (const [bits, n] of Object.entries(reg.histogramPatternsPerSec)) log(`  histogram ${bits.padStart(5)} bits  ${fmt(n)} patterns/s (plain data)`)
+for (const [name, r] of Object.entries(reg.networkSite)) log(`  network site, ${name} (${r.bits} bits): measure ${r.ratio.toFixed(3)}x without it, ${r.patternsPerSec === null ? 'site cost within noise' : `${fmt(r.patternsPerSec)} patterns/s for the site itself`}`)
+const al = reg.along
+log(`  regionsAlong: ${fmt(al.regionsPerSec)} regions/s vs ${fmt(al.denseRegionsPerSec)} by dense sampling with read-back (${al.speedup.toFixed(1)}x; ${al.regions} regions on ${al.segments} segments, tolerance ${al.tolerance}, counts ${al.agree ? 'agree' : 'DIFFER'})`)
+out.regions = reg
+await tf.setBackend('cpu')
 
 log('\nmemory after recorded batches (wasm, MLP)')
 const mem = await memoryBench(size.memory)

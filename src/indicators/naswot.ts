@@ -6,9 +6,12 @@ import { type IndicatorOptions, exampleRows } from './examples.js'
 
 /** Result of {@link naswot}. */
 export interface NaswotResult {
-  /** log |det K|, natural log; -Infinity when K is singular (two examples with the same pattern make it so). */
+  /**
+   * log det K, natural log (det K is a non-negative integer); -Infinity when K is
+   * singular: two examples with the same pattern, or more examples than N_A + 1.
+   */
   score: number
-  /** True when K is singular (to float64 rounding). */
+  /** True when K is singular. */
   singular: boolean
   examples: number
   /** N_A: ReLU units of the whole-network pattern (positions times channels for conv sites). */
@@ -50,8 +53,13 @@ export function naswot(measurement: Measurement<unknown>, options: NaswotOptions
       k[i * n + j] = k[j * n + i] = units - d
     }
   }
-  const score = logAbsDet(k, n)
-  return { score, singular: score === Number.NEGATIVE_INFINITY, examples: n, units }
+  // K is the Gram matrix of the integer vectors [c_i, 1 - c_i], so det K is a non-negative
+  // integer: 0, or at least 1. Its rank is at most N_A + 1 (the columns of 1 - c lie in the
+  // span of those of c and the ones vector), so more examples than that make it singular;
+  // otherwise a determinant below 1/2 can only be 0 seen through rounding.
+  const log = n > units + 1 ? Number.NEGATIVE_INFINITY : logAbsDet(k, n)
+  const singular = log < Math.log(0.5)
+  return { score: singular ? Number.NEGATIVE_INFINITY : log, singular, examples: n, units }
 }
 
 /** log |det A| of an n x n row-major matrix (overwritten), by LU with partial pivoting. */

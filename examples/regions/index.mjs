@@ -1,0 +1,166 @@
+// Linear regions of an MNIST MLP over training, and NASWOT at initialisation against the
+// accuracy reached.
+//
+//   node examples/regions/index.mjs [--train 6000] [--epochs 2] [--every 0.25] [--segments 20]
+//     [--lc 50] [--radius 1] [--archs all] [--seeds 3] [--arch-epochs 1] [--out examples/regions/out]
+//
+// Part 1 trains a 784-64-64-32-10 MLP. At each point it counts the activation regions
+// crossed by segments between test digits of different classes (regionsAlong) and the
+// local complexity of test digits (mean regions on random lines of length 2 * radius
+// through each), and maps the plane through three test digits before and after training.
+// Part 2 scores a few architectures with NASWOT on one batch of 128 training digits at
+// initialisation, trains each for --arch-epochs, and compares the ranks.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import * as tf from '@tensorflow/tfjs-core'
+import * as tfl from '@tensorflow/tfjs-layers'
+import '@tensorflow/tfjs-backend-wasm'
+import { instrument, naswot, regionMap, regionMapSvg, regionsAlong, trainingCallback } from 'relu-patterns'
+import { loadMnist } from '../lib/mnist.mjs'
+import { writeSvg } from '../lib/render.mjs'
+
+const { values: args } = parseArgs({
+  options: {
+    train: { type: 'string', default: '6000' },
+    epochs: { type: 'string', default: '2' },
+    every: { type: 'string', default: '0.25' },
+    segments: { type: 'string', default: '20' },
+    lc: { type: 'string', default: '50' },
+    radius: { type: 'string', default: '1' },
+    resolution: { type: 'string', default: '160' },
+    archs: { type: 'string', default: 'all' },
+    seeds: { type: 'string', default: '3' },
+    'arch-epochs': { type: 'string', default: '1' },
+    out: { type: 'string', default: 'examples/regions/out' },
+  },
+})
+
+await tf.setBackend('wasm')
+mkdirSync(args.out, { recursive: true })
+const train = loadMnist('train', 0, Number(args.train))
+const test = loadMnist('test', 0, 1000)
+const xs = tf.tensor2d(train.pixels, [train.count, 784])
+const ys = tf.oneHot(tf.tensor1d(train.labels, 'int32'), 10)
+const digit = (i) => tf.tensor1d(test.pixels.subarray(i * 784, (i + 1) * 784))
+
+function mlp(widths, seed) {
+  const init = (k) => ({ kernelInitializer: tfl.initializers.heNormal({ seed: seed * 100 + k }) })
+  const model = tfl.sequential({
+    layers: [
+      ...widths.map((units, k) => tfl.layers.dense({ ...(k === 0 ? { inputShape: [784] } : {}), units, activation: 'relu', ...init(k) })),
+      tfl.layers.dense({ units: 10, activation: 'softmax', ...init(99) }),
+    ],
+  })
+  model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+  return model
+}
+
+// ---- Part 1: regions over training -------------------------------------------------
+const model = mlp([64, 64, 32], 1)
+const probe = instrument(model)
+// segments between test digits of different classes, chosen in order
+const pairs = []
+for (let i = 0; pairs.length < Number(args.segments); i++) {
+  const j = i + 1 + (i % 7)
+  if (test.labels[i] !== test.labels[j]) pairs.push([i, j])
+}
+const ends = pairs.map(([i, j]) => [digit(i), digit(j)])
+const lcInputs = tf.tensor2d(test.pixels.subarray(0, Number(args.lc) * 784), [Number(args.lc), 784])
+const plane = [digit(0), tf.sub(digit(1), digit(0)), tf.sub(digit(2), digit(0))]
+const mapOf = () => regionMap(model, { origin: tf.add(plane[0], tf.mul(0.5, tf.add(plane[1], plane[2]))), directions: [plane[1], plane[2]], extent: 0.75, resolution: Number(args.resolution) })
+
+const points = []
+const schedule = trainingCallback(probe, {
+  every: { epochs: Number(args.every) },
+  localComplexity: { inputs: lcInputs, radius: Number(args.radius), lines: 4, seed: 1 },
+  onPoint: async (entry) => {
+    let along = 0
+    for (const [a, b] of ends) along += (await regionsAlong(model, a, b, { tolerance: 1e-4 })).regions
+    points.push({ examples: entry.examples, epoch: entry.epoch ?? 0, regionsAlong: along / ends.length, localComplexity: entry.localComplexity.mean })
+    console.log(`  ${String(entry.examples).padStart(6)} examples: ${(along / ends.length).toFixed(1)} regions per segment, local complexity ${entry.localComplexity.mean.toFixed(2)}`)
+  },
+})
+const before = await mapOf()
+const started = Date.now()
+const history = await model.fit(xs, ys, { epochs: Number(args.epochs), batchSize: 64, verbose: 0, callbacks: [schedule] })
+const after = await mapOf()
+const accuracy = evaluate(model)
+console.log(`trained ${train.count} digits x ${args.epochs} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s: train accuracy ${history.history.acc.at(-1).toFixed(3)}, test ${accuracy.toFixed(3)}`)
+console.log(`plane through three test digits: ${before.regions} regions at init, ${after.regions} after training`)
+writeFileSync(join(args.out, 'plane-init.svg'), regionMapSvg(before, { scale: 2 }))
+writeFileSync(join(args.out, 'plane-trained.svg'), regionMapSvg(after, { scale: 2 }))
+const long = points.flatMap((p) => [
+  { examples: p.examples, measure: 'regions per test-digit segment', value: p.regionsAlong },
+  { examples: p.examples, measure: `local complexity (radius ${args.radius})`, value: p.localComplexity },
+])
+await writeSvg(
+  {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Linear regions of a 784-64-64-32-10 MLP over training',
+    data: { values: long },
+    facet: { row: { field: 'measure', type: 'nominal', title: null } },
+    spec: { width: 420, height: 140, mark: { type: 'line', point: true }, encoding: { x: { field: 'examples', type: 'quantitative', title: 'training examples seen' }, y: { field: 'value', type: 'quantitative', title: null } } },
+    resolve: { scale: { y: 'independent' } },
+  },
+  join(args.out, 'regions-over-training.svg'),
+)
+probe.dispose()
+
+// ---- Part 2: NASWOT at initialisation against accuracy -------------------------------
+// every architecture has at least 128 ReLU units, so the kernel of 128 digits can be nonsingular
+const ARCHS = { '128': [128], '512': [512], '128-128': [128, 128], '64x4': [64, 64, 64, 64], '32x8': Array(8).fill(32), '256-128-64': [256, 128, 64], '512-256': [512, 256] }
+const chosen = args.archs === 'all' ? Object.keys(ARCHS) : args.archs.split(',')
+const batch = tf.tensor2d(train.pixels.subarray(0, 128 * 784), [128, 784])
+const rows = []
+for (const name of chosen) {
+  for (let seed = 1; seed <= Number(args.seeds); seed++) {
+    const m = mlp(ARCHS[name], 10 + seed)
+    const p = instrument(m)
+    const score = naswot(await p.measure(batch, { retain: true })).score
+    p.dispose()
+    await m.fit(xs, ys, { epochs: Number(args['arch-epochs']), batchSize: 64, verbose: 0 })
+    rows.push({ arch: name, seed, naswot: score, accuracy: evaluate(m) })
+  }
+  const mine = rows.filter((r) => r.arch === name)
+  console.log(`  ${name.padEnd(11)} NASWOT ${mean(mine.map((r) => r.naswot)).toFixed(1)}  test accuracy ${mean(mine.map((r) => r.accuracy)).toFixed(3)}`)
+}
+const byArch = chosen.map((a) => ({ arch: a, naswot: mean(rows.filter((r) => r.arch === a).map((r) => r.naswot)), accuracy: mean(rows.filter((r) => r.arch === a).map((r) => r.accuracy)) }))
+const tau = kendall(byArch.map((r) => r.naswot), byArch.map((r) => r.accuracy))
+console.log(`Kendall tau between mean NASWOT and mean accuracy over ${byArch.length} architectures: ${tau.toFixed(2)}`)
+await writeSvg(
+  {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `NASWOT at initialisation vs test accuracy after ${args['arch-epochs']} epoch(s)`,
+    width: 360,
+    height: 240,
+    data: { values: rows },
+    mark: { type: 'point', filled: true },
+    encoding: { x: { field: 'naswot', type: 'quantitative', scale: { zero: false }, title: 'NASWOT score (log |K|)' }, y: { field: 'accuracy', type: 'quantitative', scale: { zero: false } }, color: { field: 'arch', type: 'nominal' } },
+  },
+  join(args.out, 'naswot.svg'),
+)
+writeFileSync(join(args.out, 'results.json'), JSON.stringify({ args, points, planeRegions: { init: before.regions, trained: after.regions }, testAccuracy: accuracy, naswot: rows, kendallTau: tau }, null, 1))
+console.log(`wrote ${args.out}/regions-over-training.svg, plane-init.svg, plane-trained.svg, naswot.svg, results.json`)
+tf.dispose([xs, ys, lcInputs, batch, ...ends.flat(), ...plane])
+
+function evaluate(m) {
+  const x = tf.tensor2d(test.pixels, [test.count, 784])
+  const predicted = tf.tidy(() => tf.argMax(m.predict(x), 1))
+  const p = predicted.dataSync()
+  let right = 0
+  for (let i = 0; i < test.count; i++) right += p[i] === test.labels[i] ? 1 : 0
+  tf.dispose([x, predicted])
+  return right / test.count
+}
+
+function mean(xs) {
+  return xs.reduce((a, b) => a + b, 0) / xs.length
+}
+
+function kendall(a, b) {
+  let s = 0
+  let n = 0
+  for (let i = 0; i < a.length; i++) for (let j = i + 1; j < a.length; j++) (s += Math.sign(a[i] - a[j]) * Math.sign(b[i] - b[j])), n++
+  return n === 0 ? 0 : s / n
+}
