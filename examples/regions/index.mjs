@@ -1,7 +1,7 @@
 // Linear regions of an MNIST MLP over training, and NASWOT at initialisation against the
 // accuracy reached.
 //
-//   node examples/regions/index.mjs [--train 6000] [--epochs 2] [--every 0.25] [--segments 20]
+//   node examples/regions/index.mjs [--train 6000] [--epochs 2] [--every 0.25] [--segments 20] [--runs 3]
 //     [--lc 50] [--radius 1] [--archs all] [--seeds 3] [--arch-epochs 1] [--out examples/regions/out]
 //
 // Part 1 trains a 784-64-64-32-10 MLP. At each point it counts the activation regions
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     resolution: { type: 'string', default: '160' },
     archs: { type: 'string', default: 'all' },
     seeds: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '3' },
     'arch-epochs': { type: 'string', default: '1' },
     out: { type: 'string', default: 'examples/regions/out' },
   },
@@ -56,9 +57,7 @@ function mlp(widths, seed) {
   return model
 }
 
-// ---- Part 1: regions over training -------------------------------------------------
-const model = mlp([64, 64, 32], 1)
-const probe = instrument(model)
+// ---- Part 1: regions over training, one run per seed --------------------------------
 // segments between test digits of different classes, chosen in order
 const pairs = []
 for (let i = 0; pairs.length < Number(args.segments); i++) {
@@ -68,44 +67,64 @@ for (let i = 0; pairs.length < Number(args.segments); i++) {
 const ends = pairs.map(([i, j]) => [digit(i), digit(j)])
 const lcInputs = tf.tensor2d(test.pixels.subarray(0, Number(args.lc) * 784), [Number(args.lc), 784])
 const plane = [digit(0), tf.sub(digit(1), digit(0)), tf.sub(digit(2), digit(0))]
-const mapOf = () => regionMap(model, { origin: tf.add(plane[0], tf.mul(0.5, tf.add(plane[1], plane[2]))), directions: [plane[1], plane[2]], extent: 0.75, resolution: Number(args.resolution) })
+const centre = tf.add(plane[0], tf.mul(0.5, tf.add(plane[1], plane[2])))
 
 const points = []
-const schedule = trainingCallback(probe, {
-  every: { epochs: Number(args.every) },
-  localComplexity: { inputs: lcInputs, radius: Number(args.radius), lines: 4, seed: 1 },
-  onPoint: async (entry) => {
-    let along = 0
-    for (const [a, b] of ends) along += (await regionsAlong(model, a, b, { tolerance: 1e-4 })).regions
-    points.push({ examples: entry.examples, epoch: entry.epoch ?? 0, regionsAlong: along / ends.length, localComplexity: entry.localComplexity.mean })
-    console.log(`  ${String(entry.examples).padStart(6)} examples: ${(along / ends.length).toFixed(1)} regions per segment, local complexity ${entry.localComplexity.mean.toFixed(2)}`)
-  },
-})
-const before = await mapOf()
-const started = Date.now()
-const history = await model.fit(xs, ys, { epochs: Number(args.epochs), batchSize: 64, verbose: 0, callbacks: [schedule] })
-const after = await mapOf()
-const accuracy = evaluate(model)
-console.log(`trained ${train.count} digits x ${args.epochs} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s: train accuracy ${history.history.acc.at(-1).toFixed(3)}, test ${accuracy.toFixed(3)}`)
-console.log(`plane through three test digits: ${before.regions} regions at init, ${after.regions} after training`)
-writeFileSync(join(args.out, 'plane-init.svg'), regionMapSvg(before, { scale: 2 }))
-writeFileSync(join(args.out, 'plane-trained.svg'), regionMapSvg(after, { scale: 2 }))
+const runs = []
+for (let seed = 1; seed <= Number(args.runs); seed++) {
+  const model = mlp([64, 64, 32], seed)
+  const probe = instrument(model)
+  const mapOf = () => regionMap(model, { origin: centre, directions: [plane[1], plane[2]], extent: 0.75, resolution: Number(args.resolution) })
+  const schedule = trainingCallback(probe, {
+    every: { epochs: Number(args.every) },
+    localComplexity: { inputs: lcInputs, radius: Number(args.radius), lines: 4, seed: 1 },
+    onPoint: async (entry) => {
+      let along = 0
+      for (const [a, b] of ends) along += (await regionsAlong(model, a, b, { tolerance: 1e-4 })).regions
+      points.push({ seed, examples: entry.examples, epoch: entry.epoch ?? 0, regionsAlong: along / ends.length, localComplexity: entry.localComplexity.mean })
+    },
+  })
+  const before = await mapOf()
+  const started = Date.now()
+  await model.fit(xs, ys, { epochs: Number(args.epochs), batchSize: 64, verbose: 0, callbacks: [schedule] })
+  const after = await mapOf()
+  const accuracy = evaluate(model)
+  runs.push({ seed, accuracy, planeRegions: { init: before.regions, trained: after.regions } })
+  console.log(`seed ${seed}: ${train.count} digits x ${args.epochs} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s, test accuracy ${accuracy.toFixed(3)}; plane through three test digits: ${before.regions} regions at init, ${after.regions} trained`)
+  if (seed === 1) {
+    writeFileSync(join(args.out, 'plane-init.svg'), regionMapSvg(before, { scale: 2, boundaries: false }))
+    writeFileSync(join(args.out, 'plane-trained.svg'), regionMapSvg(after, { scale: 2, boundaries: false }))
+  }
+  probe.dispose()
+}
+console.log('examples seen   regions per segment (mean, min-max over seeds)   local complexity')
+for (const at of [...new Set(points.map((p) => p.examples))]) {
+  const here = points.filter((p) => p.examples === at)
+  const show = (k) => `${mean(here.map((p) => p[k])).toFixed(1)} (${Math.min(...here.map((p) => p[k])).toFixed(1)}-${Math.max(...here.map((p) => p[k])).toFixed(1)})`
+  console.log(`${String(at).padStart(13)}   ${show('regionsAlong').padEnd(46)}   ${show('localComplexity')}`)
+}
 const long = points.flatMap((p) => [
-  { examples: p.examples, measure: 'regions per test-digit segment', value: p.regionsAlong },
-  { examples: p.examples, measure: `local complexity (radius ${args.radius})`, value: p.localComplexity },
+  { seed: p.seed, examples: p.examples, measure: 'regions per test-digit segment', value: p.regionsAlong },
+  { seed: p.seed, examples: p.examples, measure: `local complexity (radius ${args.radius})`, value: p.localComplexity },
 ])
 await writeSvg(
   {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'Linear regions of a 784-64-64-32-10 MLP over training',
+    title: 'Linear regions of a 784-64-64-32-10 MLP over training (mean ± sd over seeds)',
     data: { values: long },
     facet: { row: { field: 'measure', type: 'nominal', title: null } },
-    spec: { width: 420, height: 140, mark: { type: 'line', point: true }, encoding: { x: { field: 'examples', type: 'quantitative', title: 'training examples seen' }, y: { field: 'value', type: 'quantitative', title: null } } },
+    spec: {
+      width: 420,
+      height: 140,
+      layer: [
+        { mark: { type: 'errorband', extent: 'stdev', opacity: 0.3 }, encoding: { x: { field: 'examples', type: 'quantitative', title: 'training examples seen' }, y: { field: 'value', type: 'quantitative', title: null } } },
+        { mark: { type: 'line', point: true }, encoding: { x: { field: 'examples', type: 'quantitative' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative' } } },
+      ],
+    },
     resolve: { scale: { y: 'independent' } },
   },
   join(args.out, 'regions-over-training.svg'),
 )
-probe.dispose()
 
 // ---- Part 2: NASWOT at initialisation against accuracy -------------------------------
 // every architecture has at least 128 ReLU units, so the kernel of 128 digits can be nonsingular
@@ -140,9 +159,9 @@ await writeSvg(
   },
   join(args.out, 'naswot.svg'),
 )
-writeFileSync(join(args.out, 'results.json'), JSON.stringify({ args, points, planeRegions: { init: before.regions, trained: after.regions }, testAccuracy: accuracy, naswot: rows, kendallTau: tau }, null, 1))
+writeFileSync(join(args.out, 'results.json'), JSON.stringify({ args, runs, points, naswot: rows, kendallTau: tau }, null, 1))
 console.log(`wrote ${args.out}/regions-over-training.svg, plane-init.svg, plane-trained.svg, naswot.svg, results.json`)
-tf.dispose([xs, ys, lcInputs, batch, ...ends.flat(), ...plane])
+tf.dispose([xs, ys, lcInputs, batch, centre, ...ends.flat(), ...plane])
 
 function evaluate(m) {
   const x = tf.tensor2d(test.pixels, [test.count, 784])
