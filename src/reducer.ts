@@ -158,6 +158,10 @@ export function assertReducer(key: string, value: unknown): asserts value is Any
   const missing = ['init', 'update', 'merge', 'result'].filter(
     (m) => typeof (r as Record<string, unknown> | null)?.[m] !== 'function',
   )
+  const needs = (r as { needs?: unknown } | null)?.needs
+  if (r !== null && typeof r === 'object' && needs !== undefined && needs !== 'values') {
+    throw new InstrumentError('INVALID_REDUCER', `Reducer "${key}" declares needs: ${JSON.stringify(needs)}; the only need a reducer can declare is 'values'.`, { reducer: key })
+  }
   if (r === null || typeof r !== 'object' || missing.length > 0) {
     throw new InstrumentError(
       'INVALID_REDUCER',

@@ -68,14 +68,21 @@ test('regionMapSpec draws every pixel in its region colour', async () => {
   const ids = Int32Array.from([0, 0, 1, 0, 2, 1])
   const map = { width: 3, height: 2, ids, regions: 3, sizes: Int32Array.from([3, 2, 1]), extent: [1, 2] as const }
   const spec = regionMapSpec(map)
-  const values = (spec['data'] as { values: { s: number; t: number; region: number }[] }).values
+  const values = (spec['data'] as { values: { s0: number; s1: number; t0: number; t1: number; region: number }[] }).values
   expect(values).toHaveLength(6)
-  expect(values.map((v) => [v.s.toFixed(6), v.t, v.region])).toEqual([
-    ['-0.666667', 1, 0], ['0.000000', 1, 0], ['0.666667', 1, 1],
-    ['-0.666667', -1, 0], ['0.000000', -1, 2], ['0.666667', -1, 1],
+  // pixel centres, as regionMap samples them, lie in the middle of each rect
+  expect(values.map((v) => [((v.s0 + v.s1) / 2 + 0).toFixed(6).replace('-0.000000', '0.000000'), ((v.t0 + v.t1) / 2).toFixed(6), v.region])).toEqual([
+    ['-0.666667', '1.000000', 0], ['0.000000', '1.000000', 0], ['0.666667', '1.000000', 1],
+    ['-0.666667', '-1.000000', 0], ['0.000000', '-1.000000', 2], ['0.666667', '-1.000000', 1],
   ])
   const svg = await render(spec)
   const fills = new Set([...svg.matchAll(/fill="([^"]+)"/g)].map((m) => m[1]))
   for (const id of [0, 1, 2]) expect(fills).toContain(regionColour(id))
   expect(() => regionMapSpec(map, { widht: 3 } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => regionMapSpec(map, { width: -5 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => regionMapSpec({ ...map, ids: Int32Array.from([0]) })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  // a 120-pixel-wide map renders 120 distinct columns (no binning that merges them)
+  const wide = { width: 120, height: 1, ids: Int32Array.from({ length: 120 }, (_, i) => i), regions: 120, sizes: new Int32Array(120).fill(1), extent: [1, 1] as const }
+  const rects = (regionMapSpec(wide)['data'] as { values: { s0: number }[] }).values
+  expect(new Set(rects.map((r) => r.s0.toFixed(9))).size).toBe(120)
 })

@@ -11,6 +11,8 @@ export interface RetainedPatterns extends Layout {
   readonly words: Uint32Array
   /** Exact histogram of the same rows, as a `patternHistogram()` state. */
   readonly histogram: PatternHistogramState
+  /** True for the whole-network site (`network: true`), whose rows concatenate the other sites'. */
+  readonly network?: boolean
 }
 
 /**

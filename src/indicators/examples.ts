@@ -1,5 +1,7 @@
 import type { Measurement } from '../compare/measurement.js'
+import { wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
+import { isCount } from '../reducer.js'
 
 /** One site's patterns, one row per example (all positions of a conv example in one row). */
 export interface ExampleRows {
@@ -23,12 +25,21 @@ export function exampleRows(measurement: Measurement<unknown>, where: string, si
     throw new InstrumentError('INVALID_INPUT', `${where} takes a measurement with patterns: probe.measure(x, { retain: true }).`)
   }
   const all = Object.keys(measurement.patterns)
-  const ids = sites ?? all.filter((id) => id !== 'network' && !id.endsWith(':saturated'))
-  if (!Array.isArray(ids) || ids.length === 0) throw new InstrumentError('INVALID_INPUT', `${where}: no site to use; the measurement has ${all.join(', ') || 'none'}.`)
+  // ':saturated' cannot end a layer's id (':' is escaped there), and the whole-network site says what it is
+  const ids = sites ?? all.filter((id) => measurement.patterns[id]?.network !== true && !id.endsWith(':saturated'))
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string')) {
+    throw new InstrumentError('INVALID_INPUT', `${where}: no site to use; the measurement has ${all.join(', ') || 'none'}.`)
+  }
+  if (new Set(ids).size !== ids.length) throw new InstrumentError('INVALID_OPTION', `${where}: sites names a site twice; each site's bits count once.`)
   const examples = measurement.examples
+  if (!isCount(examples)) throw new InstrumentError('CORRUPT_DATA', `${where}: the measurement's example count is ${String(examples)}; it is damaged.`)
   const rows = ids.map((id) => {
     const p = Object.hasOwn(measurement.patterns, id) ? measurement.patterns[id] : undefined
     if (p === undefined) throw new InstrumentError('UNKNOWN_SITE', `${where}: the measurement has no site "${id}"; it has ${all.join(', ')}.`, { site: id })
+    const ok =
+      typeof p === 'object' && p !== null && isCount(p.rows) && isCount(p.units) && p.units >= 1 && isCount(p.positions) && p.positions >= 1 &&
+      p.wordsPerRow === wordsFor(p.units) && p.words instanceof Uint32Array && p.words.length === p.rows * p.wordsPerRow
+    if (!ok) throw new InstrumentError('CORRUPT_DATA', `${where}: the patterns of site "${id}" do not match their layout; the measurement is damaged.`, { site: id })
     if (p.rows !== examples * p.positions) {
       throw new InstrumentError('INVALID_INPUT', `${where}: site "${id}" has ${p.rows} patterns for ${examples} examples of ${p.positions} positions (a shared layer?); leave it out with sites.`, { site: id })
     }

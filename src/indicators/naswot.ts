@@ -11,7 +11,10 @@ export interface NaswotResult {
    * singular: two examples with the same pattern, or more examples than N_A + 1.
    */
   score: number
-  /** True when K is singular. */
+  /**
+   * True when K is singular: decided exactly modulo three primes near 2^26 (a nonzero
+   * det K that is a multiple of all three, about 3e23, would read as singular).
+   */
   singular: boolean
   examples: number
   /** N_A: ReLU units of the whole-network pattern (positions times channels for conv sites). */
@@ -20,7 +23,7 @@ export interface NaswotResult {
 
 /** Options of {@link naswot}. */
 export interface NaswotOptions extends IndicatorOptions {
-  /** Refuse more examples than this (K has examples^2 entries; default 2048). */
+  /** Refuse more examples than this (K has examples^2 entries and costs examples^3; default 1024). */
   maxExamples?: number
 }
 
@@ -41,7 +44,9 @@ export function naswot(measurement: Measurement<unknown>, options: NaswotOptions
   const where = 'naswot(measurement, options)'
   assertOptions(where, options, ['sites', 'maxExamples'])
   const { examples: n, rows } = exampleRows(measurement, where, options.sites)
-  const max = options.maxExamples ?? 2048
+  const max = options.maxExamples ?? 1024
+  if (!Number.isInteger(max) || max < 1) throw new InstrumentError('INVALID_OPTION', `${where}: maxExamples must be a positive integer, not ${String(max)}.`)
+  if (n === 0) throw new InstrumentError('INVALID_INPUT', `${where}: the measurement has no examples.`)
   if (n > max) throw new InstrumentError('INVALID_INPUT', `${where}: ${n} examples make a ${n}x${n} kernel; measure a batch of at most ${max} (NASWOT uses 128), or raise maxExamples.`)
   const units = rows.reduce((s, r) => s + r.bits, 0)
   const k = new Float64Array(n * n)
@@ -53,13 +58,54 @@ export function naswot(measurement: Measurement<unknown>, options: NaswotOptions
       k[i * n + j] = k[j * n + i] = units - d
     }
   }
-  // K is the Gram matrix of the integer vectors [c_i, 1 - c_i], so det K is a non-negative
-  // integer: 0, or at least 1. Its rank is at most N_A + 1 (the columns of 1 - c lie in the
-  // span of those of c and the ones vector), so more examples than that make it singular;
-  // otherwise a determinant below 1/2 can only be 0 seen through rounding.
-  const log = n > units + 1 ? Number.NEGATIVE_INFINITY : logAbsDet(k, n)
-  const singular = log < Math.log(0.5)
-  return { score: singular ? Number.NEGATIVE_INFINITY : log, singular, examples: n, units }
+  // K is the Gram matrix of the integer vectors [c_i, 1 - c_i]: det K is a non-negative
+  // integer, and its rank is at most N_A + 1 (the columns of 1 - c lie in the span of those
+  // of c and the ones vector). Whether det K is 0 is decided in exact modular arithmetic,
+  // not read off a float factorisation whose rounding hides a zero determinant.
+  const singular = n > units + 1 || PRIMES.every((p) => determinantMod(k, n, p) === 0)
+  return { score: singular ? Number.NEGATIVE_INFINITY : logAbsDet(k, n), singular, examples: n, units }
+}
+
+/** Primes below 2^26, so that a product of two residues stays exact in a float64. */
+const PRIMES = [67108859, 67108837, 67108819]
+
+/** det A mod p of an integer matrix (not modified), by Gaussian elimination over Z/p. */
+export function determinantMod(a: Float64Array, n: number, p: number): number {
+  const m = new Float64Array(n * n)
+  for (let i = 0; i < m.length; i++) m[i] = ((a[i]! % p) + p) % p
+  let det = 1
+  for (let c = 0; c < n; c++) {
+    let pivot = c
+    while (pivot < n && m[pivot * n + c] === 0) pivot++
+    if (pivot === n) return 0
+    if (pivot !== c) {
+      for (let j = c; j < n; j++) {
+        const t = m[c * n + j]!
+        m[c * n + j] = m[pivot * n + j]!
+        m[pivot * n + j] = t
+      }
+      det = (p - det) % p
+    }
+    const v = m[c * n + c]!
+    det = (det * v) % p
+    const inv = inverseMod(v, p)
+    for (let r = c + 1; r < n; r++) {
+      const f = (m[r * n + c]! * inv) % p
+      if (f === 0) continue
+      for (let j = c; j < n; j++) m[r * n + j] = (m[r * n + j]! - ((f * m[c * n + j]!) % p) + p) % p
+    }
+  }
+  return det
+}
+
+function inverseMod(a: number, p: number): number {
+  let [r0, r1, s0, s1] = [p, a, 0, 1]
+  while (r1 !== 0) {
+    const q = Math.floor(r0 / r1)
+    ;[r0, r1] = [r1, r0 - q * r1]
+    ;[s0, s1] = [s1, s0 - q * s1]
+  }
+  return ((s0 % p) + p) % p
 }
 
 /** log |det A| of an n x n row-major matrix (overwritten), by LU with partial pivoting. */

@@ -7,6 +7,7 @@ import type { ReducerMap } from '../reducer.js'
 import type { GraphModelLike } from './graph.js'
 import { isTensor } from './measure.js'
 import { type NetworkPart, joinPatterns, networkSite } from './network.js'
+import { convexity } from './piecewise.js'
 import type { InstrumentOptions } from './options.js'
 import { instrument, liveProbe } from './probe.js'
 import type { Probe } from './probe-types.js'
@@ -30,6 +31,11 @@ export interface PatternSampler {
   /** Bits per whole-network pattern. */
   readonly units: number
   readonly wordsPerRow: number
+  /**
+   * Null when the inputs sharing a pattern form convex sets (see `convexity`), else why
+   * not: a walk must then sample densely instead of skipping between equal patterns.
+   */
+  readonly nonConvex: string | null
   /** Whole-network patterns of `count` points, the rows of `points` (`count * dims` values). */
   sample(points: Float32Array, count: number): Promise<Uint32Array>
   /** Removes the sampler's own instrumentation, if it made one. */
@@ -77,9 +83,12 @@ export function openSampler(model: LayersModel | GraphModelLike, example: readon
   if (live !== undefined && o.sites !== undefined) {
     throw new InstrumentError('INVALID_OPTION', "The model is instrumented, so its probe's sites make the pattern; drop the sites option, or dispose the probe first.")
   }
-  const probe: Probe<ReducerMap> = live ?? instrument(model, { reducers: {}, ...(o.sites === undefined ? {} : { sites: o.sites }) })
+  // every piecewise-linear kind, with the saturation planes of capped ReLUs: the pattern then fixes the linear piece
+  const probe: Probe<ReducerMap> = live ?? instrument(model, { reducers: {}, saturation: true, activations: ['relu', 'leakyRelu', 'prelu'], ...(o.sites === undefined ? {} : { sites: o.sites }) })
   try {
-    const { parts } = networkSite(probe.sites.filter((s) => s.plane !== 'network'))
+    const sites = probe.sites.filter((s) => s.plane !== 'network')
+    const { parts } = networkSite(sites)
+    const nonConvex = convexity(model, sites, probe.skipped)
     const units = parts.reduce((n, p) => n + p.units * p.positions, 0)
     const wordsPerRow = wordsFor(units)
     const dims = example.reduce((a, b) => a * b, 1)
@@ -90,6 +99,7 @@ export function openSampler(model: LayersModel | GraphModelLike, example: readon
       parts,
       units,
       wordsPerRow,
+      nonConvex,
       async sample(points, count) {
         const out = new Uint32Array(count * wordsPerRow)
         for (let start = 0; start < count; start += batchSize) {
@@ -98,6 +108,9 @@ export function openSampler(model: LayersModel | GraphModelLike, example: readon
           let captured: ReturnType<Probe<ReducerMap>['capture']>
           try {
             captured = probe.capture(() => run.predict(x))
+          } catch (error) {
+            if (error instanceof InstrumentError) throw error
+            throw new InstrumentError('INVALID_INPUT', `The model could not run on the points (${String(error)}); regions need a model that runs synchronously (predict), on one input.`, { cause: error })
           } finally {
             x.dispose()
           }
@@ -124,4 +137,5 @@ export function openSampler(model: LayersModel | GraphModelLike, example: readon
 function dispose(value: unknown): void {
   if (isTensor(value)) value.dispose()
   else if (Array.isArray(value)) for (const v of value) dispose(v)
+  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) dispose(v)
 }

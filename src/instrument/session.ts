@@ -74,6 +74,7 @@ class Retainer {
       positions: this.site.positions ?? this.positions,
       words: this.words.slice(0, this.used),
       histogram: this.histogram,
+      ...(this.site.plane === 'network' ? { network: true } : {}),
     }
   }
 }

@@ -85,6 +85,7 @@ export function coverage(options?: CoverageOptions): Reducer<CoverageState, Cove
     }),
     update(state, batch) {
       checkState(state)
+      checkOptions(state, threshold, topK)
       assertSameLayout(state, batch, 'update coverage')
       const values = valuesOf(batch, 'coverage')
       const { units } = state
@@ -120,16 +121,16 @@ export function coverage(options?: CoverageOptions): Reducer<CoverageState, Cove
     merge(a, b) {
       checkState(a)
       checkState(b)
+      checkOptions(a, threshold, topK)
+      checkOptions(b, threshold, topK)
       assertSameLayout(a, b, 'merge coverage states')
-      if (a.threshold !== b.threshold || a.topK !== b.topK) {
-        throw new InstrumentError('INVALID_INPUT', `Cannot merge coverage states of threshold ${a.threshold}, top ${a.topK} and threshold ${b.threshold}, top ${b.topK}.`)
-      }
       const covered = a.covered.map((c, u) => c | b.covered[u]!)
       const top = a.top.map((c, u) => c | b.top[u]!)
       return { ...a, examples: a.examples + b.examples, skipped: a.skipped + b.skipped, covered, top }
     },
     result(state) {
       checkState(state)
+      checkOptions(state, threshold, topK)
       const covered = count(state.covered)
       const topCovered = count(state.top)
       return {
@@ -173,6 +174,16 @@ function markTop(means: Float64Array, k: number, top: Uint8Array): void {
   for (const u of chosen) top[u] = 1
 }
 
+/** A state is read only by a coverage() of the same threshold and k. */
+function checkOptions(state: CoverageState, threshold: number, topK: number): void {
+  if (state.threshold !== threshold || state.topK !== topK) {
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `This coverage() has threshold ${threshold} and topK ${topK}, but the state was made with threshold ${state.threshold} and topK ${state.topK}. Use a coverage() with the state's options.`,
+    )
+  }
+}
+
 function count(flags: Uint8Array): number {
   let n = 0
   for (const f of flags) n += f
@@ -185,27 +196,34 @@ function checkState(state: CoverageState): void {
   if (!(state.threshold >= 0 && state.threshold < 1) || !Number.isInteger(state.topK) || state.topK < 1) throw corruptState('coverage', 'threshold or topK out of range')
   for (const f of [state.covered, state.top]) {
     if (!(f instanceof Uint8Array) || f.length !== state.units || f.some((x) => x > 1)) throw corruptState('coverage', 'flags are not one 0 or 1 per unit')
+    if (state.examples === 0 && f.some((x) => x !== 0)) throw corruptState('coverage', 'units covered by no example')
   }
 }
 
 /**
  * Coverage of the whole model from a probe's results: units covered over units, summed
- * over sites (the `network` site and saturation planes, which repeat other sites' units,
- * are left out).
+ * over the probe's sign sites (`probe.sites`; the whole-network site and saturation
+ * planes repeat other sites' units and are left out).
  *
  * @example
  * ```ts
  * const r = await probe.measure(testXs)
- * const { coverage, topKCoverage } = totalCoverage(r, 'cov')
+ * const { coverage, topKCoverage } = totalCoverage(r, 'cov', probe.sites)
  * ```
  */
-export function totalCoverage(results: Readonly<Record<string, Readonly<Record<string, unknown>>>>, key: string): { units: number; covered: number; coverage: number; topCovered: number; topKCoverage: number } {
+export function totalCoverage(
+  results: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  key: string,
+  sites: readonly { readonly id: string; readonly plane: string }[],
+): { units: number; covered: number; coverage: number; topCovered: number; topKCoverage: number } {
+  if (!Array.isArray(sites)) throw new InstrumentError('INVALID_OPTION', 'totalCoverage(results, key, sites) takes the probe\'s sites (probe.sites) third.')
   let units = 0
   let covered = 0
   let topCovered = 0
-  for (const [id, site] of Object.entries(results)) {
-    if (id === 'network' || id.endsWith(':saturated')) continue
-    const r = site[key] as Partial<CoverageResult> | undefined
+  for (const { id, plane } of sites) {
+    if (plane !== 'sign') continue
+    const site = Object.hasOwn(results, id) ? results[id] : undefined
+    const r = site?.[key] as Partial<CoverageResult> | undefined
     if (r === undefined || typeof r.covered !== 'number' || typeof r.units !== 'number' || typeof r.topCovered !== 'number') {
       throw new InstrumentError('INVALID_INPUT', `totalCoverage: site "${id}" has no coverage() result under "${key}".`)
     }

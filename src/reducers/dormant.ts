@@ -8,7 +8,9 @@ export interface DormantState extends Layout {
   rows: number
   /** Per unit, the sum of |activation| over rows (non-finite values left out). */
   sums: Float64Array
-  /** Non-finite activations left out of the sums. */
+  /** Per unit, the rows where its value was ±Infinity. */
+  infinite: Float64Array
+  /** Non-finite activations (NaN or ±Infinity) left out of the sums. */
   nonFinite: number
 }
 
@@ -17,9 +19,12 @@ export interface DormantResult {
   rows: number
   units: number
   tau: number
-  /** Per unit, mean |activation| over rows. */
+  /** Per unit, mean |activation| over rows; Infinity for a unit that reached ±Infinity. */
   meanAbs: Float64Array
-  /** Per unit, ReDo's score: its mean |activation| over the mean of all units' (0 where that mean is 0). */
+  /**
+   * Per unit, ReDo's score: its mean |activation| over the mean of all finite units'
+   * (0 where that mean is 0); Infinity for a unit that reached ±Infinity.
+   */
   scores: Float64Array
   /** Per unit, 1 where the score is at most tau. */
   dormantUnits: Uint8Array
@@ -27,7 +32,7 @@ export interface DormantResult {
   dormant: number
   /** dormant / units. */
   dormantShare: number
-  /** Units whose activation was exactly 0 on every row: dead, the case tau = 0 of a ReLU. */
+  /** Units whose activation was exactly 0 (or NaN) on every row: dead, never on. */
   dead: number
   nonFinite: number
 }
@@ -73,19 +78,22 @@ export function dormant(options?: DormantOptions): Reducer<DormantState, Dormant
   return {
     name: 'dormant',
     needs: 'values',
-    init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, rows: 0, sums: new Float64Array(layout.units), nonFinite: 0 }),
+    init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, rows: 0, sums: new Float64Array(layout.units), infinite: new Float64Array(layout.units), nonFinite: 0 }),
     update(state, batch) {
       checkShape(state)
       assertSameLayout(state, batch, 'update dormant')
       const values = valuesOf(batch, 'dormant')
       const { units } = state
-      const sums = state.sums
+      const { sums, infinite } = state
       let skipped = 0
       for (let r = 0, i = 0; r < batch.rows; r++) {
         for (let u = 0; u < units; u++, i++) {
           const v = values[i]!
           if (Number.isFinite(v)) sums[u] = sums[u]! + Math.abs(v)
-          else skipped++
+          else {
+            skipped++
+            if (v === v) infinite[u] = infinite[u]! + 1
+          }
         }
       }
       state.rows += batch.rows
@@ -96,9 +104,9 @@ export function dormant(options?: DormantOptions): Reducer<DormantState, Dormant
       checkState(a)
       checkState(b)
       assertSameLayout(a, b, 'merge dormant states')
-      const sums = a.sums.slice()
-      for (let u = 0; u < sums.length; u++) sums[u] = sums[u]! + b.sums[u]!
-      return { units: a.units, wordsPerRow: a.wordsPerRow, rows: a.rows + b.rows, sums, nonFinite: a.nonFinite + b.nonFinite }
+      const sums = a.sums.map((s, u) => s + b.sums[u]!)
+      const infinite = a.infinite.map((s, u) => s + b.infinite[u]!)
+      return { units: a.units, wordsPerRow: a.wordsPerRow, rows: a.rows + b.rows, sums, infinite, nonFinite: a.nonFinite + b.nonFinite }
     },
     result(state) {
       checkState(state)
@@ -110,12 +118,16 @@ export function dormant(options?: DormantOptions): Reducer<DormantState, Dormant
       let dead = 0
       if (rows > 0) {
         let total = 0
-        for (let u = 0; u < units; u++) total += (meanAbs[u] = state.sums[u]! / rows)
-        const layerMean = total / units
+        let finite = 0
         for (let u = 0; u < units; u++) {
-          scores[u] = layerMean === 0 ? 0 : meanAbs[u]! / layerMean
+          if (state.infinite[u]! > 0) meanAbs[u] = Number.POSITIVE_INFINITY
+          else (total += meanAbs[u] = state.sums[u]! / rows), finite++
+        }
+        const layerMean = finite === 0 ? 0 : total / finite
+        for (let u = 0; u < units; u++) {
+          scores[u] = state.infinite[u]! > 0 ? Number.POSITIVE_INFINITY : layerMean === 0 ? 0 : meanAbs[u]! / layerMean
           if (scores[u]! <= tau) (dormantUnits[u] = 1), count++
-          if (state.sums[u] === 0) dead++
+          if (state.sums[u] === 0 && state.infinite[u] === 0) dead++
         }
       }
       return { rows, units, tau, meanAbs, scores, dormantUnits, dormant: count, dormantShare: count / units, dead, nonFinite: state.nonFinite }
@@ -126,13 +138,18 @@ export function dormant(options?: DormantOptions): Reducer<DormantState, Dormant
 function checkShape(state: DormantState): void {
   checkLayout(state, 'dormant')
   if (!isCount(state.rows) || !isCount(state.nonFinite)) throw corruptState('dormant', 'rows or nonFinite is not a count')
-  if (!(state.sums instanceof Float64Array) || state.sums.length !== state.units) throw corruptState('dormant', 'sums does not have one entry per unit')
+  for (const a of [state.sums, state.infinite]) {
+    if (!(a instanceof Float64Array) || a.length !== state.units) throw corruptState('dormant', 'sums or infinite does not have one entry per unit')
+  }
 }
 
 function checkState(state: DormantState): void {
   checkShape(state)
   for (let u = 0; u < state.units; u++) {
     const s = state.sums[u]!
-    if (!(s >= 0) || !Number.isFinite(s)) throw corruptState('dormant', `unit ${u} has sum ${s}`)
+    const inf = state.infinite[u]!
+    if (!(s >= 0) || !Number.isFinite(s) || (state.rows === 0 && s !== 0)) throw corruptState('dormant', `unit ${u} has sum ${s} over ${state.rows} rows`)
+    if (!isCount(inf) || inf > state.rows) throw corruptState('dormant', `unit ${u} was infinite ${inf} times in ${state.rows} rows`)
   }
+  if (state.nonFinite > state.rows * state.units) throw corruptState('dormant', 'more non-finite values than values')
 }

@@ -2,7 +2,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import type { GraphModelLike } from '../instrument/graph.js'
-import { type SamplerOptions, inputShape, openSampler, pointOf } from '../instrument/sampler.js'
+import { type PatternSampler, type SamplerOptions, inputShape, openSampler, pointOf } from '../instrument/sampler.js'
 import { assertOptions, describeValue } from '../keys.js'
 import { walkSegments } from './walk.js'
 
@@ -27,6 +27,14 @@ export interface AlongResult {
   tolerance: number
   /** Forward evaluations spent (points run through the model). */
   evaluations: number
+  /**
+   * `'bisection'`: the model is piecewise linear and its pattern fixes the linear piece,
+   * so equal patterns enclose no region; `'dense'`: not so (see `reason`), and the walk
+   * sampled every `tolerance` before bisecting.
+   */
+  sampling: 'bisection' | 'dense'
+  /** Why the walk had to sample densely, or null. */
+  reason: string | null
 }
 
 export const ALONG_KEYS = ['tolerance', 'grid', 'sites', 'batchSize'] as const
@@ -40,6 +48,11 @@ export function walkOptions(where: string, o: AlongOptions): { tolerance: number
   }
   if (!Number.isInteger(grid) || grid < 1 || grid > 1e6) throw new InstrumentError('INVALID_OPTION', `${where}: grid must be an integer from 1 to 1e6, not ${describeValue(grid)}.`)
   return { tolerance, grid }
+}
+
+/** How a walk sampled, for results. */
+export function samplingOf(sampler: PatternSampler): { sampling: 'bisection' | 'dense'; reason: string | null } {
+  return { sampling: sampler.nonConvex === null ? 'bisection' : 'dense', reason: sampler.nonConvex }
 }
 
 export function samplerOptions(o: SamplerOptions): SamplerOptions {
@@ -73,7 +86,7 @@ export async function regionsAlong(model: LayersModel | GraphModelLike, from: Te
   try {
     const { walked, evaluations } = await walkSegments(sampler, [{ from: a.values, to: b.values }], grid, tolerance)
     const breakpoints = walked[0]!.breakpoints
-    return { regions: breakpoints.length + 1, breakpoints, tolerance, evaluations }
+    return { regions: breakpoints.length + 1, breakpoints, tolerance, evaluations, ...samplingOf(sampler) }
   } finally {
     sampler.dispose()
   }

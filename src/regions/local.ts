@@ -5,7 +5,7 @@ import { InstrumentError } from '../errors.js'
 import type { GraphModelLike } from '../instrument/graph.js'
 import { type SamplerOptions, openSampler, pointOf } from '../instrument/sampler.js'
 import { assertOptions, describeValue } from '../keys.js'
-import { samplerOptions, walkOptions } from './along.js'
+import { samplerOptions, samplingOf, walkOptions } from './along.js'
 import { type Segment, walkSegments } from './walk.js'
 
 /** Options of {@link localComplexity}. */
@@ -32,6 +32,9 @@ export interface LocalComplexityResult {
   lines: number
   /** Forward evaluations spent. */
   evaluations: number
+  /** As in `regionsAlong`: whether the walks could bisect, and if not why. */
+  sampling: 'bisection' | 'dense'
+  reason: string | null
 }
 
 export const LOCAL_KEYS = ['radius', 'lines', 'seed', 'tolerance', 'grid', 'sites', 'batchSize'] as const
@@ -53,12 +56,7 @@ export const LOCAL_KEYS = ['radius', 'lines', 'seed', 'tolerance', 'grid', 'site
  */
 export async function localComplexity(model: LayersModel | GraphModelLike, inputs: Tensor, options: LocalComplexityOptions): Promise<LocalComplexityResult> {
   const where = 'localComplexity(model, inputs, options)'
-  assertOptions(where, options, LOCAL_KEYS, false)
-  const { radius, lines = 8, seed = 0 } = options
-  if (typeof radius !== 'number' || !(radius > 0) || !Number.isFinite(radius)) throw new InstrumentError('INVALID_OPTION', `${where}: radius must be a positive number, not ${describeValue(radius)}.`)
-  if (!Number.isInteger(lines) || lines < 1) throw new InstrumentError('INVALID_OPTION', `${where}: lines must be a positive integer, not ${describeValue(lines)}.`)
-  if (!Number.isInteger(seed)) throw new InstrumentError('INVALID_OPTION', `${where}: seed must be an integer, not ${describeValue(seed)}.`)
-  const { tolerance, grid } = walkOptions(where, { tolerance: options.tolerance ?? 1e-4, grid: options.grid ?? 8 })
+  const { radius, lines, seed, tolerance, grid } = checkLocal(where, options)
   const all = pointOf(inputs, 'inputs', null)
   const shape = all.shape.slice(1)
   const n = all.shape[0] ?? 0
@@ -87,10 +85,23 @@ export async function localComplexity(model: LayersModel | GraphModelLike, input
       perInput[Math.floor(s / lines)]! += (w.breakpoints.length + 1) / lines
     })
     const mean = perInput.reduce((a, b) => a + b, 0) / n
-    return { perInput, mean, radius, lines, evaluations }
+    return { perInput, mean, radius, lines, evaluations, ...samplingOf(sampler) }
   } finally {
     sampler.dispose()
   }
+}
+
+/** Checks the options of `localComplexity` (also where the schedule takes them); returns them with defaults. */
+export function checkLocal(where: string, options: unknown, keys: readonly string[] = LOCAL_KEYS): { radius: number; lines: number; seed: number; tolerance: number; grid: number } {
+  assertOptions(where, options, keys, false)
+  const o = options as LocalComplexityOptions
+  const { radius, lines = 8, seed = 0 } = o
+  if (typeof radius !== 'number' || !(radius > 0) || !Number.isFinite(radius)) throw new InstrumentError('INVALID_OPTION', `${where}: radius must be a positive number, not ${describeValue(radius)}.`)
+  if (!Number.isInteger(lines) || lines < 1) throw new InstrumentError('INVALID_OPTION', `${where}: lines must be a positive integer, not ${describeValue(lines)}.`)
+  if (!Number.isInteger(seed)) throw new InstrumentError('INVALID_OPTION', `${where}: seed must be an integer, not ${describeValue(seed)}.`)
+  const b = o.batchSize
+  if (b !== undefined && (!Number.isInteger(b) || b < 1)) throw new InstrumentError('INVALID_OPTION', `${where}: batchSize must be a positive integer, not ${describeValue(b)}.`)
+  return { radius, lines, seed, ...walkOptions(where, { tolerance: o.tolerance ?? 1e-4, grid: o.grid ?? 8 }) }
 }
 
 /** `count` seeded directions, uniform on the unit sphere of `dims` dimensions. */

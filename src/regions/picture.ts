@@ -37,8 +37,9 @@ export function regionMapSvg(map: RegionMap, options: RegionSvgOptions = {}): st
     throw new InstrumentError('INVALID_OPTION', `regionMapSvg: scale must be a positive number, not ${describeValue(scale)}.`)
   }
   const { width, height, ids } = map
-  if (!(ids instanceof Int32Array) || ids.length !== width * height) throw new InstrumentError('INVALID_INPUT', 'regionMapSvg takes the map regionMap() returned.')
+  if (!Number.isInteger(width) || !Number.isInteger(height) || !(ids instanceof Int32Array) || ids.length !== width * height) throw new InstrumentError('INVALID_INPUT', 'regionMapSvg takes the map regionMap() returned.')
   const boundaries = options.boundaries ?? true
+  if (typeof boundaries !== 'boolean') throw new InstrumentError('INVALID_OPTION', `regionMapSvg: boundaries must be true or false, not ${describeValue(boundaries)}.`)
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width * scale}" height="${height * scale}" viewBox="0 0 ${width} ${height}" shape-rendering="crispEdges">`,
     `<title>${map.regions} activation regions</title>`,

@@ -50,18 +50,27 @@ export async function walkSegments(
 ): Promise<{ walked: Walked[]; evaluations: number }> {
   const found: number[][] = segments.map(() => [])
   let evaluations = 0
+  const dims = sampler.dims
+  const w = sampler.wordsPerRow
+  // input points are built a chunk at a time, so memory stays O(chunk * dims)
+  const chunk = Math.max(1, Math.floor(2 ** 22 / dims))
   const evaluate = async (points: { segment: number; t: number }[]): Promise<Uint32Array[]> => {
-    const dims = sampler.dims
-    const values = new Float32Array(points.length * dims)
-    points.forEach(({ segment, t }, i) => {
-      const { from, to } = segments[segment]!
-      for (let d = 0; d < dims; d++) values[i * dims + d] = from[d]! + t * (to[d]! - from[d]!)
-    })
+    const out: Uint32Array[] = []
+    for (let start = 0; start < points.length; start += chunk) {
+      const part = points.slice(start, start + chunk)
+      const values = new Float32Array(part.length * dims)
+      part.forEach(({ segment, t }, i) => {
+        const { from, to } = segments[segment]!
+        for (let d = 0; d < dims; d++) values[i * dims + d] = from[d]! + t * (to[d]! - from[d]!)
+      })
+      const words = await sampler.sample(values, part.length)
+      for (let i = 0; i < part.length; i++) out.push(words.subarray(i * w, (i + 1) * w))
+    }
     evaluations += points.length
-    const words = await sampler.sample(values, points.length)
-    const w = sampler.wordsPerRow
-    return points.map((_, i) => words.subarray(i * w, (i + 1) * w))
+    return out
   }
+  // without convexity, only a grid as fine as the tolerance sees every region wider than it
+  if (sampler.nonConvex !== null) grid = Math.max(grid, Math.ceil(1 / tolerance))
   const start = segments.flatMap((_, segment) => Array.from({ length: grid + 1 }, (_, k) => ({ segment, t: k / grid })))
   const patterns = await evaluate(start)
   let open: Interval[] = []

@@ -6,7 +6,7 @@ import type { Probe, Results } from '../instrument/probe-types.js'
 import { toLabels } from '../instrument/session.js'
 import { assertOptions, describeValue } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
-import { LOCAL_KEYS, type LocalComplexityOptions, localComplexity } from '../regions/local.js'
+import { LOCAL_KEYS, type LocalComplexityOptions, checkLocal, localComplexity } from '../regions/local.js'
 import { Timeline, type TimelineEntry, type TimelineOptions, type TrainingPoint } from './timeline.js'
 
 /** When a schedule measures. */
@@ -35,7 +35,7 @@ export interface ScheduleOptions<M extends ReducerMap> {
    * into the entry's `localComplexity` and the series (site `network`, metric
    * `localComplexity`). Costs `lines` walks per input per point.
    */
-  localComplexity?: LocalComplexityOptions & { inputs: Tensor }
+  localComplexity?: Omit<LocalComplexityOptions, 'sites'> & { inputs: Tensor }
   /** Called after each point is recorded. */
   onPoint?: (entry: TimelineEntry<Results<M>>) => void | Promise<void>
 }
@@ -90,10 +90,9 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
   }
   if (options.localComplexity !== undefined) {
     const lc = options.localComplexity as unknown as Record<string, unknown>
-    assertOptions(`${WHERE}: localComplexity`, lc, ['inputs', ...LOCAL_KEYS], false)
+    // the probe's own sites make the pattern, so no sites option here
+    checkLocal(`${WHERE}: localComplexity`, lc, ['inputs', ...LOCAL_KEYS.filter((k) => k !== 'sites')])
     if (!isTensor(lc['inputs'])) throw bad('localComplexity.inputs must be a tensor of probe inputs [n, ...inputShape].')
-    const r = lc['radius']
-    if (typeof r !== 'number' || !(r > 0) || !Number.isFinite(r)) throw bad(`localComplexity.radius must be a positive number, not ${describeValue(r)}.`)
   }
   if (options.measure !== undefined) {
     const m = options.measure as unknown
@@ -216,7 +215,7 @@ class Schedule<M extends ReducerMap> extends Callback {
     return entry
   }
 
-  private async complexity({ inputs, ...rest }: LocalComplexityOptions & { inputs: Tensor }): Promise<NonNullable<TimelineEntry['localComplexity']>> {
+  private async complexity({ inputs, ...rest }: Omit<LocalComplexityOptions, 'sites'> & { inputs: Tensor }): Promise<NonNullable<TimelineEntry['localComplexity']>> {
     const { mean, perInput, radius, lines } = await localComplexity(this.probe.model, inputs, rest)
     return { mean, perInput, radius, lines }
   }

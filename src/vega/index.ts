@@ -3,6 +3,7 @@
  * with vega-lite + vega (Node: `vl.compile(spec).spec` then `new vega.View(vega.parse(...),
  * { renderer: 'none' }).toSVG()`), tfjs-vis, or any Vega-Lite viewer.
  */
+import { InstrumentError } from '../errors.js'
 import { getOwn, assertOptions } from '../keys.js'
 import type { RegionMap } from '../regions/map.js'
 import { regionColour } from '../regions/picture.js'
@@ -191,11 +192,22 @@ export function sideBySide(specs: VegaLiteSpec[], options: { titles?: string[]; 
  */
 export function regionMapSpec(map: RegionMap, options: { title?: string; width?: number; height?: number } = {}): VegaLiteSpec {
   assertOptions('regionMapSpec(map, options)', options, ['title', 'width', 'height'])
-  const { width, height, ids, extent } = map
-  const values: { s: number; t: number; region: number }[] = []
+  const { width, height, ids, extent } = map ?? ({} as RegionMap)
+  if (!Number.isInteger(width) || !Number.isInteger(height) || !(ids instanceof Int32Array) || ids.length !== width * height || !Array.isArray(extent)) {
+    throw new InstrumentError('INVALID_INPUT', 'regionMapSpec takes the map regionMap() returned.')
+  }
+  for (const key of ['width', 'height'] as const) {
+    const v = options[key]
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new InstrumentError('INVALID_OPTION', `regionMapSpec: ${key} must be a positive number.`)
+  }
+  if (options.title !== undefined && typeof options.title !== 'string') throw new InstrumentError('INVALID_OPTION', 'regionMapSpec: title must be a string.')
+  // each pixel is a rect from its left to its right edge: exact, whatever binning would choose
+  const ds = (2 * extent[0]) / width
+  const dt = (2 * extent[1]) / height
+  const values: { s0: number; s1: number; t0: number; t1: number; region: number }[] = []
   for (let j = 0; j < height; j++) {
     for (let i = 0; i < width; i++) {
-      values.push({ s: extent[0] * ((2 * i + 1) / width - 1), t: extent[1] * (1 - (2 * j + 1) / height), region: ids[j * width + i]! })
+      values.push({ s0: -extent[0] + i * ds, s1: -extent[0] + (i + 1) * ds, t0: extent[1] - (j + 1) * dt, t1: extent[1] - j * dt, region: ids[j * width + i]! })
     }
   }
   const colours = Array.from({ length: map.regions }, (_, id) => regionColour(id))
@@ -207,8 +219,10 @@ export function regionMapSpec(map: RegionMap, options: { title?: string; width?:
     data: { values },
     mark: { type: 'rect' },
     encoding: {
-      x: { field: 's', type: 'quantitative', bin: { maxbins: width, extent: [-extent[0], extent[0]] }, title: 's (along u)' },
-      y: { field: 't', type: 'quantitative', bin: { maxbins: height, extent: [-extent[1], extent[1]] }, title: 't (along v)' },
+      x: { field: 's0', type: 'quantitative', scale: { domain: [-extent[0], extent[0]], nice: false }, title: 's (along u)' },
+      x2: { field: 's1' },
+      y: { field: 't0', type: 'quantitative', scale: { domain: [-extent[1], extent[1]], nice: false }, title: 't (along v)' },
+      y2: { field: 't1' },
       color: { field: 'region', type: 'nominal', legend: null, scale: { domain: colours.map((_, id) => id), range: colours } },
       tooltip: [{ field: 'region', type: 'nominal' }],
     },

@@ -153,7 +153,51 @@ describe('regionCount', () => {
     expect(() => naswot({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
     expect(() => regionCount(m, { sites: ['b'] })).toThrow(expect.objectContaining({ code: 'UNKNOWN_SITE' }))
     expect(() => oui(m)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
-    expect(() => naswot(m, { maxExamples: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => naswot(m, { maxExamples: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => naswot(m, { maxExamples: Number.NaN })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    const two = measurementOf({ a: { units: 3, positions: 1, examples: [[[true, false, true]], [[false, false, true]]] } })
+    expect(() => naswot(two, { maxExamples: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => naswot(two, { sites: ['a', 'a'] })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    // a damaged measurement: words cut short
+    const cut = { ...two, patterns: { a: { ...two.patterns.a!, words: two.patterns.a!.words.subarray(0, 1) } } }
+    for (const f of [naswot, oui, regionCount]) expect(() => f(cut)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
     expect(() => naswot(m, { site: ['a'] } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   })
+})
+
+test('naswot: a kernel whose determinant is exactly 0 by a linear relation among patterns is singular', () => {
+  // 60 random 200-bit patterns and four with c1 + c2 = c3 + c4 (c3 = c1 OR c2, c4 = c1 AND c2)
+  let s = 7
+  const bit = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 16) % 2 === 1
+  const rows: boolean[][] = Array.from({ length: 60 }, () => Array.from({ length: 200 }, bit))
+  const c1 = Array.from({ length: 200 }, bit)
+  const c2 = Array.from({ length: 200 }, bit)
+  rows.push(c1, c2, c1.map((b, i) => b || c2[i]!), c1.map((b, i) => b && c2[i]!))
+  const k = rows.map((a) => rows.map((b) => 200 - hammingOf(a, b)))
+  expect(exactDet(k)).toBe(0n)
+  const got = naswot(measurementOf({ a: { units: 200, positions: 1, examples: rows.map((r) => [r]) } }))
+  expect(got).toMatchObject({ singular: true, score: Number.NEGATIVE_INFINITY })
+  // without the dependent pair the kernel is regular and the score finite
+  const regular = naswot(measurementOf({ a: { units: 200, positions: 1, examples: rows.slice(0, 62).map((r) => [r]) } }))
+  expect(regular.singular).toBe(false)
+  expect(regular.score).toBeCloseTo(logOf(exactDet(rows.slice(0, 62).map((a) => rows.slice(0, 62).map((b) => 200 - hammingOf(a, b))))), 6)
+})
+
+test('indicators use a layer named network, and leave out the whole-network site by its mark', async () => {
+  const input = tfl.input({ shape: [3] })
+  const a = tfl.layers.dense({ units: 4, activation: 'relu', name: 'network', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }).apply(input) as tfl.SymbolicTensor
+  const b = tfl.layers.dense({ units: 2, activation: 'relu', name: 'd2', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) }).apply(a) as tfl.SymbolicTensor
+  const probe = instrument(tfl.model({ inputs: input, outputs: b }))
+  const x = tf.randomNormal([5, 3], 0, 1, 'float32', 1)
+  const m = await probe.measure(x, { retain: true })
+  probe.dispose()
+  expect(regionCount(m).units).toBe(6)
+  expect(naswot(m).units).toBe(6)
+  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), tfl.layers.dense({ units: 2, activation: 'relu' })] })
+  const whole = instrument(model, { network: true })
+  const w = await whole.measure(x, { retain: true })
+  whole.dispose()
+  expect(w.patterns.network!.network).toBe(true)
+  expect(regionCount(w).units).toBe(6)
+  x.dispose()
 })

@@ -128,7 +128,7 @@ describe('values through a probe', () => {
     const whole = convRows.map((ex, e) => [...ex.flat(), ...denseRows[e]!])
     expect(r.network!.d.rows).toBe(13)
     r.network!.d.meanAbs.forEach((v, u) => expect(v).toBeCloseTo(whole.reduce((s, row) => s + Math.abs(row[u]!), 0) / 13, 5))
-    const total = totalCoverage(r, 'c')
+    const total = totalCoverage(r, 'c', probe.sites)
     expect(total.units).toBe(3 + 6)
     expect(total.covered).toBe(cc.covered.filter(Boolean).length + dc.covered.filter(Boolean).length)
     x.dispose()
@@ -149,4 +149,48 @@ test('channels-first sites hand values over in row order, like their bits', asyn
   r.cf!.d.scores.forEach((s, u) => expect(s).toBeCloseTo(want.scores[u]!, 5))
   expect(r.cf!.d.rows).toBe(12)
   x.dispose()
+})
+
+describe('value reducers refuse what would give a wrong number', () => {
+  test('a unit at +Infinity is on, not dead: its score is Infinity and the layer mean leaves it out', () => {
+    const r = dormant({ tau: 0.5 })
+    const got = r.result(r.update(r.init(layoutOf(3)), valueBatch([Number.POSITIVE_INFINITY, 1, 1, Number.POSITIVE_INFINITY, 2, 0.1], 3)))
+    expect(got.dead).toBe(0)
+    expect(got.scores[0]).toBe(Number.POSITIVE_INFINITY)
+    expect(got.dormantUnits[0]).toBe(0)
+    expect(got.scores[1]).toBeCloseTo(1.5 / ((1.5 + 0.55) / 2), 6)
+    expect(got.nonFinite).toBe(2)
+  })
+
+  test('crafted states: sums without rows, covered units without examples, options of another coverage()', () => {
+    const d = dormant()
+    const forged = { ...d.init(layoutOf(3)), sums: Float64Array.from([500, 0, 0]) }
+    expect(() => d.result(forged)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    expect(() => d.merge(forged, d.init(layoutOf(3)))).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    const c = coverage()
+    const covered = { ...c.init(layoutOf(3)), covered: Uint8Array.from([1, 1, 1]) }
+    expect(() => c.result(covered)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    const other = coverage({ threshold: 0.9 }).init(layoutOf(3))
+    expect(() => c.result(other)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('0.9') }))
+  })
+
+  test("a reducer declaring another need than 'values' is INVALID_REDUCER", () => {
+    const m = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, activation: 'relu', inputShape: [2] })] })
+    const typo = { ...dormant(), needs: 'value' }
+    expect(() => instrument(m, { reducers: { d: typo as never } })).toThrow(expect.objectContaining({ code: 'INVALID_REDUCER' }))
+  })
+
+  test('totalCoverage counts a layer named network, and leaves out the whole-network site', async () => {
+    const input = tfl.input({ shape: [3] })
+    const a = tfl.layers.dense({ units: 4, activation: 'relu', name: 'network', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }).apply(input) as tfl.SymbolicTensor
+    const b = tfl.layers.dense({ units: 2, activation: 'relu', name: 'd2', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) }).apply(a) as tfl.SymbolicTensor
+    const m = tfl.model({ inputs: input, outputs: b })
+    const probe = instrument(m, { reducers: { c: coverage() } })
+    const x = tf.randomNormal([8, 3], 0, 1, 'float32', 1)
+    const r = await probe.measure(x)
+    expect(totalCoverage(r, 'c', probe.sites).units).toBe(6)
+    probe.dispose()
+    x.dispose()
+    expect(() => totalCoverage(r, 'c', undefined as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  })
 })
