@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { type PackedBatch, coverage, dormant, instrument, layoutOf, totalCoverage } from '../../src/index.js'
+import { type PackedBatch, type Reducer, coverage, dormant, instrument, layoutOf, totalCoverage } from '../../src/index.js'
 import { tf, tfl, useCpu } from '../helpers/tf.js'
 
 beforeAll(useCpu)
@@ -142,9 +142,13 @@ test('channels-first sites hand values over in row order, like their bits', asyn
   const x = tf.randomNormal([3, 3, 4, 4], 0, 1, 'float32', 5)
   const out = (m.predict(x) as tf.Tensor).arraySync() as number[][][][] // [example][channel][h][w]
   const rows = out.flatMap((ex) => Array.from({ length: 4 }, (_, p) => ex.map((ch) => ch.flat()[p]!)))
-  const probe = instrument(m, { reducers: { d: dormant() } })
+  // the raw values, as a reducer sees them: row by row, unit by unit
+  const raw: Reducer<number[], number[]> = { name: 'raw', needs: 'values', init: () => [], update: (s, b) => (s.push(...b.values!), s), merge: (a, b) => [...a, ...b], result: (s) => s }
+  const probe = instrument(m, { reducers: { d: dormant(), raw } })
   const r = await probe.measure(x)
   probe.dispose()
+  r.cf!.raw.forEach((v, i) => expect(v).toBeCloseTo(rows.flat()[i]!, 5))
+  expect(r.cf!.raw).toHaveLength(rows.flat().length)
   const want = redo(rows, 0.1)
   r.cf!.d.scores.forEach((s, u) => expect(s).toBeCloseTo(want.scores[u]!, 5))
   expect(r.cf!.d.rows).toBe(12)
