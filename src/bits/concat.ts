@@ -42,11 +42,20 @@ export function orBits(src: Uint32Array, from: number, bits: number, dst: Uint32
   const rest = bits & 31
   const shift = at & 31
   let d = at >>> 5
-  const put = (value: number, width: number): void => {
-    dst[d] = (dst[d]! | (value << shift)) >>> 0
-    if (shift !== 0 && shift + width > 32) dst[d + 1] = (dst[d + 1]! | (value >>> (32 - shift))) >>> 0
-    d++
+  if (shift === 0) {
+    for (let w = 0; w < words; w++, d++) dst[d] = (dst[d]! | src[from + w]!) >>> 0
+    if (rest !== 0) dst[d] = (dst[d]! | (src[from + words]! & ((1 << rest) - 1 || 0xffffffff))) >>> 0
+    return
   }
-  for (let w = 0; w < words; w++) put(src[from + w]!, 32)
-  if (rest !== 0) put(src[from + words]! & ((1 << rest) - 1 || 0xffffffff), rest)
+  const back = 32 - shift
+  for (let w = 0; w < words; w++, d++) {
+    const v = src[from + w]!
+    dst[d] = (dst[d]! | (v << shift)) >>> 0
+    dst[d + 1] = (dst[d + 1]! | (v >>> back)) >>> 0
+  }
+  if (rest !== 0) {
+    const v = src[from + words]! & ((1 << rest) - 1 || 0xffffffff)
+    dst[d] = (dst[d]! | (v << shift)) >>> 0
+    if (shift + rest > 32) dst[d + 1] = (dst[d + 1]! | (v >>> back)) >>> 0
+  }
 }
