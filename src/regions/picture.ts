@@ -19,8 +19,8 @@ export function regionColour(id: number): string {
 
 /**
  * An SVG picture of a {@link RegionMap}: each region in its own colour, boundaries in
- * black, the top row at `+extent` along v. One `<rect>` per run of equal pixels in a
- * row, so the file grows with the number of boundaries, not pixels.
+ * black, the top row at `+extent` along v. One path per colour, made of the runs of equal
+ * pixels in each row, so the file grows with the number of boundaries, not pixels.
  *
  * @example
  * ```ts
@@ -49,6 +49,8 @@ export function regionMapSvg(map: RegionMap, options: RegionSvgOptions = {}): st
     const j = (k - i) / width
     return (i + 1 < width && ids[k] !== ids[k + 1]) || (j + 1 < height && ids[k] !== ids[k + width])
   }
+  // runs of equal pixels in a row, gathered into one path per colour
+  const paths = new Map<string, string[]>()
   for (let j = 0; j < height; j++) {
     let i = 0
     while (i < width) {
@@ -57,10 +59,14 @@ export function regionMapSvg(map: RegionMap, options: RegionSvgOptions = {}): st
       const line = boundaries && edge(k)
       let end = i + 1
       while (end < width && ids[j * width + end] === id && (boundaries && edge(j * width + end)) === line) end++
-      out.push(`<rect x="${i}" y="${j}" width="${end - i}" height="1" fill="${line ? '#000' : regionColour(id)}"/>`)
+      const fill = line ? '#000' : regionColour(id)
+      let list = paths.get(fill)
+      if (list === undefined) paths.set(fill, (list = []))
+      list.push(`M${i} ${j}h${end - i}v1h-${end - i}z`)
       i = end
     }
   }
+  for (const [fill, runs] of paths) out.push(`<path fill="${fill}" d="${runs.join('')}"/>`)
   out.push('</svg>')
   return out.join('\n')
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { instrument, localComplexity, regionMap, regionMapSvg, regionsAlong } from '../../src/index.js'
+import { instrument, localComplexity, regionColour, regionMap, regionMapSvg, regionsAlong } from '../../src/index.js'
 import { tf, tfl, useCpu } from '../helpers/tf.js'
 
 beforeAll(useCpu)
@@ -179,6 +179,20 @@ describe('regionMap', () => {
     expect(svg).toContain(`<title>${map.regions} activation regions</title>`)
     expect(svg).toContain('width="120" height="90"')
     expect(svg).toContain('fill="#000"')
+    // without boundaries, every pixel is painted once, in its region's colour
+    const plain = regionMapSvg(map, { boundaries: false })
+    const painted = new Array<string | null>(1200).fill(null)
+    for (const [, fill, d] of plain.matchAll(/<path fill="([^"]+)" d="([^"]+)"\/>/g)) {
+      for (const [, i, j, w] of d!.matchAll(/M(\d+) (\d+)h(\d+)v1h-\d+z/g)) {
+        for (let x = Number(i); x < Number(i) + Number(w); x++) {
+          const k = Number(j) * 40 + x
+          expect(painted[k]).toBeNull()
+          painted[k] = fill!
+        }
+      }
+    }
+    expect(painted).toEqual(Array.from(map.ids, (id) => regionColour(id)))
+    expect(() => regionMapSvg(map, { boundaries: 'no' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   })
 
   test('zero extent, a zero direction and a map too large for memory are refused before any work', async () => {
