@@ -1,13 +1,27 @@
 import { defineConfig } from 'tsup'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', vega: 'src/vega/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  treeshake: true,
-  // tfjs must never be bundled: a second copy of tfjs-core breaks kernel registration.
-  external: [/^@tensorflow\//],
-})
+// tfjs must never be bundled: a second copy of tfjs-core breaks kernel registration.
+const external = [/^@tensorflow\//]
+
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts', vega: 'src/vega/index.ts', report: 'src/report/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+    sourcemap: true,
+    target: 'es2022',
+    treeshake: true,
+    external,
+  },
+  {
+    // the command line tool: ESM only, Node only
+    entry: { cli: 'src/cli/bin.ts' },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node18',
+    sourcemap: true,
+    banner: { js: '#!/usr/bin/env node' },
+    external,
+  },
+])

@@ -86,7 +86,8 @@ for (let seed = 1; seed <= Number(args.runs); seed++) {
   })
   const before = await mapOf()
   const started = Date.now()
-  await model.fit(xs, ys, { epochs: Number(args.epochs), batchSize: 64, verbose: 0, callbacks: [schedule] })
+  // no shuffling: fit shuffles with Math.random, and a run should reproduce exactly
+  await model.fit(xs, ys, { epochs: Number(args.epochs), batchSize: 64, shuffle: false, verbose: 0, callbacks: [schedule] })
   const after = await mapOf()
   const accuracy = evaluate(model)
   runs.push({ seed, accuracy, planeRegions: { init: before.regions, trained: after.regions } })
@@ -138,7 +139,7 @@ for (const name of chosen) {
     const p = instrument(m)
     const score = naswot(await p.measure(batch, { retain: true })).score
     p.dispose()
-    await m.fit(xs, ys, { epochs: Number(args['arch-epochs']), batchSize: 64, verbose: 0 })
+    await m.fit(xs, ys, { epochs: Number(args['arch-epochs']), batchSize: 64, shuffle: false, verbose: 0 })
     rows.push({ arch: name, seed, naswot: score, accuracy: evaluate(m) })
   }
   const mine = rows.filter((r) => r.arch === name)

@@ -1,5 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
+import type { SiteSummary } from '../compare/summary.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
 import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
 import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'
@@ -88,6 +89,11 @@ export interface Probe<M extends ReducerMap> {
   states(): States<M>
   /** Per-site counts of calls, recorded batches, rows and non-finite values. */
   counters(): Record<string, SiteCounters>
+  /**
+   * One row per site of what the training stream holds (see `summarize`): units, dead
+   * units, entropies, distinct patterns, top-pattern share. `console.table(probe.summary())`.
+   */
+  summary(): SiteSummary[]
   /**
    * Resolves when every read in flight has been folded into the reducers. Needed only with
    * asynchronous reads (webgl, webgpu, or `read: 'async'`), before `results()` or `states()`.

@@ -1,4 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
+import { summarize } from '../compare/summary.js'
 import { InstrumentError } from '../errors.js'
 import type { ReducerMap } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
@@ -143,6 +144,7 @@ function createProbe<M extends ReducerMap>(
     results: () => (assertLive('results'), recording.stream.results() as Results<M>),
     states: () => (assertLive('states'), recording.stream.snapshot() as States<M>),
     counters: () => (assertLive('counters'), recording.stream.countersById()),
+    summary: () => (assertLive('summary'), summarize(recording.stream.results(), recording.sites)),
     reset: () => (assertLive('reset'), recording.reset()),
     measure: (async (x: MeasureInput, o?: MeasureOptions) => (assertLive('measure'), recording.measure(x, o))) as Probe<M>['measure'],
     flush: () => recording.flush(),

