@@ -129,7 +129,8 @@ async function images(dir: string, inputShape: readonly (number | null)[], limit
     const px = new Float32Array(img.width * img.height * channels)
     for (let p = 0; p < img.width * img.height; p++) {
       const [r, g, b] = [img.data[4 * p]!, img.data[4 * p + 1]!, img.data[4 * p + 2]!]
-      if (channels === 1) px[p] = 0.299 * r + 0.587 * g + 0.114 * b
+      // a gray pixel (r = g = b) is its own value exactly; colour is mixed by luminance
+      if (channels === 1) px[p] = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b
       else if (o.channels === 'rgb') px.set([r, g, b], 3 * p)
       else px.set([b, g, r], 3 * p)
     }
