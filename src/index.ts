@@ -40,8 +40,8 @@ export type { HistogramComparison, HistogramComparisonOptions } from './compare/
 export { hammingMatrix } from './compare/hamming-matrix.js'
 export type { HammingMatrix, PackedRows } from './compare/hamming-matrix.js'
 export type { Measurement, RetainedPatterns } from './compare/measurement.js'
-export { summarize } from './compare/summary.js'
-export type { SiteSummary } from './compare/summary.js'
+export { summarize } from './instrument/summary.js'
+export type { SiteSummary } from './instrument/summary.js'
 
 // Published indicators
 export { naswot } from './indicators/naswot.js'

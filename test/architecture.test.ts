@@ -22,10 +22,12 @@ const LAYERS: [string, number][] = [
   ['timeline', 6],
   ['monitor', 6],
   ['vega', 7],
+  ['report', 7],
   ['index.ts', 8],
+  ['cli', 9],
 ]
-/** Where tfjs values (not just types) may be imported: instrumentation, recording, and the tfjs Callback subclass. */
-const TFJS_ALLOWED = ['instrument/', 'record/', 'timeline/schedule.ts']
+/** Where tfjs values (not just types) may be imported: instrumentation, recording, the tfjs Callback subclass, and the command line tool. */
+const TFJS_ALLOWED = ['instrument/', 'record/', 'timeline/schedule.ts', 'cli/']
 
 const src = join(__dirname, '..', 'src')
 const files = (dir: string): string[] =>

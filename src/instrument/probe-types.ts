@@ -1,6 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
-import type { SiteSummary } from '../compare/summary.js'
+import type { SiteSummary } from './summary.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
 import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
 import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'

@@ -1,5 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { summarize } from '../compare/summary.js'
+import { summarize } from './summary.js'
 import { InstrumentError } from '../errors.js'
 import type { ReducerMap } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'

@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import { Timeline, instrument, summarize, trainingCallback } from '../../src/index.js'
+import { highlights, renderReport } from '../../src/report/index.js'
+import { data, mlp } from '../helpers/models.js'
+import { tf, useCpu } from '../helpers/tf.js'
+
+beforeAll(useCpu)
+
+describe('renderReport', () => {
+  test('a measurement: summary numbers from the results, what stands out, every site', async () => {
+    const model = mlp(2, [12, 40, 8, 3])
+    const probe = instrument(model)
+    const { xs } = data(30)
+    const m = await probe.measure(xs, { retain: true })
+    const rows = summarize(m.results, probe.sites)
+    probe.dispose()
+    const html = renderReport(m, { title: 'A <test>', meta: { model: 'mlp' } })
+    expect(html).toContain('<title>A &#60;test&#62;</title>')
+    for (const r of rows) {
+      expect(html).toContain(`<h3>${r.site}</h3>`)
+      expect(html).toContain(`<td data-v="${r.distinct}">${r.distinct}</td>`)
+    }
+    for (const line of highlights(rows)) expect(html).toContain(line.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`))
+    expect(() => renderReport(m.results as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => renderReport(m, { titel: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    xs.dispose()
+  })
+
+  test('highlights name dead and always-on units, unique patterns and a dominant pattern', () => {
+    const base = { units: 4, positions: 1, rows: 10, unitEntropy: 0.5, normalizedEntropy: 0.5, diversity: null, conditionalEntropy: null, mutualInformation: null, exact: true }
+    const lines = highlights([
+      { ...base, site: 'a', dead: 2, alwaysOn: 0, distinct: 3, topShare: 0.2 },
+      { ...base, site: 'b', dead: 0, alwaysOn: 1, distinct: 10, topShare: 0.1 },
+      { ...base, site: 'c', dead: 0, alwaysOn: 0, distinct: 2, topShare: 0.9, exact: false },
+    ])
+    expect(lines).toEqual([
+      'a: 2 of 4 units are dead (never on).',
+      'b: 1 of 4 units are always on (linear).',
+      'b: every row has its own pattern (10 of 10); histogram measures say little here.',
+      'c: one pattern holds 90% of the rows.',
+      'c: the histogram reached its memory cap; distinct is a lower bound.',
+    ])
+  })
+
+  test('a timeline: heatmaps over training, one cell per site and measurement', async () => {
+    const model = mlp(3)
+    const { xs, ys } = data(32)
+    const probe = instrument(model)
+    const schedule = trainingCallback(probe, { every: { batches: 2 }, measure: xs })
+    await model.fit(xs, ys, { epochs: 1, batchSize: 8, callbacks: [schedule] })
+    probe.dispose()
+    const html = renderReport(schedule.timeline)
+    expect(html).toContain('Over training')
+    expect(html).toContain('Weighted Jaccard against the final measurement')
+    const cells = html.match(/<rect [^>]*><title>[^<]* @ (step|epoch) [0-9.]+: /g) ?? []
+    expect(cells.length).toBe(4 * probe.sites.length * schedule.timeline.entries.length)
+    expect(renderReport(new Timeline())).toContain('The timeline is empty')
+    tf.dispose([xs, ys])
+  })
+})
