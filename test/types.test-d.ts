@@ -1,6 +1,22 @@
 import { describe, expectTypeOf, test } from 'vitest'
 import * as api from '../src/index.js'
+import { type Metric, heatmap, lines } from '../src/vega/index.js'
 import type { MeasureOptions, PatternHistogramResult, Probe, ProbeCallback, Reducer, SkippedSite, UnitStatsResult } from '../src/index.js'
+
+describe('chart metrics', () => {
+  test('a metric name is checked against what the timeline holds', () => {
+    type T = api.Timeline<api.Results<api.DefaultReducers>>
+    const timeline = null as unknown as T
+    const ok = () => heatmap(timeline, { metric: 'patterns.normalizedEntropy' })
+    const compared = () => lines(timeline, { metric: 'vsFinal.weightedJaccard' })
+    // @ts-expect-error: no such field in patternHistogram's result
+    const typo = () => heatmap(timeline, { metric: 'patterns.normalisedEntropy' })
+    // @ts-expect-error: frequency is a per-unit array, not a scalar
+    const array = () => lines(timeline, { metric: 'units.frequency' })
+    expectTypeOf<Metric<api.Results<api.DefaultReducers>>>().toExtend<string>()
+    void [ok, compared, typo, array]
+  })
+})
 
 describe('types', () => {
   test('results are typed from the reducer record', () => {

@@ -2,7 +2,7 @@ import * as vega from 'vega'
 import * as vl from 'vega-lite'
 import { beforeAll, expect, test } from 'vitest'
 import { Timeline, instrument } from '../src/index.js'
-import { heatmap, lines, regionMapSpec, sideBySide, unitHeatmap } from '../src/vega/index.js'
+import { heatmap, lines, regionMapSpec, sideBySide, tfvisHeatmap, unitHeatmap } from '../src/vega/index.js'
 import { regionColour } from '../src/index.js'
 import { data, mlp } from './helpers/models.js'
 import { tf, useCpu } from './helpers/tf.js'
@@ -60,8 +60,35 @@ test('chart options are checked: a typo is INVALID_OPTION, a metric naming an in
   expect(() => lines(timeline, { metric: 'patterns.entropy', site: ['a'] } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   expect(() => unitHeatmap(timeline, { site: ids[0]!, sites: [] } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   expect(() => sideBySide([], { titel: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-  const spec = heatmap(timeline, { metric: 'constructor.x' })
-  expect((spec['data'] as { values: unknown[] }).values).toEqual([])
+  // a metric, a site or a comparison the timeline cannot give is an error, never an empty chart
+  expect(() => heatmap(timeline, { metric: 'constructor.x' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => heatmap(timeline, { metric: 'patterns.normalisedEntropy' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('Did you mean "patterns.normalizedEntropy"') }))
+  expect(() => lines(timeline, { metric: 'patterns.entropy', sites: ['nope'] })).toThrow(expect.objectContaining({ code: 'UNKNOWN_SITE' }))
+  expect(() => unitHeatmap(timeline, { site: 'nope' })).toThrow(expect.objectContaining({ code: 'UNKNOWN_SITE' }))
+  expect(() => unitHeatmap(timeline, { site: ids[0]!, field: 'units.nope' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  const histogramsOnly = new Timeline()
+  for (const e of timeline.entries) histogramsOnly.add({ step: e.step }, e.results)
+  expect(() => heatmap(histogramsOnly, { metric: 'vsFinal.flipRate' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining("keep: 'patterns'") }))
+})
+
+test('unitHeatmap: time on a quantitative axis, no per-unit labels past 64 units, a fixed colour domain', () => {
+  const wide = new Timeline()
+  for (const step of [0, 10, 30]) wide.add({ step }, { s: { units: { frequency: Float64Array.from({ length: 300 }, (_, u) => ((u + step) % 10) / 10) } } })
+  const spec = unitHeatmap(wide, { site: 's' })
+  const enc = spec['encoding'] as Record<string, Record<string, unknown>>
+  expect(enc['x']).toMatchObject({ field: 't0', type: 'quantitative' })
+  expect(enc['y']).toMatchObject({ type: 'quantitative', title: 'unit (300)' })
+  expect((enc['color']!['scale'] as { domain: unknown }).domain).toEqual([0, 1])
+  const values = (spec['data'] as { values: { t0: number; t1: number; unit: number }[] }).values
+  expect(values.filter((v) => v.unit === 0).map((v) => [v.t0, v.t1])).toEqual([[0, 10], [10, 30], [30, 50]])
+  expect(((unitHeatmap(wide, { site: 's', domain: 'data' })['encoding'] as Record<string, Record<string, unknown>>)['color']!['scale'] as { domain?: unknown }).domain).toBeUndefined()
+})
+
+test('tfvisHeatmap gives tfjs-vis its column-major values with tick labels', () => {
+  const t = new Timeline()
+  t.add({ step: 0 }, { a: { h: { e: 0.1 } }, b: { h: { e: 0.2 } } })
+  t.add({ step: 5 }, { a: { h: { e: 0.3 } }, b: { h: { e: 0.4 } } })
+  expect(tfvisHeatmap(t, { metric: 'h.e' })).toEqual({ values: [[0.1, 0.2], [0.3, 0.4]], xTickLabels: ['0', '5'], yTickLabels: ['a', 'b'] })
 })
 
 test('regionMapSpec draws every pixel in its region colour', async () => {

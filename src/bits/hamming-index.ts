@@ -12,7 +12,7 @@ import { popcount32 } from './popcount.js'
  * query far from every pattern costs at most about 1.5 scans.
  *
  * Memory: `4 * wordsPerRow` bytes per pattern for the words, plus per block 4 bytes per
- * pattern and a 256 KiB offset table. Sets of fewer than {@link INDEX_MIN_ROWS} patterns,
+ * pattern and a 256 KiB offset table. Sets of fewer than 2048 patterns (`INDEX_MIN_ROWS`),
  * or fewer than 256 per block (wide patterns, where radius 2 would already cost more than
  * a scan), are not indexed: a scan is faster, and costs no memory.
  */

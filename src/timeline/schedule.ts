@@ -3,6 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { type MeasureInput, isTensor } from '../instrument/measure.js'
 import type { Probe, Results } from '../instrument/probe-types.js'
+import { summarize } from '../instrument/summary.js'
 import { toLabels } from '../instrument/session.js'
 import { assertOptions, describeValue } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
@@ -36,6 +37,12 @@ export interface ScheduleOptions<M extends ReducerMap> {
    * `localComplexity`). Costs `lines` walks per input per point.
    */
   localComplexity?: Omit<LocalComplexityOptions, 'sites'> & { inputs: Tensor }
+  /**
+   * Print one line per point: `true` for `console.log`, or a function that takes the
+   * line. The line gives the step (and epoch), then per site the normalised pattern
+   * entropy and the dead units, where those reducers ran.
+   */
+  log?: boolean | ((line: string) => void)
   /** Called after each point is recorded. */
   onPoint?: (entry: TimelineEntry<Results<M>>) => void | Promise<void>
 }
@@ -62,7 +69,7 @@ export interface ProbeCallback<M extends ReducerMap> extends Callback {
 }
 
 const WHERE = 'trainingCallback(probe, options)'
-const KEYS = ['every', 'measure', 'labels', 'batchSize', 'snapshot', 'timeline', 'keep', 'stepsPerEpoch', 'localComplexity', 'onPoint'] as const
+const KEYS = ['every', 'measure', 'labels', 'batchSize', 'snapshot', 'timeline', 'keep', 'stepsPerEpoch', 'localComplexity', 'log', 'onPoint'] as const
 const bad = (message: string): InstrumentError => new InstrumentError('INVALID_OPTION', `${WHERE}: ${message}`)
 
 function checkCadence(every: unknown): void {
@@ -115,6 +122,7 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
   }
   if (options.timeline !== undefined && !(options.timeline instanceof Timeline)) throw bad('timeline must be a Timeline.')
   if (options.onPoint !== undefined && typeof options.onPoint !== 'function') throw bad('onPoint must be a function.')
+  if (options.log !== undefined && typeof options.log !== 'boolean' && typeof options.log !== 'function') throw bad('log must be true, false or a function (line) => void.')
 }
 
 /**
@@ -133,6 +141,17 @@ export function trainingCallback<M extends ReducerMap>(probe: Probe<M>, options:
   check(probe, options)
   const timeline = options.timeline ?? new Timeline<Results<M>>(options.keep === undefined ? {} : { keep: options.keep })
   return new Schedule(probe, options, timeline) as unknown as ProbeCallback<M>
+}
+
+/** One line for a point: the step, then per site normalised entropy and dead units where known. */
+export function logLine(entry: TimelineEntry<Record<string, Record<string, unknown>>>): string {
+  const at = `step ${entry.step}${entry.epoch === undefined ? '' : ` (epoch ${entry.epoch.toFixed(2)})`}`
+  const sites = summarize(entry.results).map((r) => {
+    const parts = [r.normalizedEntropy === null ? null : `H/Hmax ${r.normalizedEntropy.toFixed(3)}`, r.dead === null ? null : `dead ${r.dead}/${r.units}`].filter((p) => p !== null)
+    return `${r.site} ${parts.join(' ')}`
+  })
+  const lc = entry.localComplexity === undefined ? '' : ` | local complexity ${entry.localComplexity.mean.toFixed(2)}`
+  return `${at}: ${sites.join(' | ')}${lc}`
 }
 
 /** The callback behind {@link trainingCallback}. */
@@ -190,7 +209,11 @@ class Schedule<M extends ReducerMap> extends Callback {
       this.error = error
       return
     }
-    if (entry !== undefined) await this.options.onPoint?.(entry)
+    if (entry !== undefined) {
+      const log = this.options.log
+      if (log !== undefined && log !== false) (log === true ? console.log : log)(logLine(entry))
+      await this.options.onPoint?.(entry)
+    }
   }
 
   private async record(at: TrainingPoint): Promise<TimelineEntry<Results<M>> | undefined> {

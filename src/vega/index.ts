@@ -4,13 +4,25 @@
  * { renderer: 'none' }).toSVG()`), tfjs-vis, or any Vega-Lite viewer.
  */
 import { InstrumentError } from '../errors.js'
-import { getOwn, assertOptions } from '../keys.js'
+import { assertOptions, closest, getOwn } from '../keys.js'
 import type { RegionMap } from '../regions/map.js'
 import { regionColour } from '../regions/picture.js'
+import type { Comparison } from '../compare/compare.js'
 import type { Reference, SeriesRow, Timeline } from '../timeline/timeline.js'
 
 /** A Vega-Lite top-level specification (plain JSON). */
 export type VegaLiteSpec = Record<string, unknown>
+
+type ScalarKeys<T> = unknown extends T ? string : { [K in keyof T & string]: T[K] extends number | boolean | null ? K : never }[keyof T & string]
+type SiteMetrics<S> = unknown extends S ? string : { [K in keyof S & string]: `${K}.${ScalarKeys<S[K]>}` }[keyof S & string]
+
+/**
+ * The scalar metrics of a timeline whose results have type `R`: `reducer.field` for every
+ * numeric field of every reducer's result, and `vsFirst.`, `vsPrevious.`, `vsFinal.`
+ * followed by a numeric field of a comparison. A name outside it is a type error (and,
+ * for untyped timelines, an `INVALID_OPTION` at run time).
+ */
+export type Metric<R> = (R extends Record<string, infer S> ? SiteMetrics<S> : string) | `${'vsFirst' | 'vsPrevious' | 'vsFinal'}.${ScalarKeys<Comparison>}`
 
 /** Which training coordinate goes on the x axis. */
 export type XAxis = 'step' | 'epoch' | 'examples'
@@ -35,14 +47,35 @@ export interface ChartOptions {
 const REFS: Record<string, Reference> = { vsFirst: 'first', vsPrevious: 'previous', vsFinal: 'final' }
 const CHART_KEYS = ['x', 'title', 'sites', 'against', 'width', 'height', 'scheme'] as const
 
-function rowsFor(timeline: Timeline<Record<string, Record<string, unknown>>>, metric: string, options: ChartOptions): { rows: SeriesRow[]; sites: string[]; x: XAxis } {
-  const prefix = metric.split('.')[0] ?? ''
+/** Comparison metrics that need every pattern of both entries (`keep: 'patterns'`). */
+const ROW_METRICS = new Set(['flipRate', 'rowsChanged', 'rowsChangedFraction'])
+
+function rowsFor(timeline: Timeline<Record<string, Record<string, unknown>>>, metric: string, options: ChartOptions, where: string): { rows: SeriesRow[]; sites: string[]; x: XAxis } {
+  if (typeof (timeline as Partial<Timeline> | null)?.series !== 'function' || !Array.isArray(timeline.entries)) throw new InstrumentError('INVALID_INPUT', `${where} takes a Timeline (schedule.timeline).`)
+  if (typeof metric !== 'string') throw new InstrumentError('INVALID_OPTION', `${where}: metric must be a string such as 'patterns.normalizedEntropy'.`)
+  if (timeline.entries.length === 0) throw new InstrumentError('INVALID_INPUT', `${where}: the timeline has no entries yet.`)
+  const [prefix = '', field = ''] = metric.split('.')
   const inferred = getOwn(REFS, prefix)
+  if (inferred !== undefined && ROW_METRICS.has(field) && timeline.keep !== 'patterns') {
+    throw new InstrumentError('INVALID_OPTION', `${where}: ${metric} compares every pattern, which this timeline does not keep (keep: '${timeline.keep}'); create it with keep: 'patterns'.`)
+  }
   const against = options.against ?? (inferred === undefined ? [] : [inferred])
   const all = timeline.series({ against })
-  const order = options.sites ?? [...new Set(all.map((r) => r.site))]
+  const known = [...new Set(all.map((r) => r.site))]
+  for (const s of options.sites ?? []) {
+    if (!known.includes(s)) throw new InstrumentError('UNKNOWN_SITE', `${where}: the timeline has no site "${s}"; it has ${known.join(', ')}.`, { site: s })
+  }
+  const order = options.sites ?? known
   const wanted = new Set(order)
   const rows = all.filter((r) => r.metric === metric && wanted.has(r.site))
+  if (rows.length === 0) {
+    const metrics = [...new Set(all.map((r) => r.metric))]
+    const near = closest(metric, metrics)
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      `${where}: the timeline has no metric "${metric}".${near === null ? '' : ` Did you mean "${near}"?`} It has ${metrics.slice(0, 12).join(', ')}${metrics.length > 12 ? ', ...' : ''}.`,
+    )
+  }
   const x = options.x ?? (rows.every((r) => r.examples !== null) ? 'examples' : 'step')
   return { rows, sites: order, x }
 }
@@ -63,12 +96,12 @@ const axisFor = (x: XAxis): Record<string, unknown> =>
  * const spec = heatmap(schedule.timeline, { metric: 'vsFinal.weightedJaccard' })
  * ```
  */
-export function heatmap(
-  timeline: Timeline<Record<string, Record<string, unknown>>>,
-  options: ChartOptions & { metric: string },
+export function heatmap<R extends Record<string, Record<string, unknown>>>(
+  timeline: Timeline<R>,
+  options: ChartOptions & { metric: Metric<R> },
 ): VegaLiteSpec {
   assertOptions('heatmap(timeline, options)', options, [...CHART_KEYS, 'metric'], false)
-  const { rows, sites, x } = rowsFor(timeline, options.metric, options)
+  const { rows, sites, x } = rowsFor(timeline as unknown as Timeline, options.metric, options, 'heatmap(timeline, options)')
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title ?? options.metric,
@@ -93,12 +126,12 @@ export function heatmap(
  * const spec = lines(schedule.timeline, { metric: 'patterns.normalizedEntropy', x: 'epoch' })
  * ```
  */
-export function lines(
-  timeline: Timeline<Record<string, Record<string, unknown>>>,
-  options: ChartOptions & { metric: string },
+export function lines<R extends Record<string, Record<string, unknown>>>(
+  timeline: Timeline<R>,
+  options: ChartOptions & { metric: Metric<R> },
 ): VegaLiteSpec {
   assertOptions('lines(timeline, options)', options, [...CHART_KEYS, 'metric'], false)
-  const { rows, sites, x } = rowsFor(timeline, options.metric, options)
+  const { rows, sites, x } = rowsFor(timeline as unknown as Timeline, options.metric, options, 'lines(timeline, options)')
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title ?? options.metric,
@@ -115,8 +148,11 @@ export function lines(
 }
 
 /**
- * Per-unit heatmap of one site: units on y, training on x, colour = a per-unit array of
- * a reducer result (default `units.frequency`, the share of inputs each unit is on for).
+ * Per-unit heatmap of one site: units on y, training on a quantitative x axis (each
+ * measurement's column reaches the next one), colour = a per-unit array of a reducer
+ * result (default `units.frequency`, the share of inputs each unit is on for). Past 64
+ * units the unit axis drops per-unit labels and ticks every few units; the colour domain
+ * is 0 to 1 unless `domain: 'data'`.
  *
  * @example
  * ```ts
@@ -125,21 +161,39 @@ export function lines(
  */
 export function unitHeatmap(
   timeline: Timeline<Record<string, Record<string, unknown>>>,
-  options: Omit<ChartOptions, 'sites' | 'against'> & { site: string; field?: string },
+  options: Omit<ChartOptions, 'sites' | 'against'> & { site: string; field?: string; domain?: [number, number] | 'data' },
 ): VegaLiteSpec {
-  assertOptions('unitHeatmap(timeline, options)', options, ['x', 'title', 'width', 'height', 'scheme', 'site', 'field'], false)
+  const where = 'unitHeatmap(timeline, options)'
+  assertOptions(where, options, ['x', 'title', 'width', 'height', 'scheme', 'site', 'field', 'domain'], false)
   const field = options.field ?? 'units.frequency'
-  const [reducer, key] = field.split('.') as [string, string]
+  const [reducer = '', key = ''] = field.split('.')
+  if (timeline.entries.length === 0) throw new InstrumentError('INVALID_INPUT', `${where}: the timeline has no entries yet.`)
+  const sites = Object.keys(timeline.entries[0]!.results)
+  if (!sites.includes(options.site)) throw new InstrumentError('UNKNOWN_SITE', `${where}: the timeline has no site "${options.site}"; it has ${sites.join(', ')}.`, { site: options.site })
+  const domain = options.domain ?? [0, 1]
+  if (domain !== 'data' && !(Array.isArray(domain) && domain.length === 2 && domain.every(Number.isFinite) && domain[0] < domain[1])) {
+    throw new InstrumentError('INVALID_OPTION', `${where}: domain must be [low, high] with low < high, or 'data'.`)
+  }
   const x = options.x ?? (timeline.entries.every((e) => e.examples !== undefined) ? 'examples' : 'step')
+  const at = (e: (typeof timeline.entries)[number]): number => (x === 'step' ? e.step : x === 'epoch' ? (e.epoch ?? Number.NaN) : (e.examples ?? Number.NaN))
   const values: Record<string, unknown>[] = []
   let units = 0
-  for (const e of timeline.entries) {
+  timeline.entries.forEach((e, i) => {
     const arr = (e.results[options.site]?.[reducer] as Record<string, unknown> | undefined)?.[key]
-    if (!ArrayBuffer.isView(arr)) continue
+    if (!ArrayBuffer.isView(arr)) return
     const a = arr as unknown as ArrayLike<number>
+    const t0 = at(e)
+    const next = timeline.entries[i + 1]
+    const previous = timeline.entries[i - 1]
+    const t1 = next !== undefined ? at(next) : previous !== undefined ? t0 + (t0 - at(previous)) : t0 + 1
     units = Math.max(units, a.length)
-    for (let u = 0; u < a.length; u++) values.push({ step: e.step, epoch: e.epoch ?? null, examples: e.examples ?? null, unit: u, value: a[u] })
+    for (let u = 0; u < a.length; u++) values.push({ t0, t1, unit: u, unit1: u + 1, value: a[u] })
+  })
+  if (values.length === 0) {
+    throw new InstrumentError('INVALID_OPTION', `${where}: site "${options.site}" has no per-unit array "${field}" (an array field of a reducer result, e.g. units.frequency).`)
   }
+  if (values.some((v) => !Number.isFinite(v['t0'] as number))) throw new InstrumentError('INVALID_OPTION', `${where}: x: '${x}' is not known for every entry; use x: 'step'.`)
+  const many = units > 64
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title ?? `${options.site}: ${field}`,
@@ -148,11 +202,43 @@ export function unitHeatmap(
     data: { values },
     mark: { type: 'rect' },
     encoding: {
-      x: { field: x, type: 'ordinal', title: xTitle[x], axis: axisFor(x) },
-      y: { field: 'unit', type: 'ordinal', title: 'unit', axis: { labels: units <= 64, ticks: units <= 64 } },
-      color: { field: 'value', type: 'quantitative', title: field, scale: { scheme: options.scheme ?? 'viridis', domain: [0, 1] } },
+      x: { field: 't0', type: 'quantitative', title: xTitle[x], scale: { nice: false, zero: false } },
+      x2: { field: 't1' },
+      y: many
+        ? { field: 'unit', type: 'quantitative', title: `unit (${units})`, scale: { domain: [0, units], nice: false, reverse: true }, axis: { tickCount: 8, format: 'd' } }
+        : { field: 'unit', type: 'ordinal', title: 'unit' },
+      ...(many ? { y2: { field: 'unit1' } } : {}),
+      color: { field: 'value', type: 'quantitative', title: field, scale: { scheme: options.scheme ?? 'viridis', ...(domain === 'data' ? {} : { domain }) } },
+      tooltip: [{ field: 'unit' }, { field: 't0', title: x }, { field: 'value', format: '.4f' }],
     },
   }
+}
+
+/**
+ * The input of tfjs-vis's own heatmap for one metric: `values[i]` is measurement i's
+ * column (one value per site, in `yTickLabels` order), the column-major layout
+ * `tfvis.render.heatmap` takes by default.
+ *
+ * @example
+ * ```ts
+ * import * as tfvis from '@tensorflow/tfjs-vis'
+ * tfvis.render.heatmap({ name: 'entropy' }, tfvisHeatmap(schedule.timeline, { metric: 'patterns.normalizedEntropy' }))
+ * ```
+ */
+export function tfvisHeatmap<R extends Record<string, Record<string, unknown>>>(
+  timeline: Timeline<R>,
+  options: Pick<ChartOptions, 'x' | 'sites' | 'against'> & { metric: Metric<R> },
+): { values: number[][]; xTickLabels: string[]; yTickLabels: string[] } {
+  const where = 'tfvisHeatmap(timeline, options)'
+  assertOptions(where, options, ['x', 'sites', 'against', 'metric'], false)
+  const { rows, sites, x } = rowsFor(timeline as unknown as Timeline, options.metric, options, where)
+  const times = [...new Set(rows.map((r) => r.step))]
+  const label = (step: number): string => {
+    const r = rows.find((q) => q.step === step)!
+    return x === 'step' ? String(step) : x === 'epoch' ? (r.epoch ?? Number.NaN).toFixed(2) : String(r.examples)
+  }
+  const values = times.map((step) => sites.map((site) => rows.find((r) => r.step === step && r.site === site)?.value ?? Number.NaN))
+  return { values, xTickLabels: times.map(label), yTickLabels: sites }
 }
 
 /**
