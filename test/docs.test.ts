@@ -50,3 +50,15 @@ test('statements that are no longer true stay out of the docs', () => {
   expect(docs).not.toMatch(/read synchronously today/)
   expect(docs).not.toMatch(/probe\.callback\(/)
 })
+
+test('README links and images work on the registry page (absolute URLs)', () => {
+  const readme = read('README.md')
+  const targets = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
+  expect(targets.length).toBeGreaterThan(10)
+  expect(targets.filter((t) => !/^(https?:|#)/.test(t))).toEqual([])
+  // and each one points at a file that exists here
+  for (const t of targets) {
+    const m = /^https:\/\/(?:github\.com\/relu-patterns\/relu-patterns\/blob|raw\.githubusercontent\.com\/relu-patterns\/relu-patterns)\/main\/([^#]+)/.exec(t)
+    if (m !== null) expect(() => read(m[1]!), t).not.toThrow()
+  }
+})

@@ -60,19 +60,34 @@ const seconds = (Date.now() - started) / 1000
 
 const { timeline } = schedule
 const last = timeline.entries[timeline.entries.length - 1]
-const first = timeline.compare('first').at(-1)
-const pad = (s, n) => String(s).padStart(n)
+const vsFirst = timeline.compare('first').at(-1)
+const vsPrevious = timeline.compare('previous').at(-1)
 console.log(`\n${train.count} digits x ${args.epochs} epochs in ${seconds.toFixed(1)} s on ${tf.getBackend()}, ` +
-  `accuracy ${history.history.acc.at(-1).toFixed(3)}, ${timeline.entries.length} measurements of ${test.count} test digits`)
-console.log(['layer', 'units', 'dead', 'unit H', 'distinct', 'H/Hmax', 'I(A;L)', 'vs init wJ'].map((h, i) => pad(h, i ? 10 : 8)).join(''))
+  `training accuracy ${history.history.acc.at(-1).toFixed(3)}, ${timeline.entries.length} measurements of ${test.count} test digits\n`)
+const columns = [
+  ['layer', 'the ReLU layer'],
+  ['units', 'ReLU units'],
+  ['dead', 'units never on for any test digit'],
+  ['unit H', 'mean entropy of a unit, bits (1: on for half the digits)'],
+  ['flips/init', 'share of bits that differ from the first measurement, same digits'],
+  ['flips/last', 'share of bits that changed since the previous measurement'],
+  ['always on', 'units on for every test digit'],
+  ['distinct', 'distinct patterns among the test digits'],
+]
+const widths = columns.map(([h]) => Math.max(h.length, 8))
+const row = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')
+console.log(row(columns.map(([h]) => h)))
+console.log(row(widths.map((w) => '-'.repeat(w))))
 for (const site of probe.sites) {
   const r = last.results[site.id]
-  console.log([
-    pad(site.id, 8), pad(site.units, 10), pad(r.units.dead, 10), pad(r.units.meanEntropy.toFixed(3), 10),
-    pad(r.patterns.distinct, 10), pad(r.patterns.normalizedEntropy.toFixed(3), 10),
-    pad(r.patterns.mutualInformation.toFixed(3), 10), pad(first[site.id].weightedJaccard.toFixed(3), 10),
-  ].join(''))
+  console.log(row([
+    site.id, site.units, r.units.dead, r.units.meanEntropy.toFixed(3), vsFirst[site.id].flipRate.toFixed(3),
+    vsPrevious[site.id].flipRate.toFixed(3), r.units.alwaysOn, r.patterns.distinct,
+  ]))
 }
+console.log('')
+for (const [h, what] of columns) console.log(`  ${h.padEnd(10)} ${what}`)
+console.log('  (where nearly every digit has its own pattern, histogram measures such as Jaccard or I(A;L) say little: see docs/findings.md)')
 
 const files = [
   await writeSvg(heatmap(timeline, { metric: 'patterns.normalizedEntropy', title: 'normalised pattern entropy' }), join(args.out, 'entropy.svg')),

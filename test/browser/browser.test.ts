@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { hasChromium, launchChromium, serve } from './chromium.js'
+import { hasChromium, launchChromium, sayWhySkipped, serve } from './chromium.js'
+
+sayWhySkipped(test)
 
 // In CI, Chromium is installed by .ci/run and these tests must run; elsewhere they are
 // skipped when Debian's chromium is not installed (apt-get install chromium).

@@ -8,6 +8,16 @@ import { type Browser, chromium } from 'playwright-core'
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 export const hasChromium = existsSync(CHROMIUM)
 
+/** Why browser tests are skipped here, or null when they run. */
+export const skipReason = hasChromium || process.env['CI'] === 'true' ? null : `skipped: no Chromium at ${CHROMIUM}; install it (apt-get install chromium) or set CHROMIUM_PATH`
+
+/** Registers one skipped test whose title says why the browser tests of a file do not run. */
+export function sayWhySkipped(test: { skip: (title: string, fn: () => void) => void }): void {
+  if (skipReason === null) return
+  console.warn(`browser tests ${skipReason}`)
+  test.skip(skipReason, () => undefined)
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,

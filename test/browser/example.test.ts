@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { directory, hasChromium, launchChromium, serve } from './chromium.js'
+import { directory, hasChromium, launchChromium, sayWhySkipped, serve } from './chromium.js'
+
+sayWhySkipped(test)
 
 const run = hasChromium || process.env['CI'] === 'true'
 const root = fileURLToPath(new URL('../../examples/browser/', import.meta.url))

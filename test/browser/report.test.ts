@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { main } from '../../src/cli/main.js'
-import { hasChromium, launchChromium } from './chromium.js'
+import { hasChromium, launchChromium, sayWhySkipped } from './chromium.js'
+
+sayWhySkipped(test)
 
 // In CI Chromium is installed by .ci/run and this must run; elsewhere it is skipped when
 // Chromium is missing (set CHROMIUM_PATH, or apt-get install chromium).
