@@ -39,6 +39,7 @@ test('the public export list is pinned', () => {
     'saturationThreshold',
     'serialize',
     'splitBy',
+    'summarize',
     'totalCoverage',
     'trainingCallback',
     'unitStats',

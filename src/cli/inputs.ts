@@ -60,7 +60,7 @@ export async function readLabels(path: string, count: number): Promise<Int32Arra
   return out
 }
 
-async function parse(path: string): Promise<{ data: ArrayBufferView; shape: number[]; dtype: string }> {
+async function parse(path: string): Promise<{ data: ArrayBufferView; shape: number[]; dtype: string; fortranOrder?: boolean }> {
   try {
     const b = await readFile(path)
     return parseNpy(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer)
@@ -81,6 +81,10 @@ async function npy(path: string, inputShape: readonly (number | null)[], limit: 
   if (n === undefined || !fits(shape, inputShape)) {
     throw new UsageError(`${path} has shape [${arr.shape.join(', ')}], but the model takes [N, ${inputShape.map((d) => d ?? '?').join(', ')}].`)
   }
+  if (n === 0) throw new UsageError(`${path} holds no inputs (shape [${arr.shape.join(', ')}]).`)
+  if ((arr as { fortranOrder?: boolean }).fortranOrder === true) throw new UsageError(`${path} is stored in Fortran order; save it in C order (numpy.ascontiguousarray) and try again.`)
+  if (arr.dtype.startsWith('c')) throw new UsageError(`${path} holds complex numbers (${arr.dtype}); inputs must be real.`)
+  if ((arr.data as unknown as ArrayLike<unknown>).length < arr.shape.reduce((a, b) => a * b, 1)) throw new UsageError(`${path} is shorter than its header says (shape [${arr.shape.join(', ')}]); the file is cut off.`)
   const count = Math.min(n, limit)
   const per = shape.reduce((a, b) => a * b, 1)
   const source = arr.data as unknown as ArrayLike<number | bigint>
@@ -88,6 +92,35 @@ async function npy(path: string, inputShape: readonly (number | null)[], limit: 
   for (let i = 0; i < values.length; i++) values[i] = Number(source[i])
   const own = shape.length === inputShape.length ? shape : [...shape, 1]
   return { values, shape: own, count, labels: null, classes: null, source: `${path} (${arr.dtype}, ${count} of ${n})` }
+}
+
+/** Image files and sub-folders of a folder (symbolic links followed; hidden entries skipped), in natural order. */
+async function listing(dir: string): Promise<{ images: string[]; folders: string[] }> {
+  const images: string[] = []
+  const folders: string[] = []
+  const names = (await readdir(dir)).filter((n) => !n.startsWith('.')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+  for (const name of names) {
+    const info = await stat(join(dir, name)).catch(() => null)
+    if (info?.isDirectory() === true) folders.push(name)
+    else if (info?.isFile() === true && IMAGE.has(extname(name).toLowerCase())) images.push(name)
+  }
+  return { images, folders }
+}
+
+/** Files of `classes` labels interleaved: the first of each class, then the second, ... */
+function roundRobin(files: readonly { path: string; label: number }[], classes: number): { path: string; label: number }[] {
+  const by = Array.from({ length: classes }, (_, c) => files.filter((f) => f.label === c))
+  const out: { path: string; label: number }[] = []
+  for (let i = 0; out.length < files.length; i++) for (const list of by) if (i < list.length) out.push(list[i]!)
+  return out
+}
+
+async function readImage(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file)
+  } catch (error) {
+    throw new UsageError(`cannot read the image ${file}: ${error instanceof Error ? error.message : String(error)}`, error)
+  }
 }
 
 function decode(file: string, bytes: Buffer): { width: number; height: number; data: Uint8Array } {
@@ -103,21 +136,20 @@ async function images(dir: string, inputShape: readonly (number | null)[], limit
   if (inputShape.length !== 3) throw new UsageError(`the model takes inputs of shape [${inputShape.map((d) => d ?? '?').join(', ')}], not images [height, width, channels]; give a .npy array.`)
   const channels = inputShape[2]
   if (channels !== 1 && channels !== 3) throw new UsageError(`the model takes ${channels ?? 'any number of'} channels; images give 1 (gray) or 3 (colour).`)
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))
-  const folders = entries.filter((e) => e.isDirectory())
+  const { images: loose, folders } = await listing(dir)
+  if (loose.length > 0 && folders.length > 0) {
+    throw new UsageError(`--data ${dir} holds both images and folders (${folders.slice(0, 3).join(', ')}); give a folder of images, or one of class folders only.`)
+  }
+  const classes = folders.length > 0 ? folders : null
   const files: { path: string; label: number }[] = []
-  const classes = folders.length > 0 ? folders.map((f) => f.name) : null
-  if (classes === null) {
-    for (const e of entries) if (e.isFile() && IMAGE.has(extname(e.name).toLowerCase())) files.push({ path: join(dir, e.name), label: -1 })
-  } else {
-    for (const [label, f] of folders.entries()) {
-      const inner = (await readdir(join(dir, f.name))).sort()
-      for (const name of inner) if (IMAGE.has(extname(name).toLowerCase())) files.push({ path: join(dir, f.name, name), label })
-    }
+  if (classes === null) for (const name of loose) files.push({ path: join(dir, name), label: -1 })
+  else {
+    for (const [label, f] of classes.entries()) for (const name of (await listing(join(dir, f))).images) files.push({ path: join(dir, f, name), label })
   }
   if (files.length === 0) throw new UsageError(`--data ${dir} holds no .png, .jpg or .jpeg image (nor class folders of them).`)
-  const chosen = files.slice(0, limit)
-  const first = decode(chosen[0]!.path, await readFile(chosen[0]!.path))
+  // a --limit below the count takes the images round-robin across classes, so every class is represented
+  const chosen = classes === null || limit >= files.length ? files.slice(0, limit) : roundRobin(files, classes.length).slice(0, limit)
+  const first = decode(chosen[0]!.path, await readImage(chosen[0]!.path))
   const height = inputShape[0] ?? first.height
   const width = inputShape[1] ?? first.width
   const per = height * width * channels
@@ -125,7 +157,7 @@ async function images(dir: string, inputShape: readonly (number | null)[], limit
   const mean = (c: number): number => o.mean[o.mean.length === 1 ? 0 : c]!
   const std = (c: number): number => o.std[o.std.length === 1 ? 0 : c]!
   for (const [i, f] of chosen.entries()) {
-    const img = i === 0 ? first : decode(f.path, await readFile(f.path))
+    const img = i === 0 ? first : decode(f.path, await readImage(f.path))
     const px = new Float32Array(img.width * img.height * channels)
     for (let p = 0; p < img.width * img.height; p++) {
       const [r, g, b] = [img.data[4 * p]!, img.data[4 * p + 1]!, img.data[4 * p + 2]!]
@@ -147,7 +179,8 @@ async function images(dir: string, inputShape: readonly (number | null)[], limit
 }
 
 function mnist(inputShape: readonly (number | null)[], limit: number): Promise<Inputs> {
-  const ok = fits([28, 28, 1], inputShape) || fits([784], inputShape) || fits([28, 28], inputShape)
+  const exact = (want: number[]): boolean => want.length === inputShape.length && want.every((d, i) => inputShape[i] === null || inputShape[i] === d)
+  const ok = exact([28, 28, 1]) || exact([784]) || exact([28, 28])
   if (!ok) return Promise.reject(new UsageError(`--data mnist gives 28x28x1 digits, but the model takes [${inputShape.map((d) => d ?? '?').join(', ')}].`))
   let dir: string
   try {

@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
-import '@tensorflow/tfjs-backend-cpu'
 import type { Measurement } from '../compare/measurement.js'
 import { summarize } from '../instrument/summary.js'
 import { InstrumentError } from '../errors.js'
@@ -141,6 +140,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.stderr(`relu-patterns: ${error.message}\n`)
       return 2
     }
+    if (error instanceof InstrumentError && error.code === 'NO_RELU_SITES') {
+      io.stderr(`relu-patterns: ${error.message.replace(/ Pass \{ allowEmpty: true \} to instrument it anyway\./, '')}\n`)
+      return 2
+    }
     if (error instanceof InstrumentError && ['INVALID_INPUT', 'NO_RELU_SITES', 'NO_SITES_SELECTED', 'NOT_A_MODEL', 'MODEL_MISMATCH', 'INPUT_MISMATCH', 'LAYOUT_MISMATCH', 'DATA_FORMAT_UNKNOWN'].includes(error.code)) {
       io.stderr(`relu-patterns: ${error.message}\n`)
       return 2
@@ -179,6 +182,12 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
   const image = { scale, mean: numbers(o.mean, '--mean', [0]), std: numbers(o.std, '--std', [1]), channels } as const
   if (image.std.some((s) => s === 0)) throw new UsageError('--std cannot be 0.')
 
+  // tfjs's advice to install tfjs-node (and its other warnings) would break the one-line errors
+  tf.env().set('PROD', true)
+  await import('@tensorflow/tfjs-backend-cpu').catch((error: unknown) => {
+    throw new UsageError('report needs @tensorflow/tfjs-backend-cpu: npm install @tensorflow/tfjs-backend-cpu.', error)
+  })
+  await checkOut(o.out)
   if (backend === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm').catch((error: unknown) => {
       throw new UsageError('--backend wasm needs @tensorflow/tfjs-backend-wasm: npm install @tensorflow/tfjs-backend-wasm.', error)
@@ -222,15 +231,30 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
     options: { ...o, model: modelPath },
     meta,
     sites: measured.sites,
-    summary: summarize(measured.measurement.results, measured.sites),
+    summary: summarize(measured.measurement.results, positioned(measured)),
     classes: inputs.classes,
     measurement: JSON.parse(serialize(measured.measurement)) as unknown,
-    ...(against === null ? {} : { against: { summary: summarize(against.measurement.results, against.sites), measurement: JSON.parse(serialize(against.measurement)) as unknown } }),
+    ...(against === null ? {} : { against: { summary: summarize(against.measurement.results, positioned(against)), measurement: JSON.parse(serialize(against.measurement)) as unknown } }),
   }
   const json = `${JSON.stringify(report)}\n`
   await writeAtomically(o.out, { 'index.html': html, 'report.json': json })
   if (o.json === true) io.stdout(json)
   else io.stdout(`wrote ${join(o.out, 'index.html')} and ${join(o.out, 'report.json')}\n`)
+}
+
+/** Sites with the positions the measurement saw where the model does not fix them. */
+function positioned(m: { measurement: Measurement<Record<string, Record<string, unknown>>>; sites: Site[] }): { id: string; positions: number | null }[] {
+  return m.sites.map((s) => ({ id: s.id, positions: s.positions ?? m.measurement.patterns[s.id]?.positions ?? null }))
+}
+
+/** Refuses an output that cannot take the report, before any work. */
+async function checkOut(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => null)
+  if (info !== null && !info.isDirectory()) throw new UsageError(`--out ${dir} is a file; give a folder (it is created if missing).`)
+  for (const name of ['index.html', 'report.json']) {
+    const inner = await stat(join(dir, name)).catch(() => null)
+    if (inner?.isDirectory() === true) throw new UsageError(`--out ${dir} holds a folder named ${name}; move it or choose another --out.`)
+  }
 }
 
 function inputShapeOf(model: object): (number | null)[] {

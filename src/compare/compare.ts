@@ -99,15 +99,21 @@ export function compare(
   }
   const idsA = Object.keys(a.patterns)
   const idsB = Object.keys(b.patterns)
-  const mismatch = idsA.length !== idsB.length || idsA.some((id) => {
-    const pa = a.patterns[id]!
+  const describe = (id: string): string => {
+    const pa = a.patterns[id]
     const pb = getOwn(b.patterns, id)
-    return pb === undefined || pa.units !== pb.units || pa.positions !== pb.positions
+    if (pa === undefined || pb === undefined) return `site "${id}" is in only one of them`
+    return `site "${id}" has ${pa.units} units x ${pa.positions} positions in one and ${pb.units} x ${pb.positions} in the other`
+  }
+  const differing = [...new Set([...idsA, ...idsB])].filter((id) => {
+    const pa = getOwn(a.patterns, id)
+    const pb = getOwn(b.patterns, id)
+    return pa === undefined || pb === undefined || pa.units !== pb.units || pa.positions !== pb.positions
   })
-  if (mismatch) {
+  if (differing.length > 0) {
     throw new InstrumentError(
       'MODEL_MISMATCH',
-      `The two measurements come from models with different sites (${idsA.join(', ')} vs ${idsB.join(', ')}). ` +
+      `The two measurements come from models with different sites: ${differing.slice(0, 3).map(describe).join('; ')}. ` +
         'Compare measurements of the same architecture, instrumented with the same options.',
     )
   }

@@ -26,6 +26,8 @@ export interface SiteSummary {
   /** H(A|L) and I(A;L) in bits, with labels. */
   conditionalEntropy: number | null
   mutualInformation: number | null
+  /** Non-finite activations seen (NaN counts as off, +Infinity as on), or null without `unitStats`. */
+  nonFinite: number | null
   /** False when a histogram passed its memory cap (distinct is then a lower bound). */
   exact: boolean
 }
@@ -70,9 +72,11 @@ export function summarize(
       distinct: num(h?.['distinct']),
       normalizedEntropy: num(h?.['normalizedEntropy']),
       topShare: num(h?.['topFraction']),
-      diversity: num(d?.['meanDistance']),
+      // no pair compared (batches of one pattern) is no reading, not zero diversity
+      diversity: num(d?.['pairs']) === 0 ? null : num(d?.['meanDistance']),
       conditionalEntropy: num(h?.['conditionalEntropy']),
       mutualInformation: num(h?.['mutualInformation']),
+      nonFinite: num(u?.['nonFinite']),
       exact: h?.['exact'] !== false,
     }
   })

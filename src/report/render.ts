@@ -30,6 +30,7 @@ export const COLUMNS: readonly (readonly [keyof SiteSummary, string, string])[] 
   ['diversity', 'Hamming', 'Mean Hamming distance between patterns of a batch, over units: 0.5 for random patterns.'],
   ['conditionalEntropy', 'H(A|L)', 'Pattern entropy left once the label is known, in bits.'],
   ['mutualInformation', 'I(A;L)', 'Information the patterns carry about the label, in bits.'],
+  ['nonFinite', 'non-finite', 'Activations that were NaN or ±Infinity.'],
 ]
 
 const fmt = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v))
@@ -41,8 +42,10 @@ const isMeasurement = (x: unknown): x is Measurement<Record<string, Record<strin
 export function highlights(rows: readonly SiteSummary[]): string[] {
   const out: string[] = []
   for (const r of rows) {
-    if (r.dead !== null && r.dead > 0) out.push(`${r.site}: ${r.dead} of ${r.units} units are dead (never on).`)
-    if (r.alwaysOn !== null && r.alwaysOn > 0) out.push(`${r.site}: ${r.alwaysOn} of ${r.units} units are always on (linear).`)
+    const cap = r.site.endsWith(':saturated')
+    if (r.nonFinite !== null && r.nonFinite > 0) out.push(`${r.site}: ${r.nonFinite} activations were NaN or ±Infinity (NaN counts as off, +Infinity as on); check the inputs before reading the rest.`)
+    if (r.dead !== null && r.dead > 0) out.push(cap ? `${r.site}: ${r.dead} of ${r.units} capped units never reach their cap.` : `${r.site}: ${r.dead} of ${r.units} units are dead (never on).`)
+    if (r.alwaysOn !== null && r.alwaysOn > 0) out.push(cap ? `${r.site}: ${r.alwaysOn} of ${r.units} capped units are always at their cap.` : `${r.site}: ${r.alwaysOn} of ${r.units} units are always on (linear).`)
     if (r.distinct !== null && r.rows > 1 && r.distinct === r.rows) out.push(`${r.site}: every row has its own pattern (${r.distinct} of ${r.rows}); histogram measures say little here.`)
     if (r.topShare !== null && r.topShare > 0.5) out.push(`${r.site}: one pattern holds ${(100 * r.topShare).toFixed(0)}% of the rows.`)
     if (!r.exact) out.push(`${r.site}: the histogram reached its memory cap; distinct is a lower bound.`)
@@ -51,7 +54,7 @@ export function highlights(rows: readonly SiteSummary[]): string[] {
 }
 
 function table(rows: readonly SiteSummary[]): string {
-  const used = COLUMNS.filter(([key]) => key === 'site' || rows.some((r) => r[key] !== null))
+  const used = COLUMNS.filter(([key]) => key === 'site' || (key === 'nonFinite' ? rows.some((r) => (r.nonFinite ?? 0) > 0) : rows.some((r) => r[key] !== null)))
   const head = used.map(([, name], i) => `<th data-col="${i}" title="${escape(COLUMNS.find((c) => c[1] === name)![2])}">${escape(name)}</th>`).join('')
   const body = rows.map((r) => `<tr>${used.map(([key]) => `<td${typeof r[key] === 'number' ? ` data-v="${r[key] as number}"` : ''}>${escape(fmt(r[key]))}</td>`).join('')}</tr>`).join('\n')
   const legend = used.map(([, name, what]) => `<dt>${escape(name)}</dt><dd>${escape(what)}</dd>`).join('')

@@ -22,7 +22,10 @@ type SiteMetrics<S> = unknown extends S ? string : { [K in keyof S & string]: `$
  * followed by a numeric field of a comparison. A name outside it is a type error (and,
  * for untyped timelines, an `INVALID_OPTION` at run time).
  */
-export type Metric<R> = (R extends Record<string, infer S> ? SiteMetrics<S> : string) | `${'vsFirst' | 'vsPrevious' | 'vsFinal'}.${ScalarKeys<Comparison>}`
+export type Metric<R> =
+  | (R extends Record<string, infer S> ? SiteMetrics<S> : string)
+  | `${'vsFirst' | 'vsPrevious' | 'vsFinal' | `vsEntry${number}`}.${ScalarKeys<Comparison>}`
+  | 'localComplexity'
 
 /** Which training coordinate goes on the x axis. */
 export type XAxis = 'step' | 'epoch' | 'examples'
@@ -164,8 +167,10 @@ export function unitHeatmap(
   options: Omit<ChartOptions, 'sites' | 'against'> & { site: string; field?: string; domain?: [number, number] | 'data' },
 ): VegaLiteSpec {
   const where = 'unitHeatmap(timeline, options)'
+  if (typeof (timeline as Partial<Timeline> | null)?.series !== 'function' || !Array.isArray(timeline.entries)) throw new InstrumentError('INVALID_INPUT', `${where} takes a Timeline (schedule.timeline).`)
   assertOptions(where, options, ['x', 'title', 'width', 'height', 'scheme', 'site', 'field', 'domain'], false)
   const field = options.field ?? 'units.frequency'
+  if (typeof field !== 'string' || typeof options.site !== 'string') throw new InstrumentError('INVALID_OPTION', `${where}: site and field must be strings (field like 'units.frequency').`)
   const [reducer = '', key = ''] = field.split('.')
   if (timeline.entries.length === 0) throw new InstrumentError('INVALID_INPUT', `${where}: the timeline has no entries yet.`)
   const sites = Object.keys(timeline.entries[0]!.results)

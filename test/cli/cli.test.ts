@@ -163,3 +163,49 @@ async function measureDirect(list: Uint8Array[], classes: number[]) {
   x.dispose()
   return rows
 }
+
+describe('data the report would misread is refused, or read as it is', () => {
+  const f32 = () => Buffer.from(dump(Float32Array.from({ length: 3 * 784 }, (_, i) => (i % 17) / 17), [3, 28, 28, 1]))
+  test.each([
+    ['fortran.npy', () => Buffer.from(f32().toString('latin1').replace("'fortran_order':False", "'fortran_order':True "), 'latin1'), 'Fortran order'],
+    ['cut.npy', () => f32().subarray(0, f32().length - 100), 'cut off'],
+    ['empty.npy', () => Buffer.from(dump(new Float32Array(0), [0, 28, 28, 1])), 'holds no inputs'],
+  ])('%s: exit 2', async (name, make, says) => {
+    const path = join(dir, name)
+    writeFileSync(path, make())
+    const r = await run(['report', MODEL, '--data', path, '--out', join(dir, 'r-bad')])
+    expect(r.err).toContain(says)
+    expect(r.code).toBe(2)
+  })
+
+  test('--limit with class folders takes every class; loose images beside folders are refused; hidden folders are not classes', async () => {
+    const out = join(dir, 'r-limit')
+    const r = await run(['report', MODEL, '--data', images, '--out', out, '--limit', '6', '--json'])
+    expect(r.code).toBe(0)
+    const m = deserialize(JSON.stringify(JSON.parse(r.out).measurement)) as { results: Record<string, { patterns: { rows: number; conditionalEntropy: number | null } }> }
+    expect(JSON.parse(r.out).meta.data).toContain('6 of 60 images, 2 classes')
+    expect(Object.values(m.results).some((s) => (s.patterns.conditionalEntropy ?? 0) > 0)).toBe(true)
+    const mixed = join(dir, 'mixed')
+    mkdirSync(join(mixed, 'a'), { recursive: true })
+    writeFileSync(join(mixed, 'x.png'), readFileSync(join(images, 'even', readdirSync(join(images, 'even'))[0]!)))
+    const bad = await run(['report', MODEL, '--data', mixed, '--out', join(dir, 'r-mixed')])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toContain('both images and folders')
+    mkdirSync(join(images, '.cache'), { recursive: true })
+    const hidden = await run(['report', MODEL, '--data', images, '--out', join(dir, 'r-hidden'), '--json', '--limit', '4'])
+    expect(JSON.parse(hidden.out).classes).toEqual(['even', 'odd'])
+  })
+
+  test('non-finite inputs are named in what stands out; --out that is a file is refused before any work', async () => {
+    const nan = join(dir, 'nan.npy')
+    writeFileSync(nan, Buffer.from(dump(new Float32Array(2 * 784).fill(Number.NaN), [2, 28, 28, 1])))
+    const out = join(dir, 'r-nan')
+    expect((await run(['report', MODEL, '--data', nan, '--out', out])).code).toBe(0)
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('activations were NaN or ±Infinity')
+    const file = join(dir, 'a-file')
+    writeFileSync(file, 'x')
+    const r = await run(['report', MODEL, '--data', npyPath, '--out', file])
+    expect(r.code).toBe(2)
+    expect(r.err).toContain('is a file')
+  })
+})

@@ -27,11 +27,12 @@ describe('renderReport', () => {
   })
 
   test('highlights name dead and always-on units, unique patterns and a dominant pattern', () => {
-    const base = { units: 4, positions: 1, rows: 10, unitEntropy: 0.5, normalizedEntropy: 0.5, diversity: null, conditionalEntropy: null, mutualInformation: null, exact: true }
+    const base = { units: 4, positions: 1, rows: 10, unitEntropy: 0.5, normalizedEntropy: 0.5, diversity: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true }
     const lines = highlights([
       { ...base, site: 'a', dead: 2, alwaysOn: 0, distinct: 3, topShare: 0.2 },
       { ...base, site: 'b', dead: 0, alwaysOn: 1, distinct: 10, topShare: 0.1 },
       { ...base, site: 'c', dead: 0, alwaysOn: 0, distinct: 2, topShare: 0.9, exact: false },
+      { ...base, site: 'c:saturated', dead: 4, alwaysOn: 0, distinct: 1, topShare: 0.2, nonFinite: 7 },
     ])
     expect(lines).toEqual([
       'a: 2 of 4 units are dead (never on).',
@@ -39,6 +40,8 @@ describe('renderReport', () => {
       'b: every row has its own pattern (10 of 10); histogram measures say little here.',
       'c: one pattern holds 90% of the rows.',
       'c: the histogram reached its memory cap; distinct is a lower bound.',
+      'c:saturated: 7 activations were NaN or ±Infinity (NaN counts as off, +Infinity as on); check the inputs before reading the rest.',
+      'c:saturated: 4 of 4 capped units never reach their cap.',
     ])
   })
 
