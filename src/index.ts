@@ -63,6 +63,7 @@ export type { WindowState } from './compose/windowed.js'
 // Watching training
 export { Timeline } from './timeline/timeline.js'
 export type { Reference, SeriesRow, TimelineEntry, TimelineOptions, TrainingPoint } from './timeline/timeline.js'
+export type { UnitDeath, UnitRow } from './timeline/units.js'
 export { trainingCallback } from './timeline/schedule.js'
 export type { Cadence, ProbeCallback, ScheduleOptions } from './timeline/schedule.js'
 

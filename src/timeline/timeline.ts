@@ -5,6 +5,7 @@ import { InstrumentError } from '../errors.js'
 import { assertOptions, getOwn, putOwn } from '../keys.js'
 import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
 import { deserialize, serialize } from '../serialize.js'
+import { type UnitDeath, type UnitRow, unitDeaths, unitRows } from './units.js'
 
 /** Where in training a measurement was taken. */
 export interface TrainingPoint {
@@ -196,6 +197,39 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
   toJSONLines(options: { against?: Reference[] } & HistogramComparisonOptions = {}): string {
     assertOptions('timeline.toJSONLines(options)', options, ['against', 'threshold'])
     return this.series(options).map((r) => `${JSON.stringify(r)}\n`).join('')
+  }
+
+  /**
+   * Every per-unit array of the results (`units.frequency`, `units.entropy`, ...) and,
+   * for each reference in `against`, each unit's flip rate against it
+   * (`vsFirst.unitFlipRate`, `vsFinal.unitFlipRate`; needs `keep: 'patterns'`): one row
+   * per entry, site, unit and metric. `series()` holds the scalars; this, the arrays.
+   *
+   * @example
+   * ```ts
+   * const rows = timeline.unitSeries({ against: ['first', 'final'] })
+   * ```
+   */
+  unitSeries(options: { against?: Reference[] } = {}): UnitRow[] {
+    assertOptions('timeline.unitSeries(options)', options, ['against'])
+    return unitRows(this as never, options.against ?? [])
+  }
+
+  /** {@link Timeline.unitSeries} as CSV (`step,epoch,examples,label,site,unit,metric,value`). */
+  toUnitCSV(options: { against?: Reference[] } = {}): string {
+    assertOptions('timeline.toUnitCSV(options)', options, ['against'])
+    const lines = ['step,epoch,examples,label,site,unit,metric,value']
+    const cell = (v: string | number | null): string => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))
+    for (const r of unitRows(this as never, options.against ?? [])) lines.push([r.step, r.epoch, r.examples, r.label, r.site, r.unit, r.metric, r.value].map(cell).join(','))
+    return `${lines.join('\n')}\n`
+  }
+
+  /**
+   * The units dead at the last entry (never on, by `unitStats`) with the step and epoch
+   * from which they stayed dead.
+   */
+  unitDeaths(): UnitDeath[] {
+    return unitDeaths(this as never)
   }
 
   /** The whole timeline as text that {@link Timeline.parse} reads back exactly. */

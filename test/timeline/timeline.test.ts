@@ -77,3 +77,43 @@ describe('Timeline input is checked', () => {
     }
   })
 })
+
+describe('per-unit exports', () => {
+  test('unitSeries holds every per-unit array and per-unit flips; unitDeaths names when units died; CSV has a row each', () => {
+    const t = new Timeline({ keep: 'results' })
+    const f = (...v: number[]) => Float64Array.from(v)
+    t.add({ step: 0, epoch: 0 }, { s: { units: { units: 3, frequency: f(0.5, 0.2, 0), entropy: f(1, 0.7, 0) }, h: { units: 3, histogram: f(1, 2, 3, 4) } } })
+    t.add({ step: 5, epoch: 0.5 }, { s: { units: { units: 3, frequency: f(0, 0.1, 0.3), entropy: f(0, 0.4, 0.8) }, h: { units: 3, histogram: f(1, 2, 3, 4) } } })
+    t.add({ step: 10, epoch: 1 }, { s: { units: { units: 3, frequency: f(0, 0, 0.4), entropy: f(0, 0, 0.9) }, h: { units: 3, histogram: f(1, 2, 3, 4) } } })
+    const rows = t.unitSeries()
+    expect(rows).toHaveLength(3 * 2 * 3) // entries x arrays of unit length x units (the 4-long histogram is not per unit)
+    expect(rows.filter((r) => r.metric === 'units.frequency' && r.unit === 2).map((r) => r.value)).toEqual([0, 0.3, 0.4])
+    expect(t.unitDeaths()).toEqual([
+      { site: 's', unit: 0, step: 5, epoch: 0.5 },
+      { site: 's', unit: 1, step: 10, epoch: 1 },
+    ])
+    const csv = t.toUnitCSV().trim().split('\n')
+    expect(csv[0]).toBe('step,epoch,examples,label,site,unit,metric,value')
+    expect(csv).toHaveLength(rows.length + 1)
+    expect(() => t.unitSeries({ against: ['first'] })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  })
+
+  test('per-unit flip rates against the first entry equal compare()', async () => {
+    const model = mlp(4)
+    const { xs, ys } = data(40)
+    const probe = instrument(model)
+    const t = new Timeline({ keep: 'patterns' })
+    const first = await probe.measure(xs, { retain: true })
+    t.add({ step: 0 }, first)
+    await model.fit(xs, ys, { epochs: 1, batchSize: 10 })
+    const later = await probe.measure(xs, { retain: true })
+    t.add({ step: 4 }, later)
+    const id = probe.sites[0]!.id
+    const want = compare(first, later)[id]!.unitFlipRate
+    const got = t.unitSeries({ against: ['first'] }).filter((r) => r.step === 4 && r.site === id && r.metric === 'vsFirst.unitFlipRate').map((r) => r.value)
+    expect(got).toEqual(Array.from(want))
+    expect(want.some((v) => v > 0)).toBe(true)
+    probe.dispose()
+    tf.dispose([xs, ys])
+  })
+})
