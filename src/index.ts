@@ -64,7 +64,7 @@ export type { WindowState } from './compose/windowed.js'
 export { Timeline } from './timeline/timeline.js'
 export type { Reference, SeriesRow, TimelineEntry, TimelineOptions, TrainingPoint } from './timeline/timeline.js'
 export type { UnitDeath, UnitRow } from './timeline/units.js'
-export { trainingCallback } from './timeline/schedule.js'
+export { hartmannProtocol, trainingCallback } from './timeline/schedule.js'
 export type { Cadence, ProbeCallback, ScheduleOptions } from './timeline/schedule.js'
 
 // Linear regions

@@ -19,6 +19,7 @@ test('the public export list is pinned', () => {
     'hammingDistance',
     'hammingIndex',
     'hammingMatrix',
+    'hartmannProtocol',
     'hashWords',
     'histogramEntropy',
     'instrument',

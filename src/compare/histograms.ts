@@ -6,8 +6,12 @@ import { type PatternHistogramState, checkHistogram } from '../reducers/pattern-
 
 /** Options of {@link compareHistograms}. */
 export interface HistogramComparisonOptions {
-  /** Patterns count toward `thresholdedJaccard` only when seen more than this many times (default 10). */
-  threshold?: number
+  /**
+   * Patterns count toward `thresholdedJaccard` only when seen more than this many times
+   * in a histogram (default 10, the reference's), or, as `{ share }`, more than that share
+   * of the histogram's rows (10 occurrences mean little among 50,000 rows, much among 200).
+   */
+  threshold?: number | { share: number }
 }
 
 /** Similarity of two pattern histograms: `a` is the reference, `b` the one compared with it. */
@@ -24,6 +28,11 @@ export interface HistogramComparison {
   patternsRemoved: number
   /** `patternsAdded - patternsRemoved`, the net count reported by Hartmann et al. (2021). */
   patternsChanged: number
+  /**
+   * `patternsChanged / |S_b|`: the net change over the current distinct count, the
+   * reference's "% Patterns Changed" (0 when `b` is empty; negative when patterns were lost).
+   */
+  shareChanged: number
   /** False when either histogram hit its memory cap (then all of the above are estimates). */
   exact: boolean
 }
@@ -47,11 +56,17 @@ export function compareHistograms(
 ): HistogramComparison {
   assertOptions('compareHistograms(a, b, options)', options, ['threshold'])
   const threshold = options.threshold ?? 10
-  if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
-    throw new InstrumentError('INVALID_OPTION', `threshold must be a number of occurrences, not ${String(threshold)}.`)
+  const share = typeof threshold === 'object' && threshold !== null ? (threshold as { share?: unknown }).share : undefined
+  if (typeof threshold === 'object' && threshold !== null) {
+    assertOptions('compareHistograms: threshold', threshold, ['share'], false)
+    if (typeof share !== 'number' || !(share >= 0 && share < 1)) throw new InstrumentError('INVALID_OPTION', `threshold: { share } must be a number in [0, 1), not ${String(share)}.`)
+  } else if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
+    throw new InstrumentError('INVALID_OPTION', `threshold must be a number of occurrences or { share }, not ${String(threshold)}.`)
   }
   checkHistogram(a)
   checkHistogram(b)
+  const ta = typeof share === 'number' ? share * a.rows : (threshold as number)
+  const tb = typeof share === 'number' ? share * b.rows : (threshold as number)
   assertSameLayout(a, b, 'compare histograms')
   const wpr = a.wordsPerRow
   let shared = 0
@@ -65,13 +80,13 @@ export function compareHistograms(
     if (cb > 0) shared++
     minSum += Math.min(ca, cb)
     maxSum += Math.max(ca, cb)
-    if (ca > threshold) {
+    if (ca > ta) {
       aAbove++
-      if (cb > threshold) bothAbove++
+      if (cb > tb) bothAbove++
     }
   })
   tableForEach(b.table, (slot, cb) => {
-    if (cb > threshold) bAbove++
+    if (cb > tb) bAbove++
     if (tableGet(a.table, b.table.keys, slot * wpr) === 0) maxSum += cb
   })
   const sa = a.table.size
@@ -85,6 +100,7 @@ export function compareHistograms(
     patternsAdded: sb - shared,
     patternsRemoved: sa - shared,
     patternsChanged: sb - sa,
+    shareChanged: sb === 0 ? 0 : (sb - sa) / sb,
     exact: a.untracked === 0 && b.untracked === 0,
   }
 }

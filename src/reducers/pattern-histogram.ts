@@ -22,6 +22,13 @@ export interface PatternHistogramOptions {
    * `untracked` (and new pairs in `untrackedLabeled`) and the result says `exact: false`.
    */
   maxBytes?: number
+  /**
+   * The class prior of H(A|L) and I(A;L): `'empirical'` (default), the label frequencies
+   * of the measured rows, H(A|L) = H(A,L) - H(L); or `'uniform'`, every seen class equally
+   * likely, H(A|L) = H(A,L) - log2(classes), as the reference implementation of Hartmann et
+   * al. assumes. The two agree on balanced data.
+   */
+  classPrior?: 'empirical' | 'uniform'
 }
 
 /** State of {@link patternHistogram}. */
@@ -83,6 +90,20 @@ export interface PatternHistogramResult {
   conditionalEntropy: number | null
   /** I(A;L) = H(A) - H(A|L) in bits; null like `conditionalEntropy`. */
   mutualInformation: number | null
+  /** `distinct / rows`: the number of patterns as a share of rows (the reference's "% Num Patterns"), 0 when no rows. */
+  patternShare: number
+  /** Labels seen (classes), when label information is reported; else null. */
+  classes: number | null
+  /**
+   * H(A|L) over its largest value, `min(units, log2(rows / classes))`, as the reference
+   * normalises it; null like `conditionalEntropy` or when that bound is not positive.
+   */
+  normalizedConditionalEntropy: number | null
+  /**
+   * I(A;L) over `maxEntropy - min(units, log2(rows / classes))`, as the reference
+   * normalises it; null when that difference is not positive.
+   */
+  normalizedMutualInformation: number | null
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -125,7 +146,11 @@ export function histogramEntropy(counts: ArrayLike<number>, total: number): numb
 export function patternHistogram(
   options: PatternHistogramOptions = {},
 ): Reducer<PatternHistogramState, PatternHistogramResult> {
-  assertOptions('patternHistogram(options)', options, ['maxBytes'])
+  assertOptions('patternHistogram(options)', options, ['maxBytes', 'classPrior'])
+  const prior = options.classPrior ?? 'empirical'
+  if (prior !== 'empirical' && prior !== 'uniform') {
+    throw new InstrumentError('INVALID_OPTION', `patternHistogram({ classPrior }) must be 'empirical' or 'uniform', not ${JSON.stringify(prior)}.`)
+  }
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
   if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
     throw new InstrumentError(
@@ -158,7 +183,7 @@ export function patternHistogram(
       return state
     },
     merge,
-    result,
+    result: (state) => result(state, prior),
   }
 }
 
@@ -185,7 +210,7 @@ function merge(a: PatternHistogramState, b: PatternHistogramState): PatternHisto
   }
 }
 
-function result(state: PatternHistogramState): PatternHistogramResult {
+function result(state: PatternHistogramState, prior: 'empirical' | 'uniform' = 'empirical'): PatternHistogramResult {
   checkHistogram(state)
   const { rows, units, untracked, table } = state
   let topCount = 0
@@ -208,7 +233,8 @@ function result(state: PatternHistogramState): PatternHistogramResult {
     untracked,
     untrackedLabeled: Math.min(state.labeled, state.untrackedJoint + state.untrackedLabels),
     bytes: totalBytes(state),
-    ...labelInformation(state, entropy),
+    patternShare: rows > 0 ? table.size / rows : 0,
+    ...labelInformation(state, entropy, maxEntropy, prior),
   }
 }
 
@@ -279,15 +305,28 @@ function addLabeled(
   state.labeled += rows
 }
 
-/** H(A|L) = H(A,L) - H(L) and I(A;L) = H(A) - H(A|L), when every row was labelled. */
-function labelInformation(
-  state: PatternHistogramState,
-  entropy: number,
-): { conditionalEntropy: number | null; mutualInformation: number | null } {
+type LabelInformation = Pick<PatternHistogramResult, 'conditionalEntropy' | 'mutualInformation' | 'classes' | 'normalizedConditionalEntropy' | 'normalizedMutualInformation'>
+
+/**
+ * H(A|L) and I(A;L) = H(A) - H(A|L), when every row was labelled. With the empirical class
+ * prior H(A|L) = H(A,L) - H(L); with the uniform prior the reference assumes,
+ * H(A|L) = H(A,L) - log2(classes).
+ */
+function labelInformation(state: PatternHistogramState, entropy: number, maxEntropy: number, prior: 'empirical' | 'uniform'): LabelInformation {
   const complete = state.labeled === state.rows && state.untrackedJoint === 0 && state.untrackedLabels === 0
-  if (state.rows === 0 || !complete) return { conditionalEntropy: null, mutualInformation: null }
+  if (state.rows === 0 || !complete) return { conditionalEntropy: null, mutualInformation: null, classes: null, normalizedConditionalEntropy: null, normalizedMutualInformation: null }
+  const classes = state.labelCounts.size
   const joint = histogramEntropy(state.joint.counts, state.rows)
-  const labels = histogramEntropy(state.labelCounts.counts, state.rows)
+  const labels = prior === 'uniform' ? Math.log2(classes) : histogramEntropy(state.labelCounts.counts, state.rows)
   const conditional = Math.max(0, joint - labels)
-  return { conditionalEntropy: conditional, mutualInformation: Math.max(0, entropy - conditional) }
+  const mutual = Math.max(0, entropy - conditional)
+  const maxConditional = Math.min(state.units, Math.log2(state.rows / classes))
+  const maxMutual = maxEntropy - maxConditional
+  return {
+    conditionalEntropy: conditional,
+    mutualInformation: mutual,
+    classes,
+    normalizedConditionalEntropy: maxConditional > 0 ? conditional / maxConditional : null,
+    normalizedMutualInformation: maxMutual > 0 ? mutual / maxMutual : null,
+  }
 }

@@ -10,6 +10,24 @@ import type { ReducerMap } from '../reducer.js'
 import { LOCAL_KEYS, type LocalComplexityOptions, checkLocal, localComplexity } from '../regions/local.js'
 import { Timeline, type TimelineEntry, type TimelineOptions, type TrainingPoint } from './timeline.js'
 
+/**
+ * The measurement protocol of Hartmann et al.'s reference implementation: every 0.2 epoch,
+ * after every step during the first epoch, in training mode (batch statistics), 128
+ * examples per pass. Spread it into the options with the probe set, which should be the
+ * unaugmented training split or a fixed subset of it.
+ *
+ * @example
+ * ```ts
+ * const schedule = trainingCallback(probe, { ...hartmannProtocol, measure: trainXs.slice([0], [2000]) })
+ * ```
+ */
+export const hartmannProtocol = {
+  every: { epochs: 0.2 },
+  early: { epochs: 1 },
+  training: true,
+  batchSize: 128,
+} as const satisfies Partial<ScheduleOptions<ReducerMap>>
+
 /** When a schedule measures. */
 export type Cadence = { batches: number } | { epochs: number }
 
@@ -17,6 +35,17 @@ export type Cadence = { batches: number } | { epochs: number }
 export interface ScheduleOptions<M extends ReducerMap> {
   /** Measure every k training batches, or every fraction of an epoch (e.g. `{ epochs: 0.2 }`). */
   every: Cadence
+  /**
+   * Also measure after every training batch until this point (e.g. `{ epochs: 1 }`), for
+   * the early phase of training, where patterns change fastest.
+   */
+  early?: Cadence
+  /**
+   * Measure the probe set in training mode: batch normalisation uses each batch's own
+   * statistics, as Hartmann et al. measure; the moving statistics are restored after each
+   * batch, so the trained model is unchanged (see `measure({ training })`). Default false.
+   */
+  training?: boolean
   /** A fixed probe set measured at each point (in order, inference mode), kept in `timeline`. */
   measure?: MeasureInput
   /** Labels of the probe set, one per example (for H(A|L) and I(A;L)). */
@@ -69,7 +98,7 @@ export interface ProbeCallback<M extends ReducerMap> extends Callback {
 }
 
 const WHERE = 'trainingCallback(probe, options)'
-const KEYS = ['every', 'measure', 'labels', 'batchSize', 'snapshot', 'timeline', 'keep', 'stepsPerEpoch', 'localComplexity', 'log', 'onPoint'] as const
+const KEYS = ['every', 'early', 'training', 'measure', 'labels', 'batchSize', 'snapshot', 'timeline', 'keep', 'stepsPerEpoch', 'localComplexity', 'log', 'onPoint'] as const
 const bad = (message: string): InstrumentError => new InstrumentError('INVALID_OPTION', `${WHERE}: ${message}`)
 
 function checkCadence(every: unknown): void {
@@ -92,6 +121,8 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
   if (probe.disposed) throw new InstrumentError('DISPOSED', `${WHERE}: the probe has been disposed. Instrument the model again.`)
   assertOptions(WHERE, options, KEYS, false)
   checkCadence(options.every)
+  if (options.early !== undefined) checkCadence(options.early)
+  if (options.training !== undefined && typeof options.training !== 'boolean') throw bad(`training must be true or false, not ${describeValue(options.training)}.`)
   if (options.measure === undefined && options.snapshot !== true && options.localComplexity === undefined) {
     throw bad('needs a probe set (`measure`), `snapshot: true`, `localComplexity`, or some of them.')
   }
@@ -230,7 +261,7 @@ class Schedule<M extends ReducerMap> extends Callback {
       entry.localComplexity = lc
       return entry
     }
-    const o = { batchSize: options.batchSize ?? 128, ...(options.labels === undefined ? {} : { labels: options.labels }) }
+    const o = { batchSize: options.batchSize ?? 128, training: options.training === true, ...(options.labels === undefined ? {} : { labels: options.labels }) }
     const measured =
       this.timeline.keep !== 'results' ? await probe.measure(options.measure, { ...o, retain: true }) : await probe.measure(options.measure, o)
     const entry = this.timeline.add(at, measured)
@@ -255,7 +286,16 @@ class Schedule<M extends ReducerMap> extends Callback {
     this.step++
     this.examples += typeof logs?.['size'] === 'number' ? (logs['size'] as number) : 0
     const k = this.interval()
-    if (k !== undefined && this.step % k === 0) await this.point()
+    if ((k !== undefined && this.step % k === 0) || this.inEarlyPhase()) await this.point()
+  }
+
+  /** True while the `early` option asks for a measurement after every batch. */
+  private inEarlyPhase(): boolean {
+    const early = this.options.early
+    if (early === undefined) return false
+    if ('batches' in early) return this.step <= early.batches
+    const spe = this.spe()
+    return spe !== undefined && this.step <= Math.round(early.epochs * spe)
   }
 
   override async onEpochEnd(): Promise<void> {

@@ -11,7 +11,7 @@ const countsOf = (rows: boolean[][]) => {
   return m
 }
 
-function brute(a: boolean[][], b: boolean[][], t: number) {
+function brute(a: boolean[][], b: boolean[][], t: number, tb = t) {
   const ca = countsOf(a)
   const cb = countsOf(b)
   const keys = new Set([...ca.keys(), ...cb.keys()])
@@ -26,8 +26,8 @@ function brute(a: boolean[][], b: boolean[][], t: number) {
     if (x > 0 && y > 0) inter++
     min += Math.min(x, y)
     max += Math.max(x, y)
-    if (x > t && y > t) interT++
-    if (x > t || y > t) unionT++
+    if (x > t && y > tb) interT++
+    if (x > t || y > tb) unionT++
   }
   return {
     jaccard: keys.size ? inter / keys.size : 1,
@@ -36,6 +36,7 @@ function brute(a: boolean[][], b: boolean[][], t: number) {
     patternsAdded: cb.size - inter,
     patternsRemoved: ca.size - inter,
     patternsChanged: cb.size - ca.size,
+    shareChanged: cb.size === 0 ? 0 : (cb.size - ca.size) / cb.size,
   }
 }
 
@@ -72,4 +73,21 @@ test('identical histograms are similarity 1; empty ones too', () => {
   const rows = [[true, false], [true, true]]
   expect(compareHistograms(stateOf(rows, 2), stateOf(rows, 2))).toMatchObject({ jaccard: 1, weightedJaccard: 1 })
   expect(compareHistograms(stateOf([], 2), stateOf([], 2))).toMatchObject({ jaccard: 1, weightedJaccard: 1, thresholdedJaccard: 1 })
+})
+
+test('a threshold as a share of rows applies to each histogram by its own rows', () => {
+  const pool = fc.array(fc.boolean(), { minLength: 4, maxLength: 4 })
+  fc.assert(
+    fc.property(
+      fc.array(pool, { minLength: 1, maxLength: 5 }).chain((p) =>
+        fc.tuple(fc.array(fc.constantFrom(...p), { minLength: 1, maxLength: 90 }), fc.array(fc.constantFrom(...p), { minLength: 1, maxLength: 30 })),
+      ),
+      fc.double({ min: 0, max: 0.9, noNaN: true }),
+      ([a, b], share) => {
+        const got = compareHistograms(stateOf(a, 4), stateOf(b, 4), { threshold: { share } })
+        expect(got.thresholdedJaccard).toBeCloseTo(brute(a, b, share * a.length, share * b.length).thresholdedJaccard, 12)
+      },
+    ),
+  )
+  expect(() => compareHistograms(stateOf([], 4), stateOf([], 4), { threshold: { share: 2 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
 })

@@ -74,3 +74,28 @@ describe('patternHistogram with labels', () => {
     expect(h.result(s)).toMatchObject({ conditionalEntropy: null, mutualInformation: null })
   })
 })
+
+describe("the reference's label measures", () => {
+  test('uniform class prior: H(A|L) = H(A,L) - log2(classes); normalised as the reference does', () => {
+    // 6 rows, 3-bit patterns, imbalanced labels (4 of class 0, 2 of class 1)
+    const rows = [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 1, 0]].map((r) => r.map(Boolean))
+    const labels = [0, 0, 0, 0, 1, 1]
+    const h = (counts: number[], n: number) => -counts.reduce((s, c) => s + (c / n) * Math.log2(c / n), 0)
+    const joint = h([2, 1, 1, 2], 6)
+    const hA = h([2, 1, 1, 2], 6)
+    for (const prior of ['empirical', 'uniform'] as const) {
+      const r = patternHistogram({ classPrior: prior })
+      const got = r.result(r.update(r.init(layoutOf(3)), batchOf(rows, 3, 0, labels)))
+      const hL = prior === 'uniform' ? Math.log2(2) : h([4, 2], 6)
+      const cond = Math.max(0, joint - hL)
+      expect(got.conditionalEntropy).toBeCloseTo(cond, 12)
+      expect(got.mutualInformation).toBeCloseTo(hA - cond, 12)
+      expect(got.classes).toBe(2)
+      const maxCond = Math.min(3, Math.log2(6 / 2))
+      expect(got.normalizedConditionalEntropy).toBeCloseTo(cond / maxCond, 12)
+      expect(got.normalizedMutualInformation).toBeCloseTo((hA - cond) / (Math.min(3, Math.log2(6)) - maxCond), 12)
+      expect(got.patternShare).toBeCloseTo(4 / 6, 12)
+    }
+    expect(() => patternHistogram({ classPrior: 'flat' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  })
+})

@@ -1,8 +1,8 @@
 import * as tfd from '@tensorflow/tfjs-data'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { type Reducer, Timeline, compare, compareHistograms, instrument, localComplexity, trainingCallback } from '../../src/index.js'
+import { type Reducer, Timeline, compare, compareHistograms, hartmannProtocol, instrument, localComplexity, trainingCallback } from '../../src/index.js'
 import { data, mlp } from '../helpers/models.js'
-import { tf, useCpu } from '../helpers/tf.js'
+import { tf, tfl, useCpu } from '../helpers/tf.js'
 
 beforeAll(useCpu)
 
@@ -146,5 +146,36 @@ describe('local complexity on schedule', () => {
     probe.dispose()
     expect(() => trainingCallback(instrument(model), { every: { batches: 1 }, localComplexity: { inputs, radius: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     tf.dispose([xs, ys, inputs])
+  })
+})
+
+describe("the reference's protocol", () => {
+  test('every step during the early phase, then on the cadence; in training mode, leaving the model as it was', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ inputShape: [12], units: 16, activation: 'relu', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }),
+        tfl.layers.batchNormalization(),
+        tfl.layers.dense({ units: 8, activation: 'relu', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) }),
+        tfl.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    })
+    model.compile({ optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy' })
+    const { xs, ys } = data(64)
+    const probe = instrument(model)
+    const schedule = trainingCallback(probe, { ...hartmannProtocol, every: { epochs: 0.5 }, early: { batches: 3 }, measure: xs, batchSize: 16 })
+    await model.fit(xs, ys, { epochs: 2, batchSize: 16, callbacks: [schedule] })
+    // 4 steps per epoch: 0 (init), 1, 2, 3 (early), then every 2 steps: 4, 6, 8 (end)
+    expect(schedule.timeline.entries.map((e) => e.step)).toEqual([0, 1, 2, 3, 4, 6, 8])
+    // the last point equals a training-mode measurement of the trained model
+    const weights = model.getWeights().map((w) => Array.from(w.dataSync()))
+    const again = await probe.measure(xs, { batchSize: 16, training: true })
+    expect(model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(weights)
+    const id = probe.sites[0]!.id
+    expect(schedule.timeline.entries.at(-1)!.results[id]!.patterns.distinct).toBe(again[id]!.patterns.distinct)
+    const inference = await probe.measure(xs, { batchSize: 16 })
+    expect(Array.from(inference[probe.sites[1]!.id]!.units.frequency)).not.toEqual(Array.from(again[probe.sites[1]!.id]!.units.frequency))
+    expect(() => trainingCallback(probe, { every: { batches: 1 }, measure: xs, early: { steps: 2 } as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    probe.dispose()
+    tf.dispose([xs, ys])
   })
 })
