@@ -251,6 +251,18 @@ function positioned(m: { measurement: Measurement<Record<string, Record<string, 
 async function checkOut(dir: string): Promise<void> {
   const info = await stat(dir).catch(() => null)
   if (info !== null && !info.isDirectory()) throw new UsageError(`--out ${dir} is a file; give a folder (it is created if missing).`)
+  // the nearest existing ancestor must be a folder, or the folder cannot be created
+  let up = resolve(dir)
+  while (info === null) {
+    const parent = dirname(up)
+    const found = await stat(parent).catch(() => null)
+    if (found !== null) {
+      if (!found.isDirectory()) throw new UsageError(`--out ${dir} cannot be created: ${parent} is a file.`)
+      break
+    }
+    if (parent === up) break
+    up = parent
+  }
   for (const name of ['index.html', 'report.json']) {
     const inner = await stat(join(dir, name)).catch(() => null)
     if (inner?.isDirectory() === true) throw new UsageError(`--out ${dir} holds a folder named ${name}; move it or choose another --out.`)

@@ -100,7 +100,7 @@ export function compare(
   const idsA = Object.keys(a.patterns)
   const idsB = Object.keys(b.patterns)
   const describe = (id: string): string => {
-    const pa = a.patterns[id]
+    const pa = getOwn(a.patterns, id)
     const pb = getOwn(b.patterns, id)
     if (pa === undefined || pb === undefined) return `site "${id}" is in only one of them`
     return `site "${id}" has ${pa.units} units x ${pa.positions} positions in one and ${pb.units} x ${pb.positions} in the other`

@@ -95,13 +95,16 @@ export interface PatternHistogramResult {
   /** Labels seen (classes), when label information is reported; else null. */
   classes: number | null
   /**
-   * H(A|L) over its largest value, `min(units, log2(rows / classes))`, as the reference
-   * normalises it; null like `conditionalEntropy` or when that bound is not positive.
+   * H(A|L) over its largest value: `sum_l p_l min(units, log2 n_l)` with the empirical
+   * prior (at most 1); with the uniform prior the reference's `min(units, log2(rows /
+   * classes))`, which bounds it only for balanced classes. Null when the bound is not positive.
    */
   normalizedConditionalEntropy: number | null
   /**
-   * I(A;L) over `maxEntropy - min(units, log2(rows / classes))`, as the reference
-   * normalises it; null when that difference is not positive.
+   * I(A;L) over `min(H(L), maxEntropy)` with the empirical prior (at most 1); with the
+   * uniform prior the reference's `maxEntropy - min(units, log2(rows / classes))`, which
+   * can be smaller than I(A;L) (values above 1 when units lies between log2(rows / classes)
+   * and log2 rows). Null when the denominator is not positive.
    */
   normalizedMutualInformation: number | null
 }
@@ -315,18 +318,37 @@ type LabelInformation = Pick<PatternHistogramResult, 'conditionalEntropy' | 'mut
 function labelInformation(state: PatternHistogramState, entropy: number, maxEntropy: number, prior: 'empirical' | 'uniform'): LabelInformation {
   const complete = state.labeled === state.rows && state.untrackedJoint === 0 && state.untrackedLabels === 0
   if (state.rows === 0 || !complete) return { conditionalEntropy: null, mutualInformation: null, classes: null, normalizedConditionalEntropy: null, normalizedMutualInformation: null }
+  const { rows, units } = state
   const classes = state.labelCounts.size
-  const joint = histogramEntropy(state.joint.counts, state.rows)
-  const labels = prior === 'uniform' ? Math.log2(classes) : histogramEntropy(state.labelCounts.counts, state.rows)
+  const joint = histogramEntropy(state.joint.counts, rows)
+  const ratio = (x: number, bound: number): number | null => (bound > 0 ? x / bound : null)
+  if (prior === 'uniform') {
+    // the reference's formulas as they are: H(A,L) - log2 k (negative on imbalanced data,
+    // where the uniform prior is wrong), normalised by its bounds for balanced classes
+    const conditional = joint - Math.log2(classes)
+    const mutual = entropy - conditional
+    const maxConditional = Math.min(units, Math.log2(rows / classes))
+    return {
+      conditionalEntropy: conditional,
+      mutualInformation: mutual,
+      classes,
+      normalizedConditionalEntropy: ratio(conditional, maxConditional),
+      normalizedMutualInformation: ratio(mutual, maxEntropy - maxConditional),
+    }
+  }
+  const labels = histogramEntropy(state.labelCounts.counts, rows)
   const conditional = Math.max(0, joint - labels)
   const mutual = Math.max(0, entropy - conditional)
-  const maxConditional = Math.min(state.units, Math.log2(state.rows / classes))
-  const maxMutual = maxEntropy - maxConditional
+  // true bounds: H(A|L) <= sum_l p_l min(C, log2 n_l); I(A;L) <= min(H(L), max H(A))
+  let maxConditional = 0
+  tableForEach(state.labelCounts, (_slot, n) => {
+    maxConditional += (n / rows) * Math.min(units, Math.log2(n))
+  })
   return {
     conditionalEntropy: conditional,
     mutualInformation: mutual,
     classes,
-    normalizedConditionalEntropy: maxConditional > 0 ? conditional / maxConditional : null,
-    normalizedMutualInformation: maxMutual > 0 ? mutual / maxMutual : null,
+    normalizedConditionalEntropy: ratio(conditional, maxConditional),
+    normalizedMutualInformation: ratio(mutual, Math.min(labels, maxEntropy)),
   }
 }

@@ -21,12 +21,12 @@ import { Timeline, type TimelineEntry, type TimelineOptions, type TrainingPoint 
  * const schedule = trainingCallback(probe, { ...hartmannProtocol, measure: trainXs.slice([0], [2000]) })
  * ```
  */
-export const hartmannProtocol = {
-  every: { epochs: 0.2 },
-  early: { epochs: 1 },
+export const hartmannProtocol = Object.freeze({
+  every: Object.freeze({ epochs: 0.2 }),
+  early: Object.freeze({ epochs: 1 }),
   training: true,
   batchSize: 128,
-} as const satisfies Partial<ScheduleOptions<ReducerMap>>
+} as const) satisfies Partial<ScheduleOptions<ReducerMap>>
 
 /** When a schedule measures. */
 export type Cadence = { batches: number } | { epochs: number }
@@ -43,7 +43,8 @@ export interface ScheduleOptions<M extends ReducerMap> {
   /**
    * Measure the probe set in training mode: batch normalisation uses each batch's own
    * statistics, as Hartmann et al. measure; the moving statistics are restored after each
-   * batch, so the trained model is unchanged (see `measure({ training })`). Default false.
+   * batch, so the trained model is unchanged (see `measure({ training })`). Dropout is
+   * active too, which makes the patterns random where the model has dropout. Default false.
    */
   training?: boolean
   /** A fixed probe set measured at each point (in order, inference mode), kept in `timeline`. */
@@ -295,7 +296,8 @@ class Schedule<M extends ReducerMap> extends Callback {
     if (early === undefined) return false
     if ('batches' in early) return this.step <= early.batches
     const spe = this.spe()
-    return spe !== undefined && this.step <= Math.round(early.epochs * spe)
+    // an epoch of unknown length is still the early phase: measure until its end says how long it is
+    return spe === undefined || this.step <= Math.round(early.epochs * spe)
   }
 
   override async onEpochEnd(): Promise<void> {

@@ -51,7 +51,8 @@ export function unitRows(t: Entries, against: readonly Reference[] = []): UnitRo
         if (typeof result !== 'object' || result === null) continue
         for (const [field, value] of Object.entries(result)) {
           // per-unit arrays only: as long as the site's units (histograms of distances are not)
-          if (value instanceof Float64Array && value.length === (result as { units?: unknown }).units) arrays.push([`${reducer}.${field}`, value])
+          const perUnit = (value instanceof Float64Array || value instanceof Uint8Array) && value.length === (result as { units?: unknown }).units
+          if (perUnit) arrays.push([`${reducer}.${field}`, value])
         }
       }
       for (const [name, list] of comparisons) {
@@ -82,17 +83,23 @@ export function unitDeaths(t: Entries): UnitDeath[] {
   if (last === undefined) return []
   const out: UnitDeath[] = []
   for (const site of Object.keys(last.results)) {
+    // an entry that measured no rows says nothing about a unit
     const freq = (i: number): Float64Array | undefined => {
-      const f = (Object.values(t.entries[i]!.results[site] ?? {}).find((r) => (r as { frequency?: unknown } | null)?.frequency instanceof Float64Array) as { frequency: Float64Array } | undefined)?.frequency
-      return f
+      const r = Object.values(t.entries[i]!.results[site] ?? {}).find((x) => (x as { frequency?: unknown } | null)?.frequency instanceof Float64Array) as
+        | { frequency: Float64Array; rows?: number }
+        | undefined
+      return r !== undefined && r.rows !== 0 ? r.frequency : undefined
     }
-    const final = freq(t.entries.length - 1)
-    if (final === undefined) continue
+    // entries that measured rows, in order; the others are skipped, not read as dead
+    const measured = t.entries.map((_, i) => i).filter((i) => freq(i) !== undefined)
+    const last = measured[measured.length - 1]
+    if (last === undefined) continue
+    const final = freq(last)!
     for (let u = 0; u < final.length; u++) {
       if (final[u] !== 0) continue
-      let from = t.entries.length - 1
-      while (from > 0 && freq(from - 1)?.[u] === 0) from--
-      const e = t.entries[from]!
+      let k = measured.length - 1
+      while (k > 0 && freq(measured[k - 1]!)![u] === 0) k--
+      const e = t.entries[measured[k]!]!
       out.push({ site, unit: u, step: e.step, epoch: e.epoch ?? null })
     }
   }

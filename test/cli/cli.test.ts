@@ -209,3 +209,11 @@ describe('data the report would misread is refused, or read as it is', () => {
     expect(r.err).toContain('is a file')
   })
 })
+
+test('--out below a file is refused before any work', async () => {
+  const file = join(dir, 'plain-file')
+  writeFileSync(file, 'x')
+  const r = await run(['report', MODEL, '--data', npyPath, '--out', join(file, 'sub')])
+  expect(r.code).toBe(2)
+  expect(r.err).toContain('cannot be created')
+})

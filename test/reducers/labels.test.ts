@@ -87,15 +87,38 @@ describe("the reference's label measures", () => {
       const r = patternHistogram({ classPrior: prior })
       const got = r.result(r.update(r.init(layoutOf(3)), batchOf(rows, 3, 0, labels)))
       const hL = prior === 'uniform' ? Math.log2(2) : h([4, 2], 6)
-      const cond = Math.max(0, joint - hL)
+      const cond = prior === 'uniform' ? joint - hL : Math.max(0, joint - hL)
       expect(got.conditionalEntropy).toBeCloseTo(cond, 12)
       expect(got.mutualInformation).toBeCloseTo(hA - cond, 12)
       expect(got.classes).toBe(2)
-      const maxCond = Math.min(3, Math.log2(6 / 2))
-      expect(got.normalizedConditionalEntropy).toBeCloseTo(cond / maxCond, 12)
-      expect(got.normalizedMutualInformation).toBeCloseTo((hA - cond) / (Math.min(3, Math.log2(6)) - maxCond), 12)
+      if (prior === 'uniform') {
+        // the reference's normalisers
+        const maxCond = Math.min(3, Math.log2(6 / 2))
+        expect(got.normalizedConditionalEntropy).toBeCloseTo(cond / maxCond, 12)
+        expect(got.normalizedMutualInformation).toBeCloseTo((hA - cond) / (Math.min(3, Math.log2(6)) - maxCond), 12)
+      } else {
+        // true bounds: sum_l p_l min(C, log2 n_l), and min(H(L), max H(A))
+        expect(got.normalizedConditionalEntropy).toBeCloseTo(cond / ((4 / 6) * 2 + (2 / 6) * 1), 12)
+        expect(got.normalizedMutualInformation).toBeCloseTo((hA - cond) / Math.min(hL, Math.log2(6)), 12)
+      }
       expect(got.patternShare).toBeCloseTo(4 / 6, 12)
     }
     expect(() => patternHistogram({ classPrior: 'flat' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   })
+})
+
+test('with the empirical prior the normalised label measures stay within [0, 1]', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 6 }).chain((u) => fc.tuple(fc.constant(u), boolRows(u, 60), fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 60, maxLength: 60 }))), ([units, rows, labels]) => {
+      fc.pre(rows.length > 0)
+      const r = patternHistogram()
+      const got = r.result(r.update(r.init(layoutOf(units)), batchOf(rows, units, 0, labels.slice(0, rows.length))))
+      for (const v of [got.normalizedConditionalEntropy, got.normalizedMutualInformation]) {
+        if (v !== null) {
+          expect(v).toBeGreaterThanOrEqual(0)
+          expect(v).toBeLessThanOrEqual(1 + 1e-12)
+        }
+      }
+    }),
+  )
 })

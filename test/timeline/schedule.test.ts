@@ -179,3 +179,16 @@ describe("the reference's protocol", () => {
     tf.dispose([xs, ys])
   })
 })
+
+test('early in epochs measures every step of an epoch whose length is not known yet (fitDataset without a size)', async () => {
+  const model = mlp(6)
+  const { xs, ys } = data(32)
+  const probe = instrument(model)
+  const dataset = tfd.zip({ xs: tfd.array(tf.unstack(xs)), ys: tfd.array(tf.unstack(ys)) }).batch(8)
+  const schedule = trainingCallback(probe, { every: { epochs: 0.5 }, early: { epochs: 1 }, measure: xs })
+  await model.fitDataset(dataset, { epochs: 2, callbacks: [schedule] })
+  // 4 batches per epoch, learned at the end of the first: every step of epoch 1, then every 2
+  expect(schedule.timeline.entries.map((e) => e.step)).toEqual([0, 1, 2, 3, 4, 6, 8])
+  probe.dispose()
+  tf.dispose([xs, ys])
+})

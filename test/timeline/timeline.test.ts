@@ -117,3 +117,12 @@ describe('per-unit exports', () => {
     tf.dispose([xs, ys])
   })
 })
+
+test('unitDeaths ignores entries that measured no rows', () => {
+  const t = new Timeline({ keep: 'results' })
+  const f = (...v: number[]) => Float64Array.from(v)
+  t.add({ step: 0 }, { s: { units: { units: 2, rows: 0, frequency: f(0, 0) } } })
+  t.add({ step: 1 }, { s: { units: { units: 2, rows: 5, frequency: f(0, 0.4) } } })
+  t.add({ step: 2 }, { s: { units: { units: 2, rows: 0, frequency: f(0, 0) } } })
+  expect(t.unitDeaths()).toEqual([{ site: 's', unit: 0, step: 1, epoch: null }])
+})
