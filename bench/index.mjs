@@ -32,6 +32,9 @@ await tf.setBackend('wasm')
 const mlpWasm = await fitOverhead(mlp, [784], size.mlp)
 log(`  mlp-wasm ${mlpWasm.ratio.toFixed(3)}  (${mlpWasm.plainMs.toFixed(0)} ms plain)`)
 out.fitOverhead = { 'mlp-cpu': mlpCpu.ratio, 'mlp-wasm': mlpWasm.ratio, 'cnn-cpu': cnnCpu.ratio }
+out.recorderShare = { 'mlp-cpu': mlpCpu.recorderShare, 'cnn-cpu': cnnCpu.recorderShare, 'mlp-wasm': mlpWasm.recorderShare }
+log('the probe\'s own time over the fit\'s (probe.counters(): reading, packing, reducers; median and range over rounds)')
+for (const [k, r] of [['mlp-cpu', mlpCpu], ['cnn-cpu', cnnCpu], ['mlp-wasm', mlpWasm]]) log(`  ${k.padEnd(8)} ${(100 * r.recorderShare).toFixed(2)}%  (${(100 * r.recorderShareRange[0]).toFixed(2)}-${(100 * r.recorderShareRange[1]).toFixed(2)}%)`)
 await tf.setBackend('cpu')
 const graph = await graphOverhead(smoke ? { rounds: 1, batch: 1 } : { rounds: 5, batch: 2 })
 log(`  graph predict, MobileNetV2 (${graph.sites} sites), cpu  ${graph.ratio.toFixed(3)}  (plain first ${graph.plainFirst.toFixed(3)}, instrumented first ${graph.tappedFirst.toFixed(3)}; ${graph.plainMs.toFixed(0)} ms plain)`)

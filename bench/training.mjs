@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { instrument, patternHistogram, unitStats } from 'relu-patterns'
 import { packRows } from 'relu-patterns'
-import { interleave, pairedRatio } from './harness.mjs'
+import { interleave, median, pairedRatio } from './harness.mjs'
 
 const seeded = (i) => tfl.initializers.glorotUniform({ seed: i })
 
@@ -46,20 +46,33 @@ export async function fitOverhead(makeModel, shape, { examples, batchSize, round
   const model = makeModel()
   const { xs, ys } = data(examples, shape)
   const fit = () => model.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, verbose: 0 })
+  const shares = []
   const t = await interleave(
     {
       plain: fit,
       instrumented: async () => {
         const probe = instrument(model, { reducers: defaults() })
+        const t0 = performance.now()
         await fit()
+        const elapsed = performance.now() - t0
         probe.results()
+        // the probe's own time (reading, packing, reducers), from its counters, over the fit's
+        const own = Object.values(probe.counters()).reduce((s, c) => s + c.recordMs + c.reduceMs, 0)
+        shares.push(own / elapsed)
         probe.dispose()
       },
     },
     { rounds, warmup: 1 },
   )
   tf.dispose([xs, ys])
-  return { ratio: pairedRatio(t, 'instrumented', 'plain'), plainMs: t.plain, instrumentedMs: t.instrumented }
+  const measured = shares.slice(shares.length - rounds)
+  return {
+    ratio: pairedRatio(t, 'instrumented', 'plain'),
+    plainMs: t.plain,
+    instrumentedMs: t.instrumented,
+    recorderShare: median(measured),
+    recorderShareRange: [Math.min(...measured), Math.max(...measured)],
+  }
 }
 
 /** The naive statistics: float download, per-bit JS loops, string keys in a Map. */

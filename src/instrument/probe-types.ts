@@ -32,6 +32,15 @@ export interface SiteCounters {
   rows: number
   /** Non-finite activations seen (NaN counted off, +Infinity on). */
   nonFinite: number
+  /**
+   * Milliseconds the probe spent in the forward passes reading and packing this site's
+   * output (on GPU backends: launching the packing ops; the read-back completes after
+   * the step and is not counted). A plane of a layer read once (a saturation plane) shares
+   * its layer's time, counted on the sign site.
+   */
+  recordMs: number
+  /** Milliseconds spent in this site's reducers. */
+  reduceMs: number
 }
 
 /** Options of {@link Probe.measure}. */

@@ -184,6 +184,8 @@ export class Recording {
     const session = owner === undefined ? this.passes.current : owner.value
     const target = session === null ? this.stream : session.stream
     if (target.failure !== null) return
+    const t0 = performance.now()
+    const reduced = target.reduceClock
     try {
       if (session === null && !this.counts(target, lr, training)) return
       const pass = session === null ? this.epoch() : session.pass
@@ -193,6 +195,9 @@ export class Recording {
       })
     } catch (error) {
       target.fail(error, lr.planes[0]!)
+    } finally {
+      // the read's own time: reducers that ran inside it (synchronous delivery) are counted apart
+      target.counters[lr.planes[0]!]!.recordMs += performance.now() - t0 - (target.reduceClock - reduced)
     }
   }
 

@@ -49,7 +49,7 @@ export class ReducerSet {
   }
 }
 
-const freshCounters = (): SiteCounters => ({ calls: 0, recorded: 0, rows: 0, nonFinite: 0 })
+const freshCounters = (): SiteCounters => ({ calls: 0, recorded: 0, rows: 0, nonFinite: 0, recordMs: 0, reduceMs: 0 })
 
 /**
  * The per-site reducer states and counters of one stream of forward passes: the
@@ -104,12 +104,22 @@ export class Stream {
     }
   }
 
+  /** Milliseconds spent in reducers so far, all sites (for the recorder's own share). */
+  reduceClock = 0
+
   private foldOne(index: number, batch: PackedBatch): void {
     const c = this.counters[index]!
     c.rows += batch.rows
     c.nonFinite += batch.nonFinite
     this.retain?.(index, batch)
-    this.reducers.update(this.sites[index]!, this.states[index]!, batch)
+    const t0 = performance.now()
+    try {
+      this.reducers.update(this.sites[index]!, this.states[index]!, batch)
+    } finally {
+      const dt = performance.now() - t0
+      c.reduceMs += dt
+      this.reduceClock += dt
+    }
   }
 
   /** Stops the stream with `error` (a read failure unless it is already coded). */

@@ -121,3 +121,32 @@ describe('onError', () => {
     probe.dispose()
   })
 })
+
+test("counters time the probe's own work: reading and packing apart from the reducers", () => {
+  const slow: Reducer<number, number> = {
+    name: 'slow',
+    init: () => 0,
+    update: (s) => {
+      const until = performance.now() + 3
+      while (performance.now() < until) {
+        // a reducer that takes 3 ms per batch
+      }
+      return s + 1
+    },
+    merge: (a, b) => a + b,
+    result: (s) => s,
+  }
+  const model = mlp()
+  const probe = instrument(model, { reducers: { slow } })
+  const x = tf.randomNormal([16, 12], 0, 1, 'float32', 3)
+  for (let i = 0; i < 4; i++) tf.dispose(model.predict(x) as tf.Tensor)
+  const c = probe.counters()
+  for (const site of probe.sites) {
+    expect(c[site.id]!.reduceMs).toBeGreaterThanOrEqual(4 * 3)
+    expect(c[site.id]!.recordMs).toBeGreaterThan(0)
+    // the reducers' time is not counted again as reading time
+    expect(c[site.id]!.recordMs).toBeLessThan(c[site.id]!.reduceMs)
+  }
+  probe.dispose()
+  x.dispose()
+})
