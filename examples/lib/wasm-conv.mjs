@@ -146,3 +146,25 @@ export function registerWasmConvGradients() {
   unregisterKernel('Tile', 'wasm')
   registerKernel({ kernelName: 'Tile', backendName: 'wasm', setupFunc: tiled.setupFunc, kernelFunc: tile(tiled.kernelFunc) })
 }
+
+/**
+ * The smallest fix, kept to measure against: the filter gradient as wasm's 3-D one on a
+ * depth-1 view (a plain loop; wrong for strides above 1, so those throw here).
+ */
+export function registerWasmConv2dFilterGradViaConv3d() {
+  if (getKernel('Conv2DBackpropFilter', 'wasm') !== undefined) return
+  const conv3d = kernel('Conv3DBackpropFilterV2')
+  registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, dy } = inputs
+      const { strides, pad, dataFormat, filterShape } = attrs
+      checkFormat(dataFormat)
+      if (pair(strides).some((v) => v !== 1)) throw new Error('the 3-D filter gradient of wasm is wrong for strides above 1')
+      const deep = (t) => ({ dataId: t.dataId, dtype: t.dtype, shape: [t.shape[0], 1, ...t.shape.slice(1)] })
+      const out = conv3d.kernelFunc({ inputs: { x: deep(x), dy: deep(dy) }, backend, attrs: { strides: [1, 1, 1], pad, filterShape: [1, ...filterShape] } })
+      return { dataId: out.dataId, dtype: out.dtype, shape: filterShape }
+    },
+  })
+}

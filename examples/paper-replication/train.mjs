@@ -2,7 +2,8 @@
 // a pre-activation residual CNN, the same without shortcuts, or a constant-width "toy"
 // CNN, trained on MNIST or Fashion-MNIST on the wasm backend, measured with the paper's
 // protocol (a fixed subset of the unaugmented training split, batch statistics, every
-// 0.2 epoch, every step early on). Writes one small JSON file of the paper's measures.
+// 0.2 epoch, every step early on). Writes one small gzipped JSON file of the paper's
+// measures, and the trained model under results/models/.
 //
 //   node examples/paper-replication/train.mjs --family resnet --seed 1
 //     [--dataset mnist|fashion] [--schedule onecycle|step|cyclic] [--lr 0.1] [--epochs 2]
@@ -12,7 +13,8 @@
 // summarize.mjs turns the files of several runs into tables and figures; the commands
 // and what they show are in docs/findings.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
@@ -55,7 +57,7 @@ const config = {
   test: num('test'), probe: num('probe'), early: num('early'), every: num('every'),
 }
 
-const file = join(args.out, `${config.dataset}-${config.family}-${config.schedule}-w${config.width}-s${config.seed}.json`)
+const file = join(args.out, `${config.dataset}-${config.family}-${config.schedule}-w${config.width}-s${config.seed}.json.gz`)
 if (existsSync(file) && !args.force) {
   console.log(`${file} exists (--force runs it again)`)
   process.exit(0)
@@ -113,7 +115,7 @@ const timeline = schedule.timeline
 const threshold = { share: 1e-4 }
 const vs = Object.fromEntries(['first', 'previous', 'final'].map((r) => [r, timeline.compare(r, { threshold })]))
 const sites = probe.sites.map((s) => s.id)
-const round = (v) => (v === null || v === undefined ? null : Math.round(v * 1e6) / 1e6)
+const round = (v) => (v === null || v === undefined ? null : Math.round(v * 1e5) / 1e5)
 const entries = timeline.entries.map((e, i) => ({
   step: e.step,
   epoch: round(e.epoch),
@@ -149,7 +151,16 @@ const result = {
   entries,
 }
 mkdirSync(args.out, { recursive: true })
-writeFileSync(file, JSON.stringify(result))
+writeFileSync(file, gzipSync(JSON.stringify(result), { level: 9 }))
+// the trained model, for examples/hashed-vs-exact (not kept in the repository)
+const saved = join(args.out, 'models', basename(file, '.json.gz'))
+mkdirSync(saved, { recursive: true })
+await model.save(tf.io.withSaveHandler(async (artifacts) => {
+  const { weightData, weightSpecs, ...rest } = artifacts
+  writeFileSync(join(saved, 'weights.bin'), new Uint8Array(weightData))
+  writeFileSync(join(saved, 'model.json'), JSON.stringify({ ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] }))
+  return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+}))
 console.log(`${file}: test accuracy ${testAccuracy.toFixed(4)}, ${entries.length} measurements, ${trainSeconds.toFixed(0)} s`)
 probe.dispose()
 model.dispose()

@@ -17,9 +17,9 @@ function gradients(c: Case) {
     const filter = tf.randomNormal([c.k, c.k, c.c, c.f], 0, 1, 'float32', 8)
     const bias = tf.randomNormal([c.f], 0, 1, 'float32', 9)
     // a fused conv with bias and relu, as tfjs-layers runs it, and a plain one
-    const loss = (a: tf.Tensor4D, b: tf.Tensor4D) =>
-      tf.add(tf.sum(tf.square(tf.fused.conv2d({ x: a, filter: b, strides: c.s, pad: c.pad, bias, activation: 'relu' }))),
-        tf.sum(tf.conv2d(a, b, c.s, c.pad)))
+    const loss = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.add(tf.sum(tf.square(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: c.s, pad: c.pad, bias, activation: 'relu' }))),
+        tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad)))
     const [dx, dw] = tf.grads(loss)([x, filter])
     return [dx!.dataSync(), dw!.dataSync()] as const
   })

@@ -1,0 +1,202 @@
+// Tables and figures from the runs of train.mjs: accuracy, the claims of Hartmann et al.
+// (2021) measured on each run (mean and range over seeds), and the paper's figures at
+// our scale (heatmaps over the early phase, entropy across depth, weighted Jaccard
+// against the final measurement per layer and learning-rate schedule).
+//
+//   node examples/paper-replication/summarize.mjs [--results examples/paper-replication/results] [--img docs/img/replication]
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { gunzipSync } from 'node:zlib'
+import { writeSvg } from '../lib/render.mjs'
+import { FAMILIES } from './networks.mjs'
+
+const { values: args } = parseArgs({
+  options: {
+    results: { type: 'string', default: 'examples/paper-replication/results' },
+    img: { type: 'string', default: 'docs/img/replication' },
+  },
+})
+
+const runs = readdirSync(args.results)
+  .filter((f) => f.endsWith('.json.gz'))
+  .map((f) => JSON.parse(gunzipSync(readFileSync(join(args.results, f))).toString()))
+const pick = (dataset, family, schedule) => runs
+  .filter((r) => r.config.dataset === dataset && r.config.family === family && r.config.schedule === schedule)
+  .sort((a, b) => a.config.seed - b.config.seed)
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
+const fmt = (v, d = 2) => (v === null || Number.isNaN(v) ? '-' : v.toFixed(d))
+const spread = (xs, d = 2) => xs.length === 1 ? fmt(xs[0], d) : `${fmt(mean(xs), d)} (${fmt(Math.min(...xs), d)}-${fmt(Math.max(...xs), d)})`
+
+/** Spearman's rank correlation (average ranks for ties). */
+function spearman(a, b) {
+  const rank = (xs) => {
+    const order = xs.map((v, i) => [v, i]).sort((p, q) => p[0] - q[0])
+    const r = new Array(xs.length)
+    for (let i = 0; i < order.length;) {
+      let j = i
+      while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++
+      for (let k = i; k <= j; k++) r[order[k][1]] = (i + j) / 2
+      i = j + 1
+    }
+    return r
+  }
+  const [ra, rb] = [rank(a), rank(b)]
+  const [ma, mb] = [mean(ra), mean(rb)]
+  let num = 0, da = 0, db = 0
+  for (let i = 0; i < ra.length; i++) {
+    num += (ra[i] - ma) * (rb[i] - mb)
+    da += (ra[i] - ma) ** 2
+    db += (rb[i] - mb) ** 2
+  }
+  return da === 0 || db === 0 ? NaN : num / Math.sqrt(da * db)
+}
+
+/** Per site, the first epoch from which weighted Jaccard against the final measurement stays >= level. */
+function settleEpochs(run, level) {
+  return run.sites.map(({ id }) => {
+    let at = run.entries.at(-1).epoch
+    for (let i = run.entries.length - 1; i >= 0; i--) {
+      if ((run.entries[i].sites[id].vsFinal?.weightedJaccard ?? 0) < level) break
+      at = run.entries[i].epoch
+    }
+    return at
+  })
+}
+
+/** Per site, how far normalised entropy falls below both its start and its end in between. */
+function dips(run) {
+  return run.sites.map(({ id }) => {
+    const h = run.entries.map((e) => e.sites[id].normalizedEntropy)
+    const inner = Math.min(...h.slice(1, -1))
+    return Math.max(0, Math.min(h[0], h.at(-1)) - inner)
+  })
+}
+
+const lines = []
+const say = (s = '') => lines.push(s)
+
+for (const dataset of ['mnist', 'fashion']) {
+  const main = FAMILIES.map((f) => [f, pick(dataset, f, 'onecycle')]).filter(([, r]) => r.length > 0)
+  if (main.length === 0) continue
+  say(`### ${dataset === 'mnist' ? 'MNIST' : 'Fashion-MNIST'}, one-cycle schedule`)
+  say()
+  say('| network | seeds | test accuracy | settle epoch (wJ vs final ≥ 0.9), first → last site | Spearman(depth, settle epoch) | settle spread across sites (epochs) | largest entropy dip | sites with a dip > 0.05 |')
+  say('| --- | --- | --- | --- | --- | --- | --- | --- |')
+  for (const [family, rs] of main) {
+    const settle = rs.map((r) => settleEpochs(r, 0.9))
+    const sites = rs[0].sites.length
+    const perSite = Array.from({ length: sites }, (_, s) => mean(settle.map((x) => x[s])))
+    const rho = rs.map((r, i) => spearman(r.sites.map((_, s) => s), settle[i]))
+    const width = settle.map((x) => Math.max(...x) - Math.min(...x))
+    const d = rs.map(dips)
+    say(`| ${family} | ${rs.map((r) => r.config.seed).join(', ')} | ${spread(rs.map((r) => r.testAccuracy), 4)} | ${perSite.map((v) => fmt(v, 1)).join(' ')} | ` +
+      `${spread(rho)} | ${spread(width)} | ${spread(d.map((x) => Math.max(...x)))} | ${spread(d.map((x) => x.filter((v) => v > 0.05).length), 1)} |`)
+  }
+  say()
+  const others = ['step', 'cyclic'].flatMap((s) => FAMILIES.map((f) => [f, s, pick(dataset, f, s)])).filter(([, , r]) => r.length > 0)
+  if (others.length > 0) {
+    say('| network | schedule | seeds | test accuracy | settle epoch per site | Spearman(depth, settle epoch) | largest entropy dip |')
+    say('| --- | --- | --- | --- | --- | --- | --- |')
+    for (const [family, schedule, rs] of others) {
+      const settle = rs.map((r) => settleEpochs(r, 0.9))
+      say(`| ${family} | ${schedule} | ${rs.map((r) => r.config.seed).join(', ')} | ${spread(rs.map((r) => r.testAccuracy), 4)} | ` +
+        `${settle[0].map((v) => fmt(v, 1)).join(' ')} | ${spread(rs.map((r, i) => spearman(r.sites.map((_, s) => s), settle[i])))} | ${spread(rs.map((r) => Math.max(...dips(r))))} |`)
+    }
+    say()
+  }
+}
+console.log(lines.join('\n'))
+
+// ---- figures (MNIST, one-cycle, mean over seeds) ----
+const depthOf = (run) => Object.fromEntries(run.sites.map((s, i) => [s.id, i]))
+function rows(dataset, schedule, value, filter = () => true) {
+  const out = []
+  for (const family of FAMILIES) {
+    const rs = pick(dataset, family, schedule)
+    if (rs.length === 0) continue
+    const depth = depthOf(rs[0])
+    rs[0].entries.forEach((e, i) => {
+      if (!filter(e, i)) return
+      for (const { id } of rs[0].sites) {
+        const vs = rs.map((r) => value(r.entries[i]?.sites[id])).filter((v) => v !== null && v !== undefined)
+        if (vs.length === 0) continue
+        out.push({ family, site: `${String(depth[id]).padStart(2, '0')} ${id}`, depth: depth[id], step: e.step, epoch: e.epoch, schedule,
+          value: mean(vs), lo: Math.min(...vs), hi: Math.max(...vs) })
+      }
+    })
+  }
+  return out
+}
+
+const early = (e) => e.epoch <= 0.25
+const heatmaps = [
+  ['share-changed', 'share of patterns changed vs previous', (s) => s?.vsPrevious?.shareChanged],
+  ['entropy', 'normalised entropy', (s) => s?.normalizedEntropy],
+  ['jaccard', 'Jaccard vs first', (s) => s?.vsFirst?.jaccard],
+  ['weighted-jaccard', 'weighted Jaccard vs first', (s) => s?.vsFirst?.weightedJaccard],
+  ['top-share', 'share of the most frequent pattern', (s) => s?.topShare],
+]
+for (const [file, title, value] of heatmaps) {
+  const data = rows('mnist', 'onecycle', value, early)
+  if (data.length === 0) continue
+  await writeSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `Early phase: ${title} (MNIST, mean over seeds)`,
+    data: { values: data },
+    facet: { column: { field: 'family', sort: FAMILIES, title: null } },
+    spec: {
+      width: 260, height: 160,
+      mark: 'rect',
+      encoding: {
+        x: { field: 'step', type: 'ordinal', title: 'training step', axis: { values: [0, 20, 40, 60, 80, 100], labelAngle: 0 } },
+        y: { field: 'site', type: 'ordinal', title: null, sort: 'descending' },
+        color: { field: 'value', type: 'quantitative', title: null, scale: { scheme: 'viridis' } },
+      },
+    },
+  }, join(args.img, `early-${file}.svg`))
+}
+
+const times = [0, 0.2, 1, 2]
+const atTimes = rows('mnist', 'onecycle', (s) => s?.normalizedEntropy, (e) => times.some((t) => Math.abs(e.epoch - t) < 1e-6))
+if (atTimes.length > 0) {
+  await writeSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Normalised entropy across depth at fixed times (MNIST, mean and range over seeds)',
+    data: { values: atTimes },
+    facet: { column: { field: 'family', sort: FAMILIES, title: null } },
+    spec: {
+      width: 220, height: 180,
+      layer: [
+        { mark: { type: 'errorband', opacity: 0.25 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', point: true } },
+      ],
+      encoding: {
+        x: { field: 'depth', type: 'quantitative', title: 'site (depth)' },
+        y: { field: 'value', type: 'quantitative', title: 'H / Hmax', scale: { zero: false } },
+        color: { field: 'epoch', type: 'ordinal', title: 'epoch' },
+      },
+    },
+  }, join(args.img, 'entropy-by-depth.svg'))
+}
+
+const vsFinal = ['onecycle', 'step', 'cyclic'].flatMap((s) => rows('mnist', s, (x) => x?.vsFinal?.weightedJaccard))
+if (vsFinal.length > 0) {
+  await writeSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Weighted Jaccard against the final measurement per site (MNIST; one-cycle: mean over seeds)',
+    data: { values: vsFinal.filter((r) => r.epoch > 0 || r.step === 0) },
+    facet: { row: { field: 'schedule', sort: ['onecycle', 'step', 'cyclic'], title: null }, column: { field: 'family', sort: FAMILIES, title: null } },
+    spec: {
+      width: 220, height: 130,
+      mark: { type: 'line', strokeWidth: 1.5 },
+      encoding: {
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+        y: { field: 'value', type: 'quantitative', title: 'wJ vs final', scale: { domain: [0, 1] } },
+        color: { field: 'depth', type: 'quantitative', title: 'site (depth)', scale: { scheme: 'plasma' } },
+        detail: { field: 'site' },
+      },
+    },
+  }, join(args.img, 'jaccard-vs-final.svg'))
+}
