@@ -166,14 +166,18 @@ export function tableForEach(t: PatternTable, fn: (slot: number, count: number) 
   }
 }
 
+/** Told of each pattern a table refused: its words at `words[offset..]`, and how many occurrences. */
+export type OnRefused = (words: Uint32Array, offset: number, count: number) => void
+
 /**
  * A new table holding the counts of both tables (neither is changed), and how many
- * occurrences did not fit under `maxBytes`.
+ * occurrences did not fit under `maxBytes` (each refused pattern also goes to `onRefused`).
  */
 export function mergeTables(
   a: PatternTable,
   b: PatternTable,
   maxBytes: number,
+  onRefused?: OnRefused,
 ): { table: PatternTable; untracked: number } {
   const [big, small] = a.size >= b.size ? [a, b] : [b, a]
   let untracked = 0
@@ -184,27 +188,36 @@ export function mergeTables(
     // the bigger table alone is over the budget (it was made with a larger cap): refill
     table = createTable(big.wordsPerRow, 0)
     tableForEach(big, (slot, count) => {
-      if (!tableAdd(table, big.keys, slot * big.wordsPerRow, count, maxBytes)) untracked += count
+      if (!tableAdd(table, big.keys, slot * big.wordsPerRow, count, maxBytes)) {
+        untracked += count
+        onRefused?.(big.keys, slot * big.wordsPerRow, count)
+      }
     })
   }
   const wpr = small.wordsPerRow
   tableForEach(small, (slot, count) => {
-    if (!tableAdd(table, small.keys, slot * wpr, count, maxBytes)) untracked += count
+    if (!tableAdd(table, small.keys, slot * wpr, count, maxBytes)) {
+      untracked += count
+      onRefused?.(small.keys, slot * wpr, count)
+    }
   })
   return { table, untracked }
 }
 
 /**
  * Adds one occurrence of each of `rows` consecutive patterns of `words`. Returns how
- * many could not be stored under `maxBytes`. The hot loop of the histogram: hashing and
- * probing are inlined, new patterns fall back to {@link tableAdd}.
+ * many could not be stored under `maxBytes` (each also goes to `onRefused`). The hot loop
+ * of the histogram: hashing and probing are inlined, new patterns fall back to {@link tableAdd}.
  */
-export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, maxBytes: number): number {
+export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, maxBytes: number, onRefused?: OnRefused): number {
   const wpr = t.wordsPerRow
   let refused = 0
   for (let r = 0, offset = 0; r < rows; r++, offset += wpr) {
     if (t.capacity === 0) {
-      if (!tableAdd(t, words, offset, 1, maxBytes)) refused++
+      if (!tableAdd(t, words, offset, 1, maxBytes)) {
+        refused++
+        onRefused?.(words, offset, 1)
+      }
       continue
     }
     const hash = hashWords(words, offset, wpr)
@@ -228,7 +241,10 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
       }
       slot = (slot + 1) & mask
     }
-    if (!found && !tableAdd(t, words, offset, 1, maxBytes)) refused++
+    if (!found && !tableAdd(t, words, offset, 1, maxBytes)) {
+      refused++
+      onRefused?.(words, offset, 1)
+    }
   }
   return refused
 }

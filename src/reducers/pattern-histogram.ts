@@ -11,6 +11,10 @@ import {
   tableForEach,
 } from '../bits/pattern-table.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
+import { histogramEntropy, labelInformation } from './entropy.js'
+import { type Overflow, type OverflowEstimates, mergeOverflow, overflowAdd, overflowEstimates, overflowProblem, startOverflow } from './histogram-overflow.js'
+
+export { histogramEntropy } from './entropy.js'
 
 /** Options of {@link patternHistogram}. */
 export interface PatternHistogramOptions {
@@ -29,6 +33,14 @@ export interface PatternHistogramOptions {
    * al. assumes. The two agree on balanced data.
    */
   classPrior?: 'empirical' | 'uniform'
+  /**
+   * Patterns the heavy-hitter summary monitors once the cap is reached (default 256).
+   * Past the cap the state also keeps a HyperLogLog sketch of all distinct patterns
+   * (64 KiB) and a Space-Saving summary of the refused rows (`heavyHitters * (4 *
+   * ceil(units / 32) + 24)` bytes and its index), on top of `maxBytes`; the result then
+   * has `estimates`.
+   */
+  heavyHitters?: number
 }
 
 /** State of {@link patternHistogram}. */
@@ -51,6 +63,8 @@ export interface PatternHistogramState extends Layout {
   joint: PatternTable
   /** Counts of labels (one word each). */
   labelCounts: PatternTable
+  /** Sketches kept once the pattern table is full; null (or absent, in states written before them) until then. */
+  overflow?: Overflow | null
 }
 
 /** Result of {@link patternHistogram}. */
@@ -107,30 +121,15 @@ export interface PatternHistogramResult {
    * and log2 rows). Null when the denominator is not positive.
    */
   normalizedMutualInformation: number | null
+  /**
+   * Past the cap (`untracked > 0`): the distinct count estimated with its error, bounds
+   * on the entropy and on the top count, and the most frequent untracked patterns. Null
+   * when every pattern was counted (or for a state saved before sketches existed).
+   */
+  estimates: OverflowEstimates | null
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-
-/**
- * Entropy in bits of a histogram given by its counts (zeros ignored) and their total.
- * Patterns counted in `total` but absent from `counts` are taken as singletons, which
- * add nothing to the sum of `c log c`.
- *
- * @example
- * ```ts
- * histogramEntropy([2, 1, 1], 4) // 1.5
- * ```
- */
-export function histogramEntropy(counts: ArrayLike<number>, total: number): number {
-  if (total <= 0) return 0
-  let s = 0
-  for (let i = 0; i < counts.length; i++) {
-    const c = counts[i]!
-    if (c > 0) s += c * Math.log2(c)
-  }
-  const h = Math.log2(total) - s / total
-  return h > 0 ? h : 0
-}
 
 /**
  * Exact histogram of distinct patterns, with entropy normalised as in Hartmann et al.
@@ -149,7 +148,11 @@ export function histogramEntropy(counts: ArrayLike<number>, total: number): numb
 export function patternHistogram(
   options: PatternHistogramOptions = {},
 ): Reducer<PatternHistogramState, PatternHistogramResult> {
-  assertOptions('patternHistogram(options)', options, ['maxBytes', 'classPrior'])
+  assertOptions('patternHistogram(options)', options, ['maxBytes', 'classPrior', 'heavyHitters'])
+  const heavyHitters = options.heavyHitters ?? 256
+  if (!Number.isInteger(heavyHitters) || heavyHitters < 1 || heavyHitters > 2 ** 20) {
+    throw new InstrumentError('INVALID_OPTION', `patternHistogram({ heavyHitters }) must be an integer from 1 to 2^20, not ${String(heavyHitters)}.`)
+  }
   const prior = options.classPrior ?? 'empirical'
   if (prior !== 'empirical' && prior !== 'uniform') {
     throw new InstrumentError('INVALID_OPTION', `patternHistogram({ classPrior }) must be 'empirical' or 'uniform', not ${JSON.stringify(prior)}.`)
@@ -175,27 +178,36 @@ export function patternHistogram(
       labeled: 0,
       joint: createTable(layout.wordsPerRow + 1, 0),
       labelCounts: createTable(1, 0),
+      overflow: null,
     }),
     update(state, batch) {
       checkShape(state)
       assertSameLayout(state, batch, 'update patternHistogram')
       const { words, rows, wordsPerRow, labels } = batch
-      state.untracked += tableAddRows(state.table, words, rows, room(state, state.table))
+      const refused = (w: Uint32Array, offset: number, count: number): void => {
+        state.overflow ??= startOverflow(state.table, heavyHitters)
+        overflowAdd(state.overflow, w, offset, count)
+      }
+      state.untracked += tableAddRows(state.table, words, rows, room(state, state.table), refused)
       if (labels !== null) addLabeled(state, batch.words, rows, wordsPerRow, labels)
       state.rows += rows
       return state
     },
-    merge,
+    merge: (a, b) => merge(a, b, heavyHitters),
     result: (state) => result(state, prior),
   }
 }
 
-function merge(a: PatternHistogramState, b: PatternHistogramState): PatternHistogramState {
+function merge(a: PatternHistogramState, b: PatternHistogramState, heavyHitters: number): PatternHistogramState {
   checkHistogram(a)
   checkHistogram(b)
   assertSameLayout(a, b, 'merge patternHistogram states')
   const cap = Math.max(a.maxBytes, b.maxBytes)
-  const patterns = mergeTables(a.table, b.table, cap)
+  const refused: [Uint32Array, number][] = []
+  const patterns = mergeTables(a.table, b.table, cap, (w, offset, count) => void refused.push([w.slice(offset, offset + a.wordsPerRow), count]))
+  let overflow = mergeOverflow(a.overflow ?? null, b.overflow ?? null, a.table, b.table, heavyHitters)
+  if (overflow === null && refused.length > 0) overflow = startOverflow(patterns.table, heavyHitters)
+  for (const [w, count] of refused) overflowAdd(overflow!, w, 0, count)
   const joint = mergeTables(a.joint, b.joint, cap - tableBytes(patterns.table))
   const labelCounts = mergeTables(a.labelCounts, b.labelCounts, cap - tableBytes(patterns.table) - tableBytes(joint.table))
   return {
@@ -210,6 +222,7 @@ function merge(a: PatternHistogramState, b: PatternHistogramState): PatternHisto
     labeled: a.labeled + b.labeled,
     joint: joint.table,
     labelCounts: labelCounts.table,
+    overflow,
   }
 }
 
@@ -238,6 +251,7 @@ function result(state: PatternHistogramState, prior: 'empirical' | 'uniform' = '
     bytes: totalBytes(state),
     patternShare: rows > 0 ? table.size / rows : 0,
     ...labelInformation(state, entropy, maxEntropy, prior),
+    estimates: untracked > 0 && state.overflow != null ? overflowEstimates(state.overflow, table, rows, untracked, entropy) : null,
   }
 }
 
@@ -266,6 +280,10 @@ function checkShape(state: PatternHistogramState): void {
       t.counts.length === t.capacity && t.hashes.length === t.capacity && isCount(t.size) && (t.capacity === 0 || t.size < t.capacity)
     if (!ok) throw corrupt('a table does not match its layout')
   }
+  const o = state.overflow
+  if (o != null && (typeof o !== 'object' || typeof o.distinct !== 'object' || typeof o.refused !== 'object' || o.refused === null || o.refused.wordsPerRow !== state.wordsPerRow)) {
+    throw corrupt('the sketches do not match the layout')
+  }
 }
 
 /**
@@ -286,6 +304,8 @@ export function checkHistogram(state: PatternHistogramState): void {
   if (state.labeled > state.rows) throw corrupt('more labelled rows than rows')
   if (sum(state.joint) + state.untrackedJoint !== state.labeled) throw corrupt('pair counts do not add up to labelled rows')
   if (sum(state.labelCounts) + state.untrackedLabels !== state.labeled) throw corrupt('label counts do not add up to labelled rows')
+  const problem = overflowProblem(state.overflow, state.wordsPerRow)
+  if (problem !== null) throw corrupt(problem)
 }
 
 /** Adds (pattern, label) pairs and labels, each under what the cap leaves. */
@@ -306,49 +326,4 @@ function addLabeled(
     if (!tableAdd(state.labelCounts, label, 0, 1, room(state, state.labelCounts))) state.untrackedLabels++
   }
   state.labeled += rows
-}
-
-type LabelInformation = Pick<PatternHistogramResult, 'conditionalEntropy' | 'mutualInformation' | 'classes' | 'normalizedConditionalEntropy' | 'normalizedMutualInformation'>
-
-/**
- * H(A|L) and I(A;L) = H(A) - H(A|L), when every row was labelled. With the empirical class
- * prior H(A|L) = H(A,L) - H(L); with the uniform prior the reference assumes,
- * H(A|L) = H(A,L) - log2(classes).
- */
-function labelInformation(state: PatternHistogramState, entropy: number, maxEntropy: number, prior: 'empirical' | 'uniform'): LabelInformation {
-  const complete = state.labeled === state.rows && state.untrackedJoint === 0 && state.untrackedLabels === 0
-  if (state.rows === 0 || !complete) return { conditionalEntropy: null, mutualInformation: null, classes: null, normalizedConditionalEntropy: null, normalizedMutualInformation: null }
-  const { rows, units } = state
-  const classes = state.labelCounts.size
-  const joint = histogramEntropy(state.joint.counts, rows)
-  const ratio = (x: number, bound: number): number | null => (bound > 0 ? x / bound : null)
-  if (prior === 'uniform') {
-    // the reference's formulas as they are: H(A,L) - log2 k (negative on imbalanced data,
-    // where the uniform prior is wrong), normalised by its bounds for balanced classes
-    const conditional = joint - Math.log2(classes)
-    const mutual = entropy - conditional
-    const maxConditional = Math.min(units, Math.log2(rows / classes))
-    return {
-      conditionalEntropy: conditional,
-      mutualInformation: mutual,
-      classes,
-      normalizedConditionalEntropy: ratio(conditional, maxConditional),
-      normalizedMutualInformation: ratio(mutual, maxEntropy - maxConditional),
-    }
-  }
-  const labels = histogramEntropy(state.labelCounts.counts, rows)
-  const conditional = Math.max(0, joint - labels)
-  const mutual = Math.max(0, entropy - conditional)
-  // true bounds: H(A|L) <= sum_l p_l min(C, log2 n_l); I(A;L) <= min(H(L), max H(A))
-  let maxConditional = 0
-  tableForEach(state.labelCounts, (_slot, n) => {
-    maxConditional += (n / rows) * Math.min(units, Math.log2(n))
-  })
-  return {
-    conditionalEntropy: conditional,
-    mutualInformation: mutual,
-    classes,
-    normalizedConditionalEntropy: ratio(conditional, maxConditional),
-    normalizedMutualInformation: ratio(mutual, Math.min(labels, maxEntropy)),
-  }
 }
