@@ -6,47 +6,80 @@
 // weighted Jaccard (init vs trained) against the exact values.
 //
 //   node examples/hashed-vs-exact/index.mjs [--train 3000] [--measure 2000] [--out examples/hashed-vs-exact/out]
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+//   node examples/hashed-vs-exact/index.mjs --run examples/paper-replication/results/<run>.json.gz [--measure 2000]
+//
+// With --run, the patterns are those of a network trained by examples/paper-replication
+// (trained model from its results/models folder), against the same network at initialisation.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { gunzipSync } from 'node:zlib'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
+import '@tensorflow/tfjs-backend-wasm'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { compareHistograms, instrument, patternHistogram } from 'relu-patterns'
 import { loadMnist } from '../lib/mnist.mjs'
+import { network } from '../paper-replication/networks.mjs'
 
 const { values: args } = parseArgs({
   options: {
     train: { type: 'string', default: '3000' },
     measure: { type: 'string', default: '2000' },
+    run: { type: 'string' },
     out: { type: 'string', default: 'examples/hashed-vs-exact/out' },
   },
 })
-await tf.setBackend('cpu')
 mkdirSync(args.out, { recursive: true })
+await tf.setBackend(args.run === undefined ? 'cpu' : 'wasm')
+const measureSet = loadMnist('train', 0, Number(args.measure))
+const px = tf.tensor4d(measureSet.pixels, [measureSet.count, 28, 28, 1])
+const histogram = { patterns: patternHistogram({ maxBytes: 2 ** 30 }) }
 
-const init = (s) => ({ kernelInitializer: tfl.initializers.heNormal({ seed: s }) })
-const model = tfl.sequential({
-  layers: [
-    tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, activation: 'relu', name: 'conv16', ...init(1) }),
-    tfl.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, activation: 'relu', name: 'conv32', ...init(2) }),
-    tfl.layers.conv2d({ filters: 64, kernelSize: 3, strides: 2, activation: 'relu', name: 'conv64', ...init(3) }),
-    tfl.layers.flatten(),
-    tfl.layers.dense({ units: 10, activation: 'softmax', ...init(4) }),
-  ],
-})
-model.compile({ optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
-const train = loadMnist('train', 0, Number(args.train))
-const probeSet = loadMnist('train', 0, Number(args.measure))
-const xs = tf.tensor4d(train.pixels, [train.count, 28, 28, 1])
-const ys = tf.oneHot(tf.tensor1d(train.labels, 'int32'), 10)
-const px = tf.tensor4d(probeSet.pixels, [probeSet.count, 28, 28, 1])
-const probe = instrument(model, { reducers: { patterns: patternHistogram({ maxBytes: 2 ** 30 }) } })
-
-const before = await probe.measure(px, { retain: true, batchSize: 250 })
-const history = await model.fit(xs, ys, { epochs: 1, batchSize: 32, shuffle: false, verbose: 0 })
-const after = await probe.measure(px, { retain: true, batchSize: 250 })
-console.log(`trained on ${train.count} digits for 1 epoch (training accuracy ${history.history.acc[0].toFixed(3)}); measured ${probeSet.count} training digits, rows = digits x positions`)
+/** Before and after: a small CNN trained here, or a network of examples/paper-replication at initialisation and trained. */
+async function measurements() {
+  if (args.run !== undefined) {
+    // --run results/<name>.json.gz: the initial network rebuilt from its seeds, the trained one from results/models/<name>
+    const run = JSON.parse(gunzipSync(readFileSync(args.run)).toString())
+    const dir = join(dirname(args.run), 'models', basename(args.run, '.json.gz'))
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))
+    const weightData = new Uint8Array(readFileSync(join(dir, 'weights.bin'))).buffer
+    const trained = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }))
+    const initial = network(run.config)
+    // the protocol of the runs: batch statistics, the first training digits
+    const measure = async (model) => {
+      const probe = instrument(model, { reducers: histogram })
+      const m = await probe.measure(px, { retain: true, batchSize: 250, training: true })
+      return { m, probe }
+    }
+    const a = await measure(initial)
+    const b = await measure(trained)
+    console.log(`${run.config.family} (seed ${run.config.seed}, test accuracy ${run.testAccuracy}) at initialisation and trained; measured ${measureSet.count} training digits in training mode`)
+    return { before: a.m, after: b.m, sites: b.probe.sites, dispose: () => [a, b].forEach((x) => x.probe.dispose()) }
+  }
+  const init = (s) => ({ kernelInitializer: tfl.initializers.heNormal({ seed: s }) })
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, activation: 'relu', name: 'conv16', ...init(1) }),
+      tfl.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, activation: 'relu', name: 'conv32', ...init(2) }),
+      tfl.layers.conv2d({ filters: 64, kernelSize: 3, strides: 2, activation: 'relu', name: 'conv64', ...init(3) }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 10, activation: 'softmax', ...init(4) }),
+    ],
+  })
+  model.compile({ optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+  const train = loadMnist('train', 0, Number(args.train))
+  const xs = tf.tensor4d(train.pixels, [train.count, 28, 28, 1])
+  const ys = tf.oneHot(tf.tensor1d(train.labels, 'int32'), 10)
+  const probe = instrument(model, { reducers: histogram })
+  const before = await probe.measure(px, { retain: true, batchSize: 250 })
+  const history = await model.fit(xs, ys, { epochs: 1, batchSize: 32, shuffle: false, verbose: 0 })
+  const after = await probe.measure(px, { retain: true, batchSize: 250 })
+  tf.dispose([xs, ys])
+  console.log(`trained on ${train.count} digits for 1 epoch (training accuracy ${history.history.acc[0].toFixed(3)}); measured ${measureSet.count} training digits, rows = digits x positions`)
+  return { before, after, sites: probe.sites, dispose: () => probe.dispose() }
+}
+const { before, after, sites, dispose } = await measurements()
 
 const M64 = (1n << 64n) - 1n
 const wrap = (x) => BigInt.asIntN(64, x & M64)
@@ -104,7 +137,7 @@ function weightedJaccard(a, b) {
 
 const results = []
 const fills = [0.01, 0.1, 0.5, 1, 2, 5]
-for (const site of probe.sites) {
+for (const site of sites) {
   const a = before.patterns[site.id].histogram
   const b = after.patterns[site.id].histogram
   const rows = b.rows
@@ -138,5 +171,5 @@ for (const r of results) {
   console.log([pad(r.site, 8), pad(r.fill.toFixed(2), 11), pad(r.N, 11), pad(r.distinct, 11), pad(r.bins, 11), pad(r.entropy.toFixed(3), 11), pad(r.hashedEntropy.toFixed(3), 11), pad(r.wJI.toFixed(4), 11), pad(r.hashedWJI.toFixed(4), 11)].join(''))
 }
 console.log(`wrote ${join(args.out, 'results.json')}`)
-probe.dispose()
-tf.dispose([xs, ys, px])
+dispose()
+px.dispose()

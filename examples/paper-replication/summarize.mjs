@@ -53,16 +53,13 @@ function spearman(a, b) {
   return da === 0 || db === 0 ? NaN : num / Math.sqrt(da * db)
 }
 
-/** Per site, the first epoch from which weighted Jaccard against the final measurement stays >= level. */
-function settleEpochs(run, level) {
-  return run.sites.map(({ id }) => {
-    let at = run.entries.at(-1).epoch
-    for (let i = run.entries.length - 1; i >= 0; i--) {
-      if ((run.entries[i].sites[id].vsFinal?.weightedJaccard ?? 0) < level) break
-      at = run.entries[i].epoch
-    }
-    return at
-  })
+/** The measurements every --every epoch of `run` (the early phase's per-step ones left out). */
+const onGrid = (run) => (e) => e.step === 0 || e.step > run.config.early
+
+/** Per site, the first epoch at which weighted Jaccard against the final measurement reaches `level`. */
+function reachEpochs(run, level) {
+  const grid = run.entries.filter(onGrid(run))
+  return run.sites.map(({ id }) => grid.find((e) => (e.sites[id].vsFinal?.weightedJaccard ?? 0) >= level).epoch)
 }
 
 /** Per site, how far normalised entropy falls below both its start and its end in between. */
@@ -82,10 +79,10 @@ for (const dataset of ['mnist', 'fashion']) {
   if (main.length === 0) continue
   say(`### ${dataset === 'mnist' ? 'MNIST' : 'Fashion-MNIST'}, one-cycle schedule`)
   say()
-  say('| network | seeds | test accuracy | settle epoch (wJ vs final ≥ 0.9), first → last site | Spearman(depth, settle epoch) | settle spread across sites (epochs) | largest entropy dip | sites with a dip > 0.05 |')
+  say('| network | seeds | test accuracy | epoch wJ vs final reaches 0.5, first → last site (mean) | Spearman(depth, that epoch) | spread across sites (epochs) | largest entropy dip | sites with a dip > 0.05 |')
   say('| --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const [family, rs] of main) {
-    const settle = rs.map((r) => settleEpochs(r, 0.9))
+    const settle = rs.map((r) => reachEpochs(r, 0.5))
     const sites = rs[0].sites.length
     const perSite = Array.from({ length: sites }, (_, s) => mean(settle.map((x) => x[s])))
     const rho = rs.map((r, i) => spearman(r.sites.map((_, s) => s), settle[i]))
@@ -97,10 +94,10 @@ for (const dataset of ['mnist', 'fashion']) {
   say()
   const others = ['step', 'cyclic'].flatMap((s) => FAMILIES.map((f) => [f, s, pick(dataset, f, s)])).filter(([, , r]) => r.length > 0)
   if (others.length > 0) {
-    say('| network | schedule | seeds | test accuracy | settle epoch per site | Spearman(depth, settle epoch) | largest entropy dip |')
+    say('| network | schedule | seeds | test accuracy | epoch wJ vs final reaches 0.5, per site | Spearman(depth, that epoch) | largest entropy dip |')
     say('| --- | --- | --- | --- | --- | --- | --- |')
     for (const [family, schedule, rs] of others) {
-      const settle = rs.map((r) => settleEpochs(r, 0.9))
+      const settle = rs.map((r) => reachEpochs(r, 0.5))
       say(`| ${family} | ${schedule} | ${rs.map((r) => r.config.seed).join(', ')} | ${spread(rs.map((r) => r.testAccuracy), 4)} | ` +
         `${settle[0].map((v) => fmt(v, 1)).join(' ')} | ${spread(rs.map((r, i) => spearman(r.sites.map((_, s) => s), settle[i])))} | ${spread(rs.map((r) => Math.max(...dips(r))))} |`)
     }
@@ -118,7 +115,7 @@ function rows(dataset, schedule, value, filter = () => true) {
     if (rs.length === 0) continue
     const depth = depthOf(rs[0])
     rs[0].entries.forEach((e, i) => {
-      if (!filter(e, i)) return
+      if (!filter(e, rs[0])) return
       for (const { id } of rs[0].sites) {
         const vs = rs.map((r) => value(r.entries[i]?.sites[id])).filter((v) => v !== null && v !== undefined)
         if (vs.length === 0) continue
@@ -130,7 +127,7 @@ function rows(dataset, schedule, value, filter = () => true) {
   return out
 }
 
-const early = (e) => e.epoch <= 0.25
+const early = (e, run) => e.step <= run.config.early
 const heatmaps = [
   ['share-changed', 'share of patterns changed vs previous', (s) => s?.vsPrevious?.shareChanged],
   ['entropy', 'normalised entropy', (s) => s?.normalizedEntropy],
@@ -159,7 +156,7 @@ for (const [file, title, value] of heatmaps) {
 }
 
 const times = [0, 0.2, 1, 2]
-const atTimes = rows('mnist', 'onecycle', (s) => s?.normalizedEntropy, (e) => times.some((t) => Math.abs(e.epoch - t) < 1e-6))
+const atTimes = rows('mnist', 'onecycle', (s) => s?.normalizedEntropy, (e, run) => onGrid(run)(e) && times.some((t) => Math.abs(e.epoch - t) < 0.01))
 if (atTimes.length > 0) {
   await writeSvg({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -181,12 +178,12 @@ if (atTimes.length > 0) {
   }, join(args.img, 'entropy-by-depth.svg'))
 }
 
-const vsFinal = ['onecycle', 'step', 'cyclic'].flatMap((s) => rows('mnist', s, (x) => x?.vsFinal?.weightedJaccard))
+const vsFinal = ['onecycle', 'step', 'cyclic'].flatMap((s) => rows('mnist', s, (x) => x?.vsFinal?.weightedJaccard, (e, run) => onGrid(run)(e)))
 if (vsFinal.length > 0) {
   await writeSvg({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Weighted Jaccard against the final measurement per site (MNIST; one-cycle: mean over seeds)',
-    data: { values: vsFinal.filter((r) => r.epoch > 0 || r.step === 0) },
+    data: { values: vsFinal },
     facet: { row: { field: 'schedule', sort: ['onecycle', 'step', 'cyclic'], title: null }, column: { field: 'family', sort: FAMILIES, title: null } },
     spec: {
       width: 220, height: 130,
