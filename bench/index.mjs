@@ -9,6 +9,9 @@ import { monitorBench } from './monitor.mjs'
 import { reducerBench } from './reducers.mjs'
 import { regionsBench } from './regions.mjs'
 import { cnn, fitOverhead, measureBench, memoryBench, mlp } from './training.mjs'
+import { existsSync } from 'node:fs'
+import { CHROMIUM } from './chromium.mjs'
+import { webglFitOverhead } from './webgl.mjs'
 
 const json = process.argv.includes('--json')
 const smoke = process.argv.includes('--smoke')
@@ -40,6 +43,14 @@ const graph = await graphOverhead(smoke ? { rounds: 1, batch: 1 } : { rounds: 5,
 log(`  graph predict, MobileNetV2 (${graph.sites} sites), cpu  ${graph.ratio.toFixed(3)}  (plain first ${graph.plainFirst.toFixed(3)}, instrumented first ${graph.tappedFirst.toFixed(3)}; ${graph.plainMs.toFixed(0)} ms plain)`)
 out.predictOverhead = { 'mobilenet-graph-cpu': graph.ratio }
 out.fitMs = { 'mlp-cpu': mlpCpu, 'mlp-wasm': mlpWasm, 'cnn-cpu': cnnCpu }
+if (existsSync(CHROMIUM) && !process.argv.includes('--no-webgl')) {
+  // the browser part (also alone: npm run bench:webgl)
+  const w = await webglFitOverhead({ smoke })
+  log(`  mlp-webgl ${w.ratio.toFixed(3)}  (${w.plainMs.toFixed(0)} ms plain, headless Chromium, ${w.renderer}); the probe's own time ${(100 * w.recorderShare).toFixed(2)}%`)
+  out.fitOverhead['mlp-webgl'] = w.ratio
+  out.recorderShare['mlp-webgl'] = w.recorderShare
+  out.fitMs['mlp-webgl'] = w
+} else log(`  mlp-webgl skipped: ${existsSync(CHROMIUM) ? '--no-webgl' : `no Chromium at ${CHROMIUM}`}`)
 
 log('\nmeasure (wasm, MLP, 3 sites, unit stats + histogram)')
 const m = await measureBench(size.measure)

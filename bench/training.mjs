@@ -54,6 +54,7 @@ export async function fitOverhead(makeModel, shape, { examples, batchSize, round
         const probe = instrument(model, { reducers: defaults() })
         const t0 = performance.now()
         await fit()
+        await probe.flush() // asynchronous reads (webgl) land before the clock stops
         const elapsed = performance.now() - t0
         probe.results()
         // the probe's own time (reading, packing, reducers), from its counters, over the fit's

@@ -5,7 +5,6 @@
 //
 //   node examples/paper-replication/speed.mjs [--family resnet] [--width 16] [--batch 64]
 //     [--steps 10] [--cpu-steps 2] [--only cpu,wasm-stock,wasm-fast,webgl]
-import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
@@ -32,41 +31,18 @@ async function inNode(mode, steps) {
 }
 
 async function inChromium(steps) {
-  const { build } = await import('esbuild')
-  const { chromium } = await import('playwright-core')
-  const entry = `
+  const { runInChromium } = await import('../../bench/chromium.mjs')
+  const source = `
     import * as tf from '@tensorflow/tfjs-core'
     import '@tensorflow/tfjs-backend-webgl'
     import { network } from './networks.mjs'
     import { timeSteps } from './steps.mjs'
     await tf.setBackend('webgl')
-    window.__speed = await timeSteps(tf, network, ${JSON.stringify(config)}, ${batch}, ${steps})
-    window.__speed.renderer = (() => { const gl = document.createElement('canvas').getContext('webgl2'); const d = gl.getExtension('WEBGL_debug_renderer_info'); return d ? gl.getParameter(d.UNMASKED_RENDERER_WEBGL) : 'unknown' })()`
-  const bundle = await build({ stdin: { contents: entry, resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'js' }, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent', define: { 'process.argv': '[]' } })
-  const files = {
-    '/': ['text/html', '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>'],
-    '/page.js': ['text/javascript', bundle.outputFiles[0].contents],
-  }
-  const server = createServer((req, res) => {
-    const file = files[req.url]
-    if (file === undefined) res.writeHead(404).end()
-    else res.writeHead(200, { 'content-type': file[0] }).end(file[1])
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  // the flags of test/browser/chromium.ts: WebGL on SwiftShader, no network
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  })
-  try {
-    const page = await browser.newPage()
-    await page.goto(`http://127.0.0.1:${server.address().port}/`)
-    await page.waitForFunction(() => window.__speed !== undefined, undefined, { timeout: 1_200_000 })
-    return await page.evaluate(() => window.__speed)
-  } finally {
-    await browser.close()
-    server.close()
-  }
+    const r = await timeSteps(tf, network, ${JSON.stringify(config)}, ${batch}, ${steps})
+    const gl = document.createElement('canvas').getContext('webgl2')
+    const info = gl.getExtension('WEBGL_debug_renderer_info')
+    window.__result = { ...r, renderer: info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : 'unknown' }`
+  return runInChromium(source, new URL('.', import.meta.url))
 }
 
 if (args.page) {
