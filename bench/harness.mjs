@@ -36,6 +36,13 @@ export function pairedRatio(result, a, b) {
   return median(ta.map((x, i) => x / tb[i]))
 }
 
+/** The interquartile range [q1, q3] of the per-round ratios a / b: the spread to print next to {@link pairedRatio}. */
+export function pairedSpread(result, a, b) {
+  const r = result.rounds[a].map((x, i) => x / result.rounds[b][i]).sort((x, y) => x - y)
+  const at = (q) => r[Math.min(r.length - 1, Math.max(0, Math.round(q * (r.length - 1))))]
+  return [at(0.25), at(0.75)]
+}
+
 export function fmt(n, digits = 3) {
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`

@@ -21,20 +21,21 @@ const log = (...a) => {
 
 const size = smoke
   ? { mlp: { examples: 256, batchSize: 128, rounds: 1 }, cnn: { examples: 32, batchSize: 32, rounds: 1 }, measure: { examples: 256, rounds: 1 }, memory: { batches: 20 } }
-  : { mlp: { examples: 512, batchSize: 128, rounds: 5 }, cnn: { examples: 64, batchSize: 32, rounds: 5 }, measure: { examples: 2048, rounds: 7 }, memory: { batches: 1000 } }
+  : { mlp: { examples: 512, batchSize: 128, rounds: 15 }, cnn: { examples: 64, batchSize: 32, rounds: 15 }, measure: { examples: 2048, rounds: 9 }, memory: { batches: 1000 } }
 
 const out = { date: new Date().toISOString(), node: process.version, smoke }
 
 await tf.setBackend('cpu')
 log('fit overhead (instrumented / plain, median of interleaved rounds)')
 const mlpCpu = await fitOverhead(mlp, [784], size.mlp)
-log(`  mlp-cpu  ${mlpCpu.ratio.toFixed(3)}  (${mlpCpu.plainMs.toFixed(0)} ms plain)`)
+log(`  mlp-cpu  ${mlpCpu.ratio.toFixed(3)}  (IQR ${mlpCpu.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${mlpCpu.rounds} rounds; ${mlpCpu.plainMs.toFixed(0)} ms plain)`)
 const cnnCpu = await fitOverhead(cnn, [28, 28, 1], size.cnn)
-log(`  cnn-cpu  ${cnnCpu.ratio.toFixed(3)}  (${cnnCpu.plainMs.toFixed(0)} ms plain)`)
+log(`  cnn-cpu  ${cnnCpu.ratio.toFixed(3)}  (IQR ${cnnCpu.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${cnnCpu.rounds} rounds; ${cnnCpu.plainMs.toFixed(0)} ms plain)`)
 await tf.setBackend('wasm')
 const mlpWasm = await fitOverhead(mlp, [784], size.mlp)
-log(`  mlp-wasm ${mlpWasm.ratio.toFixed(3)}  (${mlpWasm.plainMs.toFixed(0)} ms plain)`)
+log(`  mlp-wasm ${mlpWasm.ratio.toFixed(3)}  (IQR ${mlpWasm.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${mlpWasm.rounds} rounds; ${mlpWasm.plainMs.toFixed(0)} ms plain)`)
 out.fitOverhead = { 'mlp-cpu': mlpCpu.ratio, 'mlp-wasm': mlpWasm.ratio, 'cnn-cpu': cnnCpu.ratio }
+out.fitOverheadSpread = { 'mlp-cpu': mlpCpu.ratioSpread, 'mlp-wasm': mlpWasm.ratioSpread, 'cnn-cpu': cnnCpu.ratioSpread }
 out.recorderShare = { 'mlp-cpu': mlpCpu.recorderShare, 'cnn-cpu': cnnCpu.recorderShare, 'mlp-wasm': mlpWasm.recorderShare }
 log('the probe\'s own time over the fit\'s (probe.counters(): reading, packing, reducers; median and range over rounds)')
 for (const [k, r] of [['mlp-cpu', mlpCpu], ['cnn-cpu', cnnCpu], ['mlp-wasm', mlpWasm]]) log(`  ${k.padEnd(8)} ${(100 * r.recorderShare).toFixed(2)}%  (${(100 * r.recorderShareRange[0]).toFixed(2)}-${(100 * r.recorderShareRange[1]).toFixed(2)}%)`)
@@ -46,8 +47,9 @@ out.fitMs = { 'mlp-cpu': mlpCpu, 'mlp-wasm': mlpWasm, 'cnn-cpu': cnnCpu }
 if (existsSync(CHROMIUM) && !process.argv.includes('--no-webgl')) {
   // the browser part (also alone: npm run bench:webgl)
   const w = await webglFitOverhead({ smoke })
-  log(`  mlp-webgl ${w.ratio.toFixed(3)}  (${w.plainMs.toFixed(0)} ms plain, headless Chromium, ${w.renderer}); the probe's own time ${(100 * w.recorderShare).toFixed(2)}%`)
+  log(`  mlp-webgl ${w.ratio.toFixed(3)}  (IQR ${w.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${w.rounds} rounds; ${w.plainMs.toFixed(0)} ms plain, headless Chromium, ${w.renderer}); the probe's own time ${(100 * w.recorderShare).toFixed(2)}%`)
   out.fitOverhead['mlp-webgl'] = w.ratio
+  out.fitOverheadSpread['mlp-webgl'] = w.ratioSpread
   out.recorderShare['mlp-webgl'] = w.recorderShare
   out.fitMs['mlp-webgl'] = w
 } else log(`  mlp-webgl skipped: ${existsSync(CHROMIUM) ? '--no-webgl' : `no Chromium at ${CHROMIUM}`}`)

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { instrument, patternHistogram, unitStats } from 'relu-patterns'
 import { packRows } from 'relu-patterns'
-import { interleave, median, pairedRatio } from './harness.mjs'
+import { interleave, median, pairedRatio, pairedSpread } from './harness.mjs'
 
 const seeded = (i) => tfl.initializers.glorotUniform({ seed: i })
 
@@ -69,6 +69,8 @@ export async function fitOverhead(makeModel, shape, { examples, batchSize, round
   const measured = shares.slice(shares.length - rounds)
   return {
     ratio: pairedRatio(t, 'instrumented', 'plain'),
+    ratioSpread: pairedSpread(t, 'instrumented', 'plain'),
+    rounds,
     plainMs: t.plain,
     instrumentedMs: t.instrumented,
     recorderShare: median(measured),

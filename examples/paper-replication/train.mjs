@@ -12,7 +12,7 @@
 //
 // summarize.mjs turns the files of several runs into tables and figures; the commands
 // and what they show are in docs/findings.md.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { parseArgs } from 'node:util'
@@ -58,10 +58,13 @@ const config = {
 }
 
 const file = join(args.out, `${config.dataset}-${config.family}-${config.schedule}-w${config.width}-s${config.seed}.json.gz`)
-if (existsSync(file) && !args.force) {
-  console.log(`${file} exists (--force runs it again)`)
+const running = `${file}.running` // another process is on this run (run.sh runs two at a time)
+if ((existsSync(file) || existsSync(running)) && !args.force) {
+  console.log(`${file} ${existsSync(file) ? 'exists' : 'is running'} (--force runs it again)`)
   process.exit(0)
 }
+mkdirSync(args.out, { recursive: true })
+writeFileSync(running, String(process.pid))
 
 registerWasmConvGradients()
 await tf.setBackend('wasm')
@@ -161,6 +164,7 @@ await model.save(tf.io.withSaveHandler(async (artifacts) => {
   writeFileSync(join(saved, 'model.json'), JSON.stringify({ ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] }))
   return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
 }))
+rmSync(running, { force: true })
 console.log(`${file}: test accuracy ${testAccuracy.toFixed(4)}, ${entries.length} measurements, ${trainSeconds.toFixed(0)} s`)
 probe.dispose()
 model.dispose()
