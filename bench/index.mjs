@@ -66,6 +66,7 @@ out.vsNaiveEndToEnd = m.vsNaiveEndToEnd
 log('\nreducers on plain packed data')
 const r = await reducerBench({ smoke })
 for (const [bits, n] of Object.entries(r.histogramPatternsPerSec)) log(`  histogram ${bits.padStart(4)} bits  ${fmt(n)} patterns/s${r.histogramVsNaive[bits] ? `  (${r.histogramVsNaive[bits].toFixed(0)}x the string Map)` : ''}`)
+log(`  histogram   64 bits  ${fmt(r.histogramLarge.patternsPerSec)} patterns/s at ${fmt(r.histogramLarge.distinct)} distinct (out of cache), ${r.histogramLarge.bytesPerPattern.toFixed(1)} bytes per distinct pattern`)
 log(`  unitStats  512 bits  ${fmt(r.unitStatsRowsPerSec512)} rows/s  (${r.unitStatsVsNaive.toFixed(1)}x a per-bit loop)`)
 log(`  hamming    512 bits  ${fmt(r.hammingPairsPerSec512)} pairs/s  (${r.hammingVsNaive.toFixed(1)}x a per-bit loop)`)
 Object.assign(out, r)

@@ -56,6 +56,35 @@ function naivePairs(batch) {
   return sum
 }
 
+/**
+ * The histogram once its table leaves the caches: `distinct` different 64-bit patterns,
+ * each seen twice (a second pass finds every one), under a cap that holds them all.
+ * Patterns per second over both passes, and the state's bytes per distinct pattern.
+ */
+function largeHistogram(distinct) {
+  const h = patternHistogram({ maxBytes: 2 ** 31 })
+  const state = h.init(layoutOf(64))
+  const chunk = 1 << 20
+  const words = new Uint32Array(chunk * 2)
+  const t0 = performance.now()
+  for (let pass = 0; pass < 2; pass++) {
+    for (let start = 0; start < distinct; start += chunk) {
+      const rows = Math.min(chunk, distinct - start)
+      for (let r = 0; r < rows; r++) {
+        // a bijective scramble of the index: distinct patterns in no particular order
+        const i = start + r
+        words[2 * r] = Math.imul(i ^ 0x5bd1e995, 0x9e3779b1) >>> 0
+        words[2 * r + 1] = i
+      }
+      h.update(state, { words, rows, units: 64, wordsPerRow: 2, nonFinite: 0, positions: 1, labels: null })
+    }
+  }
+  const ms = performance.now() - t0
+  const r = h.result(state)
+  if (r.distinct !== distinct || !r.exact) throw new Error(`large histogram: ${r.distinct} distinct, exact ${r.exact}`)
+  return { distinct, patternsPerSec: Math.round((2 * distinct) / (ms / 1000)), bytesPerPattern: r.bytes / distinct }
+}
+
 export async function reducerBench({ smoke = false } = {}) {
   const rows = smoke ? 20_000 : 1_000_000
   const histogram = {}
@@ -87,8 +116,10 @@ export async function reducerBench({ smoke = false } = {}) {
     { fast: () => hr.update(hr.init(layoutOf(512)), hb), naive: () => naivePairs(hb) },
     { rounds: smoke ? 1 : 3 },
   )
+  const large = largeHistogram(smoke ? 100_000 : 10_000_000)
   return {
     histogramPatternsPerSec: histogram,
+    histogramLarge: large,
     histogramVsNaive,
     unitStatsRowsPerSec512: Math.round(ub.rows / (tu.fast / 1000)),
     unitStatsVsNaive: tu.naive / tu.fast,
