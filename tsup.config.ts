@@ -8,10 +8,20 @@ export default defineConfig([
     entry: { index: 'src/index.ts', vega: 'src/vega/index.ts', report: 'src/report/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
-    clean: true,
     sourcemap: true,
     target: 'es2022',
     treeshake: true,
+    external,
+  },
+  {
+    // measureInWorkers and its worker thread: Node only; the worker is an ES module next to it
+    entry: { workers: 'src/workers/index.ts', worker: 'src/workers/worker.ts' },
+    format: ['esm', 'cjs'],
+    dts: { entry: { workers: 'src/workers/index.ts' } },
+    platform: 'node',
+    target: 'node18',
+    shims: true,
+    sourcemap: true,
     external,
   },
   {

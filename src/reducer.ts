@@ -68,9 +68,23 @@ export interface PackedBatch extends Layout {
  * })
  * ```
  */
+/**
+ * How to make a reducer again in another realm (a worker thread): the export `factory`
+ * of `module`, called with `options`. Built-in reducers carry one; a custom reducer
+ * needs one to run in `measureInWorkers` (its module must be importable by URL or
+ * package name from the worker, and `options` plain data).
+ */
+export interface ReducerSpec {
+  readonly module: string
+  readonly factory: string
+  readonly options: unknown
+}
+
 export interface Reducer<State, Result> {
   /** Short name used in errors and docs, e.g. `'unitStats'`. */
   readonly name: string
+  /** How to make this reducer again elsewhere; see {@link ReducerSpec}. */
+  readonly spec?: ReducerSpec
   /**
    * `'values'`: this reducer also needs the float activations (`batch.values`). They come
    * from the same read that packs the bits, which is then synchronous on every backend

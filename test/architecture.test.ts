@@ -19,6 +19,7 @@ const LAYERS: [string, number][] = [
   ['indicators', 4.5],
   ['instrument', 5],
   ['regions', 5.5],
+  ['workers', 5.7],
   ['timeline', 6],
   ['monitor', 6],
   ['vega', 7],
@@ -26,8 +27,8 @@ const LAYERS: [string, number][] = [
   ['index.ts', 8],
   ['cli', 9],
 ]
-/** Where tfjs values (not just types) may be imported: instrumentation, recording, the tfjs Callback subclass, and the command line tool. */
-const TFJS_ALLOWED = ['instrument/', 'record/', 'timeline/schedule.ts', 'cli/']
+/** Where tfjs values (not just types) may be imported: instrumentation, recording, the tfjs Callback subclass, worker threads, and the command line tool. */
+const TFJS_ALLOWED = ['instrument/', 'record/', 'timeline/schedule.ts', 'cli/', 'workers/']
 
 const src = join(__dirname, '..', 'src')
 const files = (dir: string): string[] =>

@@ -126,6 +126,42 @@ export interface Probe<M extends ReducerMap> {
   measure(x: MeasureInput, options: MeasureOptions & { retain: true }): Promise<Measurement<Results<M>>>
   measure(x: MeasureInput, options?: MeasureOptions & { retain?: false }): Promise<Results<M>>
   /**
+   * Like `measure`, into fresh state, but returns the reducer states instead of results
+   * (without `retain` or `predictions`): parts of a dataset measured apart (in turn, on
+   * other machines, or in worker threads with `measureInWorkers`) combine with
+   * `mergeStates` into exactly the states of one measurement, as long as the parts are
+   * cut at batch boundaries.
+   *
+   * @example
+   * ```ts
+   * const a = await probe.measureStates(firstHalf, { batchSize: 128 })
+   * const b = await probe.measureStates(secondHalf, { batchSize: 128 })
+   * const results = probe.resultsOf(probe.mergeStates(a, b)) // = await probe.measure(all, { batchSize: 128 })
+   * ```
+   */
+  measureStates(x: MeasureInput, options?: Omit<MeasureOptions, 'retain' | 'predictions'>): Promise<States<M>>
+  /**
+   * The states of both inputs merged per site and reducer (neither changes): the states
+   * of the two streams of passes one after the other. States missing a site or a
+   * reducer of this probe are `INVALID_INPUT`.
+   *
+   * @example
+   * ```ts
+   * const total = probe.mergeStates(probe.states(), await probe.measureStates(extra))
+   * ```
+   */
+  mergeStates(a: States<M>, b: States<M>): States<M>
+  /**
+   * The results of states (from `states()`, `measureStates()` or `mergeStates()`), as
+   * `results()` gives them for the training stream.
+   *
+   * @example
+   * ```ts
+   * console.log(probe.resultsOf(probe.states())) // the same as probe.results()
+   * ```
+   */
+  resultsOf(states: States<M>): Results<M>
+  /**
    * Runs `fn` (which must run the model synchronously, e.g. `() => model.predict(x)`) as
    * a pass of its own, and returns what `fn` returned at once, with the patterns its
    * forward calls produced at every site (resolved after any asynchronous reads). Those

@@ -1,6 +1,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { summarize } from './summary.js'
 import { InstrumentError } from '../errors.js'
+import { putOwn } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
@@ -16,6 +17,17 @@ import { ReducerSet } from './store.js'
 
 /** Instrumented models (to their probe) and tapped layers. */
 const live = new WeakMap<object, Probe<ReducerMap> | true>()
+
+/**
+ * Where a probe keeps the options it was made with, to be made again elsewhere (a worker
+ * thread). A registered symbol, so that every bundled copy of this module finds it.
+ */
+const MADE_WITH = Symbol.for('relu-patterns/instrument-options')
+
+/** The options `probe` was made with (reducers included), or undefined for an unknown object. */
+export function instrumentOptionsOf(probe: object): InstrumentOptions<ReducerMap> | undefined {
+  return (probe as { [MADE_WITH]?: InstrumentOptions<ReducerMap> })[MADE_WITH]
+}
 
 /** The live probe of a model, if it has one (used by features that work through a probe). */
 export function liveProbe(model: object): Probe<ReducerMap> | undefined {
@@ -95,7 +107,9 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
   const values = Object.values(reducers).some((r) => (r as { needs?: unknown }).needs === 'values')
   const source = graph ? graphSource(model, found, values) : layersSource(found, values)
   const network = opts.network ? networkSite(found.map((f) => f.site)) : null
-  return createProbe(model as never, found, [...skipped, ...notSelected], source, new ReducerSet(reducers), opts, network)
+  const probe = createProbe<M>(model as never, found, [...skipped, ...notSelected], source, new ReducerSet(reducers), opts, network)
+  Object.defineProperty(probe, MADE_WITH, { value: { ...options, reducers } })
+  return probe
 }
 
 function emptyError(all: readonly FoundSite[], skipped: readonly SkippedSite[]): InstrumentError {
@@ -147,6 +161,19 @@ function createProbe<M extends ReducerMap>(
     summary: () => (assertLive('summary'), summarize(recording.stream.results(), recording.sites)),
     reset: () => (assertLive('reset'), recording.reset()),
     measure: (async (x: MeasureInput, o?: MeasureOptions) => (assertLive('measure'), recording.measure(x, o))) as Probe<M>['measure'],
+    measureStates: async (x, o) => (assertLive('measureStates'), recording.measure(x, o, true) as Promise<States<M>>),
+    mergeStates: (a, b) => {
+      assertLive('mergeStates')
+      const out: Record<string, Record<string, unknown>> = {}
+      for (const site of recording.sites) putOwn(out, site.id, reducers.merge(site, statesOf(a, site, reducers), statesOf(b, site, reducers)))
+      return out as States<M>
+    },
+    resultsOf: (states) => {
+      assertLive('resultsOf')
+      const out: Record<string, Record<string, unknown>> = {}
+      for (const site of recording.sites) putOwn(out, site.id, reducers.results(site, statesOf(states, site, reducers)))
+      return out as Results<M>
+    },
     flush: () => recording.flush(),
     capture: (fn) => (assertLive('capture'), recording.capture(fn)),
     dispose() {
@@ -161,4 +188,20 @@ function createProbe<M extends ReducerMap>(
   if (dispose !== undefined) Object.defineProperty(probe, dispose, { value: probe.dispose })
   live.set(model, probe as unknown as Probe<ReducerMap>)
   return probe
+}
+
+/** One site's states from a `States` object, or `INVALID_INPUT` when they are not there. */
+function statesOf(states: unknown, site: Site, reducers: ReducerSet): Record<string, unknown> {
+  const own = (o: unknown, key: string): unknown =>
+    typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, key) ? (o as Record<string, unknown>)[key] : undefined
+  const forSite = own(states, site.id)
+  const missing = reducers.keys.filter((key) => own(forSite, key) === undefined)
+  if (missing.length > 0) {
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `These states have no ${missing.join(', ')} state for site "${site.id}": states must come from probe.states() or ` +
+        'probe.measureStates() of a probe with the same sites and reducers.',
+    )
+  }
+  return forSite as Record<string, unknown>
 }

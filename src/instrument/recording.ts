@@ -114,8 +114,9 @@ export class Recording {
   }
 
   /** One ordered pass over `x` into a fresh stream of its own. */
-  async measure(x: MeasureInput, o: unknown): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
+  async measure(x: MeasureInput, o: unknown, states = false): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
     const { batchSize, training, labels, retain, predictions } = measureOptions(o)
+    if (states && (retain || predictions)) throw new InstrumentError('INVALID_OPTION', 'measureStates(x, options) returns states only: retain and predictions do not apply.')
     if (training && !this.source.trains) throw new InstrumentError('INVALID_OPTION', 'measure({ training: true }): a graph model has no training mode.')
     const see = predictions ? (output: unknown) => session.addPredictions(predictedClasses(output)) : undefined
     const session = new MeasureSession(this.reducers, this.sites, labels, retain, this.network)
@@ -141,6 +142,7 @@ export class Recording {
     if (this.disposed) throw interrupted()
     session.stream.check()
     session.finish()
+    if (states) return session.stream.snapshot()
     const results = session.stream.results()
     if (!retain) return results
     const measurement = { kind: 'measurement' as const, examples: session.examples, inputs: session.inputs, results, patterns: session.retained() }

@@ -25,6 +25,13 @@ export class ReducerSet {
     for (const key of this.keys) putOwn(states, key, this.call(key, site, 'update', (r) => r.update(states[key], batch)))
   }
 
+  /** One site's states merged (neither input changes). */
+  merge(site: Site, a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    for (const key of this.keys) putOwn(out, key, this.call(key, site, 'merge', (r) => r.merge(a[key], b[key])))
+    return out
+  }
+
   /** Results of one site's states. */
   results(site: Site, states: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = {}

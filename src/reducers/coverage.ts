@@ -72,6 +72,7 @@ export function coverage(options?: CoverageOptions): Reducer<CoverageState, Cove
   if (!Number.isInteger(topK) || topK < 1) throw new InstrumentError('INVALID_OPTION', `coverage({ topK }) must be a positive integer, not ${describeValue(topK)}.`)
   return {
     name: 'coverage',
+    spec: { module: 'relu-patterns', factory: 'coverage', options: structuredClone(options ?? {}) },
     needs: 'values',
     init: (layout) => ({
       units: layout.units,

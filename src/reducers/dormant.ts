@@ -77,6 +77,7 @@ export function dormant(options?: DormantOptions): Reducer<DormantState, Dormant
   }
   return {
     name: 'dormant',
+    spec: { module: 'relu-patterns', factory: 'dormant', options: structuredClone(options ?? {}) },
     needs: 'values',
     init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, rows: 0, sums: new Float64Array(layout.units), infinite: new Float64Array(layout.units), nonFinite: 0 }),
     update(state, batch) {

@@ -133,6 +133,7 @@ export function hamming(options: HammingOptions = {}): Reducer<HammingState, Ham
   }
   return {
     name: 'hamming',
+    spec: { module: 'relu-patterns', factory: 'hamming', options: structuredClone(options ?? {}) },
     init: (layout) => ({
       units: layout.units,
       wordsPerRow: layout.wordsPerRow,

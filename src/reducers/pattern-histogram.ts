@@ -166,6 +166,7 @@ export function patternHistogram(
   }
   return {
     name: 'patternHistogram',
+    spec: { module: 'relu-patterns', factory: 'patternHistogram', options: structuredClone(options ?? {}) },
     init: (layout) => ({
       units: layout.units,
       wordsPerRow: layout.wordsPerRow,

@@ -62,6 +62,7 @@ export function unitStats(options?: Record<string, never>): Reducer<UnitStatsSta
   assertOptions('unitStats(options)', options, [])
   return {
     name: 'unitStats',
+    spec: { module: 'relu-patterns', factory: 'unitStats', options: structuredClone(options ?? {}) },
     init: (layout) => ({
       units: layout.units,
       wordsPerRow: layout.wordsPerRow,
