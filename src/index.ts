@@ -95,6 +95,7 @@ export type {
   Layout,
   PackedBatch,
   Reducer,
+  ReducerSpec,
   ReducerMap,
   ResultOf,
   SiteResults,
