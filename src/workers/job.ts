@@ -1,8 +1,8 @@
 import type { io } from '@tensorflow/tfjs-core'
 import type { ReducerSpec } from '../reducer.js'
 
-/** What a worker of `measureInWorkers` is given. */
-export interface WorkerJob {
+/** What every worker of a pool is started with. */
+export interface WorkerSetup {
   /** The model: topology, weight specs and weight data, as `model.save` writes them. */
   artifacts: io.ModelArtifacts
   /** `cpu` or `wasm`. */
@@ -11,7 +11,12 @@ export interface WorkerJob {
   reducers: Record<string, ReducerSpec>
   /** The probe's instrument options without its reducers. */
   instrumentOptions: Record<string, unknown>
-  /** The worker's examples, row-major, and their shape. */
+}
+
+/** One measurement of a worker's share: the model's weights now, and the examples. */
+export interface WorkerTask {
+  weightData: ArrayBuffer
+  /** The share's examples, row-major, and their shape. */
   x: Float32Array
   shape: number[]
   labels: Int32Array | null
@@ -19,5 +24,5 @@ export interface WorkerJob {
   training: boolean
 }
 
-/** A worker's reply: its states, or why it failed (with the `InstrumentError` code, if any). */
-export type WorkerReply = { states: unknown } | { error: string; code: string | null }
+/** A worker's reply: ready after setup, a task's states, or why it failed (with the `InstrumentError` code, if any). */
+export type WorkerReply = { ready: true } | { states: unknown } | { error: string; code: string | null }

@@ -1,5 +1,6 @@
-// The worker thread of measureInWorkers: loads the model, instruments it as the main
-// probe is, measures its share of the examples, and posts back the states.
+// A worker thread of a workerPool: loads the model once, instruments it as the main probe
+// is, then for each task takes the current weights, measures its share of the examples
+// and posts back the states.
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import { loadLayersModel } from '@tensorflow/tfjs-layers'
@@ -11,7 +12,7 @@ import { dormant } from '../reducers/dormant.js'
 import { hamming } from '../reducers/hamming.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
-import type { WorkerJob, WorkerReply } from './job.js'
+import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
 
 /** The built-in reducer factories, as `relu-patterns` exports them. */
 const builtIn: Record<string, unknown> = { coverage, dormant, hamming, patternHistogram, unitStats }
@@ -23,24 +24,36 @@ async function makeReducer(spec: ReducerSpec): Promise<Reducer<unknown, unknown>
   return (factory as (o: unknown) => Reducer<unknown, unknown>)(spec.options)
 }
 
-async function run(job: WorkerJob): Promise<unknown> {
-  await import(job.backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu')
-  await tf.setBackend(job.backend)
-  const model = await loadLayersModel(tf.io.fromMemory(job.artifacts))
+async function setUp(setup: WorkerSetup) {
+  await import(setup.backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu')
+  await tf.setBackend(setup.backend)
+  const model = await loadLayersModel(tf.io.fromMemory(setup.artifacts))
   const reducers: ReducerMap = {}
-  for (const [key, spec] of Object.entries(job.reducers)) reducers[key] = await makeReducer(spec)
-  const probe = instrument(model, { ...job.instrumentOptions, reducers })
-  const x = tf.tensor(job.x, job.shape, 'float32')
-  try {
-    return await probe.measureStates(x, { batchSize: job.batchSize, training: job.training, ...(job.labels === null ? {} : { labels: job.labels }) })
-  } finally {
-    x.dispose()
-    probe.dispose()
-    model.dispose()
+  for (const [key, spec] of Object.entries(setup.reducers)) reducers[key] = await makeReducer(spec)
+  const probe = instrument(model, { ...setup.instrumentOptions, reducers })
+  const specs = setup.artifacts.weightSpecs ?? []
+  return async (task: WorkerTask): Promise<unknown> => {
+    const named = tf.io.decodeWeights(task.weightData, specs)
+    model.setWeights(model.weights.map((w) => named[w.originalName]!))
+    tf.dispose(Object.values(named))
+    const x = tf.tensor(task.x, task.shape, 'float32')
+    try {
+      return await probe.measureStates(x, { batchSize: task.batchSize, training: task.training, ...(task.labels === null ? {} : { labels: task.labels }) })
+    } finally {
+      x.dispose()
+    }
   }
 }
 
-run(workerData as WorkerJob).then(
-  (states) => parentPort!.postMessage({ states } satisfies WorkerReply),
-  (error: unknown) => parentPort!.postMessage({ error: String(error), code: error instanceof InstrumentError ? error.code : null } satisfies WorkerReply),
+const reply = (r: WorkerReply): void => parentPort!.postMessage(r)
+const failure = (error: unknown): WorkerReply => ({ error: String(error), code: error instanceof InstrumentError ? error.code : null })
+
+setUp(workerData as WorkerSetup).then(
+  (run) => {
+    parentPort!.on('message', (task: WorkerTask) => {
+      run(task).then((states) => reply({ states }), (error: unknown) => reply(failure(error)))
+    })
+    reply({ ready: true })
+  },
+  (error: unknown) => reply(failure(error)),
 )

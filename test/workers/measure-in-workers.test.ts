@@ -1,12 +1,27 @@
 // measureInWorkers runs the built package (dist, by its own name): worker threads load
-// dist/worker.js. The results must equal the single-thread measurement exactly.
+// dist/worker.js, built here first if it is missing. The results must equal the
+// single-thread measurement exactly.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs-backend-wasm'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
-import { hamming, instrument, patternHistogram, unitStats } from 'relu-patterns'
-import { measureInWorkers } from 'relu-patterns/workers'
-import { afterEach, beforeEach, expect, test } from 'vitest'
+import { afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
+
+type Lib = typeof import('relu-patterns')
+type Workers = typeof import('relu-patterns/workers')
+let hamming: Lib['hamming'], instrument: Lib['instrument'], patternHistogram: Lib['patternHistogram'], unitStats: Lib['unitStats']
+let measureInWorkers: Workers['measureInWorkers'], workerPool: Workers['workerPool']
+
+beforeAll(async () => {
+  const root = new URL('../../', import.meta.url)
+  if (!existsSync(new URL('dist/worker.js', root)) || !existsSync(new URL('dist/index.js', root))) {
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'ignore' })
+  }
+  ;({ hamming, instrument, patternHistogram, unitStats } = await import('relu-patterns'))
+  ;({ measureInWorkers, workerPool } = await import('relu-patterns/workers'))
+}, 180_000)
 
 const reducers = () => ({ units: unitStats(), patterns: patternHistogram(), pairs: hamming({ maxPairs: 50 }) })
 
@@ -66,6 +81,29 @@ test('on wasm, with a site selection and saturation planes', async () => {
   xs.dispose()
 }, 120_000)
 
+test('a pool measures with the weights of the moment, through training', async () => {
+  const model = convBn(3)
+  model.add(tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 30 }) }))
+  model.compile({ optimizer: tf.train.sgd(0.5), loss: 'categoricalCrossentropy' })
+  const probe = instrument(model, { reducers: reducers() })
+  const xs = tf.randomNormal([120, 8, 8, 2], 0, 1, 'float32', 6)
+  const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 120 }, (_, i) => i % 3), 'int32'), 3)
+  const pool = await workerPool(probe, { workers: 2 })
+  expect(pool.workers).toBe(2)
+  const first = await pool.measure(xs, { batchSize: 16 })
+  expect(first).toEqual(await probe.measure(xs, { batchSize: 16 }))
+  await model.fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0 })
+  const second = await pool.measure(xs, { batchSize: 16 })
+  expect(second).toEqual(await probe.measure(xs, { batchSize: 16 }))
+  expect(second).not.toEqual(first) // training changed the patterns, and the pool saw it
+  await pool.close()
+  await pool.close()
+  await expect(pool.measure(xs)).rejects.toMatchObject({ code: 'DISPOSED' })
+  probe.dispose()
+  model.dispose()
+  tf.dispose([xs, ys])
+}, 120_000)
+
 test('what cannot run in a worker is a coded error, before any worker starts', async () => {
   const model = convBn(2)
   const xs = tf.randomNormal([10, 8, 8, 2], 0, 1, 'float32', 4)
@@ -75,6 +113,7 @@ test('what cannot run in a worker is a coded error, before any worker starts', a
   const bySite = instrument(model, { sites: (s) => s.units > 5 })
   await expect(measureInWorkers(bySite, xs)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/site ids/) })
   await expect(measureInWorkers(bySite, xs, { workers: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  await expect(workerPool(bySite, { workers: 1.5 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
   await expect(measureInWorkers(bySite, xs, { threads: 2 } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
   await expect(measureInWorkers(bySite, xs, { labels: [1, 2] })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
   bySite.dispose()
