@@ -228,9 +228,11 @@ export function spaceSavingMerge(a: SpaceSaving, b: SpaceSaving): SpaceSaving {
   }
   add(a, b, fb, true)
   add(b, a, fa, false)
-  const out = createSpaceSaving(a.k, wpr)
+  // the smaller k: a summary that kept fewer patterns says less about the others
+  const k = Math.min(a.k, b.k)
+  const out = createSpaceSaving(k, wpr)
   const order = Array.from({ length: all.size }, (_, e) => e).sort((x, y) => all.counts[y]! - all.counts[x]!)
-  for (const e of order.slice(0, a.k)) {
+  for (const e of order.slice(0, k)) {
     const n = out.size++
     out.keys.set(all.keys.subarray(e * wpr, (e + 1) * wpr), n * wpr)
     out.counts[n] = all.counts[e]!

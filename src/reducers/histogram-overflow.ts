@@ -48,6 +48,12 @@ export function startOverflow(table: PatternTable, k: number): Overflow {
   return { distinct, refused: createSpaceSaving(k, table.wordsPerRow) }
 }
 
+/** Adds every row's pattern to the distinct sketch (not to the refused rows). */
+export function sketchRows(o: Overflow, words: Uint32Array, rows: number): void {
+  const wpr = o.refused.wordsPerRow
+  for (let r = 0, offset = 0; r < rows; r++, offset += wpr) hyperLogLogAdd(o.distinct, words, offset, wpr)
+}
+
 /** Records `count` refused occurrences of the pattern at `words[offset..]`. */
 export function overflowAdd(o: Overflow, words: Uint32Array, offset: number, count: number): void {
   hyperLogLogAdd(o.distinct, words, offset, o.refused.wordsPerRow)
@@ -70,10 +76,35 @@ export function mergeOverflow(a: Overflow | null, b: Overflow | null, aTable: Pa
   return { distinct, refused: spaceSavingMerge(big, small) }
 }
 
-/** Why `o` is not well-formed sketches for patterns of `wordsPerRow` words, or null (O(size)). */
-export function overflowProblem(o: unknown, wordsPerRow: number): string | null {
+/** Sketches already found well-formed (each is checked in full once, then only as it changes). */
+const checked = new WeakSet<object>()
+
+/**
+ * Why `o` is not well-formed sketches for patterns of `wordsPerRow` words of a state with
+ * `untracked` refused rows, or null. O(registers + k) the first time an object is seen
+ * and whenever `full`; O(k) otherwise.
+ * Sketches that keep every invariant can still have been edited: they summarise rows the
+ * state no longer holds, so no check can prove them right.
+ */
+export function overflowProblem(o: unknown, wordsPerRow: number, untracked: number, full = false): string | null {
   if (o === null || o === undefined) return null
+  const problem = shapeProblem(o, wordsPerRow, full)
+  if (problem !== null) return problem
+  const s = (o as Overflow).refused
+  let sum = 0
+  let lower = 0
+  for (let e = 0; e < s.size; e++) {
+    sum += s.counts[e]!
+    lower += s.counts[e]! - s.errors[e]!
+  }
+  if (lower > untracked) return 'the heavy hitters hold more rows than were refused'
+  if (s.size < s.k && sum !== untracked) return 'a heavy-hitter summary with room left does not hold every refused row'
+  return null
+}
+
+function shapeProblem(o: object, wordsPerRow: number, full: boolean): string | null {
   const x = o as Overflow
+  if (!full && checked.has(x.distinct) && checked.has(x.refused) && x.refused.wordsPerRow === wordsPerRow) return null
   if (typeof x !== 'object' || !isHyperLogLog(x.distinct)) return 'the distinct-pattern sketch is malformed'
   const s = x.refused
   const shaped = typeof s === 'object' && s !== null && Number.isInteger(s.k) && s.k >= 1 && s.wordsPerRow === wordsPerRow &&
@@ -84,14 +115,9 @@ export function overflowProblem(o: unknown, wordsPerRow: number): string | null 
     if (!isCount(s.counts[e]) || !isCount(s.errors[e]) || s.counts[e]! < 1 || s.errors[e]! >= s.counts[e]!) return 'a heavy-hitter count is impossible'
   }
   if (!spaceSavingDistinct(s)) return 'the heavy-hitter summary lists a pattern twice'
+  checked.add(x.distinct)
+  checked.add(s)
   return null
-}
-
-/** Sum of a summary's counts (each untracked row is counted once, plus floors from merges). */
-function refusedTotal(s: SpaceSaving): number {
-  let n = 0
-  for (let e = 0; e < s.size; e++) n += s.counts[e]!
-  return n
 }
 
 /**

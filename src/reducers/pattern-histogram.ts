@@ -12,7 +12,7 @@ import {
 } from '../bits/pattern-table.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 import { histogramEntropy, labelInformation } from './entropy.js'
-import { type Overflow, type OverflowEstimates, mergeOverflow, overflowAdd, overflowEstimates, overflowProblem, startOverflow } from './histogram-overflow.js'
+import { type Overflow, type OverflowEstimates, mergeOverflow, overflowAdd, overflowEstimates, overflowProblem, sketchRows, startOverflow } from './histogram-overflow.js'
 
 export { histogramEntropy } from './entropy.js'
 
@@ -185,11 +185,23 @@ export function patternHistogram(
       checkShape(state)
       assertSameLayout(state, batch, 'update patternHistogram')
       const { words, rows, wordsPerRow, labels } = batch
-      const refused = (w: Uint32Array, offset: number, count: number): void => {
-        state.overflow ??= startOverflow(state.table, heavyHitters)
-        overflowAdd(state.overflow, w, offset, count)
+      const before = state.overflow ?? null
+      if (before !== null) {
+        const problem = overflowProblem(before, wordsPerRow, state.untracked)
+        if (problem !== null) throw corrupt(problem)
       }
+      // sketches start with the first refused row; a state that refused rows before they
+      // existed (saved by an earlier version) never gets them, as they could not cover its past
+      const sketching = before !== null || state.untracked === 0
+      const refused = sketching
+        ? (w: Uint32Array, offset: number, count: number): void => {
+            state.overflow ??= startOverflow(state.table, heavyHitters)
+            overflowAdd(state.overflow, w, offset, count)
+          }
+        : undefined
       state.untracked += tableAddRows(state.table, words, rows, room(state, state.table), refused)
+      // past the cap every pattern goes into the distinct sketch: after a merge the table may take new ones
+      if (before !== null) sketchRows(before, words, rows)
       if (labels !== null) addLabeled(state, batch.words, rows, wordsPerRow, labels)
       state.rows += rows
       return state
@@ -206,9 +218,11 @@ function merge(a: PatternHistogramState, b: PatternHistogramState, heavyHitters:
   const cap = Math.max(a.maxBytes, b.maxBytes)
   const refused: [Uint32Array, number][] = []
   const patterns = mergeTables(a.table, b.table, cap, (w, offset, count) => void refused.push([w.slice(offset, offset + a.wordsPerRow), count]))
-  let overflow = mergeOverflow(a.overflow ?? null, b.overflow ?? null, a.table, b.table, heavyHitters)
-  if (overflow === null && refused.length > 0) overflow = startOverflow(patterns.table, heavyHitters)
-  for (const [w, count] of refused) overflowAdd(overflow!, w, 0, count)
+  // a side that refused rows without sketches (saved by an earlier version) leaves the merge without them
+  const unsketched = (s: PatternHistogramState): boolean => s.untracked > 0 && s.overflow == null
+  let overflow = unsketched(a) || unsketched(b) ? null : mergeOverflow(a.overflow ?? null, b.overflow ?? null, a.table, b.table, heavyHitters)
+  if (overflow === null && refused.length > 0 && !unsketched(a) && !unsketched(b)) overflow = startOverflow(patterns.table, heavyHitters)
+  if (overflow !== null) for (const [w, count] of refused) overflowAdd(overflow, w, 0, count)
   const joint = mergeTables(a.joint, b.joint, cap - tableBytes(patterns.table))
   const labelCounts = mergeTables(a.labelCounts, b.labelCounts, cap - tableBytes(patterns.table) - tableBytes(joint.table))
   return {
@@ -305,7 +319,7 @@ export function checkHistogram(state: PatternHistogramState): void {
   if (state.labeled > state.rows) throw corrupt('more labelled rows than rows')
   if (sum(state.joint) + state.untrackedJoint !== state.labeled) throw corrupt('pair counts do not add up to labelled rows')
   if (sum(state.labelCounts) + state.untrackedLabels !== state.labeled) throw corrupt('label counts do not add up to labelled rows')
-  const problem = overflowProblem(state.overflow, state.wordsPerRow)
+  const problem = overflowProblem(state.overflow, state.wordsPerRow, state.untracked, true)
   if (problem !== null) throw corrupt(problem)
 }
 

@@ -167,6 +167,62 @@ describe('past the cap', () => {
     expect(r.estimates!.entropyBounds[0]).toBeLessThanOrEqual(t.entropy)
   })
 
+  test('a state that refused rows before sketches existed never gets estimates it could not back', () => {
+    const h = patternHistogram({ maxBytes: cap })
+    const s = h.init({ units: 32, wordsPerRow: 1 })
+    h.update(s, batch([...Array.from({ length: 300 }, (_, i) => i), ...Array.from({ length: 1000 }, () => 5)]))
+    const old = deserialize(serialize(s)) as PatternHistogramState
+    delete old.overflow // as saved by an earlier version
+    h.update(old, batch(Array.from({ length: 50 }, (_, i) => 7000 + i)))
+    expect(h.result(old).exact).toBe(false)
+    expect(h.result(old).estimates).toBe(null)
+    expect(h.result(h.merge(old, s)).estimates).toBe(null)
+    expect(h.result(h.merge(s, old)).estimates).toBe(null)
+  })
+
+  test('summaries of different sizes merge to the smaller, whose floor still bounds the unlisted', () => {
+    const small = patternHistogram({ maxBytes: cap, heavyHitters: 2 })
+    const big = patternHistogram({ maxBytes: cap, heavyHitters: 8 })
+    const filler = Array.from({ length: 224 }, (_, i) => i)
+    const av = [...filler, ...Array.from({ length: 60 }, () => 100), ...Array.from({ length: 39 }, (_, i) => 200 + i)]
+    const bv = [...filler, ...Array.from({ length: 30 }, () => 300)]
+    const a = small.init({ units: 32, wordsPerRow: 1 })
+    const b = big.init({ units: 32, wordsPerRow: 1 })
+    small.update(a, batch(av))
+    big.update(b, batch(bv))
+    const r = big.result(big.merge(a, b))
+    const e = r.estimates!
+    expect(e.heavyHitters.length).toBe(2)
+    const listed = new Set(e.heavyHitters.map((x) => x.words[0]))
+    for (let v = 200; v < 239; v++) if (!listed.has(v)) expect(e.floor).toBeGreaterThanOrEqual(1)
+    const t = truth([...av, ...bv])
+    expect(e.entropyBounds[0]).toBeLessThanOrEqual(t.entropy)
+    expect(e.entropyBounds[1]).toBeGreaterThanOrEqual(t.entropy)
+  })
+
+  test('after a merge with labels the table may take new patterns, and the distinct sketch sees them', () => {
+    const h = patternHistogram({ maxBytes: 1 << 20 })
+    const labelled = (values: number[]) => ({ ...batch(values), labels: Int32Array.from(values, (v) => v % 10) })
+    const feed = (s: PatternHistogramState, values: number[], labels: boolean) => {
+      for (let i = 0; i < values.length; i += 1000) h.update(s, labels ? labelled(values.slice(i, i + 1000)) : batch(values.slice(i, i + 1000)))
+    }
+    const first = Array.from({ length: 40_000 }, (_, i) => i * 7 + 1)
+    const extra = Array.from({ length: 100 }, (_, i) => 5_000_000 + i)
+    const second = Array.from({ length: 100_000 }, (_, i) => 10_000_000 + i * 13)
+    const whole = h.init({ units: 32, wordsPerRow: 1 })
+    feed(whole, first, true)
+    feed(whole, extra, false)
+    feed(whole, second, false)
+    const a = h.init({ units: 32, wordsPerRow: 1 })
+    const b = h.init({ units: 32, wordsPerRow: 1 })
+    feed(a, first, true)
+    feed(b, extra, false)
+    const m = h.merge(a, b)
+    feed(m, second, false)
+    expect(m.overflow!.distinct.registers).toEqual(whole.overflow!.distinct.registers)
+    expect(Math.abs(h.result(m).estimates!.distinct / 140_100 - 1)).toBeLessThan(0.02)
+  })
+
   test('crafted sketches are CORRUPT_DATA', () => {
     const h = patternHistogram({ maxBytes: cap, heavyHitters: 4 })
     const make = () => {
@@ -182,11 +238,13 @@ describe('past the cap', () => {
       (s) => void (s.overflow!.refused.size = 9),
       (s) => void ((s.overflow as unknown as { refused: unknown }).refused = null),
     ]
-    for (const damage of bad) {
-      const s = make()
+    const more = batch(zipf(300, 5000, 2))
+    for (const damage of [...bad, (s: PatternHistogramState) => void ((s.overflow!.refused as { k: number }).k = 0), (s: PatternHistogramState) => void (s.overflow!.refused.counts[0] = 1e9)]) {
+      const s = deserialize(serialize(make())) as PatternHistogramState
       damage(s)
       expect(() => h.result(s)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
       expect(() => h.merge(s, make())).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+      expect(() => h.update(s, more)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
     }
   })
 
