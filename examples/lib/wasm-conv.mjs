@@ -120,6 +120,7 @@ function tile(original) {
     const out = backend.makeOutput(outShape, x.dtype)
     const src = backend.typedArrayFromHeap(x)
     const dst = backend.typedArrayFromHeap(out)
+    if (dst.length === 0) return out
     dst.set(src)
     for (let filled = src.length; filled < dst.length; filled *= 2) {
       dst.copyWithin(filled, 0, Math.min(filled, dst.length - filled))

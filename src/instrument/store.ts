@@ -44,6 +44,8 @@ export class ReducerSet {
       return fn(this.reducers[key]!)
     } catch (error) {
       if (error instanceof InstrumentError && error.code === 'REDUCER_FAILED') throw error
+      // damaged or mismatched states given to merge or result keep their own code
+      if (method !== 'update' && error instanceof InstrumentError && (error.code === 'CORRUPT_DATA' || error.code === 'LAYOUT_MISMATCH')) throw error
       throw new InstrumentError(
         'REDUCER_FAILED',
         `Reducer "${key}" threw in ${method}() at site "${site.id}": ${String(error)}. ` +

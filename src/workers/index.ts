@@ -7,8 +7,10 @@ import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import type { ReducerMap, ReducerSpec } from '../reducer.js'
 import { instrumentOptionsOf } from '../instrument/probe.js'
+import { toLabels } from '../instrument/session.js'
 import type { Probe, Results, States } from '../instrument/probe-types.js'
 import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
+import { isTensor } from '../instrument/measure.js'
 
 /** Options of {@link workerPool}. */
 export interface WorkerPoolOptions {
@@ -23,7 +25,7 @@ export interface WorkerMeasureOptions {
   /** Batch statistics for batch normalisation, as `measure({ training })`. */
   training?: boolean
   /** One integer label per example, as `measure({ labels })`. */
-  labels?: ArrayLike<number>
+  labels?: ArrayLike<number> | Tensor
 }
 
 /** Worker threads that measure for one probe; see {@link workerPool}. */
@@ -33,7 +35,9 @@ export interface WorkerPool<M extends ReducerMap> {
   /**
    * Measures `x` as `probe.measure(x, options)` does, with the model's weights as they
    * are now: each worker takes a contiguous run of whole batches, and the states are
-   * merged in input order, so the results are exactly those of one measurement.
+   * merged in input order, so the results are exactly those of one measurement while no
+   * histogram reaches its memory cap (past it, which patterns are tracked depends on the
+   * merge; the estimates and bounds hold either way). Calls run one after another.
    */
   measure(x: Tensor, options?: WorkerMeasureOptions): Promise<Results<M>>
   /** Stops the workers. Safe to call twice. */
@@ -72,22 +76,32 @@ export async function workerPool<M extends ReducerMap>(probe: Probe<M>, options:
     throw error
   }
   let closed = false
+  let queue: Promise<unknown> = Promise.resolve()
+  const measureNow = async (x: Tensor, o: WorkerMeasureOptions): Promise<Results<M>> => {
+    if (closed) throw new InstrumentError('DISPOSED', 'This worker pool is closed; start another with workerPool(probe).')
+    const { batchSize, training, labels } = checkMeasure(x, o)
+    const weightData = await weightsOf(probe as unknown as Probe<ReducerMap>)
+    const examples = x.shape[0]!
+    const batches = Math.ceil(examples / batchSize)
+    const parts = Math.max(1, Math.min(count, batches))
+    const tasks = Array.from({ length: parts }, (_, w) => {
+      const from = Math.floor((w * batches) / parts) * batchSize
+      const to = Math.min(examples, Math.floor(((w + 1) * batches) / parts) * batchSize)
+      return threads[w]!.run(taskOf(x, from, to, weightData, labels, batchSize, training))
+    })
+    // every worker is done before the next measure starts, even when one failed
+    const settled = await Promise.allSettled(tasks)
+    const failed = settled.find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+    const states = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as States<M>[]
+    return probe.resultsOf(states.reduce((a, b) => probe.mergeStates(a, b)))
+  }
   return {
     workers: count,
-    async measure(x, o = {}) {
-      if (closed) throw new InstrumentError('DISPOSED', 'This worker pool is closed; start another with workerPool(probe).')
-      const { batchSize, training, labels } = checkMeasure(x, o)
-      const weightData = await weightsOf(probe as unknown as Probe<ReducerMap>)
-      const examples = x.shape[0]!
-      const batches = Math.ceil(examples / batchSize)
-      const parts = Math.max(1, Math.min(count, batches))
-      const tasks = Array.from({ length: parts }, (_, w) => {
-        const from = Math.floor((w * batches) / parts) * batchSize
-        const to = Math.min(examples, Math.floor(((w + 1) * batches) / parts) * batchSize)
-        return threads[w]!.run(taskOf(x, from, to, weightData, labels, batchSize, training))
-      })
-      const states = (await Promise.all(tasks)) as States<M>[]
-      return probe.resultsOf(states.reduce((a, b) => probe.mergeStates(a, b)))
+    measure(x, o = {}) {
+      const run = queue.then(() => measureNow(x, o))
+      queue = run.catch(() => undefined)
+      return run
     },
     async close() {
       closed = true
@@ -109,8 +123,11 @@ export async function workerPool<M extends ReducerMap>(probe: Probe<M>, options:
  */
 export async function measureInWorkers<M extends ReducerMap>(probe: Probe<M>, x: Tensor, options: WorkerMeasureOptions & WorkerPoolOptions = {}): Promise<Results<M>> {
   const { workers, ...rest } = options
-  checkMeasure(x, rest, 'measureInWorkers(probe, x, options)')
-  const pool = await workerPool(probe, workers === undefined ? {} : { workers })
+  const { batchSize } = checkMeasure(x, rest, 'measureInWorkers(probe, x, options)')
+  const wanted = workers ?? 2
+  // no more workers than batches (a bad count is refused by workerPool)
+  const batches = Math.max(1, Math.ceil(x.shape[0]! / batchSize))
+  const pool = await workerPool(probe, { workers: Number.isInteger(wanted) && wanted > batches ? batches : wanted })
   try {
     return await pool.measure(x, rest)
   } finally {
@@ -118,16 +135,19 @@ export async function measureInWorkers<M extends ReducerMap>(probe: Probe<M>, x:
   }
 }
 
-function checkMeasure(x: Tensor, o: WorkerMeasureOptions, where = 'pool.measure(x, options)'): Required<Omit<WorkerMeasureOptions, 'labels'>> & { labels: ArrayLike<number> | null } {
+function checkMeasure(x: Tensor, o: WorkerMeasureOptions, where = 'pool.measure(x, options)'): { batchSize: number; training: boolean; labels: Int32Array | null } {
   assertOptions(where, o, ['batchSize', 'training', 'labels'])
   const batchSize = o.batchSize ?? 128
   if (!Number.isInteger(batchSize) || batchSize < 1) throw bad(where, `batchSize must be a positive integer, not ${String(batchSize)}.`)
   if (o.training !== undefined && typeof o.training !== 'boolean') throw bad(where, `training must be true or false, not ${String(o.training)}.`)
-  if (typeof (x as { shape?: unknown } | null)?.shape !== 'object' || x.dtype !== 'float32') throw new InstrumentError('INVALID_INPUT', `${where}: x must be one float32 tensor of examples.`)
-  if (o.labels !== undefined && o.labels.length !== x.shape[0]) {
-    throw new InstrumentError('INVALID_INPUT', `${where}: ${o.labels.length} labels for ${x.shape[0]} examples.`)
+  if (!isTensor(x) || x.isDisposed || x.dtype !== 'float32' || x.rank < 1) {
+    throw new InstrumentError('INVALID_INPUT', `${where}: x must be one live float32 tensor of examples.`)
   }
-  return { batchSize, training: o.training ?? false, labels: o.labels ?? null }
+  const labels = o.labels === undefined ? null : toLabels(o.labels, where)
+  if (labels !== null && labels.length !== x.shape[0]) {
+    throw new InstrumentError('INVALID_INPUT', `${where}: ${labels.length} labels for ${x.shape[0]} examples.`)
+  }
+  return { batchSize, training: o.training ?? false, labels }
 }
 
 /** What every worker is started with: the model, how to instrument it, the backend. */
@@ -135,8 +155,9 @@ async function setupOf(probe: Probe<ReducerMap>): Promise<WorkerSetup> {
   if (probe.disposed) throw new InstrumentError('DISPOSED', `${WHERE}: the probe is disposed.`)
   const made = instrumentOptionsOf(probe)
   if (made === undefined) throw bad(WHERE, 'the probe was not made by instrument().')
-  const model = probe.model as { save?: unknown; getConfig?: unknown }
+  const model = probe.model as { save?: unknown; getConfig?: unknown; inputs?: unknown[] }
   if (typeof model.getConfig !== 'function' || typeof model.save !== 'function') throw bad(WHERE, 'only layers models run in workers (a graph model is not supported yet).')
+  if (model.inputs?.length !== 1) throw bad(WHERE, `only models with one input run in workers; this one has ${model.inputs?.length ?? 0}.`)
   const backend = getBackend()
   if (backend !== 'cpu' && backend !== 'wasm') throw bad(WHERE, `workers run the cpu or wasm backend, not ${backend}.`)
   const reducers: Record<string, ReducerSpec> = {}
@@ -144,12 +165,16 @@ async function setupOf(probe: Probe<ReducerMap>): Promise<WorkerSetup> {
     if (reducer.spec === undefined) throw bad(WHERE, `reducer "${key}" (${reducer.name}) has no spec, so a worker cannot make it; see ReducerSpec.`)
     reducers[key] = reducer.spec
   }
-  const { reducers: _, ...rest } = made
-  let instrumentOptions: Record<string, unknown>
-  try {
-    instrumentOptions = structuredClone(rest) as Record<string, unknown>
-  } catch (error) {
-    throw bad(WHERE, 'the probe\'s instrument options cannot be sent to a worker (a sites predicate is a function: give site ids instead).', error)
+  // onError concerns the main thread: a worker's errors come back as the measure's rejection
+  const { reducers: _, onError: __, ...rest } = made
+  const instrumentOptions: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(rest)) {
+    try {
+      instrumentOptions[key] = structuredClone(value)
+    } catch (error) {
+      const hint = key === 'sites' ? ' (a sites predicate is a function: give site ids instead)' : ''
+      throw bad(WHERE, `the probe's instrument option "${key}" cannot be sent to a worker${hint}.`, error)
+    }
   }
   return { artifacts: await artifactsOf(probe), backend, reducers, instrumentOptions }
 }
@@ -183,46 +208,48 @@ function taskOf(x: Tensor, from: number, to: number, weightData: ArrayBuffer, la
   }
 }
 
-/** One worker thread and its replies, one task at a time. */
+/** One worker thread; replies are matched to tasks by id, so a late reply is never taken for another. */
 class Thread {
   private readonly worker: Worker
-  private pending: { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void } | null = null
+  private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }>()
   private failed: unknown = null
+  private ids = 0
   readonly ready: Promise<void>
 
   constructor(setup: WorkerSetup) {
     this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: setup })
     this.worker.on('error', (e) => this.fail(e))
     this.worker.on('exit', (code) => this.fail(new Error(`the worker exited with code ${code}`)))
-    this.ready = this.next().then((r) => void this.unwrap(r))
-    this.worker.on('message', (r: WorkerReply) => {
-      const p = this.pending
-      this.pending = null
+    this.worker.on('message', (r: WorkerReply & { id: number }) => {
+      const p = this.pending.get(r.id)
+      this.pending.delete(r.id)
       p?.resolve(r)
     })
+    this.ready = this.wait(0).then((r) => void this.unwrap(r))
   }
 
   async run(task: WorkerTask): Promise<unknown> {
-    const reply = this.next()
-    this.worker.postMessage(task, [task.x.buffer as ArrayBuffer])
+    const id = ++this.ids
+    const reply = this.wait(id)
+    if (this.failed === null) this.worker.postMessage({ ...task, id }, [task.x.buffer as ArrayBuffer])
     return this.unwrap(await reply)
   }
 
   stop(): Promise<number> {
-    this.failed ??= new InstrumentError('DISPOSED', 'This worker pool is closed.')
+    this.fail(new InstrumentError('DISPOSED', 'This worker pool was closed while it was measuring.'))
     return this.worker.terminate()
   }
 
-  private next(): Promise<WorkerReply> {
+  private wait(id: number): Promise<WorkerReply> {
     if (this.failed !== null) return Promise.reject(this.failed)
-    return new Promise((resolve, reject) => (this.pending = { resolve, reject }))
+    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }))
   }
 
+  /** The first failure stays: every pending and later task rejects with it. */
   private fail(error: unknown): void {
-    this.failed ??= error
-    const p = this.pending
-    this.pending = null
-    p?.reject(error)
+    this.failed ??= error instanceof InstrumentError ? error : new InstrumentError('RECORD_FAILED', `A worker failed: ${String(error)}`, { cause: error })
+    for (const p of this.pending.values()) p.reject(this.failed)
+    this.pending.clear()
   }
 
   private unwrap(reply: WorkerReply): unknown {

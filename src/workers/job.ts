@@ -24,5 +24,5 @@ export interface WorkerTask {
   training: boolean
 }
 
-/** A worker's reply: ready after setup, a task's states, or why it failed (with the `InstrumentError` code, if any). */
+/** A worker's reply (sent with the task's id; 0 for setup): ready, a task's states, or why it failed (with the `InstrumentError` code, if any). */
 export type WorkerReply = { ready: true } | { states: unknown } | { error: string; code: string | null }

@@ -45,15 +45,15 @@ async function setUp(setup: WorkerSetup) {
   }
 }
 
-const reply = (r: WorkerReply): void => parentPort!.postMessage(r)
+const reply = (r: WorkerReply, id: number): void => parentPort!.postMessage({ ...r, id })
 const failure = (error: unknown): WorkerReply => ({ error: String(error), code: error instanceof InstrumentError ? error.code : null })
 
 setUp(workerData as WorkerSetup).then(
   (run) => {
-    parentPort!.on('message', (task: WorkerTask) => {
-      run(task).then((states) => reply({ states }), (error: unknown) => reply(failure(error)))
+    parentPort!.on('message', (task: WorkerTask & { id: number }) => {
+      run(task).then((states) => reply({ states }, task.id), (error: unknown) => reply(failure(error), task.id))
     })
-    reply({ ready: true })
+    reply({ ready: true }, 0)
   },
-  (error: unknown) => reply(failure(error)),
+  (error: unknown) => reply(failure(error), 0),
 )

@@ -57,7 +57,7 @@ test('wasm convolution gradients equal the cpu backend and leak nothing', async 
 
 test('wasm Tile as a block copy equals the cpu backend', async () => {
   registerWasmConvGradients()
-  const shapes: [number[], number[]][] = [[[1, 1, 1, 5], [2, 3, 4, 1]], [[1, 3], [4, 1]], [[2, 3], [2, 2]], [[1, 2, 3], [3, 1, 2]], [[4], [3]]]
+  const shapes: [number[], number[]][] = [[[1, 1, 1, 5], [2, 3, 4, 1]], [[1, 3], [4, 1]], [[2, 3], [2, 2]], [[1, 2, 3], [3, 1, 2]], [[4], [3]], [[1, 3], [0, 1]], [[1, 1, 2], [2, 0, 1]]]
   for (const [shape, reps] of shapes) {
     const values = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 1.5 - 2)
     const run = async (backend: string) => {

@@ -64,6 +64,11 @@ test('resultsOf(states()) is results(); foreign states are INVALID_INPUT; retain
   expect(() => probe.mergeStates(probe.states(), foreign)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
   expect(() => probe.resultsOf({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
   await expect(probe.measureStates(xs, { retain: true } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  // damaged states keep their own code through resultsOf and mergeStates
+  const damaged = probe.states() as Record<string, { patterns: { rows: number } }>
+  damaged[probe.sites[0]!.id]!.patterns.rows += 1
+  expect(() => probe.resultsOf(damaged as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+  expect(() => probe.mergeStates(damaged as never, probe.states())).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
   probe.dispose()
   expect(() => probe.states()).toThrow(expect.objectContaining({ code: 'DISPOSED' }))
   await expect(probe.measureStates(xs)).rejects.toMatchObject({ code: 'DISPOSED' })
