@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --smoke]
+// npm run bench [-- --json] [-- --smoke] [-- --only fit,webgl,measure,reducers,monitor,regions,memory,workers]
 // Every ratio below is measured within this one run, with the compared tasks interleaved.
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
@@ -12,9 +12,14 @@ import { cnn, fitOverhead, measureBench, memoryBench, mlp } from './training.mjs
 import { existsSync } from 'node:fs'
 import { CHROMIUM } from './chromium.mjs'
 import { webglFitOverhead } from './webgl.mjs'
+import { workersBench } from './workers.mjs'
 
 const json = process.argv.includes('--json')
 const smoke = process.argv.includes('--smoke')
+// --only fit,webgl,measure,reducers,monitor,regions,memory,workers runs those parts alone
+const onlyAt = process.argv.indexOf('--only')
+const only = onlyAt < 0 ? null : (process.argv[onlyAt + 1] ?? '').split(',')
+const want = (part) => only === null || only.includes(part)
 const log = (...a) => {
   if (!json) console.log(...a)
 }
@@ -25,26 +30,35 @@ const size = smoke
 
 const out = { date: new Date().toISOString(), node: process.version, smoke }
 
-await tf.setBackend('cpu')
-log('fit overhead (instrumented / plain, median of interleaved rounds)')
-const mlpCpu = await fitOverhead(mlp, [784], size.mlp)
-log(`  mlp-cpu  ${mlpCpu.ratio.toFixed(3)}  (IQR ${mlpCpu.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${mlpCpu.rounds} rounds; ${mlpCpu.plainMs.toFixed(0)} ms plain)`)
-const cnnCpu = await fitOverhead(cnn, [28, 28, 1], size.cnn)
-log(`  cnn-cpu  ${cnnCpu.ratio.toFixed(3)}  (IQR ${cnnCpu.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${cnnCpu.rounds} rounds; ${cnnCpu.plainMs.toFixed(0)} ms plain)`)
-await tf.setBackend('wasm')
-const mlpWasm = await fitOverhead(mlp, [784], size.mlp)
-log(`  mlp-wasm ${mlpWasm.ratio.toFixed(3)}  (IQR ${mlpWasm.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${mlpWasm.rounds} rounds; ${mlpWasm.plainMs.toFixed(0)} ms plain)`)
-out.fitOverhead = { 'mlp-cpu': mlpCpu.ratio, 'mlp-wasm': mlpWasm.ratio, 'cnn-cpu': cnnCpu.ratio }
-out.fitOverheadSpread = { 'mlp-cpu': mlpCpu.ratioSpread, 'mlp-wasm': mlpWasm.ratioSpread, 'cnn-cpu': cnnCpu.ratioSpread }
-out.recorderShare = { 'mlp-cpu': mlpCpu.recorderShare, 'cnn-cpu': cnnCpu.recorderShare, 'mlp-wasm': mlpWasm.recorderShare }
-log('the probe\'s own time over the fit\'s (probe.counters(): reading, packing, reducers; median and range over rounds)')
-for (const [k, r] of [['mlp-cpu', mlpCpu], ['cnn-cpu', cnnCpu], ['mlp-wasm', mlpWasm]]) log(`  ${k.padEnd(8)} ${(100 * r.recorderShare).toFixed(2)}%  (${(100 * r.recorderShareRange[0]).toFixed(2)}-${(100 * r.recorderShareRange[1]).toFixed(2)}%)`)
-await tf.setBackend('cpu')
-const graph = await graphOverhead(smoke ? { rounds: 1, batch: 1 } : { rounds: 5, batch: 2 })
-log(`  graph predict, MobileNetV2 (${graph.sites} sites), cpu  ${graph.ratio.toFixed(3)}  (plain first ${graph.plainFirst.toFixed(3)}, instrumented first ${graph.tappedFirst.toFixed(3)}; ${graph.plainMs.toFixed(0)} ms plain)`)
-out.predictOverhead = { 'mobilenet-graph-cpu': graph.ratio }
-out.fitMs = { 'mlp-cpu': mlpCpu, 'mlp-wasm': mlpWasm, 'cnn-cpu': cnnCpu }
-if (existsSync(CHROMIUM) && !process.argv.includes('--no-webgl')) {
+if (want('fit')) {
+  await tf.setBackend('cpu')
+  log('fit overhead (instrumented / plain, median of interleaved rounds)')
+  const mlpCpu = await fitOverhead(mlp, [784], size.mlp)
+  log(`  mlp-cpu  ${mlpCpu.ratio.toFixed(3)}  (IQR ${mlpCpu.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${mlpCpu.rounds} rounds; ${mlpCpu.plainMs.toFixed(0)} ms plain)`)
+  const cnnCpu = await fitOverhead(cnn, [28, 28, 1], size.cnn)
+  log(`  cnn-cpu  ${cnnCpu.ratio.toFixed(3)}  (IQR ${cnnCpu.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${cnnCpu.rounds} rounds; ${cnnCpu.plainMs.toFixed(0)} ms plain)`)
+  await tf.setBackend('wasm')
+  const mlpWasm = await fitOverhead(mlp, [784], size.mlp)
+  log(`  mlp-wasm ${mlpWasm.ratio.toFixed(3)}  (IQR ${mlpWasm.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${mlpWasm.rounds} rounds; ${mlpWasm.plainMs.toFixed(0)} ms plain)`)
+  out.fitOverhead = { 'mlp-cpu': mlpCpu.ratio, 'mlp-wasm': mlpWasm.ratio, 'cnn-cpu': cnnCpu.ratio }
+  out.fitOverheadSpread = { 'mlp-cpu': mlpCpu.ratioSpread, 'mlp-wasm': mlpWasm.ratioSpread, 'cnn-cpu': cnnCpu.ratioSpread }
+  out.recorderShare = { 'mlp-cpu': mlpCpu.recorderShare, 'cnn-cpu': cnnCpu.recorderShare, 'mlp-wasm': mlpWasm.recorderShare }
+  log('the probe\'s own time over the fit\'s (probe.counters(): reading, packing, reducers; median and range over rounds)')
+  for (const [k, r] of [['mlp-cpu', mlpCpu], ['cnn-cpu', cnnCpu], ['mlp-wasm', mlpWasm]]) log(`  ${k.padEnd(8)} ${(100 * r.recorderShare).toFixed(2)}%  (${(100 * r.recorderShareRange[0]).toFixed(2)}-${(100 * r.recorderShareRange[1]).toFixed(2)}%)`)
+  await tf.setBackend('cpu')
+  const graph = await graphOverhead(smoke ? { rounds: 1, batch: 1 } : { rounds: 5, batch: 2 })
+  log(`  graph predict, MobileNetV2 (${graph.sites} sites), cpu  ${graph.ratio.toFixed(3)}  (plain first ${graph.plainFirst.toFixed(3)}, instrumented first ${graph.tappedFirst.toFixed(3)}; ${graph.plainMs.toFixed(0)} ms plain)`)
+  out.predictOverhead = { 'mobilenet-graph-cpu': graph.ratio }
+  out.fitMs = { 'mlp-cpu': mlpCpu, 'mlp-wasm': mlpWasm, 'cnn-cpu': cnnCpu }
+}
+
+out.fitOverhead ??= {}
+out.fitOverheadSpread ??= {}
+out.recorderShare ??= {}
+out.fitMs ??= {}
+if (!want('webgl')) {
+  // not asked for
+} else if (existsSync(CHROMIUM) && !process.argv.includes('--no-webgl')) {
   // the browser part (also alone: npm run bench:webgl)
   const w = await webglFitOverhead({ smoke })
   log(`  mlp-webgl ${w.ratio.toFixed(3)}  (IQR ${w.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${w.rounds} rounds; ${w.plainMs.toFixed(0)} ms plain, headless Chromium, ${w.renderer}); the probe's own time ${(100 * w.recorderShare).toFixed(2)}%`)
@@ -54,44 +68,62 @@ if (existsSync(CHROMIUM) && !process.argv.includes('--no-webgl')) {
   out.fitMs['mlp-webgl'] = w
 } else log(`  mlp-webgl skipped: ${existsSync(CHROMIUM) ? '--no-webgl' : `no Chromium at ${CHROMIUM}`}`)
 
-log('\nmeasure (wasm, MLP, 3 sites, unit stats + histogram)')
-const m = await measureBench(size.measure)
-log(`  measure / predict       ${m.measureOverPredict.toFixed(3)}`)
-log(`  naive / measure         ${m.vsNaiveEndToEnd.toFixed(2)}x end to end (the forward pass dominates both)`)
-log(`  naive / measure         ${m.vsNaive.toFixed(1)}x for the statistics (time beyond a plain predict)`)
-out.measureOverPredict = m.measureOverPredict
-out.vsNaive = m.vsNaive
-out.vsNaiveEndToEnd = m.vsNaiveEndToEnd
-
-log('\nreducers on plain packed data')
-const r = await reducerBench({ smoke })
-for (const [bits, n] of Object.entries(r.histogramPatternsPerSec)) log(`  histogram ${bits.padStart(4)} bits  ${fmt(n)} patterns/s${r.histogramVsNaive[bits] ? `  (${r.histogramVsNaive[bits].toFixed(0)}x the string Map)` : ''}`)
-log(`  histogram   64 bits  ${fmt(r.histogramLarge.patternsPerSec)} patterns/s at ${fmt(r.histogramLarge.distinct)} distinct (out of cache), ${r.histogramLarge.bytesPerPattern.toFixed(1)} bytes per distinct pattern`)
-log(`  unitStats  512 bits  ${fmt(r.unitStatsRowsPerSec512)} rows/s  (${r.unitStatsVsNaive.toFixed(1)}x a per-bit loop)`)
-log(`  hamming    512 bits  ${fmt(r.hammingPairsPerSec512)} pairs/s  (${r.hammingVsNaive.toFixed(1)}x a per-bit loop)`)
-Object.assign(out, r)
-
-log('\nmonitor: nearest Hamming distance, 64-bit patterns (multi-index hashing vs plain scan)')
-const mon = await monitorBench({ smoke })
-for (const r of Object.values(mon)) {
-  log(`  ${String(r.rows).padStart(8)} patterns, ${r.queries.padEnd(6)} queries  ${fmt(r.indexChecksPerSec)} checks/s vs ${fmt(r.scanChecksPerSec)} scanning  (${r.speedup.toFixed(1)}x, index built in ${r.buildMs.toFixed(0)} ms)`)
+if (want('measure')) {
+  log('\nmeasure (wasm, MLP, 3 sites, unit stats + histogram)')
+  const m = await measureBench(size.measure)
+  log(`  measure / predict       ${m.measureOverPredict.toFixed(3)}`)
+  log(`  naive / measure         ${m.vsNaiveEndToEnd.toFixed(2)}x end to end (the forward pass dominates both)`)
+  log(`  naive / measure         ${m.vsNaive.toFixed(1)}x for the statistics (time beyond a plain predict)`)
+  out.measureOverPredict = m.measureOverPredict
+  out.vsNaive = m.vsNaive
+  out.vsNaiveEndToEnd = m.vsNaiveEndToEnd
 }
-out.monitorChecksPerSec = mon
 
-log('\nwhole-network patterns and linear regions (wasm)')
-await tf.setBackend('wasm')
-const reg = await regionsBench({ smoke })
-for (const [bits, n] of Object.entries(reg.histogramPatternsPerSec)) log(`  histogram ${bits.padStart(5)} bits  ${fmt(n)} patterns/s (plain data)`)
-for (const [name, r] of Object.entries(reg.networkSite)) log(`  network site, ${name} (${r.bits} bits): measure ${r.ratio.toFixed(3)}x without it, ${r.patternsPerSec === null ? 'site cost within noise' : `${fmt(r.patternsPerSec)} patterns/s for the site itself`}`)
-const al = reg.along
-log(`  regionsAlong: ${fmt(al.regionsPerSec)} regions/s vs ${fmt(al.denseRegionsPerSec)} by dense sampling with read-back (${al.speedup.toFixed(1)}x; ${al.regions} regions on ${al.segments} segments, tolerance ${al.tolerance}, counts ${al.agree ? 'agree' : 'DIFFER'})`)
-out.regions = reg
-await tf.setBackend('cpu')
+if (want('reducers')) {
+  log('\nreducers on plain packed data')
+  const r = await reducerBench({ smoke })
+  for (const [bits, n] of Object.entries(r.histogramPatternsPerSec)) log(`  histogram ${bits.padStart(4)} bits  ${fmt(n)} patterns/s${r.histogramVsNaive[bits] ? `  (${r.histogramVsNaive[bits].toFixed(0)}x the string Map)` : ''}`)
+  log(`  histogram   64 bits  ${fmt(r.histogramLarge.patternsPerSec)} patterns/s at ${fmt(r.histogramLarge.distinct)} distinct (out of cache), ${r.histogramLarge.bytesPerPattern.toFixed(1)} bytes per distinct pattern`)
+  log(`  unitStats  512 bits  ${fmt(r.unitStatsRowsPerSec512)} rows/s  (${r.unitStatsVsNaive.toFixed(1)}x a per-bit loop)`)
+  log(`  hamming    512 bits  ${fmt(r.hammingPairsPerSec512)} pairs/s  (${r.hammingVsNaive.toFixed(1)}x a per-bit loop)`)
+  Object.assign(out, r)
+}
 
-log('\nmemory after recorded batches (wasm, MLP)')
-const mem = await memoryBench(size.memory)
-log(`  ${mem.batches} batches: tensors +${mem.tensorGrowth}, JS heap +${fmt(mem.heapGrowthBytes)} B${mem.heapMeasuredAfterGc ? '' : ' (run node --expose-gc for a clean reading)'}`)
-log(`  per site: state ${fmt(mem.stateBytesPerSite)} B + buffer ${fmt(mem.recorderBufferBytesPerSite)} B vs one float batch ${fmt(mem.floatBatchBytesPerSite)} B`)
-out.memory = mem
+if (want('monitor')) {
+  log('\nmonitor: nearest Hamming distance, 64-bit patterns (multi-index hashing vs plain scan)')
+  const mon = await monitorBench({ smoke })
+  for (const r of Object.values(mon)) {
+    log(`  ${String(r.rows).padStart(8)} patterns, ${r.queries.padEnd(6)} queries  ${fmt(r.indexChecksPerSec)} checks/s vs ${fmt(r.scanChecksPerSec)} scanning  (${r.speedup.toFixed(1)}x, index built in ${r.buildMs.toFixed(0)} ms)`)
+  }
+  out.monitorChecksPerSec = mon
+}
+
+if (want('regions')) {
+  log('\nwhole-network patterns and linear regions (wasm)')
+  await tf.setBackend('wasm')
+  const reg = await regionsBench({ smoke })
+  for (const [bits, n] of Object.entries(reg.histogramPatternsPerSec)) log(`  histogram ${bits.padStart(5)} bits  ${fmt(n)} patterns/s (plain data)`)
+  for (const [name, r] of Object.entries(reg.networkSite)) log(`  network site, ${name} (${r.bits} bits): measure ${r.ratio.toFixed(3)}x without it, ${r.patternsPerSec === null ? 'site cost within noise' : `${fmt(r.patternsPerSec)} patterns/s for the site itself`}`)
+  const al = reg.along
+  log(`  regionsAlong: ${fmt(al.regionsPerSec)} regions/s vs ${fmt(al.denseRegionsPerSec)} by dense sampling with read-back (${al.speedup.toFixed(1)}x; ${al.regions} regions on ${al.segments} segments, tolerance ${al.tolerance}, counts ${al.agree ? 'agree' : 'DIFFER'})`)
+  out.regions = reg
+  await tf.setBackend('cpu')
+}
+
+if (want('memory')) {
+  log('\nmemory after recorded batches (wasm, MLP)')
+  const mem = await memoryBench(size.memory)
+  log(`  ${mem.batches} batches: tensors +${mem.tensorGrowth}, JS heap +${fmt(mem.heapGrowthBytes)} B${mem.heapMeasuredAfterGc ? '' : ' (run node --expose-gc for a clean reading)'}`)
+  log(`  per site: state ${fmt(mem.stateBytesPerSite)} B + buffer ${fmt(mem.recorderBufferBytesPerSite)} B vs one float batch ${fmt(mem.floatBatchBytesPerSite)} B`)
+  out.memory = mem
+}
+
+if (want('workers')) {
+  log('\nmeasure over worker threads (wasm, CNN; relu-patterns/workers)')
+  const w = await workersBench(smoke ? { examples: 256, rounds: 1 } : { examples: 4096, rounds: 3 })
+  log(`  ${w.workers} workers: ${w.speedup.toFixed(2)}x probe.measure (IQR ${w.spread.map((x) => x.toFixed(2)).join('-')}, ${w.rounds} rounds, ${w.examples} examples); results identical: ${w.identical}`)
+  out.workers = w
+  await tf.setBackend('cpu')
+}
 
 if (json) console.log(JSON.stringify(out))

@@ -74,6 +74,20 @@ function dips(run) {
 const lines = []
 const say = (s = '') => lines.push(s)
 
+say('| network | data | schedule | seeds | test accuracy | training accuracy, last epoch | minutes per run |')
+say('| --- | --- | --- | --- | --- | --- | --- |')
+for (const dataset of ['mnist', 'fashion']) {
+  for (const schedule of ['onecycle', 'step', 'cyclic']) {
+    for (const family of FAMILIES) {
+      const rs = pick(dataset, family, schedule)
+      if (rs.length === 0) continue
+      say(`| ${family} | ${dataset === 'mnist' ? 'MNIST' : 'Fashion-MNIST'} | ${schedule} | ${rs.map((r) => r.config.seed).join(', ')} | ` +
+        `${spread(rs.map((r) => r.testAccuracy), 4)} | ${spread(rs.map((r) => r.trainAccuracy.at(-1)), 4)} | ${spread(rs.map((r) => r.trainSeconds / 60), 0)} |`)
+    }
+  }
+}
+say()
+
 for (const dataset of ['mnist', 'fashion']) {
   const main = FAMILIES.map((f) => [f, pick(dataset, f, 'onecycle')]).filter(([, r]) => r.length > 0)
   if (main.length === 0) continue
