@@ -121,7 +121,7 @@ if (want('memory')) {
 if (want('workers')) {
   log('\nmeasure over worker threads (wasm, CNN; relu-patterns/workers)')
   const w = await workersBench(smoke ? { examples: 256, rounds: 1 } : { examples: 4096, rounds: 3 })
-  log(`  ${w.workers} workers: ${w.speedup.toFixed(2)}x probe.measure (IQR ${w.spread.map((x) => x.toFixed(2)).join('-')}, ${w.rounds} rounds, ${w.examples} examples); results identical: ${w.identical}`)
+  log(`  pool of ${w.workers}: ${w.speedup.toFixed(2)}x probe.measure (IQR ${w.spread.map((x) => x.toFixed(2)).join('-')}, ${w.rounds} rounds, ${w.examples} examples); measureInWorkers with start-up ${w.oneShotSpeedup.toFixed(2)}x; results identical: ${w.identical}`)
   out.workers = w
   await tf.setBackend('cpu')
 }
