@@ -171,6 +171,7 @@ for (const [file, title, value] of heatmaps) {
 
 const times = [0, 0.2, 1, 2]
 const atTimes = rows('mnist', 'onecycle', (s) => s?.normalizedEntropy, (e, run) => onGrid(run)(e) && times.some((t) => Math.abs(e.epoch - t) < 0.01))
+  .map((r) => ({ ...r, epoch: Math.round(r.epoch * 10) / 10 })) // the 0.2-epoch steps fall a fraction of a step late
 if (atTimes.length > 0) {
   await writeSvg({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
