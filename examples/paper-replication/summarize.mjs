@@ -196,20 +196,26 @@ if (atTimes.length > 0) {
 
 const vsFinal = ['onecycle', 'step', 'cyclic'].flatMap((s) => rows('mnist', s, (x) => x?.vsFinal?.weightedJaccard, (e, run) => onGrid(run)(e)))
 if (vsFinal.length > 0) {
+  // one row of panels per schedule (a row/column facet misplaced panels when a family lacks a schedule)
+  const schedules = ['onecycle', 'step', 'cyclic'].filter((sc) => vsFinal.some((r) => r.schedule === sc))
   await writeSvg({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Weighted Jaccard against the final measurement per site (MNIST; one-cycle: mean over seeds)',
     data: { values: vsFinal },
-    facet: { row: { field: 'schedule', sort: ['onecycle', 'step', 'cyclic'], title: null }, column: { field: 'family', sort: FAMILIES, title: null } },
-    spec: {
-      width: 220, height: 130,
-      mark: { type: 'line', strokeWidth: 1.5 },
-      encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-        y: { field: 'value', type: 'quantitative', title: 'wJ vs final', scale: { domain: [0, 1] } },
-        color: { field: 'depth', type: 'quantitative', title: 'site (depth)', scale: { scheme: 'plasma' } },
-        detail: { field: 'site' },
+    vconcat: schedules.map((schedule) => ({
+      title: { text: `${schedule} schedule${schedule === 'onecycle' ? '' : ' (seed 1)'}`, anchor: 'start', fontSize: 12 },
+      transform: [{ filter: { field: 'schedule', equal: schedule } }],
+      facet: { column: { field: 'family', sort: FAMILIES, title: null } },
+      spec: {
+        width: 220, height: 130,
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+          y: { field: 'value', type: 'quantitative', title: 'wJ vs final', scale: { domain: [0, 1] } },
+          color: { field: 'depth', type: 'quantitative', title: 'site (depth)', scale: { scheme: 'plasma' } },
+          detail: { field: 'site' },
+        },
       },
-    },
-  }, join(args.img, 'jaccard-vs-final.svg'))
+    })),
+}, join(args.img, 'jaccard-vs-final.svg'))
 }
