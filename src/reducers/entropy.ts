@@ -2,10 +2,16 @@
 // class prior. Plain numbers and tables; used by patternHistogram.
 import { type PatternTable, tableForEach } from '../bits/pattern-table.js'
 
+/** Counts below this are tallied in an array; larger ones in a map. */
+const SMALL_COUNTS = 4096
+
 /**
  * Entropy in bits of a histogram given by its counts (zeros ignored) and their total.
  * Patterns counted in `total` but absent from `counts` are taken as singletons, which
- * add nothing to the sum of `c log c`.
+ * add nothing to the sum of `c log c`. The sum runs over distinct count values in
+ * increasing order, each weighted by how many patterns have it, so the result has the
+ * same bits whatever the order of `counts` (a merged table holds its patterns in another
+ * order than one built from a single stream).
  *
  * @example
  * ```ts
@@ -14,11 +20,20 @@ import { type PatternTable, tableForEach } from '../bits/pattern-table.js'
  */
 export function histogramEntropy(counts: ArrayLike<number>, total: number): number {
   if (total <= 0) return 0
-  let s = 0
+  const small = new Float64Array(SMALL_COUNTS)
+  let large: Map<number, number> | null = null
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i]!
-    if (c > 0) s += c * Math.log2(c)
+    if (!(c > 1)) continue // 0 is no pattern; c log c is 0 for c = 1
+    if (c < SMALL_COUNTS && Number.isInteger(c)) small[c]! += 1
+    else (large ??= new Map()).set(c, (large.get(c) ?? 0) + 1)
   }
+  let s = 0
+  for (let c = 2; c < SMALL_COUNTS; c++) {
+    const m = small[c]!
+    if (m > 0) s += m * c * Math.log2(c)
+  }
+  if (large !== null) for (const c of [...large.keys()].sort((a, b) => a - b)) s += large.get(c)! * c * Math.log2(c)
   const h = Math.log2(total) - s / total
   return h > 0 ? h : 0
 }

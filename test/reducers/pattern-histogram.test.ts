@@ -135,3 +135,20 @@ describe('patternHistogram', () => {
     expect(got.distinct + got.untracked).toBe(5000)
   })
 })
+
+test('histogramEntropy has the same bits in any order of the counts (merged tables are ordered otherwise)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 4000, max: 1e7 })), { minLength: 1, maxLength: 60 }), fc.integer(), (counts, seed) => {
+      const total = counts.reduce((a, b) => a + b, 0)
+      const shuffled = [...counts]
+      let s = seed
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        s = (Math.imul(s, 1103515245) + 12345) | 0
+        const j = (s >>> 0) % (i + 1)
+        ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
+      }
+      expect(Object.is(histogramEntropy(shuffled, total), histogramEntropy(counts, total))).toBe(true)
+    }),
+    { numRuns: 300 },
+  )
+})
