@@ -70,6 +70,7 @@ if (!want('webgl')) {
 
 if (want('measure')) {
   log('\nmeasure (wasm, MLP, 3 sites, unit stats + histogram)')
+  await tf.setBackend('wasm')
   const m = await measureBench(size.measure)
   log(`  measure / predict       ${m.measureOverPredict.toFixed(3)}`)
   log(`  naive / measure         ${m.vsNaiveEndToEnd.toFixed(2)}x end to end (the forward pass dominates both)`)
@@ -112,6 +113,7 @@ if (want('regions')) {
 
 if (want('memory')) {
   log('\nmemory after recorded batches (wasm, MLP)')
+  await tf.setBackend('wasm')
   const mem = await memoryBench(size.memory)
   log(`  ${mem.batches} batches: tensors +${mem.tensorGrowth}, JS heap +${fmt(mem.heapGrowthBytes)} B${mem.heapMeasuredAfterGc ? '' : ' (run node --expose-gc for a clean reading)'}`)
   log(`  per site: state ${fmt(mem.stateBytesPerSite)} B + buffer ${fmt(mem.recorderBufferBytesPerSite)} B vs one float batch ${fmt(mem.floatBatchBytesPerSite)} B`)

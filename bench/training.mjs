@@ -102,7 +102,19 @@ function naiveStats(activations) {
   return hist.map((h) => h.size)
 }
 
-/** The same statistics the way a probe computes them: one read, packed words, the default reducers. */
+/**
+ * A tensor's values the way the probe's recorder reads them (src/record/read.ts): on the
+ * wasm backend a view of the module's heap, used at once (no copy); elsewhere `dataSync()`.
+ */
+function readInPlace(y) {
+  const b = tf.backend()
+  const info = tf.getBackend() === 'wasm' && y.dtype === 'float32' ? b.dataIdMap?.get(y.dataId) : undefined
+  const heap = b.wasm?.HEAPU8
+  if (info?.memoryOffset === undefined || heap === undefined) return y.dataSync()
+  return new Float32Array(heap.buffer, heap.byteOffset + info.memoryOffset, y.size)
+}
+
+/** The same statistics the way a probe computes them: one read in place, packed words, the default reducers. */
 function packedStats(activations) {
   const states = []
   const reducers = defaults()
@@ -110,7 +122,7 @@ function packedStats(activations) {
     ys.forEach((y, s) => {
       const [rows, units] = y.shape
       const words = new Uint32Array(rows * Math.ceil(units / 32))
-      const nonFinite = packRows(y.dataSync(), rows, units, words)
+      const nonFinite = packRows(readInPlace(y), rows, units, words)
       const batch = { words, rows, units, wordsPerRow: Math.ceil(units / 32), nonFinite, positions: 1, labels: null }
       states[s] ??= { u: reducers.units.init(batch), h: reducers.patterns.init(batch) }
       reducers.units.update(states[s].u, batch)

@@ -1,3 +1,5 @@
+import { packRowsKernel } from './pack-simd.js'
+
 /**
  * Packing of activations into bits. Bit `j` of word `w` of a row is unit `32w + j`;
  * bits above `units` in the last word are zero. A unit's bit is set when its value is
@@ -52,7 +54,7 @@ export function wordsFor(units: number): number {
 const scratch = new Float32Array(1)
 const scratchBits = new Int32Array(scratch.buffer)
 
-/** Bit pattern of a float32 value. */
+/** Bit pattern of a float32 value (callers pass `t + 0`, which makes -0 the +0 the fast path's arithmetic needs). */
 function floatBitsOf(x: number): number {
   scratch[0] = x
   return scratchBits[0]!
@@ -142,8 +144,12 @@ export function packRows(
   out: Uint32Array,
   threshold = 0,
 ): number {
+  if (values instanceof Float32Array && Math.fround(threshold) === threshold) {
+    const nonFinite = packRowsKernel(values, rows, units, out, threshold)
+    if (nonFinite !== null) return nonFinite
+  }
   const bits = float32Bits(values, threshold)
-  if (bits !== null && packRowsBits(bits, rows, units, out, floatBitsOf(threshold)) === 0) return 0
+  if (bits !== null && packRowsBits(bits, rows, units, out, floatBitsOf(threshold + 0)) === 0) return 0
   return packRowsExact(values, rows, units, out, threshold)
 }
 
@@ -204,7 +210,7 @@ export function packChannelsFirst(
   threshold = 0,
 ): number {
   const bits = float32Bits(values, threshold)
-  if (bits !== null && packChannelsFirstBits(bits, examples, channels, positions, out, floatBitsOf(threshold)) === 0) {
+  if (bits !== null && packChannelsFirstBits(bits, examples, channels, positions, out, floatBitsOf(threshold + 0)) === 0) {
     return 0
   }
   return packChannelsFirstExact(values, examples, channels, positions, out, threshold)

@@ -101,3 +101,15 @@ describe('packChannelsFirst', () => {
     )
   })
 })
+
+describe('threshold -0', () => {
+  test('means > 0 on both packers (the fast path once read it as a negative bit pattern)', () => {
+    const v = Float32Array.from([3.5e-36, -0, 0, -1, 2, 1e-45])
+    const rows = new Uint32Array(1)
+    packRows(v, 1, v.length, rows, -0)
+    expect(Array.from(v, (_, u) => getBit(rows, 0, 1, u))).toEqual(Array.from(v, (x) => x > 0))
+    const first = new Uint32Array(v.length)
+    packChannelsFirst(v, 1, 1, v.length, first, -0)
+    expect(Array.from(first)).toEqual(Array.from(v, (x) => (x > 0 ? 1 : 0)))
+  })
+})
