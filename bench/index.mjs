@@ -72,21 +72,26 @@ if (want('measure')) {
   log('\nmeasure (wasm, MLP, 3 sites, unit stats + histogram)')
   await tf.setBackend('wasm')
   const m = await measureBench(size.measure)
-  log(`  measure / predict       ${m.measureOverPredict.toFixed(3)}`)
+  const iqr = (s, d) => `IQR ${s.map((x) => x.toFixed(d)).join('-')}, ${size.measure.rounds} rounds`
+  log(`  measure / predict       ${m.measureOverPredict.toFixed(3)}  (${iqr(m.measureOverPredictSpread, 3)})`)
   log(`  naive / measure         ${m.vsNaiveEndToEnd.toFixed(2)}x end to end (the forward pass dominates both)`)
-  log(`  naive / measure         ${m.vsNaive.toFixed(1)}x for the statistics (time beyond a plain predict)`)
+  log(`  naive / ours            ${m.vsNaive.toFixed(1)}x for the statistics on the same activations  (${iqr(m.vsNaiveSpread, 1)})`)
   out.measureOverPredict = m.measureOverPredict
   out.vsNaive = m.vsNaive
+  out.vsNaiveSpread = m.vsNaiveSpread
   out.vsNaiveEndToEnd = m.vsNaiveEndToEnd
 }
 
 if (want('reducers')) {
   log('\nreducers on plain packed data')
   const r = await reducerBench({ smoke })
-  for (const [bits, n] of Object.entries(r.histogramPatternsPerSec)) log(`  histogram ${bits.padStart(4)} bits  ${fmt(n)} patterns/s${r.histogramVsNaive[bits] ? `  (${r.histogramVsNaive[bits].toFixed(0)}x the string Map)` : ''}`)
+  for (const [bits, n] of Object.entries(r.histogramPatternsPerSec)) {
+    const [lo, hi] = r.histogramPatternsPerSecSpread[bits]
+    log(`  histogram ${bits.padStart(4)} bits  ${fmt(n)} patterns/s (IQR ${fmt(lo)}-${fmt(hi)})${r.histogramVsNaive[bits] ? `  (${r.histogramVsNaive[bits].toFixed(0)}x the string Map)` : ''}`)
+  }
   log(`  histogram   64 bits  ${fmt(r.histogramLarge.patternsPerSec)} patterns/s at ${fmt(r.histogramLarge.distinct)} distinct (out of cache), ${r.histogramLarge.bytesPerPattern.toFixed(1)} bytes per distinct pattern`)
-  log(`  unitStats  512 bits  ${fmt(r.unitStatsRowsPerSec512)} rows/s  (${r.unitStatsVsNaive.toFixed(1)}x a per-bit loop)`)
-  log(`  hamming    512 bits  ${fmt(r.hammingPairsPerSec512)} pairs/s  (${r.hammingVsNaive.toFixed(1)}x a per-bit loop)`)
+  log(`  unitStats  512 bits  ${fmt(r.unitStatsRowsPerSec512)} rows/s  (${r.unitStatsVsNaive.toFixed(1)}x a per-bit loop, IQR ${r.unitStatsVsNaiveSpread.map((x) => x.toFixed(1)).join('-')})`)
+  log(`  hamming    512 bits  ${fmt(r.hammingPairsPerSec512)} pairs/s  (${r.hammingVsNaive.toFixed(1)}x a per-bit loop, IQR ${r.hammingVsNaiveSpread.map((x) => x.toFixed(1)).join('-')})`)
   Object.assign(out, r)
 }
 

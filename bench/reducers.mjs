@@ -1,6 +1,6 @@
 // Reducer throughput on plain packed data, against the naive way (string keys, per-bit loops).
 import { hamming, layoutOf, patternHistogram, unitStats } from 'relu-patterns'
-import { interleave } from './harness.mjs'
+import { interleave, pairedRatio, pairedSpread } from './harness.mjs'
 
 /** `rows` random patterns of `units` bits drawn from a pool of `distinct` patterns (seeded). */
 export function patterns(rows, units, distinct, seed = 1) {
@@ -85,10 +85,18 @@ function largeHistogram(distinct) {
   return { distinct, patternsPerSec: Math.round((2 * distinct) / (ms / 1000)), bytesPerPattern: r.bytes / distinct }
 }
 
+/** Items per second at the interquartile times of the rounds: [slow, fast]. */
+function rateSpread(times, items) {
+  const s = [...times].sort((a, b) => a - b)
+  const at = (q) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]
+  return [Math.round(items / (at(0.75) / 1000)), Math.round(items / (at(0.25) / 1000))]
+}
+
 export async function reducerBench({ smoke = false } = {}) {
   const rows = smoke ? 20_000 : 1_000_000
   const histogram = {}
   const histogramVsNaive = {}
+  const histogramSpread = {}
   for (const units of [32, 64, 512, 4096]) {
     const n = units >= 512 ? rows / 8 : rows
     const batch = patterns(n, units, 20_000)
@@ -101,7 +109,8 @@ export async function reducerBench({ smoke = false } = {}) {
       { rounds: smoke ? 1 : 5, warmup: 1 },
     )
     histogram[units] = Math.round(n / (t.fast / 1000))
-    if (units <= 512) histogramVsNaive[units] = t.naive / t.fast
+    histogramSpread[units] = rateSpread(t.rounds.fast, n)
+    if (units <= 512) histogramVsNaive[units] = pairedRatio(t, 'naive', 'fast')
   }
   const u = unitStats()
   const ub = patterns(smoke ? 5_000 : 200_000, 512, 50_000, 3)
@@ -119,11 +128,14 @@ export async function reducerBench({ smoke = false } = {}) {
   const large = largeHistogram(smoke ? 100_000 : 10_000_000)
   return {
     histogramPatternsPerSec: histogram,
+    histogramPatternsPerSecSpread: histogramSpread,
     histogramLarge: large,
     histogramVsNaive,
     unitStatsRowsPerSec512: Math.round(ub.rows / (tu.fast / 1000)),
-    unitStatsVsNaive: tu.naive / tu.fast,
+    unitStatsVsNaive: pairedRatio(tu, 'naive', 'fast'),
+    unitStatsVsNaiveSpread: pairedSpread(tu, 'naive', 'fast'),
     hammingPairsPerSec512: Math.round(pairs / (th.fast / 1000)),
-    hammingVsNaive: th.naive / th.fast,
+    hammingVsNaive: pairedRatio(th, 'naive', 'fast'),
+    hammingVsNaiveSpread: pairedSpread(th, 'naive', 'fast'),
   }
 }

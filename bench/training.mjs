@@ -174,8 +174,10 @@ export async function measureBench({ examples, rounds }) {
   tf.dispose(activations)
   return {
     measureOverPredict: pairedRatio(t, 'measure', 'predict'),
+    measureOverPredictSpread: pairedSpread(t, 'measure', 'predict'),
     // the same statistics from the same activations, forward pass excluded
     vsNaive: pairedRatio(t, 'naiveStats', 'packedStats'),
+    vsNaiveSpread: pairedSpread(t, 'naiveStats', 'packedStats'),
     vsNaiveEndToEnd: pairedRatio(t, 'naiveEndToEnd', 'measure'),
     measurePassesPerSec: 1000 / t.measure,
   }

@@ -1,8 +1,12 @@
+import { columnCountsKernel } from './kernel.js'
+
 /** Rows per block: a block of packed rows is read column by column while it is in cache. */
 const BLOCK_ROWS = 2048
 
 /**
- * Adds to `on[u]`, for every unit `u`, the number of rows whose bit `u` is set.
+ * Adds to `on[u]`, for every unit `u`, the number of rows whose bit `u` is set. With the
+ * WebAssembly kernel when it loads (the same method on 128-bit vectors, see kernel.ts);
+ * in JavaScript otherwise:
  *
  * Bit-sliced (vertical) counting with carry-save adders, after Harley and Seal: eight
  * rows at a time are added into per-column accumulators `ones`, `twos` and `fours` by
@@ -18,7 +22,7 @@ export function addColumnCounts(
   wordsPerRow: number,
   units: number,
 ): void {
-  if (rows === 0) return
+  if (rows === 0 || columnCountsKernel(on, words, rows, wordsPerRow, units)) return
   const groups = Math.ceil(rows / 8)
   let depth = 1
   while ((1 << depth) - 1 < groups && depth < 16) depth++

@@ -1,4 +1,4 @@
-import { packRowsKernel } from './pack-simd.js'
+import { packRowsKernel } from './kernel.js'
 
 /**
  * Packing of activations into bits. Bit `j` of word `w` of a row is unit `32w + j`;

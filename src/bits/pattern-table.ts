@@ -131,11 +131,16 @@ export function tableAdd(
     if (MIN_CAPACITY * slotBytes(t.wordsPerRow) > maxBytes) return false
     grow(t)
   }
-  let slot = findSlot(t, words, offset, hash)
+  const slot = findSlot(t, words, offset, hash)
   if (t.counts[slot] !== 0) {
     t.counts[slot] = t.counts[slot]! + count
     return true
   }
+  return insert(t, words, offset, count, maxBytes, hash, slot)
+}
+
+/** Stores a new pattern whose hash is `hash` and whose empty slot is `slot`, growing the table first when it may. */
+function insert(t: PatternTable, words: Uint32Array, offset: number, count: number, maxBytes: number, hash: number, slot: number): boolean {
   if ((t.size + 1) * 2 > t.capacity) {
     if (t.capacity * 2 * slotBytes(t.wordsPerRow) <= maxBytes) {
       grow(t)
@@ -146,7 +151,9 @@ export function tableAdd(
   }
   t.counts[slot] = count
   t.hashes[slot] = hash
-  t.keys.set(words.subarray(offset, offset + t.wordsPerRow), slot * t.wordsPerRow)
+  const wpr = t.wordsPerRow
+  const keys = t.keys
+  for (let w = 0, base = slot * wpr; w < wpr; w++) keys[base + w] = words[offset + w]!
   t.size++
   return true
 }
@@ -241,7 +248,7 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
       }
       slot = (slot + 1) & mask
     }
-    if (!found && !tableAdd(t, words, offset, 1, maxBytes)) {
+    if (!found && !insert(t, words, offset, 1, maxBytes, hash, slot)) {
       refused++
       onRefused?.(words, offset, 1)
     }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { afterEach, describe, expect, test } from 'vitest'
 import { getBit, packRows } from '../../src/index.js'
-import { useKernel } from '../../src/bits/pack-simd.js'
+import { useKernel } from '../../src/bits/kernel.js'
 // @ts-expect-error: a plain script without types
 import { kernelModule } from '../../scripts/wasm.mjs'
 
@@ -31,8 +31,8 @@ function expectPacked(values: Float32Array, rows: number, units: number, thresho
 }
 
 describe('the WebAssembly packing kernel', () => {
-  test('the committed bytes are pack.wat compiled', async () => {
-    const committed = readFileSync(new URL('../../src/bits/pack-kernel.ts', import.meta.url), 'utf8')
+  test('the committed bytes are kernel.wat compiled', async () => {
+    const committed = readFileSync(new URL('../../src/bits/kernel-bytes.ts', import.meta.url), 'utf8')
     expect(committed).toBe(await kernelModule())
   })
 
