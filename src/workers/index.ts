@@ -1,16 +1,15 @@
 // Measurements spread over Node worker threads, each with its own copy of the model; the
-// states are merged at the end. Node only (relu-patterns/workers).
+// states are merged at the end. Node only (relu-patterns/workers); browsers have
+// relu-patterns/web-workers.
 import { Worker } from 'node:worker_threads'
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { getBackend, io, slice } from '@tensorflow/tfjs-core'
-import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
-import type { ReducerMap, ReducerSpec } from '../reducer.js'
-import { instrumentOptionsOf } from '../instrument/probe.js'
-import { toLabels } from '../instrument/session.js'
-import type { Probe, Results, States } from '../instrument/probe-types.js'
-import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
-import { isTensor } from '../instrument/measure.js'
+import type { ReducerMap } from '../reducer.js'
+import type { Probe, Results } from '../instrument/probe-types.js'
+import type { WorkerReply, WorkerSetup } from './job.js'
+import { type Endpoint, type WorkerMeasureOptions, type WorkerPool, checkCount, checkMeasure, setupOf, startPool } from './pool.js'
+
+export type { WorkerMeasureOptions, WorkerPool } from './pool.js'
 
 /** Options of {@link workerPool}. */
 export interface WorkerPoolOptions {
@@ -18,35 +17,7 @@ export interface WorkerPoolOptions {
   workers?: number
 }
 
-/** Options of a pool's `measure` (and of {@link measureInWorkers}, with `workers`). */
-export interface WorkerMeasureOptions {
-  /** Examples per forward pass (default 128), as for `measure`. */
-  batchSize?: number
-  /** Batch statistics for batch normalisation, as `measure({ training })`. */
-  training?: boolean
-  /** One integer label per example, as `measure({ labels })`. */
-  labels?: ArrayLike<number> | Tensor
-}
-
-/** Worker threads that measure for one probe; see {@link workerPool}. */
-export interface WorkerPool<M extends ReducerMap> {
-  /** Worker threads in the pool. */
-  readonly workers: number
-  /**
-   * Measures `x` as `probe.measure(x, options)` does, with the model's weights as they
-   * are now: each worker takes a contiguous run of whole batches, and the states are
-   * merged in input order, so the results are exactly those of one measurement while no
-   * histogram reaches its memory cap (past it, which patterns are tracked depends on the
-   * merge; the estimates and bounds hold either way). Calls run one after another.
-   */
-  measure(x: Tensor, options?: WorkerMeasureOptions): Promise<Results<M>>
-  /** Stops the workers. Safe to call twice. */
-  close(): Promise<void>
-}
-
 const WHERE = 'workerPool(probe, options)'
-const bad = (where: string, message: string, cause?: unknown): InstrumentError =>
-  new InstrumentError('INVALID_OPTION', `${where}: ${message}`, cause === undefined ? {} : { cause })
 
 /**
  * Starts worker threads that each load a copy of the probe's model and instrument it the
@@ -65,48 +36,22 @@ const bad = (where: string, message: string, cause?: unknown): InstrumentError =
  */
 export async function workerPool<M extends ReducerMap>(probe: Probe<M>, options: WorkerPoolOptions = {}): Promise<WorkerPool<M>> {
   assertOptions(WHERE, options, ['workers'])
-  const count = options.workers ?? 2
-  if (!Number.isInteger(count) || count < 1 || count > 64) throw bad(WHERE, `workers must be an integer from 1 to 64, not ${String(count)}.`)
-  const setup = await setupOf(probe as unknown as Probe<ReducerMap>)
-  const threads = Array.from({ length: count }, () => new Thread(setup))
-  try {
-    await Promise.all(threads.map((t) => t.ready))
-  } catch (error) {
-    await Promise.all(threads.map((t) => t.stop()))
-    throw error
-  }
-  let closed = false
-  let queue: Promise<unknown> = Promise.resolve()
-  const measureNow = async (x: Tensor, o: WorkerMeasureOptions): Promise<Results<M>> => {
-    if (closed) throw new InstrumentError('DISPOSED', 'This worker pool is closed; start another with workerPool(probe).')
-    const { batchSize, training, labels } = checkMeasure(x, o)
-    const weightData = await weightsOf(probe as unknown as Probe<ReducerMap>)
-    const examples = x.shape[0]!
-    const batches = Math.ceil(examples / batchSize)
-    const parts = Math.max(1, Math.min(count, batches))
-    const tasks = Array.from({ length: parts }, (_, w) => {
-      const from = Math.floor((w * batches) / parts) * batchSize
-      const to = Math.min(examples, Math.floor(((w + 1) * batches) / parts) * batchSize)
-      return threads[w]!.run(taskOf(x, from, to, weightData, labels, batchSize, training))
-    })
-    // every worker is done before the next measure starts, even when one failed
-    const settled = await Promise.allSettled(tasks)
-    const failed = settled.find((r) => r.status === 'rejected')
-    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
-    const states = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as States<M>[]
-    return probe.resultsOf(states.reduce((a, b) => probe.mergeStates(a, b)))
-  }
+  const count = checkCount(WHERE, options.workers ?? 2)
+  const setup = await setupOf(probe as unknown as Probe<ReducerMap>, WHERE, ['cpu', 'wasm'])
+  return startPool(probe, count, setup, threadOf)
+}
+
+/** A Node worker thread running dist/worker.js, started with the setup. */
+function threadOf(setup: WorkerSetup): Endpoint {
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: setup })
   return {
-    workers: count,
-    measure(x, o = {}) {
-      const run = queue.then(() => measureNow(x, o))
-      queue = run.catch(() => undefined)
-      return run
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    listen(onReply, onFailure) {
+      worker.on('message', (r: WorkerReply & { id: number }) => onReply(r))
+      worker.on('error', onFailure)
+      worker.on('exit', (code) => onFailure(new Error(`the worker exited with code ${code}`)))
     },
-    async close() {
-      closed = true
-      await Promise.all(threads.map((t) => t.stop()))
-    },
+    terminate: () => worker.terminate(),
   }
 }
 
@@ -132,128 +77,5 @@ export async function measureInWorkers<M extends ReducerMap>(probe: Probe<M>, x:
     return await pool.measure(x, rest)
   } finally {
     await pool.close()
-  }
-}
-
-function checkMeasure(x: Tensor, o: WorkerMeasureOptions, where = 'pool.measure(x, options)'): { batchSize: number; training: boolean; labels: Int32Array | null } {
-  assertOptions(where, o, ['batchSize', 'training', 'labels'])
-  const batchSize = o.batchSize ?? 128
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw bad(where, `batchSize must be a positive integer, not ${String(batchSize)}.`)
-  if (o.training !== undefined && typeof o.training !== 'boolean') throw bad(where, `training must be true or false, not ${String(o.training)}.`)
-  if (!isTensor(x) || x.isDisposed || x.dtype !== 'float32' || x.rank < 1) {
-    throw new InstrumentError('INVALID_INPUT', `${where}: x must be one live float32 tensor of examples.`)
-  }
-  const labels = o.labels === undefined ? null : toLabels(o.labels, where)
-  if (labels !== null && labels.length !== x.shape[0]) {
-    throw new InstrumentError('INVALID_INPUT', `${where}: ${labels.length} labels for ${x.shape[0]} examples.`)
-  }
-  return { batchSize, training: o.training ?? false, labels }
-}
-
-/** What every worker is started with: the model, how to instrument it, the backend. */
-async function setupOf(probe: Probe<ReducerMap>): Promise<WorkerSetup> {
-  if (probe.disposed) throw new InstrumentError('DISPOSED', `${WHERE}: the probe is disposed.`)
-  const made = instrumentOptionsOf(probe)
-  if (made === undefined) throw bad(WHERE, 'the probe was not made by instrument().')
-  const model = probe.model as { save?: unknown; getConfig?: unknown; inputs?: unknown[] }
-  if (typeof model.getConfig !== 'function' || typeof model.save !== 'function') throw bad(WHERE, 'only layers models run in workers (a graph model is not supported yet).')
-  if (model.inputs?.length !== 1) throw bad(WHERE, `only models with one input run in workers; this one has ${model.inputs?.length ?? 0}.`)
-  const backend = getBackend()
-  if (backend !== 'cpu' && backend !== 'wasm') throw bad(WHERE, `workers run the cpu or wasm backend, not ${backend}.`)
-  const reducers: Record<string, ReducerSpec> = {}
-  for (const [key, reducer] of Object.entries(made.reducers ?? {})) {
-    if (reducer.spec === undefined) throw bad(WHERE, `reducer "${key}" (${reducer.name}) has no spec, so a worker cannot make it; see ReducerSpec.`)
-    reducers[key] = reducer.spec
-  }
-  // onError concerns the main thread: a worker's errors come back as the measure's rejection
-  const { reducers: _, onError: __, ...rest } = made
-  const instrumentOptions: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(rest)) {
-    try {
-      instrumentOptions[key] = structuredClone(value)
-    } catch (error) {
-      const hint = key === 'sites' ? ' (a sites predicate is a function: give site ids instead)' : ''
-      throw bad(WHERE, `the probe's instrument option "${key}" cannot be sent to a worker${hint}.`, error)
-    }
-  }
-  return { artifacts: await artifactsOf(probe), backend, reducers, instrumentOptions }
-}
-
-async function artifactsOf(probe: Probe<ReducerMap>): Promise<io.ModelArtifacts> {
-  let artifacts: io.ModelArtifacts | undefined
-  await (probe.model as unknown as { save(h: io.IOHandler): Promise<unknown> }).save(io.withSaveHandler(async (a) => {
-    artifacts = a
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-  }))
-  return artifacts!
-}
-
-async function weightsOf(probe: Probe<ReducerMap>): Promise<ArrayBuffer> {
-  if (probe.disposed) throw new InstrumentError('DISPOSED', 'pool.measure(x, options): the probe is disposed.')
-  const data = (await artifactsOf(probe)).weightData
-  return (Array.isArray(data) ? io.concatenateArrayBuffers(data) : data) as ArrayBuffer
-}
-
-function taskOf(x: Tensor, from: number, to: number, weightData: ArrayBuffer, labels: ArrayLike<number> | null, batchSize: number, training: boolean): WorkerTask {
-  const part = slice(x, from, to - from)
-  const values = new Float32Array(part.dataSync() as Float32Array) // its own buffer, to transfer
-  part.dispose()
-  return {
-    weightData,
-    x: values,
-    shape: [to - from, ...x.shape.slice(1)],
-    labels: labels === null ? null : Int32Array.from(Array.prototype.slice.call(labels, from, to) as number[]),
-    batchSize,
-    training,
-  }
-}
-
-/** One worker thread; replies are matched to tasks by id, so a late reply is never taken for another. */
-class Thread {
-  private readonly worker: Worker
-  private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }>()
-  private failed: unknown = null
-  private ids = 0
-  readonly ready: Promise<void>
-
-  constructor(setup: WorkerSetup) {
-    this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: setup })
-    this.worker.on('error', (e) => this.fail(e))
-    this.worker.on('exit', (code) => this.fail(new Error(`the worker exited with code ${code}`)))
-    this.worker.on('message', (r: WorkerReply & { id: number }) => {
-      const p = this.pending.get(r.id)
-      this.pending.delete(r.id)
-      p?.resolve(r)
-    })
-    this.ready = this.wait(0).then((r) => void this.unwrap(r))
-  }
-
-  async run(task: WorkerTask): Promise<unknown> {
-    const id = ++this.ids
-    const reply = this.wait(id)
-    if (this.failed === null) this.worker.postMessage({ ...task, id }, [task.x.buffer as ArrayBuffer])
-    return this.unwrap(await reply)
-  }
-
-  stop(): Promise<number> {
-    this.fail(new InstrumentError('DISPOSED', 'This worker pool was closed while it was measuring.'))
-    return this.worker.terminate()
-  }
-
-  private wait(id: number): Promise<WorkerReply> {
-    if (this.failed !== null) return Promise.reject(this.failed)
-    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }))
-  }
-
-  /** The first failure stays: every pending and later task rejects with it. */
-  private fail(error: unknown): void {
-    this.failed ??= error instanceof InstrumentError ? error : new InstrumentError('RECORD_FAILED', `A worker failed: ${String(error)}`, { cause: error })
-    for (const p of this.pending.values()) p.reject(this.failed)
-    this.pending.clear()
-  }
-
-  private unwrap(reply: WorkerReply): unknown {
-    if ('error' in reply) throw new InstrumentError(reply.code === null ? 'RECORD_FAILED' : (reply.code as never), `A worker failed: ${reply.error}`)
-    return 'states' in reply ? reply.states : undefined
   }
 }

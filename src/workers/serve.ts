@@ -1,0 +1,57 @@
+// The worker side of a pool, Node's or a browser's: load the model once, instrument it as
+// the main probe is, then for each task take the current weights, measure the share of
+// examples and give back the states.
+import * as tf from '@tensorflow/tfjs-core'
+import { loadLayersModel } from '@tensorflow/tfjs-layers'
+import { InstrumentError } from '../errors.js'
+import { instrument } from '../instrument/probe.js'
+import type { Reducer, ReducerMap, ReducerSpec } from '../reducer.js'
+import { coverage } from '../reducers/coverage.js'
+import { dormant } from '../reducers/dormant.js'
+import { hamming } from '../reducers/hamming.js'
+import { patternHistogram } from '../reducers/pattern-histogram.js'
+import { unitStats } from '../reducers/unit-stats.js'
+import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
+
+/** A reducer factory as a worker finds it: `(options) => reducer`. */
+export type ReducerFactory = (options: never) => Reducer<unknown, unknown>
+
+/** The built-in reducer factories, as `relu-patterns` exports them. */
+export const builtIn: Record<string, ReducerFactory> = { coverage, dormant, hamming, patternHistogram, unitStats }
+
+/** Finds the factory of a spec (its module's exports), or throws why not. */
+export type FactoryLookup = (spec: ReducerSpec) => Promise<ReducerFactory>
+
+/** Sets up from `setup` and returns the function that measures one task. */
+export async function runnerFor(setup: WorkerSetup, lookup: FactoryLookup): Promise<(task: WorkerTask) => Promise<unknown>> {
+  if (tf.findBackendFactory(setup.backend) === null || !(await tf.setBackend(setup.backend))) {
+    throw new InstrumentError('INVALID_OPTION', `The worker has no ${setup.backend} backend (the main thread's): import it in the worker's script.`)
+  }
+  const model = await loadLayersModel(tf.io.fromMemory(setup.artifacts))
+  const reducers: ReducerMap = {}
+  for (const [key, spec] of Object.entries(setup.reducers)) reducers[key] = (await lookup(spec))(spec.options as never)
+  const probe = instrument(model, { ...setup.instrumentOptions, reducers })
+  const specs = setup.artifacts.weightSpecs ?? []
+  return async (task) => {
+    const named = tf.io.decodeWeights(task.weightData, specs)
+    model.setWeights(model.weights.map((w) => named[w.originalName]!))
+    tf.dispose(Object.values(named))
+    const x = tf.tensor(task.x, task.shape, 'float32')
+    try {
+      return await probe.measureStates(x, { batchSize: task.batchSize, training: task.training, ...(task.labels === null ? {} : { labels: task.labels }) })
+    } finally {
+      x.dispose()
+    }
+  }
+}
+
+/** The reply telling why a task or the setup failed, with the `InstrumentError` code if any. */
+export const failure = (error: unknown): WorkerReply => ({ error: String(error), code: error instanceof InstrumentError ? error.code : null })
+
+/** Measures one task and replies, with the task's id, its states or why it failed. */
+export function answer(run: (task: WorkerTask) => Promise<unknown>, task: WorkerTask & { id: number }, reply: (r: WorkerReply, id: number) => void): void {
+  run(task).then(
+    (states) => reply({ states }, task.id),
+    (error: unknown) => reply(failure(error), task.id),
+  )
+}

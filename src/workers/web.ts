@@ -1,0 +1,134 @@
+/**
+ * Measurements spread over a browser's web workers: the same pool as Node's worker
+ * threads, with workers the application makes from a script of its own, so that its
+ * bundler resolves tfjs and the backends there.
+ *
+ * @module web-workers
+ */
+import { assertOptions } from '../keys.js'
+import type { ReducerMap, ReducerSpec } from '../reducer.js'
+import type { Probe } from '../instrument/probe-types.js'
+import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
+import { type Endpoint, type WorkerPool, bad, checkCount, setupOf, startPool } from './pool.js'
+import { type ReducerFactory, answer, builtIn, failure, runnerFor } from './serve.js'
+
+export type { WorkerMeasureOptions, WorkerPool } from './pool.js'
+export type { ReducerFactory } from './serve.js'
+
+/** The part of a web `Worker` a pool uses. */
+export interface WebWorkerLike {
+  postMessage(message: unknown, transfer: Transferable[]): void
+  addEventListener(type: 'message' | 'error' | 'messageerror', listener: (event: { data?: unknown; message?: string }) => void): void
+  terminate(): void
+}
+
+/** Options of {@link webWorkerPool}. */
+export interface WebWorkerPoolOptions {
+  /**
+   * Makes one worker running a script that calls {@link serveWorker}, e.g.
+   * `() => new Worker(new URL('./probe-worker.js', import.meta.url), { type: 'module' })`.
+   */
+  worker: () => WebWorkerLike
+  /** Workers (default `navigator.hardwareConcurrency`, at most 4; at least 1). */
+  workers?: number
+}
+
+const WHERE = 'webWorkerPool(probe, options)'
+
+/**
+ * Starts web workers that each load a copy of the probe's model and instrument it the
+ * same way, as `workerPool` does with Node's threads: layers models; the main thread's
+ * backend, which the worker script must import (`cpu` or `wasm`; webgl needs a worker
+ * with OffscreenCanvas); reducers with a `spec`. Each `measure` sends the current weights
+ * and the examples, and its results equal `probe.measure` exactly below the histograms'
+ * caps. The application makes the workers, from a script of its own that calls
+ * {@link serveWorker}, so its bundler resolves tfjs there as it does on the page.
+ *
+ * @example
+ * ```ts
+ * // probe-worker.js: import '@tensorflow/tfjs-backend-wasm'; import { serveWorker } from 'relu-patterns/web-workers'; serveWorker()
+ * import { webWorkerPool } from 'relu-patterns/web-workers'
+ * const pool = await webWorkerPool(probe, {
+ *   worker: () => new Worker(new URL('./probe-worker.js', import.meta.url), { type: 'module' }),
+ * })
+ * const results = await pool.measure(xs, { batchSize: 256 }) // = await probe.measure(xs, { batchSize: 256 })
+ * await pool.close()
+ * ```
+ */
+export async function webWorkerPool<M extends ReducerMap>(probe: Probe<M>, options: WebWorkerPoolOptions): Promise<WorkerPool<M>> {
+  assertOptions(WHERE, options, ['worker', 'workers'])
+  if (typeof options.worker !== 'function') throw bad(WHERE, 'worker must be a function that makes a Worker running a script that calls serveWorker().')
+  const cores = typeof navigator === 'object' ? navigator.hardwareConcurrency : undefined
+  const count = checkCount(WHERE, options.workers ?? Math.max(1, Math.min(4, cores ?? 2)))
+  const setup = await setupOf(probe as unknown as Probe<ReducerMap>, WHERE, null)
+  return startPool(probe, count, setup, (s) => webEndpoint(options.worker(), s))
+}
+
+/** A web worker as a pool's endpoint: the setup goes first, as message 0. */
+function webEndpoint(worker: WebWorkerLike, setup: WorkerSetup): Endpoint {
+  let stopped = false
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    listen(onReply, onFailure) {
+      worker.addEventListener('message', (e) => onReply(e.data as WorkerReply & { id: number }))
+      worker.addEventListener('error', (e) => onFailure(new Error(e.message ?? 'the worker failed (see its console)')))
+      worker.addEventListener('messageerror', () => onFailure(new Error('a message from the worker could not be read')))
+      worker.postMessage({ setup, id: 0 }, [])
+    },
+    terminate() {
+      if (!stopped) worker.terminate()
+      stopped = true
+      return Promise.resolve()
+    },
+  }
+}
+
+/** Options of {@link serveWorker}. */
+export interface ServeWorkerOptions {
+  /**
+   * Factories of reducers that are not built in, by export name (a reducer's
+   * `spec.factory`); the built-in ones are always there. A browser worker cannot import a
+   * spec's module by name, so pass what the probe's custom reducers need.
+   */
+  reducers?: Record<string, ReducerFactory>
+}
+
+/** The global scope of a dedicated worker, as far as serving needs it. */
+interface WorkerScope {
+  postMessage(message: unknown): void
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
+}
+
+/**
+ * Serves a {@link webWorkerPool} from inside a web worker: call it once in the worker's
+ * script, after importing the backend the page uses.
+ *
+ * @example
+ * ```ts
+ * // probe-worker.js
+ * import '@tensorflow/tfjs-backend-wasm'
+ * import { serveWorker } from 'relu-patterns/web-workers'
+ * serveWorker()
+ * ```
+ */
+export function serveWorker(options: ServeWorkerOptions = {}): void {
+  assertOptions('serveWorker(options)', options, ['reducers'])
+  const scope = globalThis as unknown as WorkerScope
+  const factories: Record<string, unknown> = { ...builtIn, ...options.reducers }
+  const lookup = async (spec: ReducerSpec): Promise<ReducerFactory> => {
+    const factory = spec.module === 'relu-patterns' ? builtIn[spec.factory] : factories[spec.factory]
+    if (typeof factory !== 'function') throw new Error(`no reducer factory "${spec.factory}" (from ${spec.module}): pass it to serveWorker({ reducers })`)
+    return factory as ReducerFactory
+  }
+  const reply = (r: WorkerReply, id: number): void => scope.postMessage({ ...r, id })
+  let run: Promise<(task: WorkerTask) => Promise<unknown>> | null = null
+  scope.addEventListener('message', ({ data }) => {
+    const message = data as { setup?: WorkerSetup; id: number } & WorkerTask
+    if (message.setup !== undefined) {
+      run = runnerFor(message.setup, lookup)
+      run.then(() => reply({ ready: true }, 0), (error: unknown) => reply(failure(error), 0))
+    } else if (run !== null) {
+      run.then((r) => answer(r, message, reply), (error: unknown) => reply(failure(error), message.id))
+    }
+  })
+}
