@@ -96,23 +96,32 @@ const full = (): InstrumentError =>
   new InstrumentError('CORRUPT_DATA', 'A pattern table has no empty slot although its size says otherwise; the state is damaged or was not made by this library.')
 
 function grow(t: PatternTable): void {
-  const old = { keys: t.keys, hashes: t.hashes, counts: t.counts, capacity: t.capacity }
+  const oldKeys = t.keys
+  const oldHashes = t.hashes
+  const oldCounts = t.counts
+  const oldCapacity = t.capacity
   const wpr = t.wordsPerRow
-  t.capacity = t.capacity === 0 ? MIN_CAPACITY : t.capacity * 2
-  t.keys = new Uint32Array(t.capacity * wpr)
-  t.hashes = new Uint32Array(t.capacity)
-  t.counts = new Float64Array(t.capacity)
-  const mask = t.capacity - 1
-  for (let s = 0; s < old.capacity; s++) {
-    const c = old.counts[s]!
+  const capacity = oldCapacity === 0 ? MIN_CAPACITY : oldCapacity * 2
+  const keys = new Uint32Array(capacity * wpr)
+  const hashes = new Uint32Array(capacity)
+  const counts = new Float64Array(capacity)
+  const mask = capacity - 1
+  // stored hashes place each pattern again; its words are copied one by one (a subarray
+  // per pattern would allocate, which made growing the histogram's largest cost)
+  for (let s = 0; s < oldCapacity; s++) {
+    const c = oldCounts[s]!
     if (c === 0) continue
-    const h = old.hashes[s]!
+    const h = oldHashes[s]!
     let slot = h & mask
-    while (t.counts[slot] !== 0) slot = (slot + 1) & mask
-    t.counts[slot] = c
-    t.hashes[slot] = h
-    t.keys.set(old.keys.subarray(s * wpr, (s + 1) * wpr), slot * wpr)
+    while (counts[slot] !== 0) slot = (slot + 1) & mask
+    counts[slot] = c
+    hashes[slot] = h
+    for (let w = 0, from = s * wpr, to = slot * wpr; w < wpr; w++) keys[to + w] = oldKeys[from + w]!
   }
+  t.capacity = capacity
+  t.keys = keys
+  t.hashes = hashes
+  t.counts = counts
 }
 
 /**
@@ -126,7 +135,11 @@ export function tableAdd(
   count: number,
   maxBytes: number,
 ): boolean {
-  const hash = hashWords(words, offset, t.wordsPerRow)
+  return addHashed(t, words, offset, count, maxBytes, hashWords(words, offset, t.wordsPerRow))
+}
+
+/** {@link tableAdd} of a pattern whose hash is known (a table's stored hash, which callers have checked). */
+function addHashed(t: PatternTable, words: Uint32Array, offset: number, count: number, maxBytes: number, hash: number): boolean {
   if (t.capacity === 0) {
     if (MIN_CAPACITY * slotBytes(t.wordsPerRow) > maxBytes) return false
     grow(t)
@@ -179,6 +192,8 @@ export type OnRefused = (words: Uint32Array, offset: number, count: number) => v
 /**
  * A new table holding the counts of both tables (neither is changed), and how many
  * occurrences did not fit under `maxBytes` (each refused pattern also goes to `onRefused`).
+ * The tables' stored hashes are trusted: check tables from outside first (`checkTable`
+ * or its structural part, which verifies every stored hash).
  */
 export function mergeTables(
   a: PatternTable,
@@ -201,13 +216,15 @@ export function mergeTables(
       }
     })
   }
+  // the smaller table's patterns in slot order, placed by their stored hashes
   const wpr = small.wordsPerRow
-  tableForEach(small, (slot, count) => {
-    if (!tableAdd(table, small.keys, slot * wpr, count, maxBytes)) {
-      untracked += count
-      onRefused?.(small.keys, slot * wpr, count)
-    }
-  })
+  const { counts, hashes, keys } = small
+  for (let slot = 0; slot < small.capacity; slot++) {
+    const count = counts[slot]!
+    if (count === 0 || addHashed(table, keys, slot * wpr, count, maxBytes, hashes[slot]!)) continue
+    untracked += count
+    onRefused?.(keys, slot * wpr, count)
+  }
   return { table, untracked }
 }
 
