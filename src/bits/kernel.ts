@@ -13,7 +13,7 @@ interface Kernel {
   readonly memory: WebAssembly.Memory
   readonly pack: (input: number, rows: number, units: number, out: number, threshold: number) => number
   readonly nonFinite: (input: number, n: number) => number
-  readonly columns: (input: number, rows: number, vectors: number, counts: number, planes: number) => void
+  readonly columns: (input: number, rows: number, vectors: number, counts: number, planes: number, depth: number) => void
 }
 
 /** Values per call (128 KiB): the copy, the packing and the count then share the first caches, and the kernel's memory stays small. */
@@ -80,25 +80,35 @@ function reserve(k: Kernel, bytes: number): void {
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b))
 
+/** Widest kernel row the counting kernel takes (words); wider rows are counted in JavaScript. */
+const MAX_SPAN = 1024
+/** Fewest kernel rows per counting call: below this, reading back the counters outweighs the counting. */
+const MIN_ROWS_PER_CALL = 256
+
 /**
  * Adds to `on[u]` the number of the `rows` packed rows whose bit `u` is set, like
- * `addColumnCounts`, with the kernel; returns false (adding nothing) when it cannot run.
+ * `addColumnCounts`, with the kernel; returns false (adding nothing) when it cannot run,
+ * or when rows are so wide that its calls would hold too few of them (kernel rows over
+ * 1,024 words, about 32,768 units, where the JavaScript counter is as fast).
  *
  * The kernel adds 128-bit vectors, so rows are regrouped: a kernel row is the smallest
  * run of words that is both whole packed rows and whole vectors (`lcm(wordsPerRow, 4)`
  * words), and a word's unit follows from its position in it (`position % wordsPerRow`).
  * Narrow rows thus share a vector instead of being padded to one; only the last kernel
- * row is padded, with zeros, which count nothing.
+ * row is padded, with zeros, which count nothing. Each call takes at least 256 kernel
+ * rows (at most 1 MiB of words), so that its fixed cost, clearing and reading back one
+ * counter per bit, stays small; only the planes its rows can reach are read back.
  */
 export function columnCountsKernel(on: Float64Array, words: Uint32Array, rows: number, wordsPerRow: number, units: number): boolean {
+  const span = (wordsPerRow * 4) / gcd(wordsPerRow, 4) // words per kernel row
+  if (span > MAX_SPAN) return false
   const k = getKernel()
   if (k === null) return false
-  const span = (wordsPerRow * 4) / gcd(wordsPerRow, 4) // words per kernel row
   const vectors = span / 4
   const countsBytes = vectors * 512 // (vector, bit) -> four i32 lanes
   const planes = countsBytes
   const input = planes + 256
-  const perChunk = Math.max(1, Math.floor(CHUNK_WORDS / span)) // kernel rows per call, far below the planes' limit
+  const perChunk = Math.max(MIN_ROWS_PER_CALL, Math.floor(CHUNK_WORDS / span)) // kernel rows per call, far below the planes' limit
   reserve(k, input + perChunk * span * 4)
   const counts = new Int32Array(k.memory.buffer, 0, vectors * 128)
   const data = new Uint32Array(k.memory.buffer, input, perChunk * span)
@@ -109,7 +119,8 @@ export function columnCountsKernel(on: Float64Array, words: Uint32Array, rows: n
     data.set(words.subarray(start, start + n))
     data.fill(0, n, kernelRows * span)
     counts.fill(0)
-    k.columns(input, kernelRows, vectors, 0, planes)
+    // planes hold counts of groups of eight: their bit length is all a call can reach
+    k.columns(input, kernelRows, vectors, 0, planes, Math.max(1, 32 - Math.clz32(kernelRows >>> 3)))
     for (let g = 0; g < vectors; g++) {
       for (let lane = 0; lane < 4; lane++) {
         const unit0 = 32 * ((4 * g + lane) % wordsPerRow)

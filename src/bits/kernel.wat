@@ -133,8 +133,9 @@
   ;; Bit-sliced, after Harley and Seal: eight rows at a time go through seven carry-save
   ;; adders into ones, twos and fours, and the carry of weight eight ripples into 16
   ;; planes at byte $planes (plane k: bit k of the counts of groups of eight), which hold
-  ;; up to 65,535 groups: callers pass fewer than 524,280 rows.
-  (func (export "columns") (param $in i32) (param $vrows i32) (param $v i32) (param $counts i32) (param $planes i32)
+  ;; up to 65,535 groups: callers pass fewer than 524,280 rows, and $depth, the planes
+  ;; their rows can reach (the bit length of $vrows / 8), which are the ones read back.
+  (func (export "columns") (param $in i32) (param $vrows i32) (param $v i32) (param $counts i32) (param $planes i32) (param $depth i32)
     (local $g i32) (local $p i32) (local $stride i32) (local $end i32) (local $fullEnd i32) (local $q i32) (local $k i32)
     (local $bit i32) (local $at i32)
     (local $ones v128) (local $twos v128) (local $fours v128) (local $a v128) (local $b v128) (local $u v128)
@@ -217,7 +218,7 @@
             (local.set $q (local.get $planes))
             (block $planesDone
               (loop $plane
-                (br_if $planesDone (i32.ge_u (local.get $k) (i32.const 16)))
+                (br_if $planesDone (i32.ge_u (local.get $k) (local.get $depth)))
                 (local.set $sum
                   (i32x4.add (local.get $sum)
                     (i32x4.shl (v128.and (i32x4.shr_u (v128.load (local.get $q)) (local.get $bit)) (v128.const i32x4 1 1 1 1))

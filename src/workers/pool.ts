@@ -51,8 +51,10 @@ export function checkCount(where: string, count: unknown): number {
  * worker has loaded the model; if one fails to start, all are stopped and the error thrown.
  */
 export async function startPool<M extends ReducerMap>(probe: Probe<M>, count: number, setup: WorkerSetup, open: (setup: WorkerSetup) => Endpoint): Promise<WorkerPool<M>> {
-  const threads = Array.from({ length: count }, () => new Thread(open(setup)))
+  const threads: Thread[] = []
   try {
+    // made one by one, so that a factory failing part way stops the workers made before
+    for (let i = 0; i < count; i++) threads.push(new Thread(open(setup)))
     await Promise.all(threads.map((t) => t.ready))
   } catch (error) {
     await Promise.all(threads.map((t) => t.stop()))
@@ -187,6 +189,9 @@ class Thread {
   constructor(worker: Endpoint) {
     this.worker = worker
     this.ready = this.wait(0).then((r) => void this.unwrap(r))
+    // the pool awaits `ready` once every worker is made; a worker stopped before that
+    // (another failed to start) must not leave an unhandled rejection behind
+    this.ready.catch(() => undefined)
     worker.listen(
       (r) => {
         const p = this.pending.get(r.id)

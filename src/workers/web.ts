@@ -31,6 +31,12 @@ export interface WebWorkerPoolOptions {
   worker: () => WebWorkerLike
   /** Workers (default `navigator.hardwareConcurrency`, at most 4; at least 1). */
   workers?: number
+  /**
+   * Milliseconds a worker may take to call `serveWorker()` (default 60,000); past it the
+   * pool's start fails with `RECORD_FAILED` instead of waiting for ever (a script that
+   * never calls it, or fails before it).
+   */
+  timeout?: number
 }
 
 const WHERE = 'webWorkerPool(probe, options)'
@@ -56,26 +62,47 @@ const WHERE = 'webWorkerPool(probe, options)'
  * ```
  */
 export async function webWorkerPool<M extends ReducerMap>(probe: Probe<M>, options: WebWorkerPoolOptions): Promise<WorkerPool<M>> {
-  assertOptions(WHERE, options, ['worker', 'workers'])
+  assertOptions(WHERE, options, ['worker', 'workers', 'timeout'])
   if (typeof options.worker !== 'function') throw bad(WHERE, 'worker must be a function that makes a Worker running a script that calls serveWorker().')
+  const timeout = options.timeout ?? 60_000
+  if (typeof timeout !== 'number' || !(timeout > 0)) throw bad(WHERE, `timeout must be a positive number of milliseconds, not ${String(timeout)}.`)
   const cores = typeof navigator === 'object' ? navigator.hardwareConcurrency : undefined
   const count = checkCount(WHERE, options.workers ?? Math.max(1, Math.min(4, cores ?? 2)))
   const setup = await setupOf(probe as unknown as Probe<ReducerMap>, WHERE, null)
-  return startPool(probe, count, setup, (s) => webEndpoint(options.worker(), s))
+  return startPool(probe, count, setup, (s) => webEndpoint(options.worker(), s, timeout))
 }
 
-/** A web worker as a pool's endpoint: the setup goes first, as message 0. */
-function webEndpoint(worker: WebWorkerLike, setup: WorkerSetup): Endpoint {
+/**
+ * A web worker as a pool's endpoint. The worker says hello when `serveWorker()` runs (a
+ * module worker may still be awaiting when its first messages arrive, and would lose
+ * them); the setup goes to it then, as message 0.
+ */
+function webEndpoint(worker: WebWorkerLike, setup: WorkerSetup, timeout: number): Endpoint {
   let stopped = false
+  let timer: ReturnType<typeof setTimeout> | undefined
   return {
     post: (message, transfer) => worker.postMessage(message, transfer),
     listen(onReply, onFailure) {
-      worker.addEventListener('message', (e) => onReply(e.data as WorkerReply & { id: number }))
-      worker.addEventListener('error', (e) => onFailure(new Error(e.message ?? 'the worker failed (see its console)')))
+      let greeted = false
+      timer = setTimeout(() => {
+        if (!greeted) onFailure(new Error(`the worker did not call serveWorker() within ${timeout} ms`))
+      }, timeout)
+      worker.addEventListener('message', (e) => {
+        const data = e.data as (WorkerReply & { id: number }) | { hello: true }
+        if (!('hello' in data)) return onReply(data)
+        if (greeted) return
+        greeted = true
+        clearTimeout(timer)
+        worker.postMessage({ setup, id: 0 }, [])
+      })
+      worker.addEventListener('error', (e) => {
+        clearTimeout(timer)
+        onFailure(new Error(e.message ?? 'the worker failed (see its console)'))
+      })
       worker.addEventListener('messageerror', () => onFailure(new Error('a message from the worker could not be read')))
-      worker.postMessage({ setup, id: 0 }, [])
     },
     terminate() {
+      clearTimeout(timer)
       if (!stopped) worker.terminate()
       stopped = true
       return Promise.resolve()
@@ -114,10 +141,13 @@ interface WorkerScope {
 export function serveWorker(options: ServeWorkerOptions = {}): void {
   assertOptions('serveWorker(options)', options, ['reducers'])
   const scope = globalThis as unknown as WorkerScope
-  const factories: Record<string, unknown> = { ...builtIn, ...options.reducers }
+  const custom = options.reducers ?? {}
+  // a built-in by its name from relu-patterns; any other module's factory only from `reducers`
+  // (never a built-in of the same name: its states would be merged by another reducer)
   const lookup = async (spec: ReducerSpec): Promise<ReducerFactory> => {
-    const factory = spec.module === 'relu-patterns' ? builtIn[spec.factory] : factories[spec.factory]
-    if (typeof factory !== 'function') throw new Error(`no reducer factory "${spec.factory}" (from ${spec.module}): pass it to serveWorker({ reducers })`)
+    const from: Record<string, unknown> = spec.module === 'relu-patterns' ? builtIn : custom
+    const factory = Object.hasOwn(from, spec.factory) ? from[spec.factory] : undefined
+    if (typeof factory !== 'function') throw new Error(`no reducer factory "${spec.factory}" from ${spec.module}: pass it to serveWorker({ reducers: { ${spec.factory} } })`)
     return factory as ReducerFactory
   }
   const reply = (r: WorkerReply, id: number): void => scope.postMessage({ ...r, id })
@@ -125,10 +155,12 @@ export function serveWorker(options: ServeWorkerOptions = {}): void {
   scope.addEventListener('message', ({ data }) => {
     const message = data as { setup?: WorkerSetup; id: number } & WorkerTask
     if (message.setup !== undefined) {
+      if (run !== null) return // one setup per worker
       run = runnerFor(message.setup, lookup)
       run.then(() => reply({ ready: true }, 0), (error: unknown) => reply(failure(error), 0))
     } else if (run !== null) {
       run.then((r) => answer(r, message, reply), (error: unknown) => reply(failure(error), message.id))
     }
   })
+  scope.postMessage({ hello: true })
 }

@@ -63,4 +63,17 @@ describe.each([
       expect(Array.from(on)).toEqual(bruteForce(words, rows, wpr, units))
     }
   })
+
+  test('wide rows: 256 kernel rows per call (300 words), and past the widest kernel row (1,025 words)', () => {
+    for (const wpr of [300, 1025]) {
+      const units = 32 * wpr - 3
+      const rows = 601
+      const words = new Uint32Array(rows * wpr)
+      let s = wpr
+      for (let i = 0; i < words.length; i++) words[i] = s = (Math.imul(s ^ (s >>> 13), 0x5bd1e995) + i) >>> 0
+      const on = new Float64Array(units)
+      addColumnCounts(on, words, rows, wpr, units)
+      expect(Array.from(on)).toEqual(bruteForce(words, rows, wpr, units))
+    }
+  })
 })

@@ -49,7 +49,7 @@ afterAll(async () => {
 })
 
 describe.runIf(run)('web workers in headless Chromium', () => {
-  test('a pool of two equals probe.measure on cpu and wasm as the weights change; refusals are coded', async () => {
+  test('a pool of two equals probe.measure on cpu and wasm as the weights change; late, silent and custom worker scripts; refusals are coded', async () => {
     const page = await browser.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(String(e)))
@@ -60,6 +60,6 @@ describe.runIf(run)('web workers in headless Chromium', () => {
     expect(errors).toEqual([])
     expect(checks.filter((c) => !c.ok)).toEqual([])
     expect(checks.map((c) => c.name)).toContain('wasm: pool results equal probe.measure exactly (after the weights changed)')
-    expect(checks.length).toBe(12)
+    expect(checks.length).toBe(17)
   }, 300_000)
 })
