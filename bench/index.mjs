@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --smoke] [-- --only fit,webgl,measure,reducers,monitor,regions,memory,workers]
+// npm run bench [-- --json] [-- --out results.json] [-- --smoke] [-- --only fit,webgl,measure,reducers,monitor,regions,memory,workers]
 // Every ratio below is measured within this one run, with the compared tasks interleaved.
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
@@ -9,7 +9,7 @@ import { monitorBench } from './monitor.mjs'
 import { reducerBench } from './reducers.mjs'
 import { regionsBench } from './regions.mjs'
 import { cnn, fitOverhead, measureBench, memoryBench, mlp } from './training.mjs'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { CHROMIUM } from './chromium.mjs'
 import { webglFitOverhead } from './webgl.mjs'
 import { workersBench } from './workers.mjs'
@@ -28,6 +28,7 @@ const size = smoke
   ? { mlp: { examples: 256, batchSize: 128, rounds: 1 }, cnn: { examples: 32, batchSize: 32, rounds: 1 }, measure: { examples: 256, rounds: 1 }, memory: { batches: 20 } }
   : { mlp: { examples: 512, batchSize: 128, rounds: 15 }, cnn: { examples: 64, batchSize: 32, rounds: 15 }, measure: { examples: 2048, rounds: 9 }, memory: { batches: 1000 } }
 
+const started = performance.now()
 const out = { date: new Date().toISOString(), node: process.version, smoke }
 
 if (want('fit')) {
@@ -127,10 +128,15 @@ if (want('memory')) {
 
 if (want('workers')) {
   log('\nmeasure over worker threads (wasm, CNN; relu-patterns/workers)')
-  const w = await workersBench(smoke ? { examples: 256, rounds: 1 } : { examples: 4096, rounds: 3 })
+  const w = await workersBench(smoke ? { examples: 256, rounds: 1 } : { examples: 4096, rounds: 7 })
   log(`  pool of ${w.workers}: ${w.speedup.toFixed(2)}x probe.measure (IQR ${w.spread.map((x) => x.toFixed(2)).join('-')}, ${w.rounds} rounds, ${w.examples} examples); measureInWorkers with start-up ${w.oneShotSpeedup.toFixed(2)}x; results identical: ${w.identical}`)
   out.workers = w
   await tf.setBackend('cpu')
 }
 
+out.seconds = Math.round((performance.now() - started) / 1000)
+log(`\n${out.seconds} s`)
 if (json) console.log(JSON.stringify(out))
+// --out FILE writes the same JSON to a file, next to the printed report
+const outAt = process.argv.indexOf('--out')
+if (outAt >= 0) writeFileSync(process.argv[outAt + 1] ?? 'bench.json', `${JSON.stringify(out, null, 1)}\n`)

@@ -7,7 +7,7 @@ import { CHROMIUM, runInChromium } from './chromium.mjs'
 
 /** `{ ratio, plainMs, instrumentedMs, recorderShare, recorderShareRange, renderer }` of the MLP fit on webgl. */
 export async function webglFitOverhead({ smoke = false } = {}) {
-  const size = smoke ? { examples: 256, batchSize: 128, rounds: 1 } : { examples: 512, batchSize: 128, rounds: 9 }
+  const size = smoke ? { examples: 256, batchSize: 128, rounds: 1 } : { examples: 512, batchSize: 128, rounds: 15 }
   const source = `
     import * as tf from '@tensorflow/tfjs-core'
     import '@tensorflow/tfjs-backend-webgl'

@@ -2,7 +2,7 @@
 // measureInWorkers call with its start-up: a CNN whose conv sites give many patterns per
 // example (the statistics-heavy case), on wasm.
 //
-//   npm run bench:workers [-- --examples 4096] [-- --rounds 3]
+//   npm run bench:workers [-- --examples 4096] [-- --rounds 7]
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-wasm'
@@ -12,7 +12,7 @@ import { measureInWorkers, workerPool } from 'relu-patterns/workers'
 import { interleave, pairedRatio, pairedSpread } from './harness.mjs'
 
 /** `{ speedup, spread, singleMs, workersMs, oneShotMs, oneShotSpeedup, identical }` for `examples` 28x28 inputs over `workers` threads. */
-export async function workersBench({ examples = 4096, workers = 2, rounds = 3 } = {}) {
+export async function workersBench({ examples = 4096, workers = 2, rounds = 7 } = {}) {
   await tf.setBackend('wasm')
   const init = (s) => tfl.initializers.heNormal({ seed: s })
   const model = tfl.sequential({
@@ -53,7 +53,7 @@ export async function workersBench({ examples = 4096, workers = 2, rounds = 3 } 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { examples: { type: 'string', default: '4096' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '2' } } })
+  const { values } = parseArgs({ options: { examples: { type: 'string', default: '4096' }, rounds: { type: 'string', default: '7' }, workers: { type: 'string', default: '2' } } })
   const r = await workersBench({ examples: Number(values.examples), rounds: Number(values.rounds), workers: Number(values.workers) })
   console.log(`worker pool, ${r.workers} workers, ${r.examples} examples (wasm, CNN with 32- and 64-channel sites): ${r.speedup.toFixed(2)}x probe.measure ` +
     `(IQR ${r.spread.map((x) => x.toFixed(2)).join('-')}, ${r.rounds} rounds; ${r.singleMs.toFixed(0)} ms against ${r.workersMs.toFixed(0)} ms); ` +
