@@ -10,23 +10,49 @@ export function median(xs) {
 
 /**
  * Runs every task `rounds` times, interleaved (a, b, c, a, b, c, ...) so that machine
- * drift hits all of them alike, after `warmup` untimed rounds. Tasks may be async.
+ * drift hits all of them alike, after `warmup` untimed rounds; with `alternate`, every
+ * other round in reverse order. Tasks may be async.
  * Returns the median milliseconds per task.
  */
-export async function interleave(tasks, { rounds = 7, warmup = 1 } = {}) {
+export async function interleave(tasks, { rounds = 7, warmup = 1, alternate = false } = {}) {
   const names = Object.keys(tasks)
   const times = Object.fromEntries(names.map((n) => [n, []]))
+  const cpu = Object.fromEntries(names.map((n) => [n, []]))
   for (let r = 0; r < warmup + rounds; r++) {
-    for (const n of names) {
+    // alternate: every other round runs the tasks in reverse order (a, b, b, a, ...), so
+    // that whatever favours the first or the second of a pair cancels over the rounds
+    for (const n of alternate && r % 2 === 1 ? [...names].reverse() : names) {
+      const c0 = cpuMs()
       const t0 = now()
       await tasks[n]()
       const dt = now() - t0
-      if (r >= warmup) times[n].push(dt)
+      const dc = cpuMs() - c0
+      if (r >= warmup) {
+        times[n].push(dt)
+        cpu[n].push(dc)
+      }
     }
   }
   const medians = Object.fromEntries(names.map((n) => [n, median(times[n])]))
   Object.defineProperty(medians, 'rounds', { value: times })
+  // the process's CPU time per round (all its threads): what the machine's other tenants
+  // do not stretch, unlike wall time; null where there is no process.cpuUsage
+  Object.defineProperty(medians, 'cpuRounds', { value: typeof process === 'object' && process.cpuUsage ? cpu : null })
   return medians
+}
+
+/** Milliseconds of CPU time this process has used (user and system, all threads), or 0 where unknown. */
+function cpuMs() {
+  if (typeof process !== 'object' || !process.cpuUsage) return 0
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
+/** {@link pairedRatio} and {@link pairedSpread} of the rounds' CPU times. */
+export function pairedCpu(result, a, b) {
+  if (result.cpuRounds === null) return null
+  const r = { rounds: result.cpuRounds }
+  return { ratio: pairedRatio(r, a, b), spread: pairedSpread(r, a, b) }
 }
 
 /** Median over rounds of a / b, each round's pair run back to back (drift cancels within a pair). */

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { instrument, patternHistogram, unitStats } from 'relu-patterns'
 import { packRows } from 'relu-patterns'
-import { interleave, median, pairedRatio, pairedSpread } from './harness.mjs'
+import { interleave, median, pairedCpu, pairedRatio, pairedSpread } from './harness.mjs'
 
 const seeded = (i) => tfl.initializers.glorotUniform({ seed: i })
 
@@ -63,13 +63,16 @@ export async function fitOverhead(makeModel, shape, { examples, batchSize, round
         probe.dispose()
       },
     },
-    { rounds, warmup: 1 },
+    { rounds, warmup: 1, alternate: true },
   )
   tf.dispose([xs, ys])
   const measured = shares.slice(shares.length - rounds)
+  const cpu = pairedCpu(t, 'instrumented', 'plain')
   return {
     ratio: pairedRatio(t, 'instrumented', 'plain'),
     ratioSpread: pairedSpread(t, 'instrumented', 'plain'),
+    cpuRatio: cpu?.ratio ?? null,
+    cpuRatioSpread: cpu?.spread ?? null,
     rounds,
     plainMs: t.plain,
     instrumentedMs: t.instrumented,
