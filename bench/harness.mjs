@@ -62,11 +62,26 @@ export function pairedRatio(result, a, b) {
   return median(ta.map((x, i) => x / tb[i]))
 }
 
-/** The interquartile range [q1, q3] of the per-round ratios a / b: the spread to print next to {@link pairedRatio}. */
+/** The per-round ratios a / b, in round order (kept in the JSON, so that spreads can be recomputed). */
+export function pairedRatios(result, a, b) {
+  return result.rounds[a].map((x, i) => x / result.rounds[b][i])
+}
+
+/** Quantile `q` of `xs`, interpolated linearly between neighbouring order statistics. */
+export function quantile(xs, q) {
+  const s = [...xs].sort((x, y) => x - y)
+  const at = q * (s.length - 1)
+  const lo = Math.floor(at)
+  return lo + 1 < s.length ? s[lo] + (at - lo) * (s[lo + 1] - s[lo]) : s[lo]
+}
+
+/**
+ * The interquartile range [q1, q3] of the per-round ratios a / b: the spread to print next
+ * to {@link pairedRatio}. With fewer than 4 rounds there is no such range: [min, max].
+ */
 export function pairedSpread(result, a, b) {
-  const r = result.rounds[a].map((x, i) => x / result.rounds[b][i]).sort((x, y) => x - y)
-  const at = (q) => r[Math.min(r.length - 1, Math.max(0, Math.round(q * (r.length - 1))))]
-  return [at(0.25), at(0.75)]
+  const r = pairedRatios(result, a, b)
+  return r.length < 4 ? [Math.min(...r), Math.max(...r)] : [quantile(r, 0.25), quantile(r, 0.75)]
 }
 
 export function fmt(n, digits = 3) {

@@ -1,6 +1,6 @@
 // Reducer throughput on plain packed data, against the naive way (string keys, per-bit loops).
 import { hamming, layoutOf, patternHistogram, unitStats } from 'relu-patterns'
-import { interleave, pairedRatio, pairedSpread } from './harness.mjs'
+import { interleave, pairedRatio, pairedSpread, quantile } from './harness.mjs'
 
 /** `rows` random patterns of `units` bits drawn from a pool of `distinct` patterns (seeded). */
 export function patterns(rows, units, distinct, seed = 1) {
@@ -87,9 +87,7 @@ function largeHistogram(distinct) {
 
 /** Items per second at the interquartile times of the rounds: [slow, fast]. */
 function rateSpread(times, items) {
-  const s = [...times].sort((a, b) => a - b)
-  const at = (q) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]
-  return [Math.round(items / (at(0.75) / 1000)), Math.round(items / (at(0.25) / 1000))]
+  return [Math.round(items / (quantile(times, 0.75) / 1000)), Math.round(items / (quantile(times, 0.25) / 1000))]
 }
 
 export async function reducerBench({ smoke = false } = {}) {

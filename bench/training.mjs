@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { instrument, patternHistogram, unitStats } from 'relu-patterns'
 import { packRows } from 'relu-patterns'
-import { interleave, median, pairedCpu, pairedRatio, pairedSpread } from './harness.mjs'
+import { interleave, median, pairedCpu, pairedRatio, pairedRatios, pairedSpread } from './harness.mjs'
 
 const seeded = (i) => tfl.initializers.glorotUniform({ seed: i })
 
@@ -71,6 +71,7 @@ export async function fitOverhead(makeModel, shape, { examples, batchSize, round
   return {
     ratio: pairedRatio(t, 'instrumented', 'plain'),
     ratioSpread: pairedSpread(t, 'instrumented', 'plain'),
+    roundRatios: pairedRatios(t, 'instrumented', 'plain'),
     cpuRatio: cpu?.ratio ?? null,
     cpuRatioSpread: cpu?.spread ?? null,
     rounds,

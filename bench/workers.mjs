@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-wasm'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { hamming, instrument, patternHistogram, unitStats } from 'relu-patterns'
 import { measureInWorkers, workerPool } from 'relu-patterns/workers'
-import { interleave, pairedRatio, pairedSpread } from './harness.mjs'
+import { interleave, pairedRatio, pairedRatios, pairedSpread } from './harness.mjs'
 
 /** `{ speedup, spread, singleMs, workersMs, oneShotMs, oneShotSpeedup, identical }` for `examples` 28x28 inputs over `workers` threads. */
 export async function workersBench({ examples = 4096, workers = 2, rounds = 7 } = {}) {
@@ -47,7 +47,7 @@ export async function workersBench({ examples = 4096, workers = 2, rounds = 7 } 
   xs.dispose()
   return {
     examples, workers, rounds,
-    speedup: pairedRatio(t, 'single', 'workers'), spread: pairedSpread(t, 'single', 'workers'),
+    speedup: pairedRatio(t, 'single', 'workers'), spread: pairedSpread(t, 'single', 'workers'), roundRatios: pairedRatios(t, 'single', 'workers'),
     singleMs: t.single, workersMs: t.workers, oneShotMs, oneShotSpeedup: t.single / oneShotMs, identical,
   }
 }

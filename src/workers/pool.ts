@@ -205,7 +205,16 @@ class Thread {
   async run(task: WorkerTask): Promise<unknown> {
     const id = ++this.ids
     const reply = this.wait(id)
-    if (this.failed === null) this.worker.post({ ...task, id }, [task.x.buffer as ArrayBuffer])
+    if (this.failed === null) {
+      try {
+        this.worker.post({ ...task, id }, [task.x.buffer as ArrayBuffer])
+      } catch (error) {
+        // nothing was sent: no reply will come, and a later close must not reject a promise nobody awaits
+        this.pending.delete(id)
+        reply.catch(() => undefined)
+        throw error
+      }
+    }
     return this.unwrap(await reply)
   }
 

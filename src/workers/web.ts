@@ -32,9 +32,9 @@ export interface WebWorkerPoolOptions {
   /** Workers (default `navigator.hardwareConcurrency`, at most 4; at least 1). */
   workers?: number
   /**
-   * Milliseconds a worker may take to call `serveWorker()` (default 60,000); past it the
-   * pool's start fails with `RECORD_FAILED` instead of waiting for ever (a script that
-   * never calls it, or fails before it).
+   * Milliseconds a worker may take to call `serveWorker()` (default 60,000; `Infinity`
+   * waits for ever); past it the pool's start fails with `RECORD_FAILED` instead of
+   * waiting for ever (a script that never calls it, or fails before it).
    */
   timeout?: number
 }
@@ -65,7 +65,10 @@ export async function webWorkerPool<M extends ReducerMap>(probe: Probe<M>, optio
   assertOptions(WHERE, options, ['worker', 'workers', 'timeout'])
   if (typeof options.worker !== 'function') throw bad(WHERE, 'worker must be a function that makes a Worker running a script that calls serveWorker().')
   const timeout = options.timeout ?? 60_000
-  if (typeof timeout !== 'number' || !(timeout > 0)) throw bad(WHERE, `timeout must be a positive number of milliseconds, not ${String(timeout)}.`)
+  // setTimeout holds at most 2^31 - 1 ms (longer ones fire at once): Infinity means no timer
+  if (typeof timeout !== 'number' || !(timeout > 0) || (timeout > 2 ** 31 - 1 && timeout !== Infinity)) {
+    throw bad(WHERE, `timeout must be a number of milliseconds from 1 to 2^31 - 1, or Infinity, not ${String(timeout)}.`)
+  }
   const cores = typeof navigator === 'object' ? navigator.hardwareConcurrency : undefined
   const count = checkCount(WHERE, options.workers ?? Math.max(1, Math.min(4, cores ?? 2)))
   const setup = await setupOf(probe as unknown as Probe<ReducerMap>, WHERE, null)
@@ -84,11 +87,14 @@ function webEndpoint(worker: WebWorkerLike, setup: WorkerSetup, timeout: number)
     post: (message, transfer) => worker.postMessage(message, transfer),
     listen(onReply, onFailure) {
       let greeted = false
-      timer = setTimeout(() => {
-        if (!greeted) onFailure(new Error(`the worker did not call serveWorker() within ${timeout} ms`))
-      }, timeout)
+      if (timeout !== Infinity) {
+        timer = setTimeout(() => {
+          if (!greeted) onFailure(new Error(`the worker did not call serveWorker() within ${timeout} ms`))
+        }, timeout)
+      }
       worker.addEventListener('message', (e) => {
-        const data = e.data as (WorkerReply & { id: number }) | { hello: true }
+        const data = e.data as (WorkerReply & { id: number }) | { hello: true } | null
+        if (typeof data !== 'object' || data === null) return // the script's own messages
         if (!('hello' in data)) return onReply(data)
         if (greeted) return
         greeted = true

@@ -60,6 +60,6 @@ describe.runIf(run)('web workers in headless Chromium', () => {
     expect(errors).toEqual([])
     expect(checks.filter((c) => !c.ok)).toEqual([])
     expect(checks.map((c) => c.name)).toContain('wasm: pool results equal probe.measure exactly (after the weights changed)')
-    expect(checks.length).toBe(17)
+    expect(checks.length).toBe(19)
   }, 300_000)
 })

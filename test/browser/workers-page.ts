@@ -85,6 +85,14 @@ async function scripts(): Promise<void> {
   check('a script that awaits before serveWorker() still gets its setup', serialize(await late.measure(xs, { batchSize: 8 })) === single)
   await late.close()
 
+  const chatty = await webWorkerPool(probe, { workers: 1, worker: worker('?chatty&custom'), timeout: Infinity })
+  check('a script posting its own messages, and timeout Infinity (no timer)', serialize(await chatty.measure(xs, { batchSize: 8 })) === single)
+  await chatty.close()
+
+  let long = 'no error'
+  await webWorkerPool(probe, { worker: worker(), timeout: 2 ** 31 }).catch((e: unknown) => void (long = codeOf(e)))
+  check('a timeout setTimeout cannot hold is refused', long.startsWith('INVALID_OPTION'), long)
+
   let never = 'no error'
   const t0 = performance.now()
   await webWorkerPool(probe, { workers: 1, worker: worker('?never'), timeout: 1500 }).catch((e: unknown) => void (never = codeOf(e)))
