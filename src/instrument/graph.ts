@@ -1,30 +1,23 @@
+/* Graph models (tf.loadGraphModel): their ReLU sites, and the tap on their executor. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { tidy, zeros } from '@tensorflow/tfjs-core'
 import { saturationThreshold } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
+import { getOwn } from '../keys.js'
 import { Recorder } from '../record/recorder.js'
+import type { DataFormat } from '../record/recorder.js'
+import { type GraphForm, type GraphNode, graphForms } from './graph-forms.js'
+import { channelAxisOf, unitsFromWeights } from './graph-layout.js'
 import type { Group, Source } from './layers.js'
 import type { FindOptions, FoundSite, Site, SkippedSite } from './sites.js'
-import type { ActivationKind, ReluKind } from './relu-kinds.js'
-import type { DataFormat } from '../record/recorder.js'
 
 /*
- * Graph models (tf.loadGraphModel, format "graph-model"): ReLU sites are graph nodes.
  * Every execution path (predict, execute, executeAsync) ends in the executor's
- * `execute(inputs, outputs)` or `executeAsync`; the tap appends the site nodes to the
- * requested outputs, so the ReLU outputs are fetched in the same execution, packed and
- * disposed, and the caller gets exactly the outputs it asked for.
+ * `execute(inputs, outputs)` or `executeAsync`; the tap appends the site tensors that the
+ * requested outputs depend on, so the ReLU outputs are fetched in the same execution,
+ * packed and disposed, nothing else is computed, and the caller gets exactly the outputs
+ * it asked for.
  */
-
-/** The parts of a tfjs-converter graph node this library reads. */
-interface GraphNode {
-  readonly name: string
-  readonly op: string
-  readonly inputNames: readonly string[]
-  readonly inputs: readonly GraphNode[]
-  readonly children: readonly GraphNode[]
-  readonly attrParams: Readonly<Record<string, { value?: unknown } | undefined>>
-}
 
 type Execute = (inputs: unknown, outputs: string[]) => Tensor[]
 type ExecuteAsync = (inputs: unknown, outputs: string[]) => Promise<Tensor[]>
@@ -46,6 +39,7 @@ interface GraphInternals {
   readonly executor: {
     readonly graph: { readonly nodes: Readonly<Record<string, GraphNode>> }
     readonly weightMap: Readonly<Record<string, readonly Tensor[]>>
+    readonly _signature?: { readonly inputs?: Readonly<Record<string, { name: string }>>; readonly outputs?: Readonly<Record<string, { name: string }>> }
     execute: Execute
     executeAsync: ExecuteAsync
   }
@@ -60,83 +54,8 @@ export function isGraphModel(x: unknown): x is GraphModelLike {
   return typeof m === 'object' && m !== null && typeof m.executor?.execute === 'function' && typeof m.executor.graph?.nodes === 'object' && typeof m.predict === 'function'
 }
 
-const FUSED = new Set(['_FusedConv2D', 'FusedConv2D', 'FusedDepthwiseConv2dNative', '_FusedMatMul', 'FusedMatMul'])
 /** Ops of control flow: a graph with any of them runs only with `executeAsync`. */
 const CONTROL = new Set(['Enter', 'Exit', 'Merge', 'Switch', 'LoopCond', 'NextIteration', 'If', 'StatelessIf', 'While', 'StatelessWhile'])
-
-/** Graph ops that keep their input's axis order (element-wise, pooling, normalisation). */
-const KEEPS_AXES = new Set([
-  'Identity', 'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'ClipByValue', 'Relu', 'Relu6', 'Elu',
-  'Selu', 'LeakyRelu', 'Prelu', 'Sigmoid', 'Tanh', 'Cast', 'Neg', 'MaxPool', 'AvgPool', 'FusedBatchNorm', 'FusedBatchNormV3',
-  ...FUSED,
-])
-
-/** The scalar value of a constant node, or null. */
-function constant(node: GraphNode | undefined, weights: GraphInternals['executor']['weightMap']): number | null {
-  if (node === undefined || node.op !== 'Const') return null
-  const t = weights[node.name]?.[0]
-  if (t === undefined || t.size !== 1) return null
-  if (t.isDisposed) throw new InstrumentError('NOT_A_MODEL', 'This graph model has been disposed; load it again.')
-  return t.dataSync()[0]!
-}
-
-/** `Maximum(x, 0)`: the non-constant input, or null when the node is not that form. */
-function maxWithZero(node: GraphNode, weights: GraphInternals['executor']['weightMap']): boolean {
-  return node.op === 'Maximum' && node.inputs.length === 2 && node.inputs.some((i) => constant(i, weights) === 0)
-}
-
-type NodeKind = { kind: ReluKind; maxValue: number | null; input?: boolean } | { skip: string } | null
-
-/** The opt-in kinds as graph ops: LeakyRelu, Prelu (read from their input), Elu, Selu. */
-function otherKindOfNode(node: GraphNode, kinds: ReadonlySet<ActivationKind>): NodeKind {
-  const { op } = node
-  if (op === 'LeakyRelu' || op === 'Prelu') {
-    const kind = op === 'LeakyRelu' ? 'leakyRelu' : 'prelu'
-    if (!kinds.has(kind)) return { skip: `${op} passes negative values through; its sign is not a ReLU's on/off state (record it with the activations option).` }
-    const alpha = node.attrParams['alpha']?.value
-    return { kind, maxValue: null, input: op === 'Prelu' || (typeof alpha === 'number' && alpha < 0) }
-  }
-  if ((op === 'Elu' || op === 'Selu') && kinds.has(op === 'Elu' ? 'elu' : 'selu')) return { kind: op === 'Elu' ? 'elu' : 'selu', maxValue: null }
-  return null
-}
-
-/** The ReLU a node applies, or a reason it is seen but not recorded, or null. */
-function reluOfNode(node: GraphNode, weights: GraphInternals['executor']['weightMap'], kinds: ReadonlySet<ActivationKind>): NodeKind {
-  const { op } = node
-  const other = otherKindOfNode(node, kinds)
-  if (other !== null) return other
-  if (FUSED.has(op)) {
-    const fused = node.attrParams['fusedOps']?.value
-    const last = Array.isArray(fused) ? String(fused[fused.length - 1]).toLowerCase() : ''
-    const alpha = node.attrParams['leakyreluAlpha']?.value
-    if (last === 'leakyrelu' && kinds.has('leakyRelu') && !(typeof alpha === 'number' && alpha < 0)) return { kind: 'leakyRelu', maxValue: null }
-    if (last === 'leakyrelu' || last === 'prelu') return { skip: `${op} fuses ${last}: the input of the activation is not a tensor of the graph.` }
-    if (last === 'elu') return kinds.has('elu') ? { kind: 'elu', maxValue: null } : null
-    if (!kinds.has('relu')) return null
-    if (last === 'relu') return { kind: 'relu', maxValue: null }
-    if (last === 'relu6') return { kind: 'relu6', maxValue: 6 }
-    return null
-  }
-  if (!kinds.has('relu')) return null
-  if (op === 'Relu') return { kind: 'relu', maxValue: null }
-  if (op === 'Relu6') return { kind: 'relu6', maxValue: 6 }
-  if (op === 'Minimum' && node.inputs.length === 2) {
-    const [a, b] = node.inputs
-    const inner = maxWithZero(a!, weights) ? a! : maxWithZero(b!, weights) ? b! : null
-    const cap = constant(inner === a ? b : a, weights)
-    if (inner !== null && cap !== null && cap > 0) return { kind: 'relu-capped', maxValue: cap }
-  }
-  if (op === 'ClipByValue' && node.inputs.length === 3 && constant(node.inputs[1], weights) === 0) {
-    const cap = constant(node.inputs[2], weights)
-    if (cap !== null && cap > 0) return { kind: 'relu-capped', maxValue: cap }
-  }
-  if (maxWithZero(node, weights)) {
-    // Minimum(Maximum(x, 0), c) is one capped site, at the Minimum
-    const capped = node.children.length === 1 && node.children[0]!.op === 'Minimum' && reluOfNode(node.children[0]!, weights, kinds) !== null
-    return capped ? null : { kind: 'relu', maxValue: null }
-  }
-  return null
-}
 
 /** Nodes inside control-flow frames (between Enter/Switch and Exit/Merge): not fetchable as outputs. */
 function inFrames(nodes: readonly GraphNode[]): Set<GraphNode> {
@@ -151,67 +70,12 @@ function inFrames(nodes: readonly GraphNode[]): Set<GraphNode> {
   return inside
 }
 
-/** The channel axis of a node's output: the first node up the graph that says, else NHWC. */
-function formatOf(node: GraphNode): DataFormat {
-  const seen = new Set<GraphNode>()
-  const queue = [node]
-  while (queue.length > 0) {
-    const n = queue.shift()!
-    if (seen.has(n)) continue
-    seen.add(n)
-    const f = n.attrParams['dataFormat']?.value
-    // NCHW, NCDHW, NCW: channels right after the batch; NHWC, NDHWC, NWC: channels last
-    if (typeof f === 'string') return f.toUpperCase().startsWith('NC') ? 'channelsFirst' : 'channelsLast'
-    // only through ops that keep the axis order; a Transpose or Reshape says nothing
-    if (n !== node && !KEEPS_AXES.has(n.op)) continue
-    queue.push(...n.inputs.filter((i) => i.op !== 'Const'))
-  }
-  return 'channelsLast'
-}
-
-/** The shape of a constant node, or null. */
-function constShape(node: GraphNode | undefined, weights: GraphInternals['executor']['weightMap']): readonly number[] | null {
-  return node?.op === 'Const' ? (weights[node.name]?.[0]?.shape ?? null) : null
-}
-
-/**
- * Units and rank of a node's output, read from the weights up the graph (a convolution's
- * filter, a MatMul's weight, a bias or a normalisation's scale), for graphs that cannot
- * run once synchronously. Null when nothing says.
- */
-function unitsFromWeights(start: GraphNode, weights: GraphInternals['executor']['weightMap']): { units: number; dense: boolean } | null {
-  const seen = new Set<GraphNode>()
-  for (let node: GraphNode | undefined = start; node !== undefined && !seen.has(node); node = node.inputs.find((i) => i.op !== 'Const')) {
-    seen.add(node)
-    const w = constShape(node.inputs[1], weights)
-    const op = node.op
-    if ((op === 'Conv2D' || op === '_FusedConv2D' || op === 'FusedConv2D') && w?.length === 4) return { units: w[3]!, dense: false }
-    if ((op === 'DepthwiseConv2dNative' || op === 'FusedDepthwiseConv2dNative') && w?.length === 4) return { units: w[2]! * w[3]!, dense: false }
-    if ((op === 'MatMul' || op === '_FusedMatMul' || op === 'FusedMatMul') && w?.length === 2) {
-      return { units: node.attrParams['transposeB']?.value === true ? w[0]! : w[1]!, dense: true }
-    }
-    if (op === 'BiasAdd' && w?.length === 1) return { units: w[0]!, dense: false }
-    if (op === 'Placeholder') {
-      const shape = node.attrParams['shape']?.value
-      const last = Array.isArray(shape) ? shape[shape.length - 1] : undefined
-      return typeof last === 'number' && last > 0 ? { units: last, dense: (shape as number[]).length === 2 } : null
-    }
-    if (!KEEPS_AXES.has(op) && op !== 'Switch' && op !== 'Merge' && op !== 'Enter') return null
-  }
-  return null
-}
-
-/** Output shapes of the given nodes, from one execution on zeros (batch of 1). */
-function shapesOf(model: GraphInternals, names: readonly string[]): (readonly number[])[] {
+/** Output shapes of the given tensors, from one execution on zeros (batch of 1); null when an input's size is unknown. */
+function shapesOf(model: GraphInternals, names: readonly string[]): (readonly number[])[] | null {
   const inputs: Record<string, Tensor> = {}
   for (const input of model.inputs) {
     const shape = (input.shape ?? []).map((d, i) => (d === -1 || d === null ? (i === 0 ? 1 : -1) : d))
-    if (shape.some((d) => d < 0)) {
-      throw new InstrumentError(
-        'MODEL_NOT_BUILT',
-        `Graph input "${input.name}" has shape [${(input.shape ?? []).join(', ')}]: a size other than the batch is unknown, so the sites' units cannot be known before a pass.`,
-      )
-    }
+    if (shape.some((d) => d < 0)) return null
     inputs[input.name] = zeros(shape, input.dtype as 'float32')
   }
   try {
@@ -226,60 +90,102 @@ function shapesOf(model: GraphInternals, names: readonly string[]): (readonly nu
   }
 }
 
-/** Every ReLU site of a graph model, and every ReLU seen but not recordable. */
+/**
+ * The channel axis of a site at rank `rank`: what the user says for this site, else what
+ * the graph says, else what the user says for all sites, else a coded problem.
+ */
+function layoutOf(form: GraphForm, rank: number | null, o: FindOptions, weights: GraphInternals['executor']['weightMap']): DataFormat | InstrumentError {
+  const id = form.node.name
+  const byId = typeof o.dataFormat === 'object' ? getOwn(o.dataFormat, id) : undefined
+  if (byId !== undefined) return byId
+  if (o.granularity === 'example' || (rank !== null && rank <= 2)) return 'channelsLast'
+  const read = form.read === form.node.name ? form.node : (form.node.inputs[form.node.inputNames.indexOf(form.read)] ?? form.node)
+  const axis = channelAxisOf(read, weights)
+  if (axis !== undefined && axis !== null) {
+    const at = rank === null ? axis : axis < 0 ? rank + axis : axis
+    if (at === -1 || (rank !== null && at === rank - 1)) return 'channelsLast'
+    if (at === 1) return 'channelsFirst'
+  }
+  if (typeof o.dataFormat === 'string') return o.dataFormat
+  const why =
+    axis === undefined
+      ? 'no node above it says (no convolution, pooling or dense product between it and the model input)'
+      : axis === null
+        ? 'a reshape, or a transpose or join whose layout is unknown, stands between it and the last node that says'
+        : `its channels are on axis ${axis < 0 && rank !== null ? rank + axis : axis}, neither the last nor the one after the batch`
+  return new InstrumentError(
+    'DATA_FORMAT_UNKNOWN',
+    `Cannot tell which axis of graph node "${id}"'s output holds the channels: ${why}. Say it: ` +
+      `instrument(model, { dataFormat: { ${JSON.stringify(id)}: 'channelsLast' } }) (or 'channelsFirst'), or use granularity 'example'.`,
+    { site: id },
+  )
+}
+
+/** Every ReLU site of a graph model, and every ReLU-family form seen but not recorded. */
 export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { found: FoundSite[]; skipped: SkippedSite[] } {
   const model = graphModel as unknown as GraphInternals
   const nodes = Object.values(model.executor.graph.nodes)
   const weights = model.executor.weightMap
   const frames = inFrames(nodes)
-  const skipped: SkippedSite[] = []
-  const candidates: { node: GraphNode; kind: ReluKind; maxValue: number | null; input?: boolean }[] = []
-  for (const node of nodes) {
-    const relu = reluOfNode(node, weights, o.activations)
-    if (relu === null) continue
-    const base = { id: node.name, layerName: node.name, className: node.op, path: [] as string[] }
-    if ('skip' in relu) skipped.push({ ...base, reason: 'not-a-relu', detail: relu.skip })
-    else if (frames.has(node)) skipped.push({ ...base, reason: 'control-flow', detail: 'Inside a control-flow frame (a loop or conditional), which the executor cannot return as an output.' })
-    else candidates.push({ node, ...relu })
+  const { forms, skipped: seen } = graphForms(nodes, weights, o.activations)
+  const base = (node: GraphNode, ops: string) => ({ id: node.name, layerName: node.name, className: ops, path: [] as string[] })
+  const skipped: SkippedSite[] = seen.map((s) => ({ ...base(s.node, s.ops), reason: 'not-a-relu', detail: s.detail }))
+  const candidates: GraphForm[] = []
+  for (const form of forms) {
+    if (frames.has(form.node)) {
+      skipped.push({ ...base(form.node, form.ops), reason: 'control-flow', detail: 'Inside a control-flow frame (a loop or conditional), which the executor cannot return as an output.' })
+    } else candidates.push(form)
   }
   const control = nodes.some((n) => CONTROL.has(n.op))
-  const fetched = (c: (typeof candidates)[number]): GraphNode => (c.input === true ? c.node.inputs[0]! : c.node)
-  const shapes = candidates.length === 0 || control ? null : shapesOf(model, candidates.map((c) => fetched(c).name))
+  const shapes = candidates.length === 0 || control ? null : shapesOf(model, candidates.map((c) => c.read))
   const found: FoundSite[] = []
   candidates.forEach((c, i) => {
-    const { node, kind, maxValue, input } = c
-    const dataFormat = formatOf(node)
+    const { node, kind, maxValue, read, reads } = c
     let units: number
     let positions: number | null
-    let first = false
+    let rank: number | null = null
+    let dims: readonly number[] = []
     if (shapes !== null) {
-      const dims = shapes[i]!.slice(1)
-      first = dataFormat === 'channelsFirst' && dims.length > 1
+      dims = shapes[i]!.slice(1)
+      rank = dims.length + 1
+    } else {
+      // a graph with control flow, or inputs of unknown size, cannot run once: the weights say the units
+      const start = read === node.name ? node : (node.inputs[node.inputNames.indexOf(read)] ?? node)
+      const known = o.granularity === 'position' ? unitsFromWeights(start, weights) : null
+      if (known === null) {
+        // seen, but its units are unknown: an error only if it is selected
+        const problem = new InstrumentError(
+          'MODEL_NOT_BUILT',
+          `Cannot tell the units of graph node "${node.name}" from the weights above it, and this graph (with control flow, or an input ` +
+            "of unknown size) cannot run once to learn them. Leave it out with the sites option, or use granularity 'position'.",
+          { site: node.name },
+        )
+        const site: Site = { id: node.name, layerName: node.name, className: c.ops, activation: kind, maxValue, reads, units: 0, positions: null, granularity: o.granularity, dataFormat: 'channelsLast', path: [], nodes: 1, plane: 'sign' }
+        found.push({ site, layer: node as never, tensor: read, problem })
+        return
+      }
+      rank = known.dense ? 2 : null
+      dims = known.dense ? [known.units] : []
+    }
+    const layout = layoutOf(c, rank, o, weights)
+    const dataFormat: DataFormat = layout instanceof InstrumentError ? 'channelsLast' : layout
+    const first = dataFormat === 'channelsFirst' && rank !== 2
+    if (shapes !== null) {
       const spatial = first ? dims.slice(1) : dims.slice(0, -1)
       units = o.granularity === 'example' ? dims.reduce((a, b) => a * b, 1) : ((first ? dims[0] : dims[dims.length - 1]) ?? 1)
       positions = o.granularity === 'example' ? 1 : spatial.reduce((a, b) => a * b, 1)
     } else {
-      // a graph with control flow cannot run once synchronously: the weights say the units
-      const known = o.granularity === 'position' ? unitsFromWeights(fetched(c), weights) : null
-      if (known === null) {
-        throw new InstrumentError(
-          'MODEL_NOT_BUILT',
-          `Cannot tell the units of graph node "${node.name}" from the weights above it, and this graph (with control flow) cannot run ` +
-            "synchronously to learn them. Select other sites with the sites option, or use granularity 'position'.",
-          { site: node.name },
-        )
-      }
-      units = known.units
-      first = dataFormat === 'channelsFirst' && !known.dense
-      positions = known.dense ? 1 : null
+      const start = read === node.name ? node : (node.inputs[node.inputNames.indexOf(read)] ?? node)
+      units = dims[0] ?? unitsFromWeights(start, weights)!.units
+      positions = rank === 2 ? 1 : null
     }
     const site: Site = {
       id: node.name,
       layerName: node.name,
-      className: node.op,
+      className: c.ops,
       activation: kind,
       maxValue,
-      reads: input === true ? 'input' : 'output',
+      reads,
       units,
       positions,
       granularity: o.granularity,
@@ -289,8 +195,9 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
       plane: 'sign',
     }
     const layer = node as never
-    found.push({ site, layer })
-    if (o.saturation && maxValue !== null) found.push({ site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer })
+    const problem = layout instanceof InstrumentError ? { problem: layout } : {}
+    found.push({ site, layer, tensor: read, ...problem })
+    if (o.saturation && maxValue !== null) found.push({ site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer, tensor: read, ...problem })
   })
   return { found, skipped }
 }
@@ -305,14 +212,44 @@ function inputTensors(inputs: unknown): Tensor[] {
   return Object.values(inputs as Record<string, Tensor>)
 }
 
+/**
+ * The nodes an execution computes for `outputs` from `inputs`: the outputs' ancestors,
+ * not walking above the tensors fed (a caller may feed an inner node). Remembered per
+ * set of outputs and fed names.
+ */
+function dependsOn(executor: GraphInternals['executor']): (inputs: unknown, outputs: readonly string[]) => Set<string> {
+  const memo = new Map<string, Set<string>>()
+  const nodes = executor.graph.nodes
+  // signature keys name tensors of the graph (as the executor's mapInputs and mapOutputs read them)
+  const named = (map: 'inputs' | 'outputs', name: string): string => (executor._signature?.[map]?.[name]?.name ?? name).replace(/:\d+$/, '')
+  return (inputs, outputs) => {
+    const fed = inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && typeof (inputs as Tensor).dataSync !== 'function' ? Object.keys(inputs).map((k) => named('inputs', k)) : []
+    const key = `${outputs.join('\0')}\u0001${fed.join('\0')}`
+    const known = memo.get(key)
+    if (known !== undefined) return known
+    const seen = new Set<string>()
+    const stop = new Set(fed)
+    const queue = outputs.map((o) => named('outputs', o))
+    while (queue.length > 0) {
+      const name = queue.pop()!
+      if (seen.has(name)) continue
+      seen.add(name)
+      if (stop.has(name)) continue
+      for (const input of nodes[name]?.inputs ?? []) queue.push(input.name)
+    }
+    if (memo.size >= 64) memo.clear()
+    memo.set(key, seen)
+    return seen
+  }
+}
+
 /** The source of a graph model: its executor, asked for the site nodes alongside the caller's outputs. */
 export function graphSource(graphModel: GraphModelLike, found: readonly FoundSite[], values = false): Source {
   const model = graphModel as unknown as GraphInternals
   const byNode = new Map<string, number[]>()
   found.forEach((f, i) => {
-    const name = f.site.id.replace(/:saturated$/, '')
-    // a site read from its input fetches the node that feeds it
-    const fetch = f.site.reads === 'input' ? model.executor.graph.nodes[name]!.inputNames[0]! : name
+    // a site read from its input fetches the tensor that feeds it
+    const fetch = f.tensor ?? f.site.id.replace(/:saturated$/, '')
     byNode.set(fetch, [...(byNode.get(fetch) ?? []), i])
   })
   const groups: (Group & { name: string })[] = [...byNode].map(([name, planes]) => {
@@ -337,12 +274,15 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
     trains: false,
     asyncOnly: nodes.some((n) => CONTROL.has(n.op)),
     attach(deliver, owner) {
-      /** The outputs asked for, then the site nodes not among them. */
-      const extend = (outputs: string[]): { all: string[]; at: number[] } => {
+      const upstream = dependsOn(executor)
+      /** The outputs asked for, then the site tensors they depend on that are not among them; -1 for a site not computed. */
+      const extend = (inputs: unknown, outputs: string[]): { all: string[]; at: number[] } => {
         const all = [...outputs]
+        const needed = upstream(inputs, outputs)
         const at = groups.map((g) => {
-          const i = outputs.findIndex((o) => nodeName(o) === g.name)
+          const i = outputs.findIndex((o) => nodeName(o) === nodeName(g.name))
           if (i >= 0) return i
+          if (!needed.has(nodeName(g.name).replace(/:\d+$/, ''))) return -1
           all.push(g.name)
           return all.length - 1
         })
@@ -351,7 +291,9 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
       const finish = (result: Tensor[], asked: number, at: number[], inputs: unknown, by?: { value: unknown }): Tensor[] => {
         const returned = result.slice(0, asked)
         try {
-          at.forEach((i, g) => deliver(g, result[i], false, by))
+          at.forEach((i, g) => {
+            if (i >= 0) deliver(g, result[i], false, by)
+          })
         } finally {
           // a site output may be the very tensor of a caller's output (asked for by a
           // signature key) or of an input (a site read from the placeholder): never dispose those
@@ -369,11 +311,11 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
       const own = { execute: Object.prototype.hasOwnProperty.call(executor, 'execute'), executeAsync: Object.prototype.hasOwnProperty.call(executor, 'executeAsync') }
       const original = { execute: executor.execute, executeAsync: executor.executeAsync }
       executor.execute = function (this: unknown, inputs, outputs) {
-        const { all, at } = extend(outputs)
+        const { all, at } = extend(inputs, outputs)
         return finish(original.execute.call(this, inputs, all), outputs.length, at, inputs)
       }
       executor.executeAsync = async function (this: unknown, inputs, outputs) {
-        const { all, at } = extend(outputs)
+        const { all, at } = extend(inputs, outputs)
         // whose call this is is known now, not after the await
         const by = { value: owner() }
         return finish(await original.executeAsync.call(this, inputs, all), outputs.length, at, inputs, by)

@@ -191,16 +191,16 @@ function checkFormat(format: unknown): void {
 
 /**
  * Throws unless every site id named in a `dataFormat` record is a standalone ReLU or
- * Activation site of the model (a convolution's format is its own config).
+ * Activation site of the model (a convolution's format is its own config), or any site of a graph model.
  */
-export function checkFormatIds(format: ResolvedOptions['dataFormat'], found: readonly FoundSite[]): void {
+export function checkFormatIds(format: ResolvedOptions['dataFormat'], found: readonly FoundSite[], graph = false): void {
   if (format === undefined || typeof format === 'string') return
   for (const id of Object.keys(format)) {
     const f = found.find((s) => s.site.id === id)
     if (f === undefined) {
       throw new InstrumentError('UNKNOWN_SITE', `dataFormat names ${JSON.stringify(id)}, which is not a ReLU site of this model.`, { site: id })
     }
-    if (!STANDALONE.has(f.site.className)) {
+    if (!graph && !STANDALONE.has(f.site.className)) {
       throw bad(`dataFormat names "${id}", a ${f.site.className} layer, whose channel axis is its own config; name only activation layers (ReLU, Activation, LeakyReLU, PReLU, ELU).`)
     }
   }

@@ -81,12 +81,9 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
   if (graph && opts.passes === 'training') {
     throw new InstrumentError('INVALID_OPTION', "passes: 'training' would record nothing: a graph model has no training mode.")
   }
-  if (graph && opts.dataFormat !== undefined) {
-    throw new InstrumentError('INVALID_OPTION', 'dataFormat applies to layers models; a graph node says its own format (NHWC unless it says NCHW).')
-  }
   const reducers = (options.reducers ?? { units: unitStats(), patterns: patternHistogram() }) as M
   const { found: all, skipped } = graph ? findGraphSites(model, opts) : findSites(model as never, opts)
-  checkFormatIds(opts.dataFormat, all)
+  checkFormatIds(opts.dataFormat, all, graph)
   const found = opts.select(all)
   const notSelected: SkippedSite[] = all
     .filter((f) => f.site.plane === 'sign' && !found.some((g) => g.layer === f.layer))

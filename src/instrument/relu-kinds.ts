@@ -9,17 +9,24 @@ import type { DataFormat } from '../record/recorder.js'
  * Which activation a site applies: the ReLU family (`relu`, `relu6`, `relu-capped`), or a
  * kind recorded only when asked for with the `activations` option.
  */
-export type ReluKind = 'relu' | 'relu6' | 'relu-capped' | 'leakyRelu' | 'prelu' | 'elu' | 'selu' | 'gelu' | 'swish' | 'mish'
+export type ReluKind = 'relu' | 'relu6' | 'relu-capped' | 'leakyRelu' | 'prelu' | 'elu' | 'selu' | 'gelu' | 'swish' | 'mish' | 'hardSwish' | 'hardSigmoid'
 
 /**
  * Kinds of activation a probe records (`instrument(model, { activations })`): `'relu'` (the
  * default: relu, relu6 and capped ReLUs), and opt-in `'leakyRelu'`, `'prelu'` (piecewise
- * linear with the same regions as a ReLU), `'elu'`, `'selu'`, `'gelu'`, `'swish'`, `'mish'`.
- * For every kind the pattern is the sign of the activation's input.
+ * linear with the same regions as a ReLU), `'elu'`, `'selu'`, `'gelu'`, `'swish'`, `'mish'`,
+ * and, in graph models, `'hardSwish'` and `'hardSigmoid'` built on `Relu6(x + 3)`.
+ * For every kind but the last two the pattern is the sign of the activation's input; for
+ * those it is the sign of `x + 3` (on where `x > -3`), with `x >= 3` as saturation plane.
+ *
+ * @example
+ * ```ts
+ * const probe = instrument(model, { activations: ['relu', 'prelu'] })
+ * ```
  */
-export type ActivationKind = 'relu' | 'leakyRelu' | 'prelu' | 'elu' | 'selu' | 'gelu' | 'swish' | 'mish'
+export type ActivationKind = 'relu' | 'leakyRelu' | 'prelu' | 'elu' | 'selu' | 'gelu' | 'swish' | 'mish' | 'hardSwish' | 'hardSigmoid'
 
-export const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'leakyRelu', 'prelu', 'elu', 'selu', 'gelu', 'swish', 'mish']
+export const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'leakyRelu', 'prelu', 'elu', 'selu', 'gelu', 'swish', 'mish', 'hardSwish', 'hardSigmoid']
 
 /** Smooth activations by their tfjs names: positive exactly where their input is. */
 const SMOOTH: Readonly<Record<string, ActivationKind>> = { elu: 'elu', selu: 'selu', gelu: 'gelu', gelu_new: 'gelu', swish: 'swish', mish: 'mish' }

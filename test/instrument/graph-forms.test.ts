@@ -73,7 +73,7 @@ describe('every ReLU form in a graph is a site, equal to brute force', () => {
     const x = tf.tensor2d(numbers(30, 11), [5, 6])
     const { probe } = check(model, x, [
       { id: 'max', className: 'Maximum', activation: 'relu', units: 5, positions: 1 },
-      { id: 'min', className: 'Minimum', activation: 'relu-capped', units: 5, positions: 1 },
+      { id: 'min', className: 'Maximum+Minimum', activation: 'relu-capped', units: 5, positions: 1 },
       { id: 'clip', className: 'ClipByValue', activation: 'relu-capped', units: 5, positions: 1 },
     ])
     expect(probe.sites.find((s) => s.id === 'clip')!.maxValue).toBeCloseTo(0.3, 6)
@@ -124,11 +124,11 @@ describe('every ReLU form in a graph is a site, equal to brute force', () => {
     expect(() => instrument(unloaded)).toThrow(expect.objectContaining({ code: 'NOT_A_MODEL', message: expect.stringContaining('not loaded') }))
   })
 
-  test('no ReLU is NO_RELU_SITES; training mode and dataFormat are INVALID_OPTION; a second probe is refused', async () => {
+  test('no ReLU is NO_RELU_SITES; training mode is INVALID_OPTION, a dataFormat naming no site UNKNOWN_SITE; a second probe is refused', async () => {
     const none = graphModel({ input: [-1, 6], consts: { ...dense }, nodes: [{ name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: attrs.matmul() }], outputs: ['mm'] })
     expect(() => instrument(none)).toThrow(expect.objectContaining({ code: 'NO_RELU_SITES' }))
     const model = graphModel({ input: [-1, 6], consts: { ...dense }, nodes: [{ name: 'r', op: 'Relu', input: ['x'] }], outputs: ['r'] })
-    expect(() => instrument(model, { dataFormat: 'channelsLast' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => instrument(model, { dataFormat: { nowhere: 'channelsLast' } })).toThrow(expect.objectContaining({ code: 'UNKNOWN_SITE' }))
     const probe = instrument(model)
     expect(() => instrument(model)).toThrow(expect.objectContaining({ code: 'ALREADY_INSTRUMENTED' }))
     const x = tf.ones([2, 6])
