@@ -9,7 +9,7 @@ export type {
   States,
 } from './instrument/probe-types.js'
 export type { InstrumentOptions, Passes } from './instrument/options.js'
-export type { DataFormat, Granularity, ReluKind, Site, SkippedSite, SkipReason } from './instrument/sites.js'
+export type { ActivationKind, DataFormat, Granularity, ReluKind, Site, SkippedSite, SkipReason } from './instrument/sites.js'
 export type { DatasetLike, MeasureInput } from './instrument/measure.js'
 export type { GraphModelLike } from './instrument/graph.js'
 export type { NetworkPart } from './instrument/network.js'

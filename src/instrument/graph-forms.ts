@@ -191,6 +191,17 @@ function plusThree(node: GraphNode, weights: Weights): GraphNode | null {
   return s !== null && s.c === 3 ? s.x.node : null
 }
 
+/** True when `node`'s output is multiplied by `x` (through products by constants, at most `depth` products down): hard-swish's gate. */
+function timesInput(node: GraphNode, x: GraphNode, depth: number): boolean {
+  if (depth === 0) return false
+  return node.children.some((c) => {
+    if (c.op !== 'Mul' && c.op !== 'RealDiv' && c.op !== 'Div') return false
+    const other = c.inputs.find((i) => i !== node)
+    if (other === undefined) return false
+    return other.op === 'Const' ? timesInput(c, x, depth - 1) : pathUp(other, x, 3) !== null
+  })
+}
+
 /** A PReLU spelled as ops: `relu(x) + g` where g is a scaled negative part of x (`γ·min(x, 0)`, `-γ·relu(-x)`, `γ·(x - |x|)`). */
 function preluAround(end: GraphNode, x: GraphNode, weights: Weights): { add: GraphNode; branch: GraphNode[] } | null {
   if (end.children.length !== 1) return null
@@ -282,7 +293,7 @@ export function graphForms(nodes: readonly GraphNode[], weights: Weights, kinds:
   }
   for (const { ops, bounds } of all) {
     if (ops.some((o) => inside.has(o) || found.has(o))) continue
-    if (!bounds.some((b) => b.lower) || !kinds.has('relu')) continue
+    if (!bounds.some((b) => b.lower)) continue
     const caps = bounds.map((b) => b.cap).filter((c): c is number => c !== null)
     const cap = caps.length === 0 ? null : Math.min(...caps)
     const x = bounds[0]!.x
@@ -292,14 +303,14 @@ export function graphForms(nodes: readonly GraphNode[], weights: Weights, kinds:
     const shifted = cap === 6 && x !== null ? plusThree(x.node, weights) : null
     if (shifted !== null) {
       // hard-sigmoid relu6(x + 3) / 6, or hard-swish x · relu6(x + 3) / 6
-      const swish = end.children.some((c) => (c.op === 'Mul' || c.op === 'RealDiv') && c.inputs.some((i) => i !== end && pathUp(i, shifted, 3) !== null))
+      const swish = timesInput(end, shifted, 2)
       const kind = swish ? 'hardSwish' : 'hardSigmoid'
       const what = swish ? 'hard-swish x·relu6(x + 3)/6' : 'hard-sigmoid relu6(x + 3)/6'
       if (!kinds.has(kind)) put({ ...form, detail: `${what} is not a ReLU: its units are on from x > -3; record them (on: x > -3, saturated: x >= 3) with instrument(model, { activations: ['relu', '${kind}'] }).` }, ops)
       else put({ ...form, kind }, ops)
       continue
     }
-    put({ ...form, kind: cap === null ? 'relu' : cap === 6 ? 'relu6' : 'relu-capped' }, ops)
+    if (kinds.has('relu')) put({ ...form, kind: cap === null ? 'relu' : cap === 6 ? 'relu6' : 'relu-capped' }, ops)
   }
   const forms: GraphForm[] = []
   const skipped: GraphSkip[] = []

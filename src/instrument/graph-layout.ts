@@ -63,10 +63,11 @@ function walk(node: GraphNode, weights: Weights, memo: Map<GraphNode, ChannelAxi
  * filter, a MatMul's weight, a bias or a normalisation's scale), for graphs that cannot
  * run once synchronously. Null when nothing says.
  */
-export function unitsFromWeights(start: GraphNode, weights: Weights): { units: number; dense: boolean } | null {
+export function unitsFromWeights(start: GraphNode, weights: Weights, depth = 64): { units: number; dense: boolean } | null {
   const seen = new Set<GraphNode>()
-  for (let node: GraphNode | undefined = start; node !== undefined && !seen.has(node); node = node.inputs.find((i) => i.op !== 'Const')) {
+  for (let node: GraphNode | undefined = start; node !== undefined && !seen.has(node) && depth > 0; node = node.inputs.find((i) => i.op !== 'Const')) {
     seen.add(node)
+    depth--
     const w = constTensor(node.inputs[1], weights)?.shape
     const op = node.op
     if ((op === 'Conv2D' || op === '_FusedConv2D' || op === 'FusedConv2D') && w?.length === 4) return { units: w[3]!, dense: false }
@@ -80,7 +81,21 @@ export function unitsFromWeights(start: GraphNode, weights: Weights): { units: n
       const last = Array.isArray(shape) ? shape[shape.length - 1] : undefined
       return typeof last === 'number' && last > 0 ? { units: last, dense: (shape as number[]).length === 2 } : null
     }
-    if (op === 'Transpose' || op === 'ConcatV2' || !KEEPS_AXES.has(op)) return null
+    if (op === 'ConcatV2') return concatUnits(node, weights, depth)
+    if (op === 'Transpose' || !KEEPS_AXES.has(op)) return null
   }
   return null
+}
+
+/** Channels of a concatenation along the last axis (CReLU's `concat([x, -x], -1)`): the sum of its inputs'. */
+function concatUnits(node: GraphNode, weights: Weights, depth: number): { units: number; dense: boolean } | null {
+  const parts = node.inputs.slice(0, -1)
+  const axis = constTensor(node.inputs[node.inputs.length - 1], weights)
+  const rank = parts.map((p) => unitsFromWeights(p, weights, depth))
+  if (axis === undefined || axis.size !== 1 || rank.some((r) => r === null)) return null
+  const a = axis.dataSync()[0]!
+  const dense = rank[0]!.dense
+  // channels last: axis -1, or 3 for images (1 for a dense product)
+  if (a !== -1 && a !== (dense ? 1 : 3)) return null
+  return { units: rank.reduce((n, r) => n + r!.units, 0), dense }
 }

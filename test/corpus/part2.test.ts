@@ -1,0 +1,3 @@
+import { corpusPart } from './corpus.js'
+
+corpusPart(2, 3)
