@@ -47,3 +47,29 @@ export async function graphOverhead({ rounds, batch }) {
   tapped.dispose()
   return { ratio: Math.sqrt(plainFirst * tappedFirst), plainFirst, tappedFirst, plainMs: a.plain, sites }
 }
+
+/** The node that ends MobileNetV2's first inverted-residual block. */
+const FIRST_BLOCK = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/expanded_conv/project/BatchNorm/FusedBatchNormV3'
+
+/**
+ * Ratio of instrumented to plain `execute(x, firstBlock)`: a partial execution records
+ * the two sites above the node and computes nothing else. Pairs in both orders, as above.
+ */
+export async function partialOverhead({ rounds, batch }) {
+  const plain = await mobilenet()
+  const tapped = await mobilenet()
+  const probe = instrument(tapped)
+  const x = tf.randomUniform([batch, 224, 224, 3], 0, 1, 'float32', 1)
+  const run = (m) => () => tf.dispose(m.execute(x, FIRST_BLOCK))
+  const a = await interleave({ plain: run(plain), tapped: run(tapped) }, { rounds, warmup: 1 })
+  const b = await interleave({ tapped: run(tapped), plain: run(plain) }, { rounds, warmup: 0 })
+  const plainFirst = pairedRatio(a, 'tapped', 'plain')
+  const tappedFirst = pairedRatio(b, 'tapped', 'plain')
+  const results = probe.results()
+  const recorded = probe.sites.filter((s) => results[s.id].units.rows > 0).length
+  probe.dispose()
+  x.dispose()
+  plain.dispose()
+  tapped.dispose()
+  return { ratio: Math.sqrt(plainFirst * tappedFirst), plainFirst, tappedFirst, plainMs: a.plain, recorded }
+}

