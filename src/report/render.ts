@@ -4,7 +4,8 @@ import { type SiteSummary, summarize } from '../instrument/summary.js'
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import { Timeline } from '../timeline/timeline.js'
-import { depthLines, escape, heat, rankPlot, strip } from './svg.js'
+import { findHighlights, groupHighlights } from './highlights.js'
+import { colourLegend, depthLines, escape, heat, rankPlot, strip } from './svg.js'
 
 /** Options of {@link renderReport}. */
 export interface ReportOptions {
@@ -14,6 +15,10 @@ export interface ReportOptions {
   meta?: Record<string, string | number>
   /** A second measurement of another model on the same inputs, compared site by site. */
   against?: { measurement: Measurement<Record<string, Record<string, unknown>>>; label: string }
+  /** Warnings shown at the top of the page (a preprocessing mismatch, say). */
+  warnings?: readonly string[]
+  /** The labels the measurement was given, one per input: the page then shows H(L), the most I(A;L) can be. */
+  labels?: ArrayLike<number>
 }
 
 /** Explanation of each summary column, shown under the table. */
@@ -21,10 +26,12 @@ export const COLUMNS: readonly (readonly [keyof SiteSummary, string, string])[] 
   ['site', 'site', 'The ReLU site: a layer (or graph node) whose units are recorded.'],
   ['units', 'units', 'Bits per pattern: channels of a conv site, units of a dense one.'],
   ['positions', 'positions', 'Patterns per input: spatial positions of a conv site, 1 for dense.'],
+  ['rows', 'rows', 'Patterns seen: inputs times positions.'],
   ['dead', 'dead', 'Units never on for any input: they pass nothing on.'],
   ['alwaysOn', 'always on', 'Units on for every input: they act linearly.'],
   ['unitEntropy', 'unit H', 'Mean binary entropy of the units in bits: 1 when each unit is on half the time.'],
   ['distinct', 'distinct', 'Distinct patterns among all rows, counted exactly.'],
+  ['distinctShare' as keyof SiteSummary, 'distinct / rows', 'Distinct patterns as a share of rows: near 1, almost every row has its own pattern.'],
   ['normalizedEntropy', 'H / Hmax', 'Entropy of the pattern histogram over its maximum, min(units, log2 rows): 1 when patterns are spread evenly.'],
   ['topShare', 'top share', 'Share of rows with the most frequent pattern.'],
   ['diversity', 'Hamming', 'Mean Hamming distance between patterns of a batch, over units: 0.5 for random patterns.'],
@@ -38,30 +45,66 @@ const fmt = (v: unknown): string => (v === null || v === undefined ? '' : typeof
 const isMeasurement = (x: unknown): x is Measurement<Record<string, Record<string, unknown>>> =>
   typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'measurement' && typeof (x as { results?: unknown }).results === 'object'
 
-/** What stands out in a summary: dead or saturated units, sites where every input is unique, sites one pattern dominates. */
+/** What stands out in a summary, one line per site and finding: dead or saturated units, near-unique patterns (distinct at least 90% of rows), one dominant pattern. */
 export function highlights(rows: readonly SiteSummary[]): string[] {
-  const out: string[] = []
-  for (const r of rows) {
-    const cap = r.site.endsWith(':saturated')
-    if (r.nonFinite !== null && r.nonFinite > 0) out.push(`${r.site}: ${r.nonFinite} activations were NaN or ±Infinity (NaN counts as off, +Infinity as on); check the inputs before reading the rest.`)
-    if (r.dead !== null && r.dead > 0) out.push(cap ? `${r.site}: ${r.dead} of ${r.units} capped units never reach their cap.` : `${r.site}: ${r.dead} of ${r.units} units are dead (never on).`)
-    if (r.alwaysOn !== null && r.alwaysOn > 0) out.push(cap ? `${r.site}: ${r.alwaysOn} of ${r.units} capped units are always at their cap.` : `${r.site}: ${r.alwaysOn} of ${r.units} units are always on (linear).`)
-    if (r.distinct !== null && r.rows > 1 && r.distinct === r.rows) out.push(`${r.site}: every row has its own pattern (${r.distinct} of ${r.rows}); histogram measures say little here.`)
-    if (r.topShare !== null && r.topShare > 0.5) out.push(`${r.site}: one pattern holds ${(100 * r.topShare).toFixed(0)}% of the rows.`)
-    if (!r.exact) out.push(`${r.site}: the histogram reached its memory cap; distinct is a lower bound.`)
-  }
-  return out
+  return findHighlights(rows).map((h) => h.text)
 }
 
-function table(rows: readonly SiteSummary[]): string {
+/** What stands out, grouped by kind with counts: the strongest few of each shown, the rest folded. */
+function standsOut(rows: readonly SiteSummary[], short: (id: string) => string): string {
+  const groups = groupHighlights(findHighlights(rows))
+  if (groups.length === 0) return '<p>Nothing: no dead or saturated units, no site where every input has its own pattern or one pattern dominates.</p>'
+  const li = (text: string, site: string): string => `<li title="${escape(site)}">${escape(short(site) + text.slice(site.length))}</li>`
+  return groups
+    .map((g) => {
+      const shown = g.items.slice(0, 5).map((h) => li(h.text, h.site)).join('')
+      const rest = g.items.slice(5)
+      const folded = rest.length === 0 ? '' : `<details><summary>${rest.length} more</summary><ul class="stands">${rest.map((h) => li(h.text, h.site)).join('')}</ul></details>`
+      return `<h3>${escape(g.title)} <span class="count">(${g.items.length} site${g.items.length === 1 ? '' : 's'})</span></h3><ul class="stands">${shown}</ul>${folded}`
+    })
+    .join('')
+}
+
+/** The longest run of whole `/`-separated segments every id starts with ('' when one id, or none shared). */
+export function commonPrefix(ids: readonly string[]): string {
+  if (ids.length < 2) return ''
+  let prefix = ids[0]!
+  for (const id of ids) while (!id.startsWith(prefix)) prefix = prefix.slice(0, -1)
+  const cut = prefix.lastIndexOf('/')
+  const p = cut < 0 ? '' : prefix.slice(0, cut + 1)
+  // never strip a whole id
+  return ids.some((id) => id.length <= p.length) ? '' : p
+}
+
+/** Label entropy in bits. */
+function entropyOf(labels: ArrayLike<number>): number {
+  const counts = new Map<number, number>()
+  for (let i = 0; i < labels.length; i++) counts.set(labels[i]!, (counts.get(labels[i]!) ?? 0) + 1)
+  let h = 0
+  for (const c of counts.values()) h -= (c / labels.length) * Math.log2(c / labels.length)
+  return h
+}
+
+type Row = SiteSummary & { distinctShare: number | null }
+
+function table(summary: readonly SiteSummary[], short: (id: string) => string = (id) => id): string {
+  const rows: Row[] = summary.map((r) => ({ ...r, distinctShare: r.distinct === null || r.rows === 0 ? null : r.distinct / r.rows }))
   const used = COLUMNS.filter(([key]) => key === 'site' || (key === 'nonFinite' ? rows.some((r) => (r.nonFinite ?? 0) > 0) : rows.some((r) => r[key] !== null)))
   const head = used.map(([, name], i) => `<th data-col="${i}" title="${escape(COLUMNS.find((c) => c[1] === name)![2])}">${escape(name)}</th>`).join('')
-  const body = rows.map((r) => `<tr>${used.map(([key]) => `<td${typeof r[key] === 'number' ? ` data-v="${r[key] as number}"` : ''}>${escape(fmt(r[key]))}</td>`).join('')}</tr>`).join('\n')
+  const cell = (r: Row, key: keyof Row): string => {
+    const v = r[key]
+    if (key === 'site') return `<td title="${escape(r.site)}">${escape(short(r.site))}</td>`
+    return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${escape(fmt(v))}</td>`
+  }
+  const body = rows.map((r) => `<tr>${used.map(([key]) => cell(r, key as keyof Row)).join('')}</tr>`).join('\n')
   const legend = used.map(([, name, what]) => `<dt>${escape(name)}</dt><dd>${escape(what)}</dd>`).join('')
-  return `<table id="summary"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table><p class="note">Click a column to sort.</p><dl class="legend">${legend}</dl>`
+  return `<div class="scroll"><table id="summary"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div><p class="note">Click a column to sort; hover a site for its full id.</p><dl class="legend">${legend}</dl>`
 }
 
-function siteSection(m: Measurement<Record<string, Record<string, unknown>>>, r: SiteSummary): string {
+/** A heading with the short id, and the full one on hover when they differ. */
+const heading = (id: string, short: (id: string) => string): string => (short(id) === id ? `<h3>${escape(id)}</h3>` : `<h3 title="${escape(id)}" data-id="${escape(id)}">${escape(short(id))}</h3>`)
+
+function siteSection(m: Measurement<Record<string, Record<string, unknown>>>, r: SiteSummary, short: (id: string) => string): string {
   const units = Object.values(m.results[r.site] ?? {}).find((x): x is { frequency: Float64Array } => typeof x === 'object' && x !== null && (x as { frequency?: unknown }).frequency instanceof Float64Array)
   const freq = units === undefined ? '<p class="note">No unitStats result.</p>' : strip(units.frequency, (i, v) => `unit ${i}: on for ${(100 * v).toFixed(1)}% of rows`)
   const counts: number[] = []
@@ -69,21 +112,28 @@ function siteSection(m: Measurement<Record<string, Record<string, unknown>>>, r:
   const c = p?.histogram?.table?.counts
   if (c instanceof Float64Array) for (const x of c) if (x > 0) counts.push(x)
   return (
-    `<section class="site"><h3>${escape(r.site)}</h3>` +
-    `<p>How often each unit is on (dark: rarely, yellow: always):</p>${freq}` +
+    `<section class="site">${heading(r.site, short)}` +
+    `<p>How often each of the ${r.units} units is on, unit 0 at the left (colour scale above):</p>${freq}` +
     `<p>Pattern frequency by rank (a straight line is a power law; a flat one, every pattern equally often):</p>${counts.length > 0 ? rankPlot(counts) : '<p class="note">No retained histogram.</p>'}</section>`
   )
 }
 
-function comparison(a: Measurement<Record<string, Record<string, unknown>>>, b: Measurement<Record<string, Record<string, unknown>>>, label: string): string {
+const GLOSSARY = `<dl class="legend"><dt>flip rate</dt><dd>Share of (row, unit) bits that differ between the two models: 0 same on/off states, 0.5 unrelated.</dd>
+<dt>rows changed</dt><dd>Share of rows whose whole pattern differs (one bit is enough): 0 to 1.</dd>
+<dt>Jaccard</dt><dd>Shared distinct patterns over all distinct patterns of both: 1 the same set, 0 none shared.</dd>
+<dt>weighted Jaccard</dt><dd>The same, each pattern weighted by how often it occurs: 1 the same histogram, 0 disjoint.</dd></dl>`
+
+function comparison(a: Measurement<Record<string, Record<string, unknown>>>, b: Measurement<Record<string, Record<string, unknown>>>, label: string, short: (id: string) => string): string {
   const c = compare(a, b) as Record<string, Comparison>
+  const num = (v: number): string => `<td data-v="${v}">${v.toFixed(3)}</td>`
   const rows = Object.entries(c)
-    .map(([id, s]) => `<tr><td>${escape(id)}</td><td data-v="${s.flipRate}">${s.flipRate.toFixed(3)}</td><td data-v="${s.rowsChangedFraction}">${s.rowsChangedFraction.toFixed(3)}</td><td data-v="${s.jaccard}">${s.jaccard.toFixed(3)}</td><td data-v="${s.weightedJaccard}">${s.weightedJaccard.toFixed(3)}</td></tr>`)
+    .map(([id, s]) => `<tr><td title="${escape(id)}">${escape(short(id))}</td>${num(s.flipRate)}${num(s.rowsChangedFraction)}${num(s.jaccard)}${num(s.weightedJaccard)}</tr>`)
     .join('\n')
-  const strips = Object.entries(c).map(([id, s]) => `<p>${escape(id)}: share of rows where each unit differs</p>${strip(s.unitFlipRate, (i, v) => `unit ${i}: differs on ${(100 * v).toFixed(1)}% of rows`)}`).join('')
+  const strips = Object.entries(c).map(([id, s]) => `<p title="${escape(id)}">${escape(short(id))}: share of rows where each unit differs (unit 0 at the left)</p>${strip(s.unitFlipRate, (i, v) => `unit ${i}: differs on ${(100 * v).toFixed(1)}% of rows`)}`).join('')
   return (
-    `<h2>Against ${escape(label)}</h2><p>The same inputs through both models, site by site.</p>` +
-    `<table><thead><tr><th>site</th><th title="Share of bits that differ">flip rate</th><th title="Share of rows whose pattern differs">rows changed</th><th title="Jaccard index of the sets of distinct patterns">Jaccard</th><th title="Weighted Jaccard of the pattern histograms">weighted Jaccard</th></tr></thead><tbody>\n${rows}\n</tbody></table>${strips}`
+    `<h2>Against ${escape(label)}</h2><p>The same inputs through both models, site by site; every measure is in [0, 1].</p>${GLOSSARY}` +
+    `<div class="scroll"><table><thead><tr><th>site</th><th title="Share of bits that differ">flip rate</th><th title="Share of rows whose pattern differs">rows changed</th><th title="Jaccard index of the sets of distinct patterns">Jaccard</th><th title="Weighted Jaccard of the pattern histograms">weighted Jaccard</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>` +
+    `<p>Per unit, the share of rows where the two models differ; colour scale:</p>${colourLegend('0% (never differs)', '100% (always)')}${strips}`
   )
 }
 
@@ -91,9 +141,11 @@ function timelinePart(t: Timeline<Record<string, Record<string, unknown>>>): str
   const entries = t.entries
   if (entries.length === 0) return '<p class="note">The timeline is empty.</p>'
   const sites = Object.keys(entries[0]!.results)
+  const prefix = commonPrefix(sites)
+  const names = sites.map((id) => (prefix === '' ? id : id.slice(prefix.length)))
   const columns = entries.map((e) => (e.epoch !== undefined ? `epoch ${e.epoch.toFixed(2)}` : `step ${e.step}`))
   const rowsAt = entries.map((e) => summarize(e.results))
-  const pick = (k: keyof SiteSummary, scale: (r: SiteSummary) => number | null) => heat(sites, columns, (i, j) => {
+  const pick = (k: keyof SiteSummary, scale: (r: SiteSummary) => number | null) => heat(names, columns, (i, j) => {
     const r = rowsAt[j]!.find((x) => x.site === sites[i])
     return r === undefined || r[k] === null ? null : scale(r)
   })
@@ -105,17 +157,19 @@ function timelinePart(t: Timeline<Record<string, Record<string, unknown>>>): str
   ]
   if (t.keep !== 'results') {
     const vs = t.compare('final')
-    parts.push(`<h3>Weighted Jaccard against the final measurement</h3>${heat(sites, columns, (i, j) => (vs[j]?.[sites[i]!] as { weightedJaccard?: number } | undefined)?.weightedJaccard ?? null)}`)
+    parts.push(`<h3>Weighted Jaccard against the final measurement</h3>${heat(names, columns, (i, j) => (vs[j]?.[sites[i]!] as { weightedJaccard?: number } | undefined)?.weightedJaccard ?? null)}`)
   }
   return parts.join('\n')
 }
 
-const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#222}
+const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:80em;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:right}th:first-child,td:first-child{text-align:left}
 th{cursor:pointer;background:#f6f6f6;position:sticky;top:0}.note{color:#777;font-size:.9em}.meta{color:#555}
 dl.legend{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;font-size:.9em}dt{font-weight:600}dd{margin:0}
-svg{display:block;margin:.3em 0 1em;font-size:10px;max-width:100%}.strip{height:18px}ul.stands li{margin:.2em 0}`
+svg{display:block;margin:.3em 0 1em;font-size:10px;max-width:100%}.strip{height:18px}ul.stands li{margin:.2em 0}
+.scroll{overflow-x:auto;max-width:100%}.warning{background:#fff4e5;border:1px solid #f0a040;padding:.6em .8em;border-radius:4px}
+h1,h3{overflow-wrap:anywhere}.meta div{overflow-wrap:anywhere}.count{color:#777;font-weight:normal;font-size:.85em}details{margin:0 0 .6em 1em}`
 
 const SORT = `document.querySelectorAll('table').forEach(function(t){t.querySelectorAll('th').forEach(function(th,i){th.addEventListener('click',function(){
 var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),d=th.dataset.dir==='a'?-1:1;th.dataset.dir=d===1?'a':'d';
@@ -139,7 +193,7 @@ return d*(u!==undefined&&v!==undefined?Number(u)-Number(v):p.textContent.localeC
  * ```
  */
 export function renderReport(input: Measurement<Record<string, Record<string, unknown>>> | Timeline<Record<string, Record<string, unknown>>>, options: ReportOptions = {}): string {
-  assertOptions('renderReport(input, options)', options, ['title', 'meta', 'against'])
+  assertOptions('renderReport(input, options)', options, ['title', 'meta', 'against', 'warnings', 'labels'])
   const title = options.title ?? 'ReLU activation patterns'
   if (typeof title !== 'string') throw new InstrumentError('INVALID_OPTION', 'renderReport: title must be a string.')
   const meta = Object.entries(options.meta ?? {}).map(([k, v]) => `<div><b>${escape(k)}</b>: ${escape(String(v))}</div>`).join('')
@@ -151,19 +205,22 @@ export function renderReport(input: Measurement<Record<string, Record<string, un
   } else if (isMeasurement(input)) {
     const sites = Object.keys(input.results).map((id) => ({ id, positions: input.patterns?.[id]?.positions ?? null }))
     const rows = summarize(input.results, sites)
-    const marks = highlights(rows)
-    const depth = depthLines(rows.map((r) => r.site), [
-      { name: 'normalised pattern entropy', colour: '#3b528b', values: rows.map((r) => r.normalizedEntropy) },
-      { name: 'mean unit entropy', colour: '#5ec962', values: rows.map((r) => r.unitEntropy) },
-    ])
+    const prefix = commonPrefix(rows.map((r) => r.site))
+    const short = (id: string): string => (prefix !== '' && id.startsWith(prefix) ? `…/${id.slice(prefix.length)}` : id)
+    const depth = depthLines(rows.map((r) => short(r.site)), [
+      { name: 'normalised pattern entropy (H / Hmax)', colour: '#3b528b', values: rows.map((r) => r.normalizedEntropy) },
+      { name: 'mean unit entropy (bits)', colour: '#5ec962', values: rows.map((r) => r.unitEntropy) },
+    ], rows.map((r) => r.site))
+    const hl = options.labels === undefined || options.labels.length === 0 ? '' : ` Labels: H(L) = ${entropyOf(options.labels).toFixed(3)} bits, the most I(A;L) can be.`
     body =
-      `<h2>What stands out</h2>${marks.length === 0 ? '<p>Nothing: no dead or saturated units, no site where every input or one pattern dominates.</p>' : `<ul class="stands">${marks.map((m) => `<li>${escape(m)}</li>`).join('')}</ul>`}` +
-      `<h2>Sites</h2><p>${input.examples} inputs.</p>${table(rows)}` +
-      `<h2>Entropy by depth</h2>${depth}` +
-      `<h2>Each site</h2>${rows.map((r) => siteSection(input, r)).join('\n')}` +
-      (options.against === undefined ? '' : comparison(input, options.against.measurement, options.against.label))
+      `<h2>What stands out</h2>${standsOut(rows, short)}` +
+      `<h2>Sites</h2><p>${input.examples} inputs, ${rows.length} sites${prefix === '' ? '' : `; ids shortened: … stands for <code>${escape(prefix)}</code>`}.${hl}</p>${table(rows, short)}` +
+      `<h2>Entropy by depth</h2><p>Sites in model order (x), both measures in [0, 1] (y); hover a point for its site.</p>${depth}` +
+      `<h2>Each site</h2><p>Unit strips share one colour scale: the share of rows in which a unit is on.</p>${colourLegend('0% (never on: dead)', '100% (always on)')}${rows.map((r) => siteSection(input, r, short)).join('\n')}` +
+      (options.against === undefined ? '' : comparison(input, options.against.measurement, options.against.label, short))
   } else {
     throw new InstrumentError('INVALID_INPUT', 'renderReport takes a measurement from measure(x, { retain: true }) or a Timeline.')
   }
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)}</title><style>${STYLE}</style></head>\n<body><h1>${escape(title)}</h1><div class="meta">${meta}</div>\n${body}\n<script>${SORT}</script></body></html>\n`
+  const warnings = (options.warnings ?? []).map((w) => `<p class="warning" role="alert"><b>Warning:</b> ${escape(w)}</p>`).join('')
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)}</title><style>${STYLE}</style></head>\n<body><h1>${escape(title)}</h1>${warnings}<div class="meta">${meta}</div>\n${body}\n<script>${SORT}</script></body></html>\n`
 }

