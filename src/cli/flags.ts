@@ -20,8 +20,8 @@ DIR/report.json (the summary and results, machine-readable).
   --match order       with --against: match sites by their order instead of their ids
                       (for the same architecture saved under other layer names)
   --limit N           use the first N inputs (default all)
-  --batch-size N      most inputs per forward pass (default 64; fewer while one pass
-                      would take over a second, so that progress moves)
+  --batch-size N      inputs per forward pass (default 64; the Hamming column compares
+                      patterns within a pass, so it depends on this)
   --backend NAME      cpu (default) or wasm (needs @tensorflow/tfjs-backend-wasm)
   --saturation        also record relu6 units at their cap
   --activations K,..  also record these kinds (relu is always recorded): leakyRelu,
@@ -138,9 +138,20 @@ export interface Command {
 
 /** Parses and checks the arguments; a problem is a {@link UsageError} of one line. */
 export function parseCommand(argv: readonly string[]): Command | { help: true } {
+  // a value that starts with a minus sign and a digit (--range -1,1, --mean -0.5) is a value, not a flag
+  const args: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    const value = argv[i + 1]
+    const name = a.startsWith('--') ? a.slice(2) : null
+    if (name !== null && value !== undefined && /^-\d/.test(value) && (OPTIONS as Record<string, { type: string }>)[name]?.type === 'string') {
+      args.push(`${a}=${value}`)
+      i++
+    } else args.push(a)
+  }
   let parsed
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error)
     const unknown = /Unknown option '([^']+)'/.exec(message)?.[1]

@@ -46,21 +46,22 @@ async function version(): Promise<string> {
   return 'unknown'
 }
 
-function progress(io: Io, total: number): { tick: (n: number) => void; done: () => void } {
-  let seen = 0
-  let drawn = -1
-  const draw = (): void => {
-    const share = total === 0 ? 1 : seen / total
-    const cells = Math.round(share * 30)
-    if (cells === drawn) return
-    drawn = cells
-    io.stderr(`\r[${'#'.repeat(cells)}${' '.repeat(30 - cells)}] ${seen}/${total}`)
+/** A progress bar on a terminal: inputs measured, and within a pass the sites done, redrawn at most 10 times a second. */
+function progress(io: Io, total: number): { tick: (done: number, site: number, sites: number) => void; next: () => void; done: () => void } {
+  let base = 0
+  let last = 0
+  const draw = (done: number, site: number, sites: number): void => {
+    const now = Date.now()
+    if (!io.tty || (now - last < 100 && site !== 0)) return
+    last = now
+    const at = base + done
+    const cells = Math.round((total === 0 ? 1 : at / total) * 30)
+    io.stderr(`\r[${'#'.repeat(cells)}${' '.repeat(30 - cells)}] ${at}/${total} inputs${site > 0 ? `, site ${site}/${sites} of this pass` : ''}\u001b[K`)
   }
   return {
-    tick: (n) => {
-      seen += n
-      if (io.tty) draw()
-    },
+    tick: draw,
+    // the second model's inputs count after the first's
+    next: () => void (base += total / 2),
     done: () => {
       if (io.tty) io.stderr('\n')
     },
@@ -127,6 +128,7 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
   io.stderr(`relu-patterns: ${inputs.count} inputs from ${inputs.source}; ${scaling.description}\n`)
   const bar = progress(io, inputs.count * (other === null ? 1 : 2))
   const measured = await measureModel(model, inputs, labels, c.batchSize, options, bar.tick)
+  bar.next()
   const against = other === null ? null : await measureModel(other.model, inputs, labels, c.batchSize, options, bar.tick)
   bar.done()
 

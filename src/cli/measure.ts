@@ -1,6 +1,7 @@
-/* Measuring a model on the inputs read from disk: batches sized so that progress moves, the model's own batch size and dtype. */
+/* Measuring a model on the inputs read from disk: fixed batches, the model's own batch size and dtype, progress site by site. */
 import * as tf from '@tensorflow/tfjs-core'
 import type { Measurement } from '../compare/measurement.js'
+import type { Reducer } from '../reducer.js'
 import { instrument } from '../instrument/probe.js'
 import type { Site } from '../instrument/sites.js'
 import type { Inputs } from './inputs.js'
@@ -19,64 +20,65 @@ export function inputOf(model: object): { shape: (number | null)[]; batch: numbe
   return { shape: shape.slice(1).map((d) => (free(d) ? null : d)), batch: free(shape[0]) ? null : shape[0]!, dtype: inputs[0]!.dtype ?? 'float32' }
 }
 
-/** Inputs per pass: one to start, then as many as fit in about a second (at most `most`), always a multiple of a fixed batch. */
-class Sizer {
-  private perInput: number | null = null
-  constructor(
-    private readonly most: number,
-    private readonly fixed: number | null,
-  ) {}
-
-  next(left: number): number {
-    if (this.fixed !== null) return this.fixed
-    const n = this.perInput === null ? 1 : Math.max(1, Math.min(this.most, Math.floor(1000 / Math.max(this.perInput, 1e-3))))
-    return Math.min(n, left)
-  }
-
-  took(inputs: number, ms: number): void {
-    if (this.fixed === null) this.perInput = ms / inputs
-  }
+/**
+ * A reducer that keeps nothing and calls `seen(rows)` each time a site's batch is folded:
+ * during a pass on cpu and wasm, once per site, so that progress moves inside a long pass.
+ */
+function progressReducer(seen: () => void): Reducer<null, null> {
+  return { name: 'progress', init: () => null, update: (s) => (seen(), s), merge: () => null, result: () => null }
 }
 
 /**
- * Measures `model` on `inputs` (retained, labelled where there are labels), `tick(n)`
- * after each pass of n inputs. A model whose batch size is fixed gets passes of that size
- * (inputs past the last whole batch are left out, and said); integer inputs are fed as int32.
+ * Measures `model` on `inputs` (retained, labelled where there are labels) in passes of
+ * `batchSize` inputs (the batches are part of the Hamming reading, so they never depend on
+ * timing); `tick(done, sitesSeen)` as each site of a pass is folded and as passes end. A
+ * model whose batch size is fixed gets passes of that size (inputs past the last whole
+ * batch are left out, and said); integer inputs are fed as int32.
  */
-export async function measureModel(model: Parameters<typeof instrument>[0], inputs: Inputs, labels: Int32Array | null, most: number, options: Options, tick: (n: number) => void): Promise<Measured & { used: number }> {
+export async function measureModel(
+  model: Parameters<typeof instrument>[0],
+  inputs: Inputs,
+  labels: Int32Array | null,
+  batchSize: number,
+  options: Options,
+  tick: (inputs: number, site: number, sites: number) => void,
+): Promise<Measured & { used: number }> {
   const { batch, dtype } = inputOf(model)
   const used = batch === null ? inputs.count : inputs.count - (inputs.count % batch)
   if (used === 0) throw new UsageError(`the model takes batches of exactly ${batch} inputs, and --data gives ${inputs.count}; give at least ${batch}.`)
-  const probe = instrument(model, options)
+  const size = batch ?? batchSize
+  let site = 0
+  let done = 0
+  let sites = 0
+  const probe = instrument(model, { ...options, reducers: { ...(options.reducers ?? {}), progress: progressReducer(() => tick(done, ++site, sites)) } })
+  sites = probe.sites.length
   try {
     const per = inputs.shape.reduce((a, b) => a * b, 1)
-    const sizer = new Sizer(most, batch)
-    let started = 0
+    const x = (at: number, n: number): tf.Tensor => {
+      const values = inputs.values.subarray(at * per, (at + n) * per)
+      return dtype === 'int32' ? tf.tensor(Int32Array.from(values, Math.round), [n, ...inputs.shape], 'int32') : tf.tensor(values, [n, ...inputs.shape])
+    }
     const dataset = {
       iterator: async () => {
         let at = 0
-        let previous = 0
         return {
           next: async (): Promise<IteratorResult<tf.Tensor>> => {
             // asking for the next batch means the previous one has been measured
-            if (previous > 0) {
-              sizer.took(previous, performance.now() - started)
-              tick(previous)
-            }
+            done = at
+            site = 0
+            tick(done, 0, sites)
             if (at >= used) return { done: true, value: undefined }
-            const n = sizer.next(used - at)
-            const values = inputs.values.subarray(at * per, (at + n) * per)
-            const x = dtype === 'int32' ? tf.tensor(Int32Array.from(values, Math.round), [n, ...inputs.shape], 'int32') : tf.tensor(values, [n, ...inputs.shape])
+            const n = Math.min(size, used - at)
             at += n
-            previous = n
-            started = performance.now()
-            return { done: false, value: x }
+            return { done: false, value: x(at - n, n) }
           },
         }
       },
     }
-    const m = await probe.measure(dataset, { batchSize: most, retain: true, ...(labels === null ? {} : { labels: labels.subarray(0, used) }) })
-    return { measurement: m as Measurement<Record<string, Record<string, unknown>>>, sites: [...probe.sites], used }
+    const m = (await probe.measure(dataset, { batchSize: size, retain: true, ...(labels === null ? {} : { labels: labels.subarray(0, used) }) })) as Measured['measurement']
+    // the progress reducer's null results are no reading
+    const results = Object.fromEntries(Object.entries(m.results).map(([id, r]) => [id, Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'progress'))]))
+    return { measurement: { ...m, results }, sites: [...probe.sites], used }
   } finally {
     probe.dispose()
   }

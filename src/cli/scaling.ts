@@ -132,18 +132,23 @@ export function declaredScaling(model: object): Declared | null {
 }
 
 /**
- * Why the readings look like inputs the model was not trained on (most sites with at
- * most 2 distinct patterns, or most units dead), with what was fed and what to try; null
- * when they do not.
+ * Why the readings look like inputs the model was not trained on (sites holding most of
+ * the units with at most 2 distinct patterns, or most units dead), with what was fed and
+ * what to try; null when they do not.
  */
 export function mismatchWarning(rows: readonly SiteSummary[], scaling: Scaling): string | null {
   const sign = rows.filter((r) => !r.site.endsWith(':saturated') && r.site !== 'network')
   if (sign.length === 0) return null
-  const collapsed = sign.filter((r) => r.distinct !== null && r.distinct <= 2).length
+  // weighed by units: a head of 3 units may rightly be constant over a few inputs, a trunk of thousands may not;
+  // a site of one unit, or of a few rows, cannot show more than 2 patterns anyway
+  const able = sign.filter((r) => r.units >= 2 && r.rows >= 4)
+  const flat = able.filter((r) => r.distinct !== null && r.distinct <= 2)
+  const ableUnits = able.reduce((n, r) => n + r.units, 0)
+  const flatUnits = flat.reduce((n, r) => n + r.units, 0)
+  const why: string[] = []
+  if (ableUnits > 0 && flatUnits > ableUnits / 2) why.push(`${flat.length} of ${able.length} sites, with ${flatUnits} of their ${ableUnits} units, have at most 2 distinct patterns`)
   const units = sign.reduce((n, r) => n + r.units, 0)
   const dead = sign.reduce((n, r) => n + (r.dead ?? 0), 0)
-  const why: string[] = []
-  if (collapsed > sign.length / 2) why.push(`${collapsed} of ${sign.length} sites have at most 2 distinct patterns`)
   if (units > 0 && dead > units / 2) why.push(`${dead} of ${units} units are dead`)
   if (why.length === 0) return null
   return (

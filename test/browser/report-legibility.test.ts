@@ -45,7 +45,7 @@ test.runIf(run)('a 76-site model: nothing overflows the page at 1400 px, ids are
   expect(scroll).toBeLessThanOrEqual(client)
   // every element wider than the page sits inside a scroll container
   const wide = await page.evaluate(() =>
-    [...document.body.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && e.closest('.scroll') === null).map((e) => e.tagName),
+    Array.from(document.body.querySelectorAll('*')).filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && e.closest('.scroll') === null).map((e) => e.tagName),
   )
   expect(wide).toEqual([])
   const titles = await page.$$eval('#summary tbody td:first-child', (tds) => tds.map((td) => td.getAttribute('title')))
@@ -58,7 +58,7 @@ test.runIf(run)('no two labels of any chart overlap, and every chart has its sca
   const overlaps = await page.$$eval('svg', (svgs) => {
     const out: string[] = []
     for (const svg of svgs) {
-      const boxes = [...svg.querySelectorAll('text')].map((t) => ({ t: t.textContent ?? '', r: t.getBoundingClientRect() })).filter((b) => b.r.width > 0)
+      const boxes = Array.from(svg.querySelectorAll('text')).map((t) => ({ t: t.textContent ?? '', r: t.getBoundingClientRect() })).filter((b) => b.r.width > 0)
       for (let i = 0; i < boxes.length; i++) {
         for (let j = i + 1; j < boxes.length; j++) {
           const [a, b] = [boxes[i]!.r, boxes[j]!.r]
@@ -74,7 +74,7 @@ test.runIf(run)('no two labels of any chart overlap, and every chart has its sca
   // the colour scale of the unit strips, and of the comparison's
   expect(await page.$$eval('svg.legend-bar', (s) => s.length)).toBeGreaterThanOrEqual(2)
   // the depth chart: its axis title and series legend
-  const depth = await page.$eval('svg[role=img] title', () => [...document.querySelectorAll('svg')].find((s) => s.querySelector('title')?.textContent === 'by depth')!.textContent ?? '')
+  const depth = await page.$eval('svg[role=img] title', () => Array.from(document.querySelectorAll('svg')).find((s) => s.querySelector('title')?.textContent === 'by depth')!.textContent ?? '')
   expect(depth).toContain('site, in model order')
   expect(depth).toContain('normalised pattern entropy')
   // rank plots: decade ticks and axis titles

@@ -48,8 +48,12 @@ writeFileSync(npyPath, Buffer.from(dump(Float32Array.from(order.flatMap((i) => A
 describe('relu-patterns report', () => {
   test('a folder of class folders of PNGs: report.json holds exactly what the library measures; the HTML shows it', async () => {
     const out = join(dir, 'r-png')
-    const r = await run(['report', MODEL, '--data', images, '--out', out, '--batch-size', '16'])
+    const r = await run(['report', MODEL, '--data', images, '--out', out, '--batch-size', '16', '--full'])
     expect(r).toMatchObject({ code: 0 })
+    // on the terminal: what was fed, and a short summary
+    expect(r.err).toContain('60 inputs from')
+    expect(r.err).toContain('pixels 0..255 / 255 -> [0, 1] (the default')
+    expect(r.err).toMatch(/\d+ sites, \d+ units: \d+ dead/)
     expect(readdirSync(out).sort()).toEqual(['index.html', 'report.json'])
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))
     expect(report).toMatchObject({ tool: 'relu-patterns', classes: ['even', 'odd'] })
@@ -76,7 +80,7 @@ describe('relu-patterns report', () => {
     expect(strip(report.summary)).toEqual(strip(png.summary))
   })
 
-  test('--against compares two models on the same inputs', async () => {
+  test('--against compares two models on the same inputs (by id, and by order)', async () => {
     const copy = join(dir, 'other')
     mkdirSync(copy, { recursive: true })
     const json = JSON.parse(readFileSync(MODEL, 'utf8'))
@@ -93,6 +97,9 @@ describe('relu-patterns report', () => {
     const html = readFileSync(join(out, 'index.html'), 'utf8')
     expect(html).toContain('Against ')
     expect(html).toContain('flip rate')
+    const ordered = await run(['report', MODEL, '--data', npyPath, '--out', join(dir, 'r-against-order'), '--against', join(copy, 'model.json'), '--limit', '30', '--match', 'order'])
+    expect(ordered.code).toBe(0)
+    expect(JSON.parse(readFileSync(join(dir, 'r-against-order', 'report.json'), 'utf8')).against.summary).toEqual(report.against.summary)
   })
 
   test('a converted graph model from npm (human emotion, 64x64x1)', async () => {
@@ -100,7 +107,7 @@ describe('relu-patterns report', () => {
     writeFileSync(npy, Buffer.from(dump(Float32Array.from({ length: 6 * 64 * 64 }, (_, i) => ((i * 7919) % 255) / 255), [6, 64, 64, 1])))
     const out = join(dir, 'r-graph')
     const r = await run(['report', EMOTION, '--data', npy, '--out', out])
-    expect(r.err).toBe('')
+    expect(r.err).not.toContain('unexpected')
     expect(r.code).toBe(0)
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))
     expect(report.meta.kind).toBe('graph')
@@ -182,7 +189,7 @@ describe('data the report would misread is refused, or read as it is', () => {
     const out = join(dir, 'r-limit')
     const r = await run(['report', MODEL, '--data', images, '--out', out, '--limit', '6', '--json'])
     expect(r.code).toBe(0)
-    const m = deserialize(JSON.stringify(JSON.parse(r.out).measurement)) as { results: Record<string, { patterns: { rows: number; conditionalEntropy: number | null } }> }
+    const m = { results: deserialize(JSON.stringify(JSON.parse(r.out).results)) as Record<string, { patterns: { rows: number; conditionalEntropy: number | null } }> }
     expect(JSON.parse(r.out).meta.data).toContain('6 of 60 images, 2 classes')
     expect(Object.values(m.results).some((s) => (s.patterns.conditionalEntropy ?? 0) > 0)).toBe(true)
     const mixed = join(dir, 'mixed')
@@ -216,4 +223,85 @@ test('--out below a file is refused before any work', async () => {
   const r = await run(['report', MODEL, '--data', npyPath, '--out', join(file, 'sub')])
   expect(r.code).toBe(2)
   expect(r.err).toContain('cannot be created')
+})
+
+describe('the models users bring: what is fed, said and checked', () => {
+  const HUMAN = join(__dirname, '..', '..', 'node_modules', '@vladmandic', 'human-models', 'models')
+  const PHOTOS = join(__dirname, '..', '..', 'node_modules', '@vladmandic', 'human', 'assets')
+
+  test('an int32 model with its batch fixed at 1 (movenet): pixels fed as integers 0..255, as it declares, one input per pass', async () => {
+    const out = join(dir, 'r-movenet')
+    const r = await run(['report', join(HUMAN, 'movenet-lightning.json'), '--data', PHOTOS, '--limit', '2', '--out', out, '--backend', 'wasm'])
+    expect(r.err).not.toContain('unexpected')
+    expect(r.code).toBe(0)
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))
+    expect(report.meta.input).toBe('pixels 0..255 as they are -> [0, 255] (the model takes int32 pixels)')
+    expect(report.summary[0].rows).toBe(2 * report.summary[0].positions)
+    // real photographs through the model's own range: many patterns, not a collapse
+    expect(report.warnings).toBeUndefined()
+    expect(report.summary.filter((s: { distinct: number }) => s.distinct > 2).length).toBeGreaterThan(report.summary.length / 2)
+  })
+
+  test('an age model fed [0, 1] where it was trained on 0..255 (SSR-Net): the collapse is named on the terminal and atop the page; fed 0..255 it is not', async () => {
+    const wrong = await run(['report', join(HUMAN, 'age.json'), '--data', PHOTOS, '--out', join(dir, 'r-age'), '--backend', 'wasm'])
+    expect(wrong.code).toBe(0)
+    expect(wrong.err).toContain('warning: These readings look like a preprocessing mismatch: 22 of 22 sites, with 233 of their 233 units, have at most 2 distinct patterns')
+    const html = readFileSync(join(dir, 'r-age', 'index.html'), 'utf8')
+    expect(html).toMatch(/<body><h1>[^<]*<\/h1><p class="warning" role="alert"><b>Warning:<\/b> These readings look like a preprocessing mismatch/)
+    expect(JSON.parse(readFileSync(join(dir, 'r-age', 'report.json'), 'utf8')).warnings).toHaveLength(1)
+    const right = await run(['report', join(HUMAN, 'age.json'), '--data', PHOTOS, '--out', join(dir, 'r-age-255'), '--backend', 'wasm', '--range', '0,255'])
+    expect(right.code).toBe(0)
+    expect(right.err).not.toContain('warning')
+  })
+
+  test('an NCHW model (nanodet, [1, 3, 416, 416]) reads images channels-first; --activations records its LeakyReLUs', async () => {
+    const out = join(dir, 'r-nanodet')
+    const r = await run(['report', join(HUMAN, 'nanodet.json'), '--data', PHOTOS, '--limit', '1', '--out', out, '--backend', 'wasm', '--activations', 'leakyRelu', '--sites', '*LeakyRelu_1', '--sites', '*LeakyRelu_2?'])
+    expect(r.err).not.toContain('unexpected')
+    expect(r.code).toBe(0)
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))
+    expect(report.sites.map((s: { activation: string; dataFormat: string }) => [s.activation, s.dataFormat])).toEqual(Array(report.sites.length).fill(['leakyRelu', 'channelsFirst']))
+    expect(report.sites.map((s: { id: string }) => s.id.split('_').pop())).toEqual(['1', '21', '23', '26', '29'])
+  })
+
+  test('channels-first images hold the same pixels as channels-last ones, plane by plane', async () => {
+    const { readInputs } = await import('../../src/cli/inputs.js')
+    const o = { scale: 255, mean: [0], std: [1], channels: 'rgb' as const }
+    const last = await readInputs(PHOTOS, [32, 40, 3], 1, o)
+    const first = await readInputs(PHOTOS, [3, 32, 40], 1, o)
+    expect(first.shape).toEqual([3, 32, 40])
+    const t = tf.transpose(tf.tensor3d(last.values, [32, 40, 3]), [2, 0, 1])
+    expect(Array.from(first.values)).toEqual(Array.from(t.dataSync()))
+    t.dispose()
+  })
+
+  test('--range maps pixels onto the range; --range beside --scale, and a mistyped flag, are exit 2 with one line', async () => {
+    const out = join(dir, 'r-range')
+    const r = await run(['report', MODEL, '--data', images, '--out', out, '--range', '-1,1', '--limit', '8', '--json'])
+    expect(r.code).toBe(0)
+    const report = JSON.parse(r.out)
+    expect(report.meta.input).toBe('pixels 0..255 / 127.5 then - 1 -> [-1, 1] (--range -1,1)')
+    expect(report.measurement).toBeUndefined() // the retained patterns only with --full
+    expect(Object.keys(deserialize(JSON.stringify(report.results)) as object)).toEqual(report.sites.map((s: { id: string }) => s.id))
+    const both = await run(['report', MODEL, '--data', images, '--out', out, '--range', '0,1', '--scale', '2'])
+    expect([both.code, both.err.trim().split('\n').length]).toEqual([2, 1])
+    expect(both.err).toContain('--range sets the whole scaling')
+    const typo = await run(['report', MODEL, '--data', images, '--out', out, '--limt', '3'])
+    expect(typo.code).toBe(2)
+    expect(typo.err).toContain('did you mean --limit?')
+    const kind = await run(['report', MODEL, '--data', images, '--out', out, '--activations', 'leaky'])
+    expect(kind.err).toContain('--activations takes relu, leakyRelu')
+  })
+
+  test('--against a model of other sites is refused before measuring, by id or by order', async () => {
+    const out = join(dir, 'r-against-bad')
+    const byId = await run(['report', MODEL, '--data', npyPath, '--out', out, '--against', EMOTION])
+    expect(byId.code).toBe(2)
+    expect(byId.err).toContain('other site ids')
+    expect(byId.err).toContain('--match order')
+    expect(byId.err).not.toContain('inputs from') // nothing was read or measured
+    const byOrder = await run(['report', MODEL, '--data', npyPath, '--out', out, '--against', EMOTION, '--match', 'order'])
+    expect(byOrder.code).toBe(2)
+    expect(byOrder.err).toMatch(/has \d+ sites and the model \d+|differ in architecture/)
+  })
 })
