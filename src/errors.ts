@@ -5,7 +5,7 @@
  * - `MODEL_NOT_BUILT`: a layer's output shape is unknown (a Sequential without `inputShape`).
  * - `NO_RELU_SITES`: the model has no ReLU site and `allowEmpty` was not set.
  * - `NO_SITES_SELECTED`: the model has ReLU sites but the `sites` option selected none.
- * - `DATA_FORMAT_UNKNOWN`: the channel axis of a standalone ReLU's output cannot be known; pass `dataFormat`.
+ * - `DATA_FORMAT_UNKNOWN`: the channel axis of a site's output cannot be known; pass `dataFormat` (or, when a graph transposes the batch off axis 0, leave the site out).
  * - `ALREADY_INSTRUMENTED`: the model, or one of its layers, is already tapped by a live probe.
  * - `DISPOSED`: a probe was used after `dispose()`.
  * - `UNKNOWN_SITE`: an option named a site id that the model does not have.

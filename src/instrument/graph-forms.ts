@@ -1,5 +1,5 @@
 /* The ReLU family as tfjs-converter graphs spell it: single ops, fused ops, and forms built of several ops. */
-import type { Tensor } from '@tensorflow/tfjs-core'
+import type { Tensor as TfTensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import type { ActivationKind, ReluKind } from './relu-kinds.js'
 
@@ -14,7 +14,7 @@ export interface GraphNode {
 }
 
 /** A graph's weights by node name. */
-export type Weights = Readonly<Record<string, readonly Tensor[]>>
+export type Weights = Readonly<Record<string, readonly TfTensor[]>>
 
 /** A ReLU-family activation found in a graph, spelled as one op or as several. */
 export interface GraphForm {
@@ -24,8 +24,9 @@ export interface GraphForm {
   readonly ops: string
   readonly kind: ReluKind
   readonly maxValue: number | null
-  /** The tensor the bits are read from (a node name, or `name:k` for a node's k-th output). */
+  /** The tensor the bits are read from (a node name, or `name:k` for a node's k-th output), and its node. */
   readonly read: string
+  readonly readNode: GraphNode
   readonly reads: 'output' | 'input'
 }
 
@@ -39,7 +40,7 @@ export interface GraphSkip {
 export const FUSED = new Set(['_FusedConv2D', 'FusedConv2D', 'FusedDepthwiseConv2dNative', '_FusedMatMul', 'FusedMatMul'])
 
 /** A constant node's tensor, or undefined. */
-export function constTensor(node: GraphNode | undefined, weights: Weights): Tensor | undefined {
+export function constTensor(node: GraphNode | undefined, weights: Weights): TfTensor | undefined {
   if (node === undefined || node.op !== 'Const') return undefined
   const t = weights[node.name]?.[0]
   if (t?.isDisposed === true) throw new InstrumentError('NOT_A_MODEL', 'This graph model has been disposed; load it again.')
@@ -52,16 +53,25 @@ export function constant(node: GraphNode | undefined, weights: Weights): number 
   return t === undefined || t.size !== 1 ? null : t.dataSync()[0]!
 }
 
+/** A tensor name as the graph writes it: `node` for output 0, `node:k` otherwise. */
+const tensorName = (name: string): string => name.replace(/^\^/, '').replace(/:0$/, '')
+
 /** One bound of a ReLU-family op: `lower` at 0, a `cap` from above, and its non-constant input. */
 interface Bound {
   readonly lower: boolean
   readonly cap: number | null
   /** The non-constant input (null for a fused op: the activation's input is not a tensor of the graph). */
-  readonly x: { node: GraphNode; name: string } | null
+  readonly x: Tensor | null
+}
+
+/** A tensor of the graph: the node that makes it and its name (`node` or `node:k`). */
+interface Tensor {
+  readonly node: GraphNode
+  readonly name: string
 }
 
 /** The non-constant input of a two-input op whose other input is a scalar constant, with that constant. */
-function withScalar(node: GraphNode, weights: Weights): { x: { node: GraphNode; name: string }; c: number } | null {
+function withScalar(node: GraphNode, weights: Weights): { x: Tensor; c: number } | null {
   if (node.inputs.length !== 2) return null
   for (const k of [0, 1]) {
     const c = constant(node.inputs[k], weights)
@@ -103,6 +113,24 @@ function boundOf(node: GraphNode, weights: Weights): Bound | null {
 /** Ops whose output is never negative: a ReLU after one of them is the identity. */
 const NON_NEGATIVE = new Set(['Relu', 'Relu6', 'Sigmoid', 'Softmax', 'Exp', 'Abs', 'Square', 'Sqrt', 'Rsqrt', 'Softplus', 'OnesLike', 'ZerosLike'])
 
+/** Whether a node's output is never negative: those ops, any lower bound at 0 (Maximum(x, 0), a fused relu), through identities. */
+function nonNegative(node: GraphNode, weights: Weights, depth = 8): boolean {
+  if (NON_NEGATIVE.has(node.op) || boundOf(node, weights)?.lower === true) return true
+  return depth > 0 && (node.op === 'Identity' || node.op === 'StopGradient') && node.inputs[0] !== undefined && nonNegative(node.inputs[0], weights, depth - 1)
+}
+
+/** Caps applied above a chain's input by `Minimum(x, c)` nodes that feed other ops too (not in the chain): still this activation's caps. */
+function capsAbove(x: Tensor | null, weights: Weights): number[] {
+  const caps: number[] = []
+  for (let t = x, k = 0; t !== null && k < 8; k++) {
+    const b = boundOf(t.node, weights)
+    if (b === null || b.lower || b.cap === null || tensorName(t.name) !== t.node.name) break
+    caps.push(b.cap)
+    t = b.x
+  }
+  return caps
+}
+
 /** Ops a hard-swish's product is walked up through to find its input. */
 const BRANCH_OPS = new Set(['Mul', 'Neg', 'RealDiv', 'Div', 'Identity'])
 
@@ -122,9 +150,10 @@ function pathUp(from: GraphNode, target: GraphNode, depth: number): GraphNode[] 
  * The nodes of `node` when it is a scaled negative part of `x`: `γ·min(x, 0)`,
  * `-γ·relu(-x)`, `γ·(x - |x|)`, through products by constants and negations; else null.
  */
-function negativePart(node: GraphNode, x: GraphNode, weights: Weights, depth = 4): GraphNode[] | null {
+function negativePart(node: GraphNode, x: Tensor, weights: Weights, depth = 4): GraphNode[] | null {
   if (depth === 0) return null
   const [a, b] = node.inputs
+  const is = (k: number): boolean => node.inputs[k] === x.node && tensorName(node.inputNames[k]!) === tensorName(x.name)
   const scaled = (n: GraphNode): GraphNode[] | null => {
     const rest = negativePart(n, x, weights, depth - 1)
     return rest === null ? null : [node, ...rest]
@@ -140,15 +169,15 @@ function negativePart(node: GraphNode, x: GraphNode, weights: Weights, depth = 4
       return a === undefined ? null : scaled(a)
     case 'Minimum': {
       const s = withScalar(node, weights)
-      return s !== null && s.c === 0 && s.x.node === x ? [node] : null
+      return s !== null && s.c === 0 && s.x.node === x.node && tensorName(s.x.name) === tensorName(x.name) ? [node] : null
     }
     case 'Relu':
     case 'Maximum': {
       const inner = node.op === 'Relu' ? a : withScalar(node, weights)?.c === 0 ? withScalar(node, weights)!.x.node : undefined
-      return inner?.op === 'Neg' && inner.inputs[0] === x ? [node, inner] : null
+      return inner?.op === 'Neg' && inner.inputs[0] === x.node && tensorName(inner.inputNames[0]!) === tensorName(x.name) ? [node, inner] : null
     }
     case 'Sub':
-      return a === x && b?.op === 'Abs' && b.inputs[0] === x ? [node, b] : null
+      return is(0) && b?.op === 'Abs' && b.inputs[0] === x.node && tensorName(b.inputNames[0]!) === tensorName(x.name) ? [node, b] : null
     default:
       return null
   }
@@ -191,6 +220,13 @@ function plusThree(node: GraphNode, weights: Weights): GraphNode | null {
   return s !== null && s.c === 3 ? s.x.node : null
 }
 
+/** `node` is `input · c` or `input / c` for a constant c. */
+function scaledByConstant(node: GraphNode, input: GraphNode, weights: Weights): boolean {
+  if (node.op !== 'Mul' && node.op !== 'RealDiv' && node.op !== 'Div') return false
+  const s = withScalar(node, weights)
+  return s !== null && s.x.node === input
+}
+
 /** True when `node`'s output is multiplied by `x` (through products by constants, at most `depth` products down): hard-swish's gate. */
 function timesInput(node: GraphNode, x: GraphNode, depth: number): boolean {
   if (depth === 0) return false
@@ -203,7 +239,7 @@ function timesInput(node: GraphNode, x: GraphNode, depth: number): boolean {
 }
 
 /** A PReLU spelled as ops: `relu(x) + g` where g is a scaled negative part of x (`γ·min(x, 0)`, `-γ·relu(-x)`, `γ·(x - |x|)`). */
-function preluAround(end: GraphNode, x: GraphNode, weights: Weights): { add: GraphNode; branch: GraphNode[] } | null {
+function preluAround(end: GraphNode, x: Tensor, weights: Weights): { add: GraphNode; branch: GraphNode[] } | null {
   if (end.children.length !== 1) return null
   const add = end.children[0]!
   if (add.op !== 'Add' && add.op !== 'AddV2' && add.op !== 'Sub') return null
@@ -213,14 +249,14 @@ function preluAround(end: GraphNode, x: GraphNode, weights: Weights): { add: Gra
 }
 
 /** `Maximum(x, α·x)`: a LeakyReLU spelled as ops. */
-function leakyOf(node: GraphNode, weights: Weights): { x: string; alpha: number } | null {
+function leakyOf(node: GraphNode, weights: Weights): { x: string; node: GraphNode; alpha: number } | null {
   if (node.op !== 'Maximum' || node.inputs.length !== 2) return null
   for (const k of [0, 1]) {
     const mul = node.inputs[1 - k]!
     const x = node.inputs[k]!
     if (mul.op !== 'Mul' || mul.inputs.length !== 2) continue
     const s = withScalar(mul, weights)
-    if (s !== null && s.x.node === x) return { x: node.inputNames[k]!, alpha: s.c }
+    if (s !== null && s.x.node === x && tensorName(s.x.name) === tensorName(node.inputNames[k]!)) return { x: node.inputNames[k]!, node: x, alpha: s.c }
   }
   return null
 }
@@ -236,16 +272,16 @@ function singleOp(node: GraphNode, kinds: ReadonlySet<ActivationKind>): GraphFor
     if (!kinds.has(kind)) return { ...base, detail: `${op} passes negative values through, so its sign is not a ReLU's on/off state; ${OPT_IN(kind)}.` }
     const alpha = node.attrParams['alpha']?.value
     const input = op === 'Prelu' || (typeof alpha === 'number' && alpha < 0)
-    return { ...base, kind, maxValue: null, read: input ? node.inputNames[0]! : node.name, reads: input ? 'input' : 'output' }
+    return { ...base, kind, maxValue: null, read: input ? node.inputNames[0]! : node.name, readNode: input ? node.inputs[0]! : node, reads: input ? 'input' : 'output' }
   }
   if ((op === 'Elu' || op === 'Selu') && kinds.has(op === 'Elu' ? 'elu' : 'selu')) {
-    return { ...base, kind: op === 'Elu' ? 'elu' : 'selu', maxValue: null, read: node.name, reads: 'output' }
+    return { ...base, kind: op === 'Elu' ? 'elu' : 'selu', maxValue: null, read: node.name, readNode: node, reads: 'output' }
   }
   if (FUSED.has(op)) {
     const fused = node.attrParams['fusedOps']?.value
     const last = Array.isArray(fused) ? String(fused[fused.length - 1]).toLowerCase() : ''
     const alpha = node.attrParams['leakyreluAlpha']?.value
-    const read = { read: node.name, reads: 'output' as const, maxValue: null }
+    const read = { read: node.name, readNode: node, reads: 'output' as const, maxValue: null }
     if (last === 'leakyrelu' && kinds.has('leakyRelu') && !(typeof alpha === 'number' && alpha < 0)) return { ...base, kind: 'leakyRelu', ...read }
     if (last === 'leakyrelu' || last === 'prelu') return { ...base, detail: `${op} fuses ${last}: the input of the activation is not a tensor of the graph.` }
     if (last === 'elu' && kinds.has('elu')) return { ...base, kind: 'elu', ...read }
@@ -275,7 +311,7 @@ export function graphForms(nodes: readonly GraphNode[], weights: Weights, kinds:
     if (leaky === null) continue
     const ops = `Maximum+Mul`
     if (!kinds.has('leakyRelu')) put({ node, ops, detail: `A LeakyReLU spelled as Maximum(x, ${leaky.alpha}·x) passes negative values through; ${OPT_IN('leakyRelu')}.` }, [node.inputs[0]!, node.inputs[1]!].filter((n) => n.op === 'Mul'))
-    else put({ node, ops, kind: 'leakyRelu', maxValue: null, read: leaky.x, reads: 'input' }, node.inputs.filter((n) => n.op === 'Mul'))
+    else put({ node, ops, kind: 'leakyRelu', maxValue: null, read: leaky.x, readNode: leaky.node, reads: 'input' }, node.inputs.filter((n) => n.op === 'Mul'))
   }
   const all = chains(nodes, weights)
   // PReLUs first: their negative branch may hold a Relu(-x) that is not a site of its own
@@ -283,27 +319,32 @@ export function graphForms(nodes: readonly GraphNode[], weights: Weights, kinds:
     const x = bounds[0]!.x
     const end = ops[ops.length - 1]!
     if (x === null || bounds.some((b) => b.cap !== null)) continue
-    const prelu = preluAround(end, x.node, weights)
+    const prelu = preluAround(end, x, weights)
     if (prelu === null) continue
     const spelled = `${joined(ops)}+${prelu.add.op}`
     const members = [...ops, ...prelu.branch]
     if (!kinds.has('prelu')) {
       put({ node: prelu.add, ops: spelled, detail: `A PReLU spelled as ops (${spelled}, the second addend built from the same input) passes γ·x for negative x, so its units are never off; ${OPT_IN('prelu')}.` }, members)
-    } else put({ node: prelu.add, ops: spelled, kind: 'prelu', maxValue: null, read: x.name, reads: 'input' }, members)
+    } else put({ node: prelu.add, ops: spelled, kind: 'prelu', maxValue: null, read: x.name, readNode: x.node, reads: 'input' }, members)
   }
   for (const { ops, bounds } of all) {
     if (ops.some((o) => inside.has(o) || found.has(o))) continue
     if (!bounds.some((b) => b.lower)) continue
-    const caps = bounds.map((b) => b.cap).filter((c): c is number => c !== null)
-    const cap = caps.length === 0 ? null : Math.min(...caps)
     const x = bounds[0]!.x
+    const caps = [...bounds.map((b) => b.cap).filter((c): c is number => c !== null), ...capsAbove(x, weights)]
+    const cap = caps.length === 0 ? null : Math.min(...caps)
     const end = ops[ops.length - 1]!
-    const form = { node: end, ops: joined(ops), maxValue: cap, read: end.name, reads: 'output' as const }
-    if (cap === null && x !== null && NON_NEGATIVE.has(x.node.op)) continue
+    const form = { node: end, ops: joined(ops), maxValue: cap, read: end.name, readNode: end, reads: 'output' as const }
+    if (cap === null && x !== null && nonNegative(x.node, weights)) continue
     const shifted = cap === 6 && x !== null ? plusThree(x.node, weights) : null
     if (shifted !== null) {
       // hard-sigmoid relu6(x + 3) / 6, or hard-swish x · relu6(x + 3) / 6
       const swish = timesInput(end, shifted, 2)
+      // relu6(x + 3) alone is a relu6 of x + 3; divided by 6 (or times 1/6) it is hard-sigmoid
+      if (!swish && !end.children.some((c) => scaledByConstant(c, end, weights))) {
+        if (kinds.has('relu')) put({ ...form, kind: 'relu6' }, ops)
+        continue
+      }
       const kind = swish ? 'hardSwish' : 'hardSigmoid'
       const what = swish ? 'hard-swish x·relu6(x + 3)/6' : 'hard-sigmoid relu6(x + 3)/6'
       if (!kinds.has(kind)) put({ ...form, detail: `${what} is not a ReLU: its units are on from x > -3; record them (on: x > -3, saturated: x >= 3) with instrument(model, { activations: ['relu', '${kind}'] }).` }, ops)

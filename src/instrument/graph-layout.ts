@@ -19,16 +19,21 @@ const CHANNELS_LAST = new Set(['MatMul', '_FusedMatMul', 'FusedMatMul', 'BatchMa
  */
 export type ChannelAxis = number | null | undefined
 
-/** The channel axis of `node`'s output, found up the graph: a data format, a dense product, through transposes. */
-export function channelAxisOf(node: GraphNode, weights: Weights, memo = new Map<GraphNode, ChannelAxis>()): ChannelAxis {
+/**
+ * The channel axis of `node`'s output, found up the graph: a data format, a dense product,
+ * through transposes. With `rank` (the output's, kept by every op walked through), axes
+ * are given from the start, so that -1 and 3 of a rank-4 tensor agree.
+ */
+export function channelAxisOf(node: GraphNode, weights: Weights, rank: number | null = null, memo = new Map<GraphNode, ChannelAxis>()): ChannelAxis {
   if (memo.has(node)) return memo.get(node)
   memo.set(node, null) // a node reached again while its own inputs are walked (a loop) says nothing yet
-  const found = walk(node, weights, memo)
-  memo.set(node, found)
-  return found
+  const found = walk(node, weights, rank, memo)
+  const at = found !== null && found !== undefined && rank !== null && found < 0 ? rank + found : found
+  memo.set(node, at)
+  return at
 }
 
-function walk(node: GraphNode, weights: Weights, memo: Map<GraphNode, ChannelAxis>): ChannelAxis {
+function walk(node: GraphNode, weights: Weights, rank: number | null, memo: Map<GraphNode, ChannelAxis>): ChannelAxis {
   const f = node.attrParams['dataFormat']?.value
   // NCHW, NCDHW, NCW: channels right after the batch; NHWC, NDHWC, NWC: channels last
   if (typeof f === 'string' && f.length > 0) return f.toUpperCase().startsWith('NC') ? 1 : -1
@@ -36,10 +41,9 @@ function walk(node: GraphNode, weights: Weights, memo: Map<GraphNode, ChannelAxi
   if (node.op === 'Placeholder') return undefined
   const inputs = node.inputs.filter((i) => i.op !== 'Const')
   if (node.op === 'Transpose') {
-    const perm = constTensor(node.inputs[1], weights)
-    const from = inputs[0] === undefined ? undefined : channelAxisOf(inputs[0], weights, memo)
-    if (perm === undefined || perm.rank !== 1 || from === undefined || from === null) return from === undefined ? undefined : null
-    const p = Array.from(perm.dataSync())
+    const p = permutation(node, weights)
+    const from = inputs[0] === undefined ? undefined : channelAxisOf(inputs[0], weights, p?.length ?? rank, memo)
+    if (p === null || from === undefined || from === null) return from === undefined ? undefined : null
     const at = p.indexOf(from < 0 ? p.length + from : from)
     return at < 0 ? null : at - p.length
   }
@@ -48,7 +52,7 @@ function walk(node: GraphNode, weights: Weights, memo: Map<GraphNode, ChannelAxi
   let agreed: ChannelAxis
   let unknown = false
   for (const input of inputs) {
-    const a = channelAxisOf(input, weights, memo)
+    const a = channelAxisOf(input, weights, rank, memo)
     if (a === undefined) continue
     if (a === null) unknown = true
     else if (agreed !== undefined && agreed !== null && agreed !== a) return null
@@ -56,6 +60,27 @@ function walk(node: GraphNode, weights: Weights, memo: Map<GraphNode, ChannelAxi
   }
   if (agreed === undefined && unknown) return null
   return agreed
+}
+
+/** A Transpose's constant permutation, or null. */
+function permutation(node: GraphNode, weights: Weights): number[] | null {
+  const perm = constTensor(node.inputs[1], weights)
+  return perm === undefined || perm.rank !== 1 ? null : Array.from(perm.dataSync())
+}
+
+/**
+ * Whether the batch is still axis 0 of `node`'s output: false after a Transpose that
+ * moves it (time-major sequences, a dense output transposed), walked up as the channels are.
+ */
+export function batchFirst(node: GraphNode, weights: Weights, seen = new Set<GraphNode>()): boolean {
+  if (seen.has(node)) return true
+  seen.add(node)
+  if (node.op === 'Transpose') {
+    const p = permutation(node, weights)
+    if (p === null || p[0] !== 0) return false
+  }
+  if (node.op !== 'Transpose' && !KEEPS_AXES.has(node.op)) return true
+  return node.inputs.filter((i) => i.op !== 'Const').every((i) => batchFirst(i, weights, seen))
 }
 
 /**

@@ -7,7 +7,7 @@ import { getOwn } from '../keys.js'
 import { Recorder } from '../record/recorder.js'
 import type { DataFormat } from '../record/recorder.js'
 import { type GraphForm, type GraphNode, graphForms } from './graph-forms.js'
-import { channelAxisOf, unitsFromWeights } from './graph-layout.js'
+import { batchFirst, channelAxisOf, unitsFromWeights } from './graph-layout.js'
 import type { Group, Source } from './layers.js'
 import type { FindOptions, FoundSite, Site, SkippedSite } from './sites.js'
 
@@ -96,15 +96,21 @@ function shapesOf(model: GraphInternals, names: readonly string[]): (readonly nu
  */
 function layoutOf(form: GraphForm, rank: number | null, o: FindOptions, weights: GraphInternals['executor']['weightMap']): DataFormat | InstrumentError {
   const id = form.node.name
+  if (!batchFirst(form.readNode, weights)) {
+    // no dataFormat can help: the rows of one example are not where the recorder takes them
+    return new InstrumentError(
+      'DATA_FORMAT_UNKNOWN',
+      `The batch is not the first axis of graph node "${id}"'s output (a Transpose above it moves it), so its rows cannot be told apart by example. Leave it out with the sites option.`,
+      { site: id },
+    )
+  }
   const byId = typeof o.dataFormat === 'object' ? getOwn(o.dataFormat, id) : undefined
   if (byId !== undefined) return byId
   if (o.granularity === 'example' || (rank !== null && rank <= 2)) return 'channelsLast'
-  const read = form.read === form.node.name ? form.node : (form.node.inputs[form.node.inputNames.indexOf(form.read)] ?? form.node)
-  const axis = channelAxisOf(read, weights)
+  const axis = channelAxisOf(form.readNode, weights, rank)
   if (axis !== undefined && axis !== null) {
-    const at = rank === null ? axis : axis < 0 ? rank + axis : axis
-    if (at === -1 || (rank !== null && at === rank - 1)) return 'channelsLast'
-    if (at === 1) return 'channelsFirst'
+    if (axis === -1 || (rank !== null && axis === rank - 1)) return 'channelsLast'
+    if (axis === 1) return 'channelsFirst'
   }
   if (typeof o.dataFormat === 'string') return o.dataFormat
   const why =
@@ -112,7 +118,7 @@ function layoutOf(form: GraphForm, rank: number | null, o: FindOptions, weights:
       ? 'no node above it says (no convolution, pooling or dense product between it and the model input)'
       : axis === null
         ? 'a reshape, or a transpose or join whose layout is unknown, stands between it and the last node that says'
-        : `its channels are on axis ${axis < 0 && rank !== null ? rank + axis : axis}, neither the last nor the one after the batch`
+        : `its channels are on axis ${axis}, neither the last nor the one after the batch`
   return new InstrumentError(
     'DATA_FORMAT_UNKNOWN',
     `Cannot tell which axis of graph node "${id}"'s output holds the channels: ${why}. Say it: ` +
@@ -137,7 +143,9 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
     } else candidates.push(form)
   }
   const control = nodes.some((n) => CONTROL.has(n.op))
-  const shapes = candidates.length === 0 || control ? null : shapesOf(model, candidates.map((c) => c.read))
+  // tensors named `node:k`: a bare node name that is also a signature key would be taken for the key's tensor
+  const tensorOf = (read: string): string => (/:\d+$/.test(read) ? read : `${read}:0`)
+  const shapes = candidates.length === 0 || control ? null : shapesOf(model, candidates.map((c) => tensorOf(c.read)))
   const found: FoundSite[] = []
   candidates.forEach((c, i) => {
     const { node, kind, maxValue, read, reads } = c
@@ -150,18 +158,18 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
       rank = dims.length + 1
     } else {
       // a graph with control flow, or inputs of unknown size, cannot run once: the weights say the units
-      const start = read === node.name ? node : (node.inputs[node.inputNames.indexOf(read)] ?? node)
+      const start = c.readNode
       const known = o.granularity === 'position' ? unitsFromWeights(start, weights) : null
       if (known === null) {
         // seen, but its units are unknown: an error only if it is selected
         const problem = new InstrumentError(
           'MODEL_NOT_BUILT',
           `Cannot tell the units of graph node "${node.name}" from the weights above it, and this graph (with control flow, or an input ` +
-            "of unknown size) cannot run once to learn them. Leave it out with the sites option, or use granularity 'position'.",
+            `of unknown size) cannot run once to learn them. Leave it out with the sites option${o.granularity === 'example' ? ", or use granularity 'position'" : ''}.`,
           { site: node.name },
         )
         const site: Site = { id: node.name, layerName: node.name, className: c.ops, activation: kind, maxValue, reads, units: 0, positions: null, granularity: o.granularity, dataFormat: 'channelsLast', path: [], nodes: 1, plane: 'sign' }
-        found.push({ site: { ...site, tensor: read }, layer: node as never, problem })
+        found.push({ site: { ...site, tensor: tensorOf(read) }, layer: node as never, problem })
         return
       }
       rank = known.dense ? 2 : null
@@ -175,8 +183,7 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
       units = o.granularity === 'example' ? dims.reduce((a, b) => a * b, 1) : ((first ? dims[0] : dims[dims.length - 1]) ?? 1)
       positions = o.granularity === 'example' ? 1 : spatial.reduce((a, b) => a * b, 1)
     } else {
-      const start = read === node.name ? node : (node.inputs[node.inputNames.indexOf(read)] ?? node)
-      units = dims[0] ?? unitsFromWeights(start, weights)!.units
+      units = dims[0] ?? unitsFromWeights(c.readNode, weights)!.units
       positions = rank === 2 ? 1 : null
     }
     const site: Site = {
@@ -193,7 +200,7 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
       path: [],
       nodes: 1,
       plane: 'sign',
-      tensor: read,
+      tensor: tensorOf(read),
     }
     const layer = node as never
     const problem = layout instanceof InstrumentError ? { problem: layout } : {}
@@ -203,7 +210,6 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
   return { found, skipped }
 }
 
-const nodeName = (output: string): string => (output.endsWith(':0') ? output.slice(0, -2) : output)
 
 /** The tensors of an executor's inputs (a tensor, an array, or a map by name). */
 function inputTensors(inputs: unknown): Tensor[] {
@@ -221,21 +227,19 @@ function inputTensors(inputs: unknown): Tensor[] {
 function dependsOn(executor: GraphInternals['executor']): (inputs: unknown, outputs: readonly string[]) => Set<string> {
   const memo = new Map<string, Set<string>>()
   const nodes = executor.graph.nodes
-  // signature keys name tensors of the graph (as the executor's mapInputs and mapOutputs read them)
-  const named = (map: 'inputs' | 'outputs', name: string): string => (executor._signature?.[map]?.[name]?.name ?? name).replace(/:\d+$/, '')
   return (inputs, outputs) => {
-    const fed = inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && typeof (inputs as Tensor).dataSync !== 'function' ? Object.keys(inputs).map((k) => named('inputs', k)) : []
+    const fed = inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && typeof (inputs as Tensor).dataSync !== 'function' ? Object.keys(inputs).map((k) => nodeOf(resolved(executor, 'inputs', k))) : []
     const key = `${outputs.join('\0')}\u0001${fed.join('\0')}`
     const known = memo.get(key)
     if (known !== undefined) return known
     const seen = new Set<string>()
     const stop = new Set(fed)
-    const queue = outputs.map((o) => named('outputs', o))
+    const queue = outputs.map((o) => nodeOf(resolved(executor, 'outputs', o)))
     while (queue.length > 0) {
       const name = queue.pop()!
-      if (seen.has(name)) continue
+      // a fed node is not computed: no activation was applied there
+      if (seen.has(name) || stop.has(name)) continue
       seen.add(name)
-      if (stop.has(name)) continue
       for (const input of nodes[name]?.inputs ?? []) queue.push(input.name)
     }
     if (memo.size >= 64) memo.clear()
@@ -244,16 +248,26 @@ function dependsOn(executor: GraphInternals['executor']): (inputs: unknown, outp
   }
 }
 
+/** A tensor name as the executor takes it, signature keys resolved (as its mapInputs and mapOutputs do), written `node:k`. */
+function resolved(executor: GraphInternals['executor'], map: 'inputs' | 'outputs', name: string): string {
+  const t = executor._signature?.[map]?.[name]?.name ?? name
+  return /:\d+$/.test(t) ? t : `${t}:0`
+}
+
+const nodeOf = (tensor: string): string => tensor.replace(/:\d+$/, '')
+
 /** The source of a graph model: its executor, asked for the site nodes alongside the caller's outputs. */
 export function graphSource(graphModel: GraphModelLike, found: readonly FoundSite[], values = false): Source {
   const model = graphModel as unknown as GraphInternals
+  // one group per tensor read and site node: a site read from its input is computed only where its own node is
   const byNode = new Map<string, number[]>()
   found.forEach((f, i) => {
-    // a site read from its input fetches the tensor that feeds it
-    const fetch = f.site.tensor ?? f.site.id.replace(/:saturated$/, '')
-    byNode.set(fetch, [...(byNode.get(fetch) ?? []), i])
+    const tensor = f.site.tensor ?? f.site.id.replace(/:saturated$/, '')
+    const key = `${/:\d+$/.test(tensor) ? tensor : `${tensor}:0`}\u0000${f.site.layerName}`
+    byNode.set(key, [...(byNode.get(key) ?? []), i])
   })
-  const groups: (Group & { name: string })[] = [...byNode].map(([name, planes]) => {
+  const groups: (Group & { name: string; node: string })[] = [...byNode].map(([key, planes]) => {
+    const [name, node] = key.split('\u0000') as [string, string]
     const sites = planes.map((i) => found[i]!.site)
     const first = sites[0]!
     const recorder = new Recorder({
@@ -265,7 +279,7 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
       caps: sites.map((s) => (s.plane === 'saturation' ? (s.maxValue ?? 0) : null)),
       values,
     })
-    return { name, planes, recorder }
+    return { name, node, planes, recorder }
   })
   const executor = model.executor
   const nodes = Object.values(executor.graph.nodes)
@@ -276,14 +290,16 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
     asyncOnly: nodes.some((n) => CONTROL.has(n.op)),
     attach(deliver, owner) {
       const upstream = dependsOn(executor)
-      /** The outputs asked for, then the site tensors they depend on that are not among them; -1 for a site not computed. */
+      /** The outputs asked for, then the site tensors whose nodes they depend on that are not among them; -1 for a site not computed. */
       const extend = (inputs: unknown, outputs: string[]): { all: string[]; at: number[] } => {
         const all = [...outputs]
         const needed = upstream(inputs, outputs)
+        // the caller's names resolved as the executor resolves them, so that a site named like a signature key is not taken for it
+        const asked = outputs.map((o) => resolved(executor, 'outputs', o))
         const at = groups.map((g) => {
-          const i = outputs.findIndex((o) => nodeName(o) === nodeName(g.name))
+          if (!needed.has(g.node)) return -1
+          const i = asked.indexOf(g.name)
           if (i >= 0) return i
-          if (!needed.has(nodeName(g.name).replace(/:\d+$/, ''))) return -1
           all.push(g.name)
           return all.length - 1
         })

@@ -41,12 +41,14 @@ export interface InstrumentOptions<M extends ReducerMap> {
    * Which axis of a standalone `ReLU` / `Activation` layer's output holds the channels,
    * for all of them (`'channelsLast'` or `'channelsFirst'`) or by site id. Needed only
    * when it cannot be inferred from the layers before it (see `DATA_FORMAT_UNKNOWN`);
-   * convolutions say it in their own config.
+   * convolutions say it in their own config. For graph models, by site id it overrides
+   * what the graph says, and for all it applies to the sites the graph says nothing of.
    */
   dataFormat?: DataFormat | Record<string, DataFormat>
   /**
    * Kinds of activation recorded (default `['relu']`: relu, relu6 and capped ReLUs).
-   * Opt-in: `'leakyRelu'`, `'prelu'`, `'elu'`, `'selu'`, `'gelu'`, `'swish'`, `'mish'`; the
+   * Opt-in: `'leakyRelu'`, `'prelu'`, `'elu'`, `'selu'`, `'gelu'`, `'swish'`, `'mish'`, and in
+   * graph models `'hardSwish'`, `'hardSigmoid'`; the
    * pattern is the sign of the activation's input (`site.reads` says which tensor is read).
    */
   activations?: readonly ActivationKind[]

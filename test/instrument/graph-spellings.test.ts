@@ -253,3 +253,152 @@ describe('the channel axis through transposes', () => {
     all.dispose()
   })
 })
+
+describe('what an adversarial reading found, now right', () => {
+  const sp = { name: 'sp', op: 'Split', input: ['dim', 'mm10'], attr: { num_split: { i: '2' } } }
+  const wide = { w10: { shape: [6, 10], values: numbers(60, 31) }, dim: { shape: [], values: [1] } }
+
+  test('a Transpose that moves the batch axis is DATA_FORMAT_UNKNOWN, not rows of the wrong size', () => {
+    const model = graphModel({
+      input: [-1, 6],
+      consts: { ...dense, p: { shape: [2], values: [1, 0] } },
+      intConsts: ['p'],
+      nodes: [mm, { name: 't', op: 'Transpose', input: ['mm', 'p'], attr: { Tperm: { type: 'DT_INT32' } } }, { name: 'r', op: 'Relu', input: ['t'] }],
+      outputs: ['r'],
+    })
+    expect(() => instrument(model)).toThrow(expect.objectContaining({ code: 'DATA_FORMAT_UNKNOWN', site: 'r', message: expect.stringContaining('The batch is not the first axis') }))
+    // a dataFormat cannot make it right
+    expect(() => instrument(model, { dataFormat: { r: 'channelsLast' } })).toThrow(expect.objectContaining({ code: 'DATA_FORMAT_UNKNOWN' }))
+  })
+
+  test('a site node named like a signature output key reads its own tensor, not the key\'s', () => {
+    const model = graphModel({
+      input: [-1, 6],
+      consts: { ...dense },
+      // signature key out1 names Identity_1 = -mm; node out1 is relu(mm)
+      nodes: [mm, { name: 'out1', op: 'Relu', input: ['mm'] }, { name: 'neg', op: 'Neg', input: ['mm'] }, { name: 'fin', op: 'AddV2', input: ['out1', 'mm'] }],
+      outputs: ['fin', 'neg'],
+    })
+    const input = x()
+    const probe = expectBruteForce(model, input, { out1: 'out1:0' })
+    expect(probe.sites[0]!.tensor).toBe('out1:0')
+    input.dispose()
+  })
+
+  test('one activation is one site: a ReLU of a never-negative input (a shared Maximum(x, 0), a fused relu, through Identity) is none; a cap on a shared Minimum is kept', () => {
+    const model = graphModel({
+      input: [-1, 6],
+      consts: { ...dense, ...scalars },
+      nodes: [
+        mm,
+        { name: 'm0', op: 'Maximum', input: ['mm', 'zero'] },
+        { name: 'r', op: 'Relu', input: ['m0'] },
+        { name: 'id', op: 'Identity', input: ['m0'] },
+        { name: 'r2', op: 'Relu', input: ['id'] },
+        { name: 'a', op: 'AddV2', input: ['m0', 'r'] },
+        { name: 'b', op: 'AddV2', input: ['a', 'r2'] },
+        { name: 'mn', op: 'Minimum', input: ['mm', 'six'] },
+        { name: 'clip', op: 'Maximum', input: ['mn', 'zero'] },
+        { name: 'c', op: 'AddV2', input: ['mn', 'clip'] },
+        { name: 'out', op: 'AddV2', input: ['b', 'c'] },
+      ],
+      outputs: ['out'],
+    })
+    const input = x()
+    const probe = expectBruteForce(model, input, { m0: 'm0:0', clip: 'clip:0' })
+    expect(probe.sites.map((s) => [s.id, s.activation, s.maxValue, s.plane])).toEqual([
+      ['m0', 'relu', null, 'sign'],
+      ['clip', 'relu6', 6, 'sign'],
+      ['clip:saturated', 'relu6', 6, 'saturation'],
+    ])
+    input.dispose()
+  })
+
+  test('LeakyReLU and PReLU forms match tensors, not nodes: two outputs of one Split are no such form', () => {
+    const model = graphModel({
+      input: [-1, 6],
+      consts: { ...wide, ...scalars, ...gamma },
+      nodes: [
+        { name: 'mm10', op: 'MatMul', input: ['x', 'w10'], attr: attrs.matmul() },
+        sp,
+        { name: 'ab', op: 'Mul', input: ['alpha', 'sp:1'] },
+        { name: 'notLeaky', op: 'Maximum', input: ['sp', 'ab'] },
+        { name: 'r', op: 'Relu', input: ['sp'] },
+        { name: 'mn', op: 'Minimum', input: ['sp:1', 'zero'] },
+        { name: 'gm', op: 'Mul', input: ['mn', 'gamma'] },
+        { name: 'notPrelu', op: 'AddV2', input: ['r', 'gm'] },
+        { name: 'out', op: 'AddV2', input: ['notLeaky', 'notPrelu'] },
+      ],
+      outputs: ['out'],
+    })
+    const probe = instrument(model, { activations: ['relu', 'leakyRelu', 'prelu'] })
+    expect(probe.sites.map((s) => [s.id, s.activation])).toEqual([['r', 'relu']])
+    expect(probe.skipped).toEqual([])
+    probe.dispose()
+  })
+
+  test('an NCHW transpose joined with an NCHW convolution agree on axis 1 (-3 and 1 of a rank-4 tensor)', () => {
+    const model = graphModel({
+      input: [-1, 3, 3, 3],
+      consts: { k: { shape: [1, 1, 3, 3], values: numbers(9, 3) }, perm: { shape: [4], values: [0, 3, 1, 2] } },
+      intConsts: ['perm'],
+      nodes: [
+        { name: 'c', op: 'Conv2D', input: ['x', 'k'], attr: attrs.conv('NHWC') },
+        { name: 't', op: 'Transpose', input: ['c', 'perm'], attr: { Tperm: { type: 'DT_INT32' } } },
+        { name: 'cf', op: 'Conv2D', input: ['x', 'k'], attr: attrs.conv('NCHW') },
+        { name: 'sum', op: 'AddV2', input: ['t', 'cf'] },
+        { name: 'r', op: 'Relu', input: ['sum'] },
+      ],
+      outputs: ['r'],
+    })
+    const probe = instrument(model)
+    expect(probe.sites[0]).toMatchObject({ id: 'r', units: 3, positions: 9, dataFormat: 'channelsFirst' })
+    probe.dispose()
+  })
+
+  test('Relu6(x + 3) alone is a relu6 of x + 3; only divided by 6 (or times x) is it hard-sigmoid (or hard-swish)', () => {
+    const model = graphModel({
+      input: [-1, 6],
+      consts: { ...dense, ...scalars },
+      nodes: [mm, { name: 'plus', op: 'AddV2', input: ['mm', 'three'] }, { name: 'r6', op: 'Relu6', input: ['plus'] }, { name: 'sum', op: 'AddV2', input: ['r6', 'mm'] }],
+      outputs: ['sum'],
+    })
+    const probe = instrument(model)
+    expect(probe.sites.map((s) => [s.id, s.activation])).toEqual([['r6', 'relu6']])
+    probe.dispose()
+  })
+})
+
+describe('partial execution', () => {
+  test('sites read from their input record only when their own node is computed; a fed node is not computed', () => {
+    const model = graphModel({
+      input: [-1, 6],
+      consts: { ...dense, ...scalars, ...gamma, w2: { shape: [5, 5], values: numbers(25, 5) } },
+      nodes: [
+        mm,
+        { name: 'pos', op: 'Relu', input: ['mm'] },
+        { name: 'mn', op: 'Minimum', input: ['mm', 'zero'] },
+        { name: 'gm', op: 'Mul', input: ['mn', 'gamma'] },
+        { name: 'p', op: 'AddV2', input: ['pos', 'gm'] },
+        { name: 'mm2', op: 'MatMul', input: ['p', 'w2'], attr: attrs.matmul() },
+        { name: 'r2', op: 'Relu', input: ['mm2'] },
+        { name: 'out', op: 'Neg', input: ['r2'] },
+      ],
+      outputs: ['out'],
+    })
+    const probe = instrument(model, { activations: ['relu', 'prelu'], reducers: { bits: collect() } })
+    const rows = (): Record<string, number> => Object.fromEntries(Object.entries(probe.results()).map(([id, r]) => [id, r.bits.rows]))
+    const input = x()
+    expect(probe.sites.map((s) => s.id)).toEqual(['p', 'r2'])
+    tf.dispose(model.execute(input, 'mm') as tf.Tensor)
+    expect(rows()).toEqual({ p: 0, r2: 0 }) // p reads mm, but the PReLU itself was not computed
+    tf.dispose(model.execute(input, 'mm2') as tf.Tensor)
+    expect(rows()).toEqual({ p: 8, r2: 0 })
+    probe.reset()
+    const fed = tf.ones([8, 5])
+    tf.dispose(model.execute({ r2: fed } as never, 'r2') as tf.Tensor) // r2 fed: no ReLU applied there
+    expect(rows()).toEqual({ p: 0, r2: 0 })
+    probe.dispose()
+    tf.dispose([fed, input])
+  })
+})

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import { Timeline, instrument, summarize, trainingCallback } from '../../src/index.js'
 import { highlights, renderReport } from '../../src/report/index.js'
+import { commonPrefix } from '../../src/report/render.js'
 import { data, mlp } from '../helpers/models.js'
 import { tf, useCpu } from '../helpers/tf.js'
 
@@ -43,6 +44,32 @@ describe('renderReport', () => {
       'c:saturated: 7 activations were NaN or ±Infinity (NaN counts as off, +Infinity as on); check the inputs before reading the rest.',
       'c:saturated: 4 of 4 capped units never reach their cap.',
     ])
+  })
+
+  test('near-unique from 90% of rows; warnings atop the page; H(L) beside I(A;L); ids shortened by the path all share, the full id on hover', async () => {
+    const base = { units: 4, positions: 1, rows: 100, dead: 0, alwaysOn: 0, unitEntropy: 0.5, normalizedEntropy: 0.5, topShare: 0.1, diversity: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true }
+    expect(highlights([{ ...base, site: 'a', distinct: 90 }, { ...base, site: 'b', distinct: 89 }])).toEqual(['a: 90 distinct patterns in 100 rows (90%); histogram measures say little here.'])
+    expect(commonPrefix(['m/block_1/relu', 'm/block_2/relu', 'm/head'])).toBe('m/')
+    expect(commonPrefix(['m/block_1/relu', 'm/block_1/relu2'])).toBe('m/block_1/')
+    expect(commonPrefix(['m/a', 'm'])).toBe('')
+    expect(commonPrefix(['only/one'])).toBe('')
+    const model = mlp(2, [12, 40, 8, 3])
+    const probe = instrument(model)
+    const { xs } = data(30)
+    const m = await probe.measure(xs, { retain: true, labels: Array.from({ length: 30 }, (_, i) => i % 2) })
+    probe.dispose()
+    const html = renderReport(m, { warnings: ['Look <here>.'], labels: Array.from({ length: 30 }, (_, i) => i % 2) })
+    expect(html).toMatch(/<body><h1>[^<]*<\/h1><p class="warning" role="alert"><b>Warning:<\/b> Look &#60;here&#62;\.<\/p>/)
+    expect(html).toContain('H(L) = 1.000 bits, the most I(A;L) can be')
+    // a shared path: shortened in the table and headings, whole on hover
+    const id = Object.keys(m.results)[0]!
+    const renamed = { ...m, results: Object.fromEntries(Object.entries(m.results).map(([k, v]) => [`encoder/stage/${k}`, v])), patterns: Object.fromEntries(Object.entries(m.patterns).map(([k, v]) => [`encoder/stage/${k}`, v])) }
+    const page = renderReport(renamed)
+    expect(page).toContain(`<td title="encoder/stage/${id}">…/${id}</td>`)
+    expect(page).toContain(`<h3 title="encoder/stage/${id}" data-id="encoder/stage/${id}">…/${id}</h3>`)
+    expect(page).toContain('… stands for <code>encoder/stage/</code>')
+    expect(() => renderReport(m, { warning: ['x'] } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    xs.dispose()
   })
 
   test('a timeline: heatmaps over training, one cell per site and measurement', async () => {
