@@ -1,11 +1,21 @@
 // Partial execution of a graph model, instrumented against bare: nsfwjs's MobileNetV2
 // executed up to its first block (two sites above it), cpu, 15 interleaved rounds in each
 // order. npm run bench:partial [-- --out FILE]; the full bench (npm run bench) runs it too.
-import { writeFileSync } from 'node:fs'
+// node bench/partial.mjs --show A.json B.json prints the table of docs/performance.md from stored runs.
+import { readFileSync, writeFileSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import { partialOverhead } from './graph.mjs'
 
+const show = process.argv.indexOf('--show')
+if (show >= 0) {
+  console.log('| run | instrumented / bare | plain first | instrumented first | bare ms | sites recorded | target |\n| --- | --- | --- | --- | --- | --- | --- |')
+  for (const file of process.argv.slice(show + 1)) {
+    const r = JSON.parse(readFileSync(file, 'utf8'))
+    console.log(`| ${r.date.slice(0, 16)} | ${r.ratio.toFixed(3)} | ${r.plainFirst.toFixed(3)} | ${r.tappedFirst.toFixed(3)} | ${r.plainMs.toFixed(0)} | ${r.recorded} | <= 1.05 |`)
+  }
+  process.exit(0)
+}
 await tf.setBackend('cpu')
 const r = await partialOverhead({ rounds: 15, batch: 2 })
 const out = { date: new Date().toISOString(), node: process.version, rounds: 15, batch: 2, ...r }
