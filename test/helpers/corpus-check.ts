@@ -1,7 +1,7 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter'
 import { instrument, patternHistogram } from '../../src/index.js'
 import type { ActivationKind, ReducerMap, Site, SkippedSite } from '../../src/index.js'
-import { collect, signRows, tf, unpackRows } from './tf.js'
+import { collect, tf } from './tf.js'
 
 /*
  * One model of the corpus, checked as a new user would run it: instrument with the
@@ -62,6 +62,37 @@ export function sameUnits(model: GraphModel, sites: readonly Site[]): string[] {
     }
   }
   return pairs
+}
+
+/**
+ * Brute force, written independently of the library's packing: bit u of row r is set
+ * where value `r * units + u` is > 0 (or >= `cap`, for a saturation plane), one bit at a time.
+ */
+function packSigns(values: ArrayLike<number>, units: number, cap: number | null): { words: Uint32Array; rows: number; wordsPerRow: number } {
+  const wordsPerRow = Math.ceil(units / 32)
+  const rows = values.length / units
+  const words = new Uint32Array(rows * wordsPerRow)
+  for (let r = 0; r < rows; r++) {
+    for (let u = 0; u < units; u++) {
+      const v = values[r * units + u]!
+      if (cap === null ? v > 0 : v >= cap) words[r * wordsPerRow + (u >>> 5)]! |= 1 << (u & 31)
+    }
+  }
+  return { words, rows, wordsPerRow }
+}
+
+/** Index of the first word that differs (lengths included), or -1. */
+function firstDifference(a: ArrayLike<number>, b: Uint32Array): number {
+  const n = Math.max(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i]! >>> 0 !== b[i]) return i
+  return -1
+}
+
+/** Distinct rows of packed words. */
+function distinctRows(words: Uint32Array, wordsPerRow: number): number {
+  const seen = new Set<string>()
+  for (let at = 0; at < words.length; at += wordsPerRow) seen.add(words.subarray(at, at + wordsPerRow).join(','))
+  return seen.size
 }
 
 /** Every piecewise-linear kind: the brute-force pass records them all, so opt-in reads are checked too. */
@@ -131,11 +162,11 @@ export async function checkCorpusModel(id: string, model: GraphModel, expect: Ex
   sites.forEach((site, i) => {
     const t = list[i]!
     const last = site.dataFormat === 'channelsFirst' && t.rank > 2 ? tf.transpose(t, [0, ...Array.from({ length: t.rank - 2 }, (_, k) => k + 2), 1]) : t
-    const values = Array.from(last.dataSync())
-    const bits = site.plane === 'saturation' ? values.map((v) => (v >= Math.fround(site.maxValue!) ? 1 : 0)) : values
-    const rows = signRows(bits, site.units)
-    expect(unpackRows(results[site.id]!.bits), `${id}: ${site.id}`).toEqual(rows)
-    expect(results[site.id]!.patterns.distinct, `${id}: ${site.id} distinct`).toBe(new Set(rows.map((r) => r.map(Number).join(''))).size)
+    const want = packSigns(last.dataSync(), site.units, site.plane === 'saturation' ? Math.fround(site.maxValue!) : null)
+    const got = results[site.id]!.bits
+    expect(got.rows, `${id}: ${site.id} rows`).toBe(want.rows)
+    expect(firstDifference(got.words, want.words), `${id}: ${site.id}: first word that differs from brute force`).toBe(-1)
+    expect(results[site.id]!.patterns.distinct, `${id}: ${site.id} distinct`).toBe(distinctRows(want.words, want.wordsPerRow))
     if (last !== t) last.dispose()
   })
   tf.dispose(list)
