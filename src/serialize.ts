@@ -74,7 +74,11 @@ function encode(value: unknown, path: string, open: Set<object>): unknown {
   }
   open.add(value)
   try {
-    if (Array.isArray(value)) return value.map((v, i) => encode(v, `${path}[${i}]`, open))
+    if (Array.isArray(value)) {
+      // holes would come back as null
+      if (Object.keys(value).length !== value.length) throw unusable('a sparse array (its holes would come back as null)', path)
+      return value.map((v, i) => encode(v, `${path}[${i}]`, open))
+    }
     const proto = Object.getPrototypeOf(value) as unknown
     if (proto !== Object.prototype && proto !== null) throw unusable(`an instance of ${value.constructor?.name ?? 'a class'}`, path)
     const out: Record<string, unknown> = {}
@@ -150,7 +154,9 @@ function checksum(text: string): string {
 /**
  * Writes plain data (reducer states and results, measurements, timelines) as compact,
  * versioned JSON text: typed arrays as base64, NaN, Infinity and -0 kept, any key kept,
- * with a checksum. Cycles, class instances and functions are `INVALID_INPUT`. States are
+ * with a checksum. A property whose value is `undefined` is left out, as an optional one
+ * (`{ u: undefined }` reads back as `{}`). Cycles, class instances, functions, sparse
+ * arrays and `undefined` in an array are `INVALID_INPUT`. States are
  * plain objects too, so `structuredClone` and `postMessage` also work directly.
  *
  * @example

@@ -111,3 +111,10 @@ function rewrite(text: string, change: (data: string) => string, version?: numbe
   fingerprintAdd(f, codes)
   return `{"format":"relu-patterns","version":${version ?? head[1]},"checksum":"${fingerprintHex(f)}","data":${data}}`
 }
+
+test('what serialize cannot give back exactly is refused: sparse arrays, undefined in an array; an undefined property is left out, as documented', () => {
+  // eslint-disable-next-line no-sparse-arrays
+  expect(() => serialize({ a: [1, , 3] })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('sparse array') }))
+  expect(() => serialize([undefined])).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  expect(deserialize(serialize({ u: undefined, v: 1 }))).toEqual({ v: 1 })
+})

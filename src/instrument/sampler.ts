@@ -53,7 +53,11 @@ export function pointOf(value: unknown, what: string, shape: readonly (number | 
   if (shape !== null && (own.length !== shape.length || own.some((d, i) => shape[i] !== null && d !== shape[i]))) {
     throw new InstrumentError('INVALID_INPUT', `${what} has shape [${value.shape.join(', ')}], but it must have shape [${shape.map(String).join(', ')}].`)
   }
-  return { values: Float32Array.from(value.dataSync()), shape: own }
+  const values = Float32Array.from(value.dataSync())
+  const bad = values.findIndex((v) => !Number.isFinite(v))
+  // a walk from or toward NaN or Infinity meets one region whatever the model: no reading
+  if (bad >= 0) throw new InstrumentError('INVALID_INPUT', `${what} holds ${values[bad]} at index ${bad}; points and directions must be finite numbers.`)
+  return { values, shape: own }
 }
 
 /** The model's input shape without the batch axis, or null where it is not fixed; refuses models with several inputs. */

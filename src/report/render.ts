@@ -203,6 +203,13 @@ export function renderReport(input: Measurement<Record<string, Record<string, un
     const last = input.entries[input.entries.length - 1]
     body = (last === undefined ? '' : `<h2>At the last measurement</h2>${table(summarize(last.results))}`) + timelinePart(input)
   } else if (isMeasurement(input)) {
+    if (options.against !== undefined) {
+      const a = options.against as unknown
+      if (isMeasurement(a)) throw new InstrumentError('INVALID_OPTION', 'renderReport: against takes { measurement, label }, not a measurement itself: renderReport(m, { against: { measurement: other, label: "model B" } }).')
+      assertOptions('renderReport(input, { against })', a as object, ['measurement', 'label'])
+      if (!isMeasurement(options.against.measurement)) throw new InstrumentError('INVALID_OPTION', 'renderReport: against.measurement must be a measurement from measure(x, { retain: true }).')
+      if (typeof options.against.label !== 'string') throw new InstrumentError('INVALID_OPTION', 'renderReport: against.label must be a string naming the other model.')
+    }
     const sites = Object.keys(input.results).map((id) => ({ id, positions: input.patterns?.[id]?.positions ?? null }))
     const rows = summarize(input.results, sites)
     const prefix = commonPrefix(rows.map((r) => r.site))

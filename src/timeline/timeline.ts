@@ -103,6 +103,10 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    */
   add(point: TrainingPoint, measured: Measurement<R> | R): TimelineEntry<R> {
     if (!Number.isFinite(point?.step)) throw new InstrumentError('INVALID_OPTION', 'Timeline.add(point, ...) needs a numeric point.step.')
+    const last = this.entries[this.entries.length - 1]
+    if (last !== undefined && point.step < last.step) {
+      throw new InstrumentError('INVALID_OPTION', `Timeline.add(point, ...): step ${point.step} is before the last entry's, ${last.step}; entries go in training order.`)
+    }
     const entry: TimelineEntry<R> = { ...point, results: isMeasurement(measured) ? measured.results : measured }
     if (isMeasurement(measured)) {
       entry.inputs = measured.inputs
@@ -244,7 +248,14 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
       throw new InstrumentError('CORRUPT_DATA', 'Timeline.parse(): the text is not a stringified timeline.')
     }
     const t = new Timeline<R>(data.keep === undefined ? {} : { keep: data.keep })
-    data.entries.forEach((entry, i) => checkEntry(entry, i))
+    data.entries.forEach((entry, i) => {
+      checkEntry(entry, i)
+      // entries are appended as training goes: a step that goes back is not a timeline written by stringify
+      const before = data.entries![i - 1]
+      if (before !== undefined && entry.step < before.step) {
+        throw new InstrumentError('CORRUPT_DATA', `Timeline.parse(): entry ${i} is at step ${entry.step}, before entry ${i - 1} at step ${before.step}. The text is damaged or was not written by Timeline.stringify().`)
+      }
+    })
     t.entries.push(...data.entries)
     return t
   }

@@ -234,3 +234,19 @@ describe('localComplexity', () => {
     for (const v of near.perInput) expect(v).toBeGreaterThanOrEqual(1)
   })
 })
+
+test('a walk from, to or along NaN or ±Infinity is INVALID_INPUT, not one region', async () => {
+  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, inputShape: [2], activation: 'relu' })] })
+  const ok = tf.tensor2d([[0, 0]])
+  for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+    const bad = tf.tensor2d([[v, 0]])
+    await expect(regionsAlong(model, ok, bad)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining(`holds ${v} at index 0`) })
+    await expect(regionsAlong(model, bad, ok)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(regionMap(model, { origin: bad, directions: [ok, ok], resolution: 4, extent: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(regionMap(model, { origin: ok, directions: [bad, tf.tensor2d([[0, 1]])], resolution: 4, extent: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(localComplexity(model, bad, { radius: 0.1, lines: 2 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    bad.dispose()
+  }
+  ok.dispose()
+  model.dispose()
+})

@@ -88,3 +88,17 @@ describe('renderReport', () => {
     tf.dispose([xs, ys])
   })
 })
+
+test('renderReport checks against: a measurement given directly, a mistyped key, a label that is not a string', async () => {
+  const model = mlp(2, [12, 8, 3])
+  const probe = instrument(model)
+  const { xs } = data(10)
+  const m = await probe.measure(xs, { retain: true })
+  probe.dispose()
+  expect(() => renderReport(m, { against: m as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('not a measurement itself') }))
+  expect(() => renderReport(m, { against: { measurement: m, lable: 'b' } as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('lable') }))
+  expect(() => renderReport(m, { against: { measurement: m.results, label: 'b' } as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => renderReport(m, { against: { measurement: m, label: 3 } as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(renderReport(m, { against: { measurement: m, label: 'itself' } })).toContain('Against itself')
+  xs.dispose()
+})

@@ -126,3 +126,17 @@ test('unitDeaths ignores entries that measured no rows', () => {
   t.add({ step: 2 }, { s: { units: { units: 2, rows: 0, frequency: f(0, 0) } } })
   expect(t.unitDeaths()).toEqual([{ site: 's', unit: 0, step: 1, epoch: null }])
 })
+
+test('a timeline goes in training order: add and parse refuse a step before the last', () => {
+  const t = new Timeline()
+  t.add({ step: 0 }, { a: { u: { x: 1 } } })
+  t.add({ step: 0 }, { a: { u: { x: 2 } } }) // the same step twice is fine
+  expect(() => t.add({ step: -1 }, { a: { u: { x: 3 } } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  t.add({ step: 5 }, { a: { u: { x: 3 } } })
+  expect(Timeline.parse(t.stringify()).entries.map((e) => e.step)).toEqual([0, 0, 5])
+  const reversed = new Timeline()
+  reversed.add({ step: 0 }, { a: { u: { x: 1 } } })
+  reversed.add({ step: 5 }, { a: { u: { x: 2 } } })
+  ;(reversed.entries as { step: number }[]).reverse()
+  expect(() => Timeline.parse(reversed.stringify())).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('entry 1 is at step 0, before entry 0 at step 5') }))
+})
