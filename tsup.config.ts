@@ -11,6 +11,8 @@ export default defineConfig([
     sourcemap: true,
     target: 'es2022',
     treeshake: true,
+    // CommonJS entries share chunks too, so that /report and the root hold one copy of each class
+    splitting: true,
     external,
   },
   {

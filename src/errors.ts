@@ -40,6 +40,9 @@ export type InstrumentErrorCode =
   | 'CORRUPT_DATA'
   | 'UNSUPPORTED_VERSION'
 
+/** Marks errors of every copy of the library (see `InstrumentError[Symbol.hasInstance]`). */
+const ERROR_BRAND = Symbol.for('relu-patterns.InstrumentError')
+
 /** Extra facts attached to an {@link InstrumentError}. */
 export interface InstrumentErrorDetails {
   /** The original error, when one was caught. */
@@ -65,6 +68,14 @@ export interface InstrumentErrorDetails {
  * ```
  */
 export class InstrumentError extends Error {
+  /**
+   * True for an error made by any copy of this class: an ES module and a CommonJS copy of
+   * the library, or two bundles, each have their own class, and `instanceof` must still hold.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[ERROR_BRAND] === true
+  }
+
   /** Stable, machine-readable reason. */
   readonly code: InstrumentErrorCode
   /** Name of the failing reducer, for `REDUCER_FAILED`. */
@@ -78,6 +89,7 @@ export class InstrumentError extends Error {
     this.code = code
     this.reducer = details.reducer
     this.site = details.site
+    Object.defineProperty(this, ERROR_BRAND, { value: true })
   }
 }
 

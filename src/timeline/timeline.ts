@@ -84,11 +84,20 @@ function scalars(prefix: string, value: unknown, out: [string, number][]): void 
  * writeFileSync('series.csv', timeline.toCSV({ against: ['first', 'final'] }))
  * ```
  */
+/** Marks timelines of every copy of the library. */
+const TIMELINE_BRAND = Symbol.for('relu-patterns.Timeline')
+
 export class Timeline<R extends Record<string, Record<string, unknown>> = Record<string, Record<string, unknown>>> {
   readonly keep: 'results' | 'histograms' | 'patterns'
   readonly entries: TimelineEntry<R>[] = []
 
+  /** True for a timeline made by any copy of this class (an ES module and a CommonJS copy of the library each have one). */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[TIMELINE_BRAND] === true
+  }
+
   constructor(options: TimelineOptions = {}) {
+    Object.defineProperty(this, TIMELINE_BRAND, { value: true })
     assertOptions('new Timeline(options)', options, ['keep'])
     const keep = options.keep ?? 'histograms'
     if (keep !== 'results' && keep !== 'histograms' && keep !== 'patterns') {
