@@ -193,8 +193,11 @@ export class Monitor {
   }
 
   /**
-   * Reads a monitor written by `stringify`, bound to `model` (the same architecture: its
-   * sites must match). Damaged text is `CORRUPT_DATA`, another model `MODEL_MISMATCH`.
+   * Reads a monitor written by `stringify`, bound to `model`. Sites are matched by id,
+   * that is by layer names: every site the monitor watches must be a site of `model` with
+   * the same id, units and positions. The same architecture built again in one process
+   * gets new layer names (`dense_1` becomes `dense_5`) and is `MODEL_MISMATCH`: name the
+   * layers, or load the saved model. Damaged text is `CORRUPT_DATA`.
    *
    * @example
    * ```ts
