@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-wasm'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { checkCorpusModel, tableLine } from '../helpers/corpus-check.js'
 import { corpus } from '../helpers/graph-models.js'
 import { tf } from '../helpers/tf.js'
@@ -15,6 +15,10 @@ import { tf } from '../helpers/tf.js'
 const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'models.md'), 'utf8')
 
 export function corpusPart(part: number, parts: number): void {
+  describe('every converted model the devDependencies ship, against brute force', () => corpusTests(part, parts))
+}
+
+function corpusTests(part: number, parts: number): void {
   for (const m of corpus().filter((_, i) => i % parts === part)) {
     test(m.id, async () => {
       await tf.setBackend(m.backend ?? 'wasm')
