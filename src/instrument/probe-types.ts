@@ -165,9 +165,12 @@ export interface Probe<M extends ReducerMap> {
    * Runs `fn` (which must run the model synchronously, e.g. `() => model.predict(x)`) as
    * a pass of its own, and returns what `fn` returned at once, with the patterns its
    * forward calls produced at every site (resolved after any asynchronous reads). Those
-   * calls are not recorded into the training stream. Called inside another pass of this
-   * probe (`fn` running within a `measure`), `fn` is part of that pass and the patterns
-   * resolve to null.
+   * calls are not recorded into the training stream. A capture inside another capture
+   * gets the rows of its own calls, and the one around it gets them too. Called inside a
+   * `measure`'s own forward call, `fn` is part of that pass and the patterns resolve to
+   * null. `fn` must be synchronous: an async function is `INVALID_INPUT`, and when `fn`
+   * returns a promise its patterns reject with `INVALID_INPUT` (the calls after its first
+   * `await` ran outside the capture).
    *
    * @example
    * ```ts

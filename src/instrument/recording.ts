@@ -149,14 +149,32 @@ export class Recording {
     return predictions ? { ...measurement, predictions: session.predictions() } : measurement
   }
 
-  /** Runs `fn` as a pass of its own; its patterns resolve once any asynchronous reads are in. */
+  /**
+   * Runs `fn` as a pass of its own; its patterns resolve once any asynchronous reads are
+   * in. A capture inside a capture gets the rows of its own calls, and so does the one
+   * around it (a monitor's `predict` inside the program's capture, say); inside a
+   * measurement's own call `fn` is part of the measurement. `fn` must be synchronous: an
+   * async function is refused, and a function that returns a promise gets its patterns
+   * rejected (the calls after its first `await` ran outside the capture).
+   */
   capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns> | null> } {
-    // inside a pass already owned (a measurement running this very call), fn is part of it
-    if (this.passes.current !== null) return { value: fn(), patterns: Promise.resolve(null) }
+    if (typeof fn !== 'function') throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn) takes a function that runs forward passes.')
+    if (fn.constructor?.name === 'AsyncFunction') {
+      throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn) takes a synchronous function: the forward calls after an await would run outside it. Capture each call (probe.capture(() => model.predict(x))), or use probe.measure.')
+    }
+    const around = this.passes.current
+    // inside a pass already owned by a measurement (a call the library made), fn is part of it
+    if (around !== null && !around.capturing) return { value: fn(), patterns: Promise.resolve(null) }
     const session = new MeasureSession(this.reducers, this.sites, null, true, this.network)
+    session.capturing = true
+    session.outer = around
     const value = this.passes.run(session, fn)
+    const later = value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
     const patterns = this.reader.flush().then(() => {
       if (this.disposed) throw interrupted()
+      if (later) {
+        throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn): fn returned a promise, so the forward calls after its first await ran outside the capture; its patterns would be partial. Capture each call instead.')
+      }
       session.stream.check()
       return session.retained()
     })
@@ -191,9 +209,18 @@ export class Recording {
     try {
       if (session === null && !this.counts(target, lr, training)) return
       const pass = session === null ? this.epoch() : session.pass
+      // a capture's rows go to the captures around it too
+      const outer: MeasureSession[] = []
+      for (let o = session?.capturing === true ? session.outer : null; o !== null; o = o.outer) outer.push(o)
       this.reader.read(lr.recorder, output as Tensor, session?.current ?? null, {
-        done: (batches) => target.fold(lr.planes, batches, pass),
-        failed: (error) => target.fail(error, lr.planes[0]!),
+        done: (batches) => {
+          target.fold(lr.planes, batches, pass)
+          for (const o of outer) o.stream.fold(lr.planes, batches, o.pass)
+        },
+        failed: (error) => {
+          target.fail(error, lr.planes[0]!)
+          for (const o of outer) o.stream.fail(error, lr.planes[0]!)
+        },
       })
     } catch (error) {
       target.fail(error, lr.planes[0]!)

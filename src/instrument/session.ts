@@ -103,6 +103,11 @@ export class MeasureSession {
   /** The id of the forward pass running now: one per batch. */
   pass = 0
 
+  /** For a `capture`: the capture it runs inside, which gets its rows too (null for a measurement or an outermost capture). */
+  outer: MeasureSession | null = null
+  /** True for the session of a `capture` (whose rows also go to the captures around it). */
+  capturing = false
+
   private readonly predicted: Int32Array[] = []
 
   /** Keeps the predicted classes of the batch that just ran. */

@@ -140,6 +140,42 @@ describe('capture and predictions', () => {
     probe.dispose()
   })
 
+  test('nested captures: each gets exactly the rows of the calls run inside it, the outer one both calls', async () => {
+    const model = mlp()
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    const id = probe.sites[0]!.id
+    const a = tf.randomNormal([3, 12], 0, 1, 'float32', 33)
+    const b = tf.randomNormal([4, 12], 0, 1, 'float32', 34)
+    let inner: ReturnType<typeof probe.capture> | undefined
+    const outer = probe.capture(() => {
+      tf.dispose(model.predict(a) as tf.Tensor)
+      inner = probe.capture(() => model.predict(b) as tf.Tensor)
+      return inner.value
+    })
+    const rowsOf = (p: Awaited<typeof outer.patterns>) => p![id]!.rows
+    expect(rowsOf(await inner!.patterns)).toBe(4)
+    expect(rowsOf(await outer.patterns)).toBe(7)
+    // the outer capture holds a's rows, then b's, in call order
+    const alone = probe.capture(() => model.predict(b) as tf.Tensor)
+    const words = (await alone.patterns)![id]!
+    const all = (await outer.patterns)![id]!
+    expect(Array.from(all.words.subarray(3 * all.wordsPerRow, 7 * all.wordsPerRow))).toEqual(Array.from(words.words.subarray(0, 4 * words.wordsPerRow)))
+    expect(probe.results()[id]!.bits.rows).toBe(0)
+    tf.dispose([a, b, outer.value as tf.Tensor, alone.value])
+    probe.dispose()
+  })
+
+  test('capture of an async function is refused; a function that returns a promise gets its patterns rejected, never empty', async () => {
+    const model = mlp()
+    const probe = instrument(model, { reducers: { bits: collect() } })
+    const x = tf.randomNormal([2, 12], 0, 1, 'float32', 35)
+    expect(() => probe.capture(async () => model.predict(x))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('synchronous') }))
+    const { value, patterns } = probe.capture(() => Promise.resolve().then(() => model.predict(x) as tf.Tensor))
+    await expect(patterns).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('returned a promise') })
+    tf.dispose([await value, x])
+    probe.dispose()
+  })
+
   test('measure({ retain, predictions }) keeps the predicted class of every example', async () => {
     const model = mlp()
     const probe = instrument(model)

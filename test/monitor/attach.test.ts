@@ -42,6 +42,20 @@ describe('attach, several monitors and the probe they use', () => {
     }
   })
 
+  test("a predict inside the program's own capture is checked too, and the capture still gets its rows", async () => {
+    const { model, train, m1, x } = await setup(40)
+    const probe = instrument(model)
+    const seen: ExampleCheck[][] = []
+    const detach = m1.attach((c) => void seen.push(c))
+    const { value, patterns } = probe.capture(() => model.predict(x) as tf.Tensor)
+    await tick()
+    expect(seen).toEqual([await m1.check(x)])
+    expect((await patterns)![probe.sites[0]!.id]!.rows).toBe(4)
+    detach()
+    probe.dispose()
+    tf.dispose([value, train.xs, train.ys, x])
+  })
+
   test("with the user's own probe: its missing sites are refused; disposing it keeps predict working", async () => {
     const { model, train, m1, x } = await setup(30)
     const partial = instrument(model, { sites: [model.layers[0]!.name] })
