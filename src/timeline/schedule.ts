@@ -138,10 +138,16 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
     const tensors = Array.isArray(m) ? m : [m]
     const isDataset = typeof (m as { iterator?: unknown })?.iterator === 'function'
     if (!isDataset && (tensors.length === 0 || !tensors.every(isTensor))) throw bad('measure must be a tensor, an array of tensors or a dataset.')
+    if (!isDataset) checkProbeSet(probe.model, tensors as Tensor[])
   }
   if (options.labels !== undefined) {
     if (options.measure === undefined) throw bad('labels belong to the probe set; give `measure` too.')
-    toLabels(options.labels, WHERE)
+    const labels = toLabels(options.labels, WHERE)
+    const m = options.measure as unknown
+    const first = (Array.isArray(m) ? m[0] : m) as Tensor | undefined
+    if (isTensor(first) && labels.length !== first.shape[0]) {
+      throw bad(`labels has ${labels.length} entries, and the probe set ${first.shape[0]} examples; give one label per example.`)
+    }
   }
   const n = options.batchSize
   if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw bad(`batchSize must be a positive integer, not ${describeValue(n)}.`)
@@ -155,6 +161,21 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
   if (options.timeline !== undefined && !(options.timeline instanceof Timeline)) throw bad('timeline must be a Timeline.')
   if (options.onPoint !== undefined && typeof options.onPoint !== 'function') throw bad('onPoint must be a function.')
   if (options.log !== undefined && typeof options.log !== 'boolean' && typeof options.log !== 'function') throw bad('log must be true, false or a function (line) => void.')
+}
+
+/** Refuses, at the call, a probe set the model cannot take: another number of inputs, or a shape other than the model's (the batch aside). */
+function checkProbeSet(model: object, tensors: readonly Tensor[]): void {
+  const inputs = (model as { inputs?: readonly { shape?: readonly (number | null)[] }[] }).inputs
+  if (!Array.isArray(inputs)) return
+  if (inputs.length !== tensors.length) throw bad(`measure gives ${tensors.length} tensor${tensors.length === 1 ? '' : 's'}, and the model takes ${inputs.length} inputs.`)
+  const batch = tensors[0]!.shape[0]
+  tensors.forEach((t, k) => {
+    const want = inputs[k]!.shape
+    if (want === undefined) return
+    const fits = t.shape.length === want.length && t.shape.every((d, i) => i === 0 || want[i] === null || want[i] === -1 || want[i] === d)
+    if (!fits) throw bad(`measure${tensors.length > 1 ? `[${k}]` : ''} has shape [${t.shape.join(', ')}], and the model takes [${want.map((d: number | null) => (d === null || d === -1 ? 'n' : d)).join(', ')}].`)
+    if (t.shape[0] !== batch) throw bad(`the tensors of measure have ${batch} and ${t.shape[0]} examples; give the same number for every input.`)
+  })
 }
 
 /**

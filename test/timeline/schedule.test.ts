@@ -192,3 +192,18 @@ test('early in epochs measures every step of an epoch whose length is not known 
   probe.dispose()
   tf.dispose([xs, ys])
 })
+
+test('trainingCallback checks the probe set and its labels at the call: count, shape, number of inputs', () => {
+  const model = mlp(3)
+  const probe = instrument(model)
+  const { xs } = data(64)
+  const wrongShape = tf.zeros([8, 5])
+  const two = [xs, xs]
+  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: xs, labels: [0, 1] })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('labels has 2 entries, and the probe set 64 examples') }))
+  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: wrongShape })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('has shape [8, 5], and the model takes [n, 12]') }))
+  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: two })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('the model takes 1 inputs') }))
+  // the right ones pass
+  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: xs, labels: Array.from({ length: 64 }, (_, i) => i % 3) })).not.toThrow()
+  probe.dispose()
+  tf.dispose([xs, wrongShape])
+})
