@@ -5,7 +5,8 @@
  *
  * @module web-workers
  */
-import { assertOptions } from '../keys.js'
+import { InstrumentError } from '../errors.js'
+import { assertOptions, describeValue } from '../keys.js'
 import type { ReducerMap, ReducerSpec } from '../reducer.js'
 import type { Probe } from '../instrument/probe-types.js'
 import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
@@ -72,7 +73,28 @@ export async function webWorkerPool<M extends ReducerMap>(probe: Probe<M>, optio
   const cores = typeof navigator === 'object' ? navigator.hardwareConcurrency : undefined
   const count = checkCount(WHERE, options.workers ?? Math.max(1, Math.min(4, cores ?? 2)))
   const setup = await setupOf(probe as unknown as Probe<ReducerMap>, WHERE, null)
-  return startPool(probe, count, setup, (s) => webEndpoint(options.worker(), s, timeout))
+  try {
+    // what postMessage will do to the setup, now: a reducer option that cannot be cloned is the caller's to fix
+    structuredClone(setup)
+  } catch (error) {
+    throw bad(WHERE, `a reducer's spec cannot be sent to a worker (${error instanceof Error ? error.message : String(error)}); its options must be plain data (no functions, class instances or symbols).`, error)
+  }
+  return startPool(probe, count, setup, (s) => webEndpoint(made(options.worker), s, timeout))
+}
+
+/** A worker from the user's factory: what it throws, or a result that is not a worker, is `RECORD_FAILED`. */
+function made(factory: () => WebWorkerLike): WebWorkerLike {
+  let worker: unknown
+  try {
+    worker = factory()
+  } catch (error) {
+    throw new InstrumentError('RECORD_FAILED', `${WHERE}: the worker factory threw: ${error instanceof Error ? error.message : String(error)}.`, { cause: error })
+  }
+  const w = worker as Partial<WebWorkerLike> | null
+  if (typeof w !== 'object' || w === null || typeof w.postMessage !== 'function' || typeof w.addEventListener !== 'function' || typeof w.terminate !== 'function') {
+    throw new InstrumentError('RECORD_FAILED', `${WHERE}: the worker factory returned ${describeValue(worker)}, not a Worker (one with postMessage, addEventListener and terminate).`)
+  }
+  return w as WebWorkerLike
 }
 
 /**
