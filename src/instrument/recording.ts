@@ -23,18 +23,18 @@ interface Measured {
   predictions: boolean
 }
 
-function measureOptions(o: unknown): Measured {
-  assertOptions('probe.measure(x, options)', o, MEASURE_KEYS)
+function measureOptions(o: unknown, call: string): Measured {
+  assertOptions(`probe.${call}(x, options)`, o, MEASURE_KEYS)
   const { batchSize = 128, training = false, labels, retain = false, predictions = false } = (o ?? {}) as MeasureOptions
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new InstrumentError('INVALID_OPTION', `measure({ batchSize: ${String(batchSize)} }) must be a positive integer.`)
+    throw new InstrumentError('INVALID_OPTION', `${call}({ batchSize: ${String(batchSize)} }) must be a positive integer.`)
   }
   for (const [key, value] of [['training', training], ['retain', retain], ['predictions', predictions]] as const) {
-    if (typeof value !== 'boolean') throw new InstrumentError('INVALID_OPTION', `measure({ ${key} }) must be true or false, not ${String(value)}.`)
+    if (typeof value !== 'boolean') throw new InstrumentError('INVALID_OPTION', `${call}({ ${key} }) must be true or false, not ${String(value)}.`)
   }
   const has = typeof o === 'object' && o !== null && 'labels' in o
   if (predictions && !retain) throw new InstrumentError('INVALID_OPTION', 'measure({ predictions: true }) keeps them in a Measurement: add retain: true.')
-  return { batchSize, training, labels: has ? toLabels(labels, 'measure()') : null, retain, predictions }
+  return { batchSize, training, labels: has ? toLabels(labels, `${call}()`) : null, retain, predictions }
 }
 
 /** Hands a handler's own exception to `reportUncaught`, never to the training loop. */
@@ -47,8 +47,8 @@ function callSafely(handler: ((error: InstrumentError) => void) | undefined, err
   }
 }
 
-const interrupted = (): InstrumentError =>
-  new InstrumentError('DISPOSED', 'The probe was disposed while measure() was running; the measurement is incomplete and has been dropped.')
+const interrupted = (call = 'measure()'): InstrumentError =>
+  new InstrumentError('DISPOSED', `The probe was disposed while ${call} was running; ${call === 'measure()' ? 'the measurement is incomplete and has been dropped' : 'its patterns are incomplete and have been dropped'}.`)
 
 /**
  * The recording machinery behind a probe: the taps, the training stream, the reader and
@@ -115,9 +115,9 @@ export class Recording {
 
   /** One ordered pass over `x` into a fresh stream of its own. */
   async measure(x: MeasureInput, o: unknown, states = false): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
-    const { batchSize, training, labels, retain, predictions } = measureOptions(o)
+    const { batchSize, training, labels, retain, predictions } = measureOptions(o, states ? 'measureStates' : 'measure')
     if (states && (retain || predictions)) throw new InstrumentError('INVALID_OPTION', 'measureStates(x, options) returns states only: retain and predictions do not apply.')
-    if (training && !this.source.trains) throw new InstrumentError('INVALID_OPTION', 'measure({ training: true }): a graph model has no training mode.')
+    if (training && !this.source.trains) throw new InstrumentError('INVALID_OPTION', `${states ? 'measureStates' : 'measure'}({ training: true }): a graph model has no training mode.`)
     const see = predictions ? (output: unknown) => session.addPredictions(predictedClasses(output)) : undefined
     const session = new MeasureSession(this.reducers, this.sites, labels, retain, this.network)
     const model = this.model
@@ -171,7 +171,7 @@ export class Recording {
     const value = this.passes.run(session, fn)
     const later = value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
     const patterns = this.reader.flush().then(() => {
-      if (this.disposed) throw interrupted()
+      if (this.disposed) throw interrupted('capture()')
       if (later) {
         throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn): fn returned a promise, so the forward calls after its first await ran outside the capture; its patterns would be partial. Capture each call instead.')
       }

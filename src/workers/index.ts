@@ -67,9 +67,12 @@ function threadOf(setup: WorkerSetup): Endpoint {
  * ```
  */
 export async function measureInWorkers<M extends ReducerMap>(probe: Probe<M>, x: Tensor, options: WorkerMeasureOptions & WorkerPoolOptions = {}): Promise<Results<M>> {
+  const where = 'measureInWorkers(probe, x, options)'
+  assertOptions(where, options, ['workers', 'batchSize', 'training', 'labels'])
   const { workers, ...rest } = options
-  const { batchSize } = checkMeasure(x, rest, 'measureInWorkers(probe, x, options)')
-  const wanted = workers ?? 2
+  const { batchSize } = checkMeasure(x, rest, where)
+  // the count the caller gave is checked as given, before it is cut to the number of batches
+  const wanted = checkCount(where, workers ?? 2)
   // no more workers than batches (a bad count is refused by workerPool)
   const batches = Math.max(1, Math.ceil(x.shape[0]! / batchSize))
   const pool = await workerPool(probe, { workers: Number.isInteger(wanted) && wanted > batches ? batches : wanted })

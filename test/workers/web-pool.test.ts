@@ -27,3 +27,18 @@ test('a reducer spec whose options cannot be cloned is INVALID_OPTION, not a Dat
   await expect(webWorkerPool(probe, { worker, workers: 1, timeout: 50 })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('cannot be sent to a worker') })
   probe.dispose()
 })
+
+test('messages name the call the user made and the value the user gave', async () => {
+  const { measureInWorkers } = await import('../../src/workers/index.js')
+  const { tf } = await import('../helpers/tf.js')
+  const probe = instrument(mlp(), { reducers: { units: unitStats() } })
+  const x = tf.zeros([10, 12])
+  await expect(measureInWorkers(probe, x, { workres: 2 } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('Did you mean "workers"? Valid options: workers, batchSize, training, labels.') })
+  await expect(measureInWorkers(probe, x, { workers: 200, batchSize: 4 })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('not 200') })
+  await expect(probe.measureStates(x, { batchSize: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('measureStates({ batchSize: 0 })') })
+  await expect(probe.measureStates(x, { bogus: 1 } as never)).rejects.toMatchObject({ message: expect.stringContaining('probe.measureStates(x, options)') })
+  const { patterns } = probe.capture(() => (probe.model as unknown as { predict: (t: unknown) => { dispose(): void } }).predict(x).dispose())
+  probe.dispose()
+  await expect(patterns).rejects.toMatchObject({ code: 'DISPOSED', message: expect.stringContaining('while capture() was running') })
+  x.dispose()
+})
