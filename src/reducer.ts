@@ -145,6 +145,11 @@ export function assertSameLayout(a: Layout, b: Layout, what: string): void {
  * built-in reducers check the states they are given, so a damaged or crafted state is an
  * error, never a wrong number or a hang.
  */
+/** Throws `CORRUPT_DATA` when `state` has a field outside `known`: a state from outside carries only what its reducer writes. */
+export function onlyKnownFields(state: object, known: readonly string[], reducer: string): void {
+  for (const key of Object.keys(state)) if (!known.includes(key)) throw corruptState(reducer, `it has an unknown field "${key}"`)
+}
+
 export function corruptState(reducer: string, what: string): InstrumentError {
   return new InstrumentError(
     'CORRUPT_DATA',

@@ -164,3 +164,21 @@ describe('table-shaped data', () => {
     expect(() => h.result(crafted)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
   })
 })
+
+test('crafted states: every count bounded by the rows it came from, unknown fields refused', () => {
+  const rows = Array.from({ length: 40 }, (_, i) => [i % 2 === 0, i % 3 === 0, i % 5 === 0, i % 7 === 0])
+  const h = patternHistogram()
+  const s = h.update(h.init(layoutOf(4)), batchOf(rows, 4))
+  // a table with an extra field (typed arrays intact): it used to skip the checks and count a duplicate twice
+  const extra = deserialize(serialize({ ...s, table: { ...s.table, note: 'x' } })) as typeof s
+  expect(() => h.result(extra)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('unknown field "note"') }))
+  expect(() => h.result({ ...s, more: 1 } as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+  const hm = hamming()
+  const hs = hm.update(hm.init(layoutOf(4)), batchOf(rows, 4))
+  expect(() => hm.result({ ...hs, pairs: 1e9, histogram: Float64Array.from(hs.histogram, (c, d) => (d === 0 ? c + 1e9 - hs.pairs : c)), distanceSum: hs.distanceSum } as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('1000000000 pairs from 40 rows') }))
+  expect(() => hm.result({ ...hs, extra: true } as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+  const u = unitStats()
+  const us = u.update(u.init(layoutOf(4)), batchOf(rows.slice(0, 50), 4))
+  expect(() => u.result({ ...us, nonFinite: 1e12 })).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('1000000000000 non-finite values in 40 rows of 4 units') }))
+  expect(() => u.result({ ...us, other: 1 } as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+})

@@ -10,7 +10,7 @@ describe('serialize / deserialize', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 70 }).chain((u) => fc.tuple(fc.constant(u), boolRows(u, 60), fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 60, maxLength: 60 }))), ([units, rows, labels]) => {
         for (const r of reducers) {
-          const s = r.update(r.init(layoutOf(units)), batchOf(rows, units, 1, labels.slice(0, rows.length)))
+          const s = r.update(r.init(layoutOf(units)), batchOf(rows, units, rows.length === 0 ? 0 : 1, labels.slice(0, rows.length)))
           const back = deserialize(serialize(s))
           expect(back).toEqual(s)
           expect(r.result(r.merge(back, r.init(layoutOf(units))))).toEqual(r.result(s))

@@ -3,7 +3,7 @@ import { uniform } from '../bits/random.js'
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
-import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
+import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
 
 /** Options of {@link hamming}. */
 export interface HammingOptions {
@@ -185,9 +185,12 @@ export function hamming(options: HammingOptions = {}): Reducer<HammingState, Ham
 /** O(1) checks, enough for `update` to be safe. */
 function checkShape(state: HammingState): void {
   checkLayout(state, 'hamming')
+  onlyKnownFields(state, ['units', 'wordsPerRow', 'rows', 'batches', 'pairs', 'sampledPairs', 'distanceSum', 'histogram'], 'hamming')
   for (const key of ['rows', 'batches', 'pairs', 'sampledPairs', 'distanceSum'] as const) {
     if (!isCount(state[key])) throw corruptState('hamming', `${key} is ${String(state[key])}`)
   }
+  // pairs are compared within batches: never more than all pairs of the rows
+  if (state.pairs > (state.rows * (state.rows - 1)) / 2) throw corruptState('hamming', `${state.pairs} pairs from ${state.rows} rows`)
   if (!(state.histogram instanceof Float64Array) || state.histogram.length !== state.units + 1) {
     throw corruptState('hamming', 'the histogram does not have units + 1 entries')
   }

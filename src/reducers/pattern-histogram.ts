@@ -10,7 +10,7 @@ import {
   tableBytes,
   tableForEach,
 } from '../bits/pattern-table.js'
-import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
+import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
 import { histogramEntropy, labelInformation } from './entropy.js'
 import { type Overflow, type OverflowEstimates, mergeOverflow, overflowAdd, overflowEstimates, overflowProblem, sketchRows, startOverflow } from './histogram-overflow.js'
 
@@ -284,6 +284,10 @@ const corrupt = (what: string): InstrumentError => corruptState('patternHistogra
 /** O(1) checks of a state's fields, enough for `update` to run in bounded time. */
 function checkShape(state: PatternHistogramState): void {
   checkLayout(state, 'patternHistogram')
+  onlyKnownFields(state, ['units', 'wordsPerRow', 'rows', 'untracked', 'untrackedJoint', 'untrackedLabels', 'maxBytes', 'table', 'labeled', 'joint', 'labelCounts', 'overflow'], 'patternHistogram')
+  for (const t of [state.table, state.joint, state.labelCounts]) {
+    if (typeof t === 'object' && t !== null) onlyKnownFields(t, ['wordsPerRow', 'capacity', 'size', 'keys', 'hashes', 'counts'], 'patternHistogram')
+  }
   for (const key of ['rows', 'untracked', 'untrackedJoint', 'untrackedLabels', 'labeled'] as const) {
     if (!isCount(state[key])) throw corrupt(`${key} is ${String(state[key])}`)
   }

@@ -1,6 +1,6 @@
 import { addColumnCounts } from '../bits/column-counts.js'
 import { assertOptions } from '../keys.js'
-import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
+import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
 
 /** State of {@link unitStats}: how often each unit was on. */
 export interface UnitStatsState extends Layout {
@@ -128,7 +128,10 @@ export function unitStats(options?: Record<string, never>): Reducer<UnitStatsSta
 /** O(1) checks, enough for `update` to be safe. */
 function checkShape(state: UnitStatsState): void {
   checkLayout(state, 'unitStats')
+  onlyKnownFields(state, ['units', 'wordsPerRow', 'rows', 'nonFinite', 'on'], 'unitStats')
   if (!isCount(state.rows) || !isCount(state.nonFinite)) throw corruptState('unitStats', 'rows or nonFinite is not a count')
+  // every row has `units` values, each finite or not
+  if (state.nonFinite > state.rows * state.units) throw corruptState('unitStats', `${state.nonFinite} non-finite values in ${state.rows} rows of ${state.units} units`)
   if (!(state.on instanceof Float64Array) || state.on.length !== state.units) throw corruptState('unitStats', 'on does not have one count per unit')
 }
 
