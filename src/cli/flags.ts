@@ -17,8 +17,9 @@ DIR/report.json (the summary and results, machine-readable).
   --labels PATH       a .npy of integer labels, one per input (class folders give them)
   --against MODEL2    also measure a second model of the same architecture on the same
                       inputs and compare them site by site (sites matched by id)
-  --match order       with --against: match sites by their order instead of their ids
-                      (for the same architecture saved under other layer names)
+  --match order       with --against: match sites by their order (as the model files
+                      list them) instead of their ids (the same architecture saved under
+                      other layer names)
   --limit N           use the first N inputs (default all)
   --batch-size N      inputs per forward pass (default 64; the Hamming column compares
                       patterns within a pass, so it depends on this)
@@ -29,7 +30,8 @@ DIR/report.json (the summary and results, machine-readable).
   --sites GLOB        record only sites whose whole id matches GLOB: * matches any
                       characters (/ included), ? one character; repeatable, a site is
                       kept if any matches (e.g. --sites '*conv*' --sites 'dense_?')
-  --range LO,HI       images: map pixels 0..255 onto 0,1 or -1,1 or 0,255
+  --range LO,HI       images and mnist: map pixels 0..255 onto 0,1 or -1,1 or 0,255 (a
+                      .npy is fed as it is)
   --scale S           images: divide pixels by S first (default 255)
   --mean M[,M,M]      images: then subtract the mean (per channel, default 0)
   --std S[,S,S]       images: then divide by the std (per channel, default 1)
@@ -88,6 +90,9 @@ function distance(a: string, b: string): number {
 /** The known flag closest to `flag`, when it is close enough to be a typo. */
 export function suggest(flag: string): string | null {
   const name = flag.replace(/^-+/, '').split('=')[0]!
+  // a prefix of exactly one flag is that flag (--act, --sat)
+  const prefixed = Object.keys(OPTIONS).filter((k) => k.startsWith(name))
+  if (name.length >= 2 && prefixed.length === 1) return `--${prefixed[0]}`
   let best: string | null = null
   let bestD = Number.POSITIVE_INFINITY
   for (const known of Object.keys(OPTIONS)) {
@@ -144,7 +149,7 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
     const a = argv[i]!
     const value = argv[i + 1]
     const name = a.startsWith('--') ? a.slice(2) : null
-    if (name !== null && value !== undefined && /^-\d/.test(value) && (OPTIONS as Record<string, { type: string }>)[name]?.type === 'string') {
+    if (name !== null && value !== undefined && /^-[\d.]/.test(value) && (OPTIONS as Record<string, { type: string }>)[name]?.type === 'string') {
       args.push(`${a}=${value}`)
       i++
     } else args.push(a)
@@ -155,8 +160,11 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error)
     const unknown = /Unknown option '([^']+)'/.exec(message)?.[1]
-    const near = unknown === undefined ? null : suggest(unknown)
-    throw new UsageError(`${message}${near === null ? '' : `; did you mean ${near}?`} (relu-patterns --help lists the options)`, error)
+    if (unknown !== undefined) {
+      const near = suggest(unknown)
+      throw new UsageError(`unknown option ${unknown}${near === null ? '' : `; did you mean ${near}?`} (relu-patterns --help lists the options)`, error)
+    }
+    throw new UsageError(`${message} (relu-patterns --help lists the options)`, error)
   }
   const { values: o, positionals } = parsed
   if (o.help === true || positionals.length === 0) return { help: true }
@@ -172,7 +180,7 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
   if (channels !== 'rgb' && channels !== 'bgr') throw new UsageError(`--channels takes rgb or bgr, not ${channels}.`)
   if (o.match !== undefined && o.match !== 'order') throw new UsageError(`--match takes order, not ${o.match}.`)
   if (o.match !== undefined && o.against === undefined) throw new UsageError('--match order applies to --against; give --against MODEL2 too.')
-  const kinds = o.activations === undefined ? [] : o.activations.split(',').map((k) => k.trim())
+  const kinds = o.activations === undefined ? [] : o.activations.split(',').map((k) => k.trim()).filter((k) => k !== '')
   const wrong = kinds.find((k) => !ACTIVATION_KINDS.includes(k as ActivationKind))
   if (wrong !== undefined) throw new UsageError(`--activations takes ${ACTIVATION_KINDS.join(', ')}, not ${wrong}.`)
   return {

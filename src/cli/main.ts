@@ -1,6 +1,6 @@
 /* The relu-patterns command line: report MODEL --data PATH --out DIR, from flags to files. */
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, extname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { summarize } from '../instrument/summary.js'
@@ -10,7 +10,7 @@ import { unitStats } from '../reducers/unit-stats.js'
 import { renderReport } from '../report/render.js'
 import { serialize } from '../serialize.js'
 import { HELP, parseCommand } from './flags.js'
-import { readInputs, readLabels } from './inputs.js'
+import { channelsFirst, readInputs, readLabels } from './inputs.js'
 import { loadModel } from './load.js'
 import { type Measured, inputOf, matchSites, measureModel, renamed, sitesOf } from './measure.js'
 import { declaredScaling, mismatchWarning, resolveScaling } from './scaling.js'
@@ -79,10 +79,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return 2
     }
     if (error instanceof InstrumentError && error.code === 'NO_RELU_SITES') {
-      io.stderr(`relu-patterns: ${error.message.replace(/ Pass \{ allowEmpty: true \} to instrument it anyway\./, '')}\n`)
+      // the skipped forms, counted; the way to record them is a flag here
+      const text = error.message.replace(/ Pass \{ allowEmpty: true \} to instrument it anyway\./, '')
+      const listed = /It has ReLUs that cannot be recorded: (.*)\.$/.exec(text)
+      const head = listed === null ? text : text.slice(0, listed.index)
+      const items = listed === null ? [] : listed[1]!.split(', ')
+      const shown = items.length > 3 ? `${items.slice(0, 3).join(', ')} and ${items.length - 3} more` : items.join(', ')
+      io.stderr(`relu-patterns: ${head}${items.length === 0 ? '' : `It has ReLU-family forms not recorded by default: ${shown}; record them with --activations (leakyRelu, prelu, hardSwish, ...).`}\n`)
       return 2
     }
-    if (error instanceof InstrumentError && ['INVALID_INPUT', 'NO_RELU_SITES', 'NO_SITES_SELECTED', 'NOT_A_MODEL', 'MODEL_MISMATCH', 'INPUT_MISMATCH', 'LAYOUT_MISMATCH', 'DATA_FORMAT_UNKNOWN'].includes(error.code)) {
+    if (error instanceof InstrumentError && ['INVALID_INPUT', 'NO_RELU_SITES', 'NO_SITES_SELECTED', 'NOT_A_MODEL', 'MODEL_MISMATCH', 'MODEL_NOT_BUILT', 'INPUT_MISMATCH', 'LAYOUT_MISMATCH', 'DATA_FORMAT_UNKNOWN'].includes(error.code)) {
       io.stderr(`relu-patterns: ${error.message}\n`)
       return 2
     }
@@ -119,14 +125,21 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
     activations: c.activations,
     ...(c.sites === undefined ? {} : { sites: c.sites }),
   }
-  // the second model's sites are checked against the first's before anything is measured
-  const pairs = other === null ? null : matchSites(sitesOf(model, options), sitesOf(other.model, options), c.byOrder, c.against!)
-  const scaling = resolveScaling(c.scaling, declaredScaling(model))
+  // the sites (and the second model's, against the first's) are checked before anything is read or measured
+  const sites = sitesOf(model, options)
+  const pairs = other === null ? null : matchSites(sites, sitesOf(other.model, options), c.byOrder, c.against!)
   const input = inputOf(model)
+  if (other !== null && inputOf(other.model).batch !== input.batch) {
+    throw new UsageError(`--against ${c.against} takes batches of ${inputOf(other.model).batch ?? 'any size'} and the model of ${input.batch ?? 'any size'}; both must see the same passes.`)
+  }
+  const array = c.data !== 'mnist' && extname(c.data).toLowerCase() === '.npy'
+  const scaling = resolveScaling(c.scaling, declaredScaling(model), { array, channels: channelsOf(input.shape), integer: input.dtype === 'int32' })
   const inputs = await readInputs(c.data, input.shape, c.limit, { ...scaling, channels: c.channels })
   if (c.labels !== undefined && inputs.labels !== null) throw new UsageError(`--labels gives labels, and --data ${c.data} has its own (class folders, or the MNIST labels); give one of them.`)
   const labels = c.labels !== undefined ? await readLabels(c.labels, inputs.count, inputs.total) : inputs.labels
-  io.stderr(`relu-patterns: ${inputs.count} inputs from ${inputs.source}; ${scaling.description}\n`)
+  const size = input.batch ?? c.batchSize
+  const used = input.batch === null ? inputs.count : inputs.count - (inputs.count % input.batch)
+  io.stderr(`relu-patterns: ${used} inputs from ${inputs.source}, ${size} per pass; ${scaling.description}\n`)
   const bar = progress(io, inputs.count * (other === null ? 1 : 2))
   const measured = await measureModel(model, inputs, labels, c.batchSize, options, bar.tick)
   bar.next()
@@ -134,23 +147,27 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
   bar.done()
 
   const summary = summarize(measured.measurement.results, positioned(measured))
-  const warning = mismatchWarning(summary, scaling)
+  const second = against === null ? null : c.byOrder ? renamed(against.measurement, pairs!) : against.measurement
+  const warnings = [mismatchWarning(summary, scaling), second === null || against === null ? null : mismatchWarning(summarize(second.results, positioned(against)), scaling)]
+    .map((w, k) => (w === null ? null : k === 0 ? w : `The model of --against (fed the same inputs): ${w}`))
+    .filter((w): w is string => w !== null)
+  const warning = warnings.length === 0 ? null : warnings.join(' ')
   const meta = {
     model: resolve(c.model),
     kind,
     data: inputs.source,
     ...(measured.used < inputs.count ? { used: `${measured.used} inputs: the model takes batches of exactly ${input.batch}` } : {}),
     input: scaling.description,
+    batch: `${size} inputs per pass${input.batch === null ? '' : ' (the model fixes it)'}; the Hamming column compares patterns within a pass`,
     ...(other === null ? {} : { against: resolve(c.against!) }),
     backend: c.backend,
     'relu-patterns': await version(),
     created: new Date().toISOString(),
   }
-  const second = against === null ? null : c.byOrder ? renamed(against.measurement, pairs!) : against.measurement
   const html = renderReport(measured.measurement, {
     title: `ReLU patterns of ${c.model}`,
     meta,
-    ...(warning === null ? {} : { warnings: [warning] }),
+    ...(warnings.length === 0 ? {} : { warnings }),
     ...(labels === null ? {} : { labels: labels.subarray(0, measured.used) }),
     ...(second === null ? {} : { against: { measurement: second, label: c.against! } }),
   })
@@ -161,7 +178,7 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
     version: meta['relu-patterns'],
     options: c.given,
     meta,
-    ...(warning === null ? {} : { warnings: [warning] }),
+    ...(warnings.length === 0 ? {} : { warnings }),
     sites: measured.sites,
     summary,
     classes: inputs.classes,
@@ -177,6 +194,12 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
 
 const megabytes = (n: number): string => (n < 1e6 ? `${(n / 1e3).toFixed(0)} kB` : `${(n / 1e6).toFixed(1)} MB`)
 
+/** Channels of an image input ([H, W, C] or [C, H, W]), or null for other inputs. */
+function channelsOf(shape: readonly (number | null)[]): number | null {
+  if (shape.length !== 3) return shape.length === 2 ? 1 : null
+  return (channelsFirst(shape) ? shape[0] : shape[2]) ?? null
+}
+
 /** Sites with the positions the measurement saw where the model does not fix them. */
 function positioned(m: Measured): { id: string; positions: number | null }[] {
   return m.sites.map((s) => ({ id: s.id, positions: s.positions ?? m.measurement.patterns[s.id]?.positions ?? null }))
@@ -188,15 +211,25 @@ async function checkOut(dir: string): Promise<void> {
   if (info !== null && !info.isDirectory()) throw new UsageError(`--out ${dir} is a file; give a folder (it is created if missing).`)
   // the nearest existing ancestor must be a folder, or the folder cannot be created
   let up = resolve(dir)
+  let existing = info === null ? null : up
   while (info === null) {
     const parent = dirname(up)
     const found = await stat(parent).catch(() => null)
     if (found !== null) {
       if (!found.isDirectory()) throw new UsageError(`--out ${dir} cannot be created: ${parent} is a file.`)
+      existing = parent
       break
     }
     if (parent === up) break
     up = parent
+  }
+  // the report is staged beside DIR: try it now, not after minutes of measuring
+  const beside = info === null ? existing : dirname(resolve(dir))
+  if (beside !== null) {
+    const probe = await mkdtemp(join(beside, '.relu-patterns-')).catch((error: unknown) => {
+      throw new UsageError(`--out ${dir} cannot be written: ${error instanceof Error ? error.message : String(error)}.`, error)
+    })
+    await rm(probe, { recursive: true, force: true })
   }
   for (const name of ['index.html', 'report.json']) {
     const inner = await stat(join(dir, name)).catch(() => null)

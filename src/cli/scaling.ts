@@ -7,8 +7,8 @@ export interface Scaling {
   readonly scale: number
   readonly mean: readonly number[]
   readonly std: readonly number[]
-  /** Where it comes from: the flags, the model, or the default. */
-  readonly source: 'flags' | 'model' | 'default'
+  /** Where it comes from: the flags, the model, the default, or none (a .npy array is fed as it is). */
+  readonly source: 'flags' | 'model' | 'default' | 'array'
   /** One line saying what was fed, for the terminal and the report. */
   readonly description: string
 }
@@ -42,8 +42,8 @@ function describe(s: Pick<Scaling, 'scale' | 'mean' | 'std'>, why: string): stri
 
 const list = (value: string | undefined, flag: string): number[] | undefined => {
   if (value === undefined) return undefined
-  const parts = value.split(',').map(Number)
-  if (parts.some((n) => !Number.isFinite(n)) || (parts.length !== 1 && parts.length !== 3)) throw new UsageError(`${flag} takes one number or three, comma-separated, not ${value}.`)
+  const parts = value.split(',').map((p) => (p.trim() === '' ? Number.NaN : Number(p)))
+  if (parts.some((n) => !Number.isFinite(n)) || (parts.length !== 1 && parts.length !== 3)) throw new UsageError(`${flag} takes one number or three, comma-separated, not ${JSON.stringify(value)}.`)
   return parts
 }
 
@@ -59,7 +59,28 @@ export interface Declared {
  * The scaling to feed: `--range`, or `--scale` / `--mean` / `--std`, else what the model
  * declares, else pixels / 255 (values in [0, 1]).
  */
-export function resolveScaling(flags: { range?: string | undefined; scale?: string | undefined; mean?: string | undefined; std?: string | undefined }, declared: Declared | null): Scaling {
+export function resolveScaling(
+  flags: { range?: string | undefined; scale?: string | undefined; mean?: string | undefined; std?: string | undefined },
+  declared: Declared | null,
+  data: { array: boolean; channels: number | null; integer: boolean } = { array: false, channels: null, integer: false },
+): Scaling {
+  const given = flags.range !== undefined || flags.scale !== undefined || flags.mean !== undefined || flags.std !== undefined
+  if (data.array) {
+    if (given) throw new UsageError('a .npy array is fed as it is: --range, --scale, --mean and --std apply to images and mnist. Scale the array when you make it.')
+    return { scale: 1, mean: [0], std: [1], source: 'array', description: 'the .npy values as they are (no scaling)' }
+  }
+  const s = resolveFlags(flags, declared)
+  for (const [values, flag] of [[s.mean, '--mean'], [s.std, '--std']] as const) {
+    if (values.length === 3 && data.channels !== 3) throw new UsageError(`${flag} gives 3 values, one per channel, and the model's images have ${data.channels ?? 'no'} channel${data.channels === 1 ? '' : 's'}; give one value.`)
+  }
+  // integer inputs are rounded: only pixels as they are reach the model unchanged
+  if (data.integer && given && (s.scale !== 1 || s.mean.some((m) => m !== 0) || s.std.some((d) => d !== 1))) {
+    throw new UsageError('the model takes int32 pixels, so any other scaling would be rounded away; give --range 0,255 or no scaling flag.')
+  }
+  return s
+}
+
+function resolveFlags(flags: { range?: string | undefined; scale?: string | undefined; mean?: string | undefined; std?: string | undefined }, declared: Declared | null): Scaling {
   if (flags.range !== undefined) {
     if (flags.scale !== undefined || flags.mean !== undefined || flags.std !== undefined) throw new UsageError('--range sets the whole scaling; give it alone, or --scale/--mean/--std instead.')
     const named = RANGES[flags.range.replace(/\s/g, '')]
@@ -151,8 +172,9 @@ export function mismatchWarning(rows: readonly SiteSummary[], scaling: Scaling):
   const dead = sign.reduce((n, r) => n + (r.dead ?? 0), 0)
   if (units > 0 && dead > units / 2) why.push(`${dead} of ${units} units are dead`)
   if (why.length === 0) return null
-  return (
-    `These readings look like a preprocessing mismatch: ${why.join(', and ')}. The inputs were ${scaling.description}. ` +
-    'If the model was trained on another range, say it: --range 0,1, --range -1,1 or --range 0,255, or --scale/--mean/--std.'
-  )
+  const advice =
+    scaling.source === 'array'
+      ? 'If the model was trained on another range, scale the array as it was (the .npy is fed as it is).'
+      : 'If the model was trained on another range, say it: --range 0,1, --range -1,1 or --range 0,255, or --scale/--mean/--std.'
+  return `These readings look like a preprocessing mismatch: ${why.join(', and ')}. The inputs were ${scaling.description}. ${advice}`
 }

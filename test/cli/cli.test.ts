@@ -340,3 +340,34 @@ describe('labels and arrays that would be misread are refused', () => {
     expect(s.err).toContain('holds U1 values, not numbers')
   })
 })
+
+describe('what an adversarial reading of the command found, now right', () => {
+  const HUMAN = join(__dirname, '..', '..', 'node_modules', '@vladmandic', 'human-models', 'models')
+  const PHOTOS = join(__dirname, '..', '..', 'node_modules', '@vladmandic', 'human', 'assets')
+  const oneLine = (r: { code: number; err: string }) => [r.code, r.err.trim().split('\n').length]
+
+  test('a .npy is fed as it is, and says so; scaling flags with it, and scaling an int32 model, are refused', async () => {
+    const r = await run(['report', MODEL, '--data', npyPath, '--out', join(dir, 'r-npy-as-is'), '--limit', '4', '--json'])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.out).meta.input).toBe('the .npy values as they are (no scaling)')
+    const scaled = await run(['report', MODEL, '--data', npyPath, '--out', join(dir, 'r-npy-as-is'), '--range', '0,1'])
+    expect(oneLine(scaled)).toEqual([2, 1])
+    expect(scaled.err).toContain('a .npy array is fed as it is')
+    const int = await run(['report', join(HUMAN, 'movenet-lightning.json'), '--data', PHOTOS, '--out', join(dir, 'r-int'), '--range', '0,1'])
+    expect(oneLine(int)).toEqual([2, 1])
+    expect(int.err).toContain('the model takes int32 pixels')
+  })
+
+  test('a model with no default site says which flag records its forms; a site it cannot size is exit 2; an --out that cannot be written is refused before measuring', async () => {
+    const nanodet = await run(['report', join(HUMAN, 'nanodet.json'), '--data', PHOTOS, '--out', join(dir, 'r-nano')])
+    expect(oneLine(nanodet)).toEqual([2, 1])
+    expect(nanodet.err).toContain('and 25 more; record them with --activations')
+    const faceboxes = await run(['report', join(HUMAN, 'faceboxes.json'), '--data', PHOTOS, '--limit', '1', '--out', join(dir, 'r-faceboxes')])
+    expect(oneLine(faceboxes)).toEqual([2, 1])
+    expect(faceboxes.err).toContain('Cannot tell the units')
+    const locked = await run(['report', MODEL, '--data', npyPath, '--out', '/proc/relu-patterns-report'])
+    expect(oneLine(locked)).toEqual([2, 1])
+    expect(locked.err).toContain('cannot be written')
+    expect(locked.err).not.toContain('inputs from')
+  })
+})

@@ -14,10 +14,18 @@ describe('input scaling', () => {
     expect(resolveScaling({}, declared)).toMatchObject({ scale: 1, source: 'model', description: 'pixels 0..255 as they are -> [0, 255] (the model takes int32 pixels)' })
     expect(resolveScaling({ range: '-1,1' }, declared)).toMatchObject({ scale: 127.5, mean: [1], source: 'flags' })
     expect(resolveScaling({ range: '0,255' }, null)).toMatchObject({ scale: 1, mean: [-0] })
-    const imagenet = resolveScaling({ mean: '0.485,0.456,0.406', std: '0.229,0.224,0.225' }, declared)
+    const rgb = { array: false, channels: 3, integer: false }
+    const imagenet = resolveScaling({ mean: '0.485,0.456,0.406', std: '0.229,0.224,0.225' }, declared, rgb)
     expect(imagenet.description).toBe('pixels 0..255 / 255 then - 0.485,0.456,0.406 then / 0.229,0.224,0.225 -> [-2.11790, 2.64000] (from --scale/--mean/--std)'.replace('-2.11790', '-2.1179').replace('2.64000', '2.64'))
     expect(() => resolveScaling({ range: '0,2' }, null)).toThrow('--range takes 0,1 or -1,1 or 0,255')
     expect(() => resolveScaling({ std: '0' }, null)).toThrow('--std cannot be 0')
+    // three values for a gray model, scaling flags for an array fed as it is, and scaling an int32 model's pixels are refused
+    expect(() => resolveScaling({ mean: '0.5,0,0' }, null, { array: false, channels: 1, integer: false })).toThrow("--mean gives 3 values, one per channel, and the model's images have 1 channel")
+    expect(() => resolveScaling({ range: '0,1' }, null, { array: true, channels: 3, integer: false })).toThrow('a .npy array is fed as it is')
+    expect(resolveScaling({}, null, { array: true, channels: 3, integer: false })).toMatchObject({ source: 'array', description: 'the .npy values as they are (no scaling)' })
+    expect(() => resolveScaling({ range: '0,1' }, declared, { array: false, channels: 3, integer: true })).toThrow('the model takes int32 pixels')
+    expect(resolveScaling({ range: '0,255' }, declared, { array: false, channels: 3, integer: true })).toMatchObject({ scale: 1 })
+    expect(() => resolveScaling({ mean: '1,,2' }, null, rgb)).toThrow('--mean takes one number or three')
   })
 
   test('a layers model whose first layer is Rescaling takes pixels as they are; a plain one says nothing', () => {
