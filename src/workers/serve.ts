@@ -46,7 +46,15 @@ export async function runnerFor(setup: WorkerSetup, lookup: FactoryLookup): Prom
 }
 
 /** The reply telling why a task or the setup failed, with the `InstrumentError` code if any. */
-export const failure = (error: unknown): WorkerReply => ({ error: String(error), code: error instanceof InstrumentError ? error.code : null })
+/**
+ * A failure as the main thread will show it. Advice meant for a probe the user holds ("call
+ * reset()") means nothing for the worker's own probe: the pool's measure failed, and can
+ * be run again once the cause is fixed.
+ */
+export const failure = (error: unknown): WorkerReply => ({
+  error: String(error).replace('call reset() to record again', "measure again (the pool's measure failed in a worker)"),
+  code: error instanceof InstrumentError ? error.code : null,
+})
 
 /** Measures one task and replies, with the task's id, its states or why it failed. */
 export function answer(run: (task: WorkerTask) => Promise<unknown>, task: WorkerTask & { id: number }, reply: (r: WorkerReply, id: number) => void): void {
