@@ -42,3 +42,10 @@ test('messages name the call the user made and the value the user gave', async (
   await expect(patterns).rejects.toMatchObject({ code: 'DISPOSED', message: expect.stringContaining('while capture() was running') })
   x.dispose()
 })
+
+test("a worker's failure does not tell the user to call reset() on a probe they do not hold", async () => {
+  const { failure } = await import('../../src/workers/serve.js')
+  const { InstrumentError } = await import('../../src/index.js')
+  const reply = failure(new InstrumentError('REDUCER_FAILED', 'Reducer "x" failed. Recording of this stream has stopped; fix the reducer, then call reset() to record again.'))
+  expect(reply).toEqual({ code: 'REDUCER_FAILED', error: "InstrumentError: Reducer \"x\" failed. Recording of this stream has stopped; fix the reducer, then measure again (the pool's measure failed in a worker)." })
+})
