@@ -182,3 +182,23 @@ test('crafted states: every count bounded by the rows it came from, unknown fiel
   expect(() => u.result({ ...us, nonFinite: 1e12 })).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('1000000000000 non-finite values in 40 rows of 4 units') }))
   expect(() => u.result({ ...us, other: 1 } as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
 })
+
+test('crafted histograms: bits past the units, pairs that the patterns do not hold, label counts that are not the pairs\' sums', () => {
+  const h = patternHistogram()
+  const rows = Array.from({ length: 12 }, (_, i) => [i % 2 === 0, i % 3 === 0, i % 4 === 0])
+  const labelled = h.update(h.init(layoutOf(3)), batchOf(rows, 3, 0, rows.map((_, i) => i % 2)))
+  expect(h.result(labelled).distinct).toBeGreaterThan(1)
+  const copy = () => deserialize(serialize(labelled)) as typeof labelled
+  const high = copy()
+  high.table.keys.forEach((_, i) => {
+    if (high.table.counts[Math.floor(i / high.table.wordsPerRow)]! > 0) high.table.keys[i]! |= 1 << 7
+  })
+  expect(() => h.result(high)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+  const labels = copy()
+  const slot = labels.labelCounts.counts.findIndex((c) => c > 0)
+  labels.labelCounts.counts[slot] = labels.labelCounts.counts[slot]! + 1
+  labels.labeled += 1
+  labels.untrackedJoint += 1
+  labels.untrackedJoint -= 1
+  expect(() => h.result(labels)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+})

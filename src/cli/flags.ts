@@ -167,6 +167,10 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
     throw new UsageError(`${message} (relu-patterns --help lists the options)`, error)
   }
   const { values: o, positionals } = parsed
+  // a flag given twice would silently keep its last value (two label files, two data sets)
+  const named = args.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!)
+  const twice = named.find((n, i) => n !== 'sites' && named.indexOf(n) !== i)
+  if (twice !== undefined) throw new UsageError(`--${twice} is given twice; give it once.`)
   if (o.help === true || positionals.length === 0) return { help: true }
   const [command, model, ...extra] = positionals
   if (command !== 'report') throw new UsageError(`unknown command ${command}; the command is report (relu-patterns report MODEL --data PATH --out DIR).`)

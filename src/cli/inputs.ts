@@ -66,7 +66,7 @@ export async function readLabels(path: string, count: number, total: number): Pr
   const out = new Int32Array(count)
   for (let i = 0; i < count; i++) {
     const v = Number((arr.data as unknown as ArrayLike<number | bigint>)[i])
-    if (!Number.isInteger(v)) throw new UsageError(`--labels ${path}: entry ${i} is ${v}, not an integer class.`)
+    if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new UsageError(`--labels ${path}: entry ${i} is ${v}, not an integer class (32-bit).`)
     out[i] = v
   }
   return out
@@ -156,6 +156,7 @@ async function images(dir: string, inputShape: readonly (number | null)[], limit
   const first3 = channelsFirst(inputShape)
   const [ih, iw, channels] = first3 ? [inputShape[1], inputShape[2], inputShape[0]] : inputShape
   if (channels !== 1 && channels !== 3) throw new UsageError(`the model takes ${channels ?? 'any number of'} channels; images give 1 (gray) or 3 (colour).`)
+  if (channels === 1 && o.channels === 'bgr') throw new UsageError('--channels bgr orders the colours of 3-channel models; this model takes gray images.')
   const { images: loose, folders } = await listing(dir)
   if (loose.length > 0 && folders.length > 0) {
     throw new UsageError(`--data ${dir} holds both images and folders (${folders.slice(0, 3).join(', ')}); give a folder of images, or one of class folders only.`)

@@ -73,6 +73,10 @@ export function resolveScaling(
   for (const [values, flag] of [[s.mean, '--mean'], [s.std, '--std']] as const) {
     if (values.length === 3 && data.channels !== 3) throw new UsageError(`${flag} gives 3 values, one per channel, and the model's images have ${data.channels ?? 'no'} channel${data.channels === 1 ? '' : 's'}; give one value.`)
   }
+  const [lo, hi] = rangeOf(s)
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || Math.max(Math.abs(lo), Math.abs(hi)) > 3.4e38) {
+    throw new UsageError(`this scaling maps pixels onto [${fmt(lo)}, ${fmt(hi)}], past the range of float32 inputs; give a smaller scale, mean or std.`)
+  }
   // integer inputs are rounded: only pixels as they are reach the model unchanged
   if (data.integer && given && (s.scale !== 1 || s.mean.some((m) => m !== 0) || s.std.some((d) => d !== 1))) {
     throw new UsageError('the model takes int32 pixels, so any other scaling would be rounded away; give --range 0,255 or no scaling flag.')

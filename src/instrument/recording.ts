@@ -159,7 +159,8 @@ export class Recording {
    */
   capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns> | null> } {
     if (typeof fn !== 'function') throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn) takes a function that runs forward passes.')
-    if (fn.constructor?.name === 'AsyncFunction') {
+    if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn) takes a function that runs forward passes, not a class.')
+    if (fn.constructor?.name === 'AsyncFunction' || fn.constructor?.name === 'AsyncGeneratorFunction' || fn.constructor?.name === 'GeneratorFunction') {
       throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn) takes a synchronous function: the forward calls after an await would run outside it. Capture each call (probe.capture(() => model.predict(x))), or use probe.measure.')
     }
     const around = this.passes.current

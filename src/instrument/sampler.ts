@@ -108,7 +108,11 @@ export function openSampler(model: LayersModel | GraphModelLike, example: readon
         const out = new Uint32Array(count * wordsPerRow)
         for (let start = 0; start < count; start += batchSize) {
           const n = Math.min(batchSize, count - start)
-          const x = tensor(points.subarray(start * dims, (start + n) * dims), [n, ...example], 'float32')
+          const chunk = points.subarray(start * dims, (start + n) * dims)
+          // points made from finite ones can still overflow float32 (a huge radius or extent): no reading then
+          const bad = chunk.findIndex((v) => !Number.isFinite(v))
+          if (bad >= 0) throw new InstrumentError('INVALID_INPUT', `A point of the walk is ${chunk[bad]} (a coordinate past float32's range): make the radius, extent or directions smaller.`)
+          const x = tensor(chunk, [n, ...example], 'float32')
           let captured: ReturnType<Probe<ReducerMap>['capture']>
           try {
             captured = probe.capture(() => run.predict(x))

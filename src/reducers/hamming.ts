@@ -189,7 +189,7 @@ function checkShape(state: HammingState): void {
   for (const key of ['rows', 'batches', 'pairs', 'sampledPairs', 'distanceSum'] as const) {
     if (!isCount(state[key])) throw corruptState('hamming', `${key} is ${String(state[key])}`)
   }
-  // pairs are compared within batches: never more than all pairs of the rows
+  // pairs are compared within batches: never more than all pairs of the rows (a batch may be empty, so batches bound nothing)
   if (state.pairs > (state.rows * (state.rows - 1)) / 2) throw corruptState('hamming', `${state.pairs} pairs from ${state.rows} rows`)
   if (!(state.histogram instanceof Float64Array) || state.histogram.length !== state.units + 1) {
     throw corruptState('hamming', 'the histogram does not have units + 1 entries')

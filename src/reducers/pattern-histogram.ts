@@ -9,6 +9,7 @@ import {
   tableAddRows,
   tableBytes,
   tableForEach,
+  tableGet,
 } from '../bits/pattern-table.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
 import { histogramEntropy, labelInformation } from './entropy.js'
@@ -325,6 +326,45 @@ export function checkHistogram(state: PatternHistogramState): void {
   if (sum(state.labelCounts) + state.untrackedLabels !== state.labeled) throw corrupt('label counts do not add up to labelled rows')
   const problem = overflowProblem(state.overflow, state.wordsPerRow, state.untracked, true)
   if (problem !== null) throw corrupt(problem)
+  checkPatterns(state)
+}
+
+/**
+ * O(state) checks of what the patterns say: no bit set past the units, and where nothing
+ * went untracked, every (pattern, label) pair of a pattern the table holds at least as
+ * often, and the label counts the sums of the pairs (else H(A|L) could exceed H(A)).
+ */
+function checkPatterns(state: PatternHistogramState): void {
+  const wpr = state.wordsPerRow
+  const tail = state.units % 32
+  const mask = tail === 0 ? 0 : ~((1 << tail) - 1) >>> 0
+  const padded = (keys: Uint32Array, at: number): boolean => mask !== 0 && ((keys[at + wpr - 1]! & mask) >>> 0) !== 0
+  tableForEach(state.table, (slot) => {
+    if (padded(state.table.keys, slot * wpr)) throw corrupt('a pattern has bits set past its units')
+  })
+  const exact = state.untracked === 0 && state.untrackedJoint === 0 && state.untrackedLabels === 0
+  const perPattern = createTable(wpr)
+  const perLabel = createTable(1)
+  const joint = state.joint
+  const label = new Uint32Array(1)
+  tableForEach(joint, (slot, count) => {
+    const at = slot * (wpr + 1)
+    if (padded(joint.keys, at)) throw corrupt('a (pattern, label) pair has bits set past its units')
+    if (!exact) return
+    tableAdd(perPattern, joint.keys, at, count, Number.POSITIVE_INFINITY)
+    label[0] = joint.keys[at + wpr]!
+    tableAdd(perLabel, label, 0, count, Number.POSITIVE_INFINITY)
+  })
+  if (!exact) return
+  tableForEach(perPattern, (slot, count) => {
+    if (tableGet(state.table, perPattern.keys, slot * wpr) < count) throw corrupt('a labelled pattern is counted more often than the pattern itself')
+  })
+  let labels = 0
+  tableForEach(state.labelCounts, (slot, count) => {
+    labels++
+    if (tableGet(perLabel, state.labelCounts.keys, slot) !== count) throw corrupt('the label counts are not the sums of the (pattern, label) pairs')
+  })
+  if (labels !== perLabel.size) throw corrupt('the label counts are not the sums of the (pattern, label) pairs')
 }
 
 /** Adds (pattern, label) pairs and labels, each under what the cap leaves. */

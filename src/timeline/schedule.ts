@@ -132,12 +132,17 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
     // the probe's own sites make the pattern, so no sites option here
     checkLocal(`${WHERE}: localComplexity`, lc, ['inputs', ...LOCAL_KEYS.filter((k) => k !== 'sites')])
     if (!isTensor(lc['inputs'])) throw bad('localComplexity.inputs must be a tensor of probe inputs [n, ...inputShape].')
+    const inputs = lc['inputs'] as Tensor
+    if (inputs.isDisposed) throw bad('localComplexity.inputs has been disposed; pass a live tensor.')
+    checkProbeSet(probe.model, [inputs], 'localComplexity.inputs')
+    if (!Array.from(inputs.dataSync()).every(Number.isFinite)) throw bad('localComplexity.inputs holds NaN or infinite values.')
   }
   if (options.measure !== undefined) {
     const m = options.measure as unknown
     const tensors = Array.isArray(m) ? m : [m]
     const isDataset = typeof (m as { iterator?: unknown })?.iterator === 'function'
     if (!isDataset && (tensors.length === 0 || !tensors.every(isTensor))) throw bad('measure must be a tensor, an array of tensors or a dataset.')
+    if (!isDataset && (tensors as Tensor[]).some((t) => t.isDisposed)) throw bad('measure has been disposed; pass a live tensor (the schedule measures it during fit).')
     if (!isDataset) checkProbeSet(probe.model, tensors as Tensor[])
   }
   if (options.labels !== undefined) {
@@ -164,17 +169,17 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
 }
 
 /** Refuses, at the call, a probe set the model cannot take: another number of inputs, or a shape other than the model's (the batch aside). */
-function checkProbeSet(model: object, tensors: readonly Tensor[]): void {
+function checkProbeSet(model: object, tensors: readonly Tensor[], what = 'measure'): void {
   const inputs = (model as { inputs?: readonly { shape?: readonly (number | null)[] }[] }).inputs
   if (!Array.isArray(inputs)) return
-  if (inputs.length !== tensors.length) throw bad(`measure gives ${tensors.length} tensor${tensors.length === 1 ? '' : 's'}, and the model takes ${inputs.length} inputs.`)
+  if (inputs.length !== tensors.length) throw bad(`${what} gives ${tensors.length} tensor${tensors.length === 1 ? '' : 's'}, and the model takes ${inputs.length} inputs.`)
   const batch = tensors[0]!.shape[0]
   tensors.forEach((t, k) => {
     const want = inputs[k]!.shape
     if (want === undefined) return
     const fits = t.shape.length === want.length && t.shape.every((d, i) => i === 0 || want[i] === null || want[i] === -1 || want[i] === d)
-    if (!fits) throw bad(`measure${tensors.length > 1 ? `[${k}]` : ''} has shape [${t.shape.join(', ')}], and the model takes [${want.map((d: number | null) => (d === null || d === -1 ? 'n' : d)).join(', ')}].`)
-    if (t.shape[0] !== batch) throw bad(`the tensors of measure have ${batch} and ${t.shape[0]} examples; give the same number for every input.`)
+    if (!fits) throw bad(`${what}${tensors.length > 1 ? `[${k}]` : ''} has shape [${t.shape.join(', ')}], and the model takes [${want.map((d: number | null) => (d === null || d === -1 ? 'n' : d)).join(', ')}].`)
+    if (t.shape[0] !== batch) throw bad(`the tensors of ${what} have ${batch} and ${t.shape[0]} examples; give the same number for every input.`)
   })
 }
 

@@ -112,6 +112,11 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    */
   add(point: TrainingPoint, measured: Measurement<R> | R): TimelineEntry<R> {
     if (!Number.isFinite(point?.step)) throw new InstrumentError('INVALID_OPTION', 'Timeline.add(point, ...) needs a numeric point.step.')
+    assertOptions('Timeline.add(point, ...)', point, ['step', 'epoch', 'examples', 'label'], false)
+    for (const key of ['epoch', 'examples'] as const) {
+      if (point[key] !== undefined && (typeof point[key] !== 'number' || !Number.isFinite(point[key]))) throw new InstrumentError('INVALID_OPTION', `Timeline.add(point, ...): point.${key} must be a finite number, not ${String(point[key])}.`)
+    }
+    if (point.label !== undefined && typeof point.label !== 'string') throw new InstrumentError('INVALID_OPTION', 'Timeline.add(point, ...): point.label must be a string.')
     const last = this.entries[this.entries.length - 1]
     if (last !== undefined && point.step < last.step) {
       throw new InstrumentError('INVALID_OPTION', `Timeline.add(point, ...): step ${point.step} is before the last entry's, ${last.step}; entries go in training order.`)
@@ -256,6 +261,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
     if (data?.kind !== 'timeline' || !Array.isArray(data.entries)) {
       throw new InstrumentError('CORRUPT_DATA', 'Timeline.parse(): the text is not a stringified timeline.')
     }
+    if (data.keep !== undefined && !['results', 'histograms', 'patterns'].includes(data.keep)) throw new InstrumentError('CORRUPT_DATA', `Timeline.parse(): keep is ${JSON.stringify(data.keep)}. The text is damaged or was not written by Timeline.stringify().`)
     const t = new Timeline<R>(data.keep === undefined ? {} : { keep: data.keep })
     data.entries.forEach((entry, i) => {
       checkEntry(entry, i)

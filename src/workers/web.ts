@@ -79,7 +79,14 @@ export async function webWorkerPool<M extends ReducerMap>(probe: Probe<M>, optio
   } catch (error) {
     throw bad(WHERE, `a reducer's spec cannot be sent to a worker (${error instanceof Error ? error.message : String(error)}); its options must be plain data (no functions, class instances or symbols).`, error)
   }
-  return startPool(probe, count, setup, (s) => webEndpoint(made(options.worker), s, timeout))
+  // one worker per thread: a factory that hands out the same worker twice would mix their replies
+  const seen = new Set<WebWorkerLike>()
+  return startPool(probe, count, setup, (s) => {
+    const worker = made(options.worker)
+    if (seen.has(worker)) throw new InstrumentError('RECORD_FAILED', `${WHERE}: the worker factory returned the same worker twice; make a new Worker on each call.`)
+    seen.add(worker)
+    return webEndpoint(worker, s, timeout)
+  })
 }
 
 /** A worker from the user's factory: what it throws, or a result that is not a worker, is `RECORD_FAILED`. */
@@ -121,7 +128,11 @@ function webEndpoint(worker: WebWorkerLike, setup: WorkerSetup, timeout: number)
         if (greeted) return
         greeted = true
         clearTimeout(timer)
-        worker.postMessage({ setup, id: 0 }, [])
+        try {
+          worker.postMessage({ setup, id: 0 }, [])
+        } catch (error) {
+          onFailure(error instanceof Error ? error : new Error(String(error)))
+        }
       })
       worker.addEventListener('error', (e) => {
         clearTimeout(timer)

@@ -371,3 +371,22 @@ describe('what an adversarial reading of the command found, now right', () => {
     expect(locked.err).not.toContain('inputs from')
   })
 })
+
+test('a flag given twice, labels past 32 bits, scaling past float32 and bgr for a gray model are exit 2 before measuring', async () => {
+  const labels = join(dir, 'labels-wide.npy')
+  writeFileSync(labels, Buffer.from(dump(new Float64Array(Array.from({ length: 60 }, (_, i) => (i < 30 ? i % 10 : 2 ** 32 + (i % 10)))), [60])))
+  for (const [args, says] of [
+    [['--labels', labels, '--labels', labels], '--labels is given twice'],
+    [['--labels', labels], 'not an integer class (32-bit)'],
+  ] as const) {
+    const r = await run(['report', MODEL, '--data', npyPath, '--out', join(dir, 'r-twice'), ...args])
+    expect([r.code, r.err.trim().split('\n').length]).toEqual([2, 1])
+    expect(r.err).toContain(says)
+  }
+  const huge = await run(['report', MODEL, '--data', images, '--out', join(dir, 'r-huge'), '--scale', '1e-40'])
+  expect(huge.code).toBe(2)
+  expect(huge.err).toContain('past the range of float32')
+  const bgr = await run(['report', MODEL, '--data', images, '--out', join(dir, 'r-bgr'), '--channels', 'bgr'])
+  expect(bgr.code).toBe(2)
+  expect(bgr.err).toContain('this model takes gray images')
+})

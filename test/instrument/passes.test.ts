@@ -170,6 +170,8 @@ describe('capture and predictions', () => {
     const probe = instrument(model, { reducers: { bits: collect() } })
     const x = tf.randomNormal([2, 12], 0, 1, 'float32', 35)
     expect(() => probe.capture(async () => model.predict(x))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('synchronous') }))
+    expect(() => probe.capture(async function* () {} as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => probe.capture(class {} as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('not a class') }))
     const { value, patterns } = probe.capture(() => Promise.resolve().then(() => model.predict(x) as tf.Tensor))
     await expect(patterns).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('returned a promise') })
     tf.dispose([await value, x])

@@ -250,3 +250,14 @@ test('a walk from, to or along NaN or ±Infinity is INVALID_INPUT, not one regio
   ok.dispose()
   model.dispose()
 })
+
+test('a walk whose points overflow float32 (a huge radius or extent) is INVALID_INPUT, not one region', async () => {
+  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, inputShape: [2], activation: 'relu' })] })
+  const x = tf.tensor2d([[0.5, 0.5]])
+  await expect(localComplexity(model, x, { radius: 1e39, lines: 2 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining("past float32's range") })
+  const u = tf.tensor2d([[1e10, 1e10]])
+  const v = tf.tensor2d([[1e10, 0]])
+  await expect(regionMap(model, { origin: x, directions: [u, v], resolution: 4, extent: 1e30 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+  tf.dispose([x, u, v])
+  model.dispose()
+})

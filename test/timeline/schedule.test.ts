@@ -207,3 +207,16 @@ test('trainingCallback checks the probe set and its labels at the call: count, s
   probe.dispose()
   tf.dispose([xs, wrongShape])
 })
+
+test('trainingCallback refuses at the call a disposed probe set, and localComplexity inputs that are disposed, misshapen or not finite', () => {
+  const model = mlp(3)
+  const probe = instrument(model)
+  const gone = tf.zeros([4, 12])
+  gone.dispose()
+  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: gone })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('disposed') }))
+  const wrong = tf.zeros([2, 5])
+  const nan = tf.fill([2, 12], Number.NaN)
+  for (const inputs of [gone, wrong, nan]) expect(() => trainingCallback(probe, { every: { batches: 2 }, localComplexity: { inputs, radius: 0.1, lines: 2 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  probe.dispose()
+  tf.dispose([wrong, nan])
+})

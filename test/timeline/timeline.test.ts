@@ -140,3 +140,18 @@ test('a timeline goes in training order: add and parse refuse a step before the 
   ;(reversed.entries as { step: number }[]).reverse()
   expect(() => Timeline.parse(reversed.stringify())).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('entry 1 is at step 0, before entry 0 at step 5') }))
 })
+
+test('Timeline.add takes only what parse reads back: numeric epoch and examples, a string label, no other key; parse refuses an unknown keep', () => {
+  const t = new Timeline()
+  expect(() => t.add({ step: 0, epoch: '1' } as never, { a: { u: { x: 1 } } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => t.add({ step: 0, epoch: null } as never, { a: { u: { x: 1 } } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => t.add({ stpe: 0, step: 0 } as never, { a: { u: { x: 1 } } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('stpe') }))
+  t.add({ step: 0, epoch: 0.5, examples: 10, label: 'a' }, { a: { u: { x: 1 } } })
+  expect(Timeline.parse(t.stringify()).entries).toHaveLength(1)
+  const text = t.stringify()
+  const bogus = new Timeline({ keep: 'results' })
+  bogus.add({ step: 0 }, { a: { u: { x: 1 } } })
+  ;(bogus as { keep: string }).keep = 'bogus'
+  expect(() => Timeline.parse(bogus.stringify())).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+  expect(text).toContain('timeline')
+})

@@ -49,3 +49,24 @@ test("a worker's failure does not tell the user to call reset() on a probe they 
   const reply = failure(new InstrumentError('REDUCER_FAILED', 'Reducer "x" failed. Recording of this stream has stopped; fix the reducer, then call reset() to record again.'))
   expect(reply).toEqual({ code: 'REDUCER_FAILED', error: "InstrumentError: Reducer \"x\" failed. Recording of this stream has stopped; fix the reducer, then measure again (the pool's measure failed in a worker)." })
 })
+
+test('a factory that hands out the same worker twice, and a worker whose postMessage throws, fail coded and at once', async () => {
+  const probe = instrument(mlp(), { reducers: { units: unitStats() } })
+  const listeners: ((e: { data: unknown }) => void)[] = []
+  const one = { postMessage: () => undefined, addEventListener: (t: string, f: (e: { data: unknown }) => void) => void (t === 'message' && listeners.push(f)), terminate: () => undefined }
+  await expect(webWorkerPool(probe, { worker: () => one, workers: 2, timeout: 200 })).rejects.toMatchObject({ code: 'RECORD_FAILED', message: expect.stringContaining('the same worker twice') })
+  const throwing = () => {
+    const self: { postMessage: () => never; addEventListener: (t: string, f: (e: { data: unknown }) => void) => void; terminate: () => void } = {
+      postMessage: () => {
+        throw new Error('DataCloneError')
+      },
+      addEventListener: (t, f) => {
+        if (t === 'message') setTimeout(() => f({ data: { hello: true } }), 1)
+      },
+      terminate: () => undefined,
+    }
+    return self
+  }
+  await expect(webWorkerPool(probe, { worker: throwing, workers: 1, timeout: 5000 })).rejects.toMatchObject({ code: 'RECORD_FAILED' })
+  probe.dispose()
+})
