@@ -1,5 +1,5 @@
 // Instrumenting models
-export { instrument } from './instrument/probe.js'
+export { instrument, probeOf } from './instrument/index.js'
 export type {
   DefaultReducers,
   MeasureOptions,
@@ -7,12 +7,12 @@ export type {
   Results,
   SiteCounters,
   States,
-} from './instrument/probe-types.js'
-export type { InstrumentOptions, Passes } from './instrument/options.js'
-export type { ActivationKind, DataFormat, Granularity, ReluKind, Site, SkippedSite, SkipReason } from './instrument/sites.js'
-export type { DatasetLike, MeasureInput } from './instrument/measure.js'
-export type { GraphModelLike } from './instrument/graph.js'
-export type { NetworkPart } from './instrument/network.js'
+} from './instrument/index.js'
+export type { InstrumentOptions, Passes } from './instrument/index.js'
+export type { ActivationKind, DataFormat, Granularity, ReluKind, Site, SkippedSite, SkipReason } from './instrument/index.js'
+export type { DatasetLike, MeasureInput } from './instrument/index.js'
+export type { GraphModelLike } from './instrument/index.js'
+export type { NetworkPart } from './instrument/index.js'
 
 // Reducers
 export { unitStats, binaryEntropy } from './reducers/unit-stats.js'
@@ -40,8 +40,8 @@ export type { HistogramComparison, HistogramComparisonOptions } from './compare/
 export { hammingMatrix } from './compare/hamming-matrix.js'
 export type { HammingMatrix, PackedRows } from './compare/hamming-matrix.js'
 export type { Measurement, RetainedPatterns } from './compare/measurement.js'
-export { summarize } from './instrument/summary.js'
-export type { SiteSummary } from './instrument/summary.js'
+export { summarize } from './metrics/summary.js'
+export type { SiteSummary } from './metrics/summary.js'
 
 // Published indicators
 export { naswot } from './indicators/naswot.js'
@@ -76,7 +76,7 @@ export { regionMapSvg, regionColour } from './regions/picture.js'
 export type { RegionSvgOptions } from './regions/picture.js'
 export { localComplexity } from './regions/local.js'
 export type { LocalComplexityOptions, LocalComplexityResult } from './regions/local.js'
-export type { SamplerOptions } from './instrument/sampler.js'
+export type { SamplerOptions } from './regions/sampler.js'
 
 // Runtime monitoring
 export { Monitor } from './monitor/monitor.js'

@@ -12,6 +12,7 @@ const LAYERS: [string, number][] = [
   ['bits', 1],
   ['reducer.ts', 2],
   ['reducers', 3],
+  ['metrics', 3.5],
   ['compose', 3],
   ['serialize.ts', 3],
   ['record', 4],
@@ -27,8 +28,17 @@ const LAYERS: [string, number][] = [
   ['index.ts', 8],
   ['cli', 9],
 ]
-/** Where tfjs values (not just types) may be imported: instrumentation, recording, the tfjs Callback subclass, worker threads, and the command line tool. */
-const TFJS_ALLOWED = ['instrument/', 'record/', 'timeline/schedule.ts', 'cli/', 'workers/']
+/**
+ * Where tfjs values (not just types) may be imported: instrumentation, recording, the tfjs
+ * Callback subclass, the region sampler (it makes the points it runs), worker threads, and
+ * the command line tool.
+ */
+const TFJS_ALLOWED = ['instrument/', 'record/', 'timeline/schedule.ts', 'regions/sampler.ts', 'cli/', 'workers/']
+/**
+ * The rooms of `instrument/`, in import order: what is recorded (sites), the options that
+ * choose it, how it is tapped, how passes run; then the probe and the index at the top.
+ */
+const INSTRUMENT_ROOMS = ['sites', 'options.ts', 'taps', 'passes']
 
 const src = join(__dirname, '..', 'src')
 const files = (dir: string): string[] =>
@@ -50,6 +60,36 @@ test('imports run down the layers, never up or sideways', () => {
       if (!target.startsWith('.')) continue
       const to = join(f, '..', target.replace(/\.js$/, '.ts'))
       if (unit(to) !== unit(f) && rank(to) >= rank(f)) wrong.push(`${relative(src, f)} -> ${relative(src, to)}`)
+    }
+  }
+  expect(wrong).toEqual([])
+})
+
+test('other folders reach instrument/ only through its index', () => {
+  const wrong: string[] = []
+  for (const f of files(src)) {
+    if (unit(f) === 'instrument') continue
+    for (const { target } of imports(f)) {
+      if (!target.startsWith('.')) continue
+      const to = relative(src, join(f, '..', target.replace(/\.js$/, '.ts')))
+      if (to.startsWith('instrument/') && to !== 'instrument/index.ts') wrong.push(`${relative(src, f)} -> ${to}`)
+    }
+  }
+  expect(wrong).toEqual([])
+})
+
+test('inside instrument/, imports run from the probe down through passes, taps and options to sites', () => {
+  const room = (file: string): number => {
+    const first = relative(join(src, 'instrument'), file).split('/')[0]!
+    return INSTRUMENT_ROOMS.includes(first) ? INSTRUMENT_ROOMS.indexOf(first) : first.endsWith('.ts') ? INSTRUMENT_ROOMS.length : -1
+  }
+  const wrong: string[] = []
+  for (const f of files(join(src, 'instrument'))) {
+    expect(room(f), relative(src, f)).toBeGreaterThanOrEqual(0)
+    for (const { target } of imports(f)) {
+      if (!target.startsWith('.')) continue
+      const to = join(f, '..', target.replace(/\.js$/, '.ts'))
+      if (unit(to) === 'instrument' && room(to) > room(f)) wrong.push(`${relative(src, f)} -> ${relative(src, to)}`)
     }
   }
   expect(wrong).toEqual([])

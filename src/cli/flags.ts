@@ -1,7 +1,6 @@
 /* The report command's flags: its help text, parsing with "did you mean", and the checks each value gets. */
 import { parseArgs } from 'node:util'
-import { ACTIVATION_KINDS, type ActivationKind } from '../instrument/relu-kinds.js'
-import type { Site } from '../instrument/sites.js'
+import { ACTIVATION_KINDS, type ActivationKind, type Site } from '../instrument/index.js'
 import { UsageError } from './usage.js'
 
 export const HELP = `relu-patterns report MODEL --data PATH --out DIR [options]

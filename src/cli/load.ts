@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
-import type { GraphModelLike } from '../instrument/graph.js'
+import type { GraphModelLike } from '../instrument/index.js'
 import { UsageError } from './usage.js'
 
 interface ModelJson {

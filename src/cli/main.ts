@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname, extname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import { summarize } from '../instrument/summary.js'
+import { summarize } from '../metrics/summary.js'
 import { hamming } from '../reducers/hamming.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'

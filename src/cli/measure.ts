@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Measurement } from '../compare/measurement.js'
 import type { Reducer } from '../reducer.js'
-import { instrument } from '../instrument/probe.js'
-import type { Site } from '../instrument/sites.js'
+import { instrument, type Site } from '../instrument/index.js'
 import type { Inputs } from './inputs.js'
 import { UsageError } from './usage.js'
 

@@ -1,5 +1,5 @@
 /* How pixels become model inputs: the user's flags, else what the model declares, else [0, 1]; and the readings that say it is wrong. */
-import type { SiteSummary } from '../instrument/summary.js'
+import type { SiteSummary } from '../metrics/summary.js'
 import { UsageError } from './usage.js'
 
 /** Pixel scaling: `(pixel / scale - mean) / std`, per channel where given three. */

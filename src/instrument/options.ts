@@ -1,9 +1,10 @@
+import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { assertOptions, describeValue } from '../keys.js'
 import { type ReducerMap, assertReducer } from '../reducer.js'
 import type { ReadMode } from '../record/reader.js'
-import { ACTIVATION_KINDS, type ActivationKind } from './relu-kinds.js'
-import { type DataFormat, type FoundSite, type Granularity, STANDALONE, type Site } from './sites.js'
+import { ACTIVATION_KINDS, type ActivationKind } from './sites/kinds.js'
+import { type DataFormat, type FoundSite, type Granularity, STANDALONE, type Site } from './sites/layers.js'
 
 /** Which forward passes the taps record. */
 export type Passes = 'training' | 'inference' | 'all'
@@ -206,4 +207,33 @@ export function checkFormatIds(format: ResolvedOptions['dataFormat'], found: rea
       throw bad(`dataFormat names "${id}", a ${f.site.className} layer, whose channel axis is its own config; name only activation layers (ReLU, Activation, LeakyReLU, PReLU, ELU).`)
     }
   }
+}
+
+/** Options of {@link Probe.measure}. */
+export interface MeasureOptions {
+  /** Examples per forward pass (default 128). Results do not depend on it. */
+  batchSize?: number
+  /**
+   * Run in training mode: dropout active, batch normalisation normalising with each
+   * batch's own statistics (the protocol of Hartmann et al.). The moving statistics that
+   * batch normalisation updates in training mode are restored after every batch, so the
+   * model is unchanged; results then depend on `batchSize`. Default false.
+   */
+  training?: boolean
+  /**
+   * One integer label per example, in input order (array, typed array or 1-D tensor).
+   * Reducers receive them per row (a conv example's label applies to each of its
+   * positions); `patternHistogram` then reports H(A|L) and I(A;L).
+   */
+  labels?: ArrayLike<number> | Tensor
+  /**
+   * Keep every row's packed pattern, in input order, and the exact histogram, and return
+   * a {@link Measurement} (for `compare`) instead of bare results.
+   */
+  retain?: boolean
+  /**
+   * With `retain`, also keep each example's predicted class: the index of the largest
+   * value of the model's (first) output, which must be `[examples, classes]`.
+   */
+  predictions?: boolean
 }

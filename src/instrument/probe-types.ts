@@ -1,14 +1,16 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
-import type { SiteSummary } from './summary.js'
+import type { SiteSummary } from '../metrics/summary.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
 import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
 import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import type { GraphModelLike } from './graph.js'
-import type { MeasureInput } from './measure.js'
-import type { NetworkPart } from './network.js'
-import type { Site, SkippedSite } from './sites.js'
+import type { GraphModelLike } from './sites/graph.js'
+import type { MeasureInput } from './passes/forward.js'
+import type { NetworkPart } from './sites/network.js'
+import type { Site, SkippedSite } from './sites/layers.js'
+import type { InstrumentOptions, MeasureOptions } from './options.js'
+import type { SiteCounters } from './passes/store.js'
 
 /** The reducers used when `instrument` is given none. */
 export type DefaultReducers = {
@@ -22,60 +24,15 @@ export type Results<M extends ReducerMap> = Record<string, SiteResults<M>>
 /** Reducer states of every site, keyed by site id, for merging or saving. */
 export type States<M extends ReducerMap> = Record<string, { [K in keyof M]: StateOf<M[K]> }>
 
-/** What a site has seen since the last reset. */
-export interface SiteCounters {
-  /** Forward calls of the layer (each graph node counts). */
-  calls: number
-  /** Calls whose output was recorded (after the `passes` and `every` filters). */
-  recorded: number
-  /** Patterns recorded. */
-  rows: number
-  /** Non-finite activations seen (NaN counted off, +Infinity on). */
-  nonFinite: number
-  /**
-   * Milliseconds the probe spent in the forward passes reading and packing this site's
-   * output (on GPU backends: launching the packing ops; the read-back completes after
-   * the step and is not counted). A plane of a layer read once (a saturation plane) shares
-   * its layer's time, counted on the sign site.
-   */
-  recordMs: number
-  /** Milliseconds spent in this site's reducers. */
-  reduceMs: number
-}
-
-/** Options of {@link Probe.measure}. */
-export interface MeasureOptions {
-  /** Examples per forward pass (default 128). Results do not depend on it. */
-  batchSize?: number
-  /**
-   * Run in training mode: dropout active, batch normalisation normalising with each
-   * batch's own statistics (the protocol of Hartmann et al.). The moving statistics that
-   * batch normalisation updates in training mode are restored after every batch, so the
-   * model is unchanged; results then depend on `batchSize`. Default false.
-   */
-  training?: boolean
-  /**
-   * One integer label per example, in input order (array, typed array or 1-D tensor).
-   * Reducers receive them per row (a conv example's label applies to each of its
-   * positions); `patternHistogram` then reports H(A|L) and I(A;L).
-   */
-  labels?: ArrayLike<number> | Tensor
-  /**
-   * Keep every row's packed pattern, in input order, and the exact histogram, and return
-   * a {@link Measurement} (for `compare`) instead of bare results.
-   */
-  retain?: boolean
-  /**
-   * With `retain`, also keep each example's predicted class: the index of the largest
-   * value of the model's (first) output, which must be `[examples, classes]`.
-   */
-  predictions?: boolean
-}
-
 /** A live instrumentation of one model; see `instrument`. */
 export interface Probe<M extends ReducerMap> {
   /** The model this probe instruments. */
   readonly model: LayersModel | GraphModelLike
+  /**
+   * The options this probe was made with, its reducers included (frozen): enough to make
+   * the same probe elsewhere, as the worker pools do.
+   */
+  readonly options: Readonly<InstrumentOptions<M>>
   /** The sites being recorded, in layer order. */
   readonly sites: readonly Site[]
   /**

@@ -1,38 +1,57 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { summarize } from './summary.js'
+import { summarize } from '../metrics/summary.js'
 import { InstrumentError } from '../errors.js'
 import { putOwn } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
-import { type GraphModelLike, findGraphSites, graphSource, isGraphModel } from './graph.js'
-import { type Source, isLayersModel, layersSource } from './layers.js'
-import type { MeasureInput, RunnableModel } from './measure.js'
+import { type GraphModelLike, findGraphSites, isGraphModel } from './sites/graph.js'
+import { graphSource } from './taps/graph.js'
+import { type Source, isLayersModel, layersSource } from './taps/layers.js'
+import type { MeasureInput, RunnableModel } from './passes/forward.js'
 import { type InstrumentOptions, type ResolvedOptions, checkFormatIds, resolveOptions } from './options.js'
-import type { DefaultReducers, MeasureOptions, Probe, Results, States } from './probe-types.js'
-import { Recording } from './recording.js'
-import { type NetworkPart, networkSite } from './network.js'
-import { type FoundSite, type Site, type SkippedSite, findSites } from './sites.js'
-import { ReducerSet } from './store.js'
+import type { DefaultReducers, Probe, Results, States } from './probe-types.js'
+import type { MeasureOptions } from './options.js'
+import { Recording } from './passes/recording.js'
+import { type NetworkPart, networkSite } from './sites/network.js'
+import { type FoundSite, type Site, type SkippedSite, findSites } from './sites/layers.js'
+import { ReducerSet } from './passes/store.js'
 
 /** Instrumented models (to their probe) and tapped layers. */
 const live = new WeakMap<object, Probe<ReducerMap> | true>()
 
 /**
- * Where a probe keeps the options it was made with, to be made again elsewhere (a worker
- * thread). A registered symbol, so that every bundled copy of this module finds it.
+ * The live probe instrumenting `model`, or undefined when it has none. Features that run
+ * a model (region maps, monitors) record through this probe rather than tapping the model
+ * a second time.
+ *
+ * @example
+ * ```ts
+ * import { instrument, probeOf } from 'relu-patterns'
+ *
+ * const probe = instrument(model)
+ * probeOf(model) === probe // true until probe.dispose()
+ * ```
  */
-const MADE_WITH = Symbol.for('relu-patterns/instrument-options')
-
-/** The options `probe` was made with (reducers included), or undefined for an unknown object. */
-export function instrumentOptionsOf(probe: object): InstrumentOptions<ReducerMap> | undefined {
-  return (probe as { [MADE_WITH]?: InstrumentOptions<ReducerMap> })[MADE_WITH]
-}
-
-/** The live probe of a model, if it has one (used by features that work through a probe). */
-export function liveProbe(model: object): Probe<ReducerMap> | undefined {
+export function probeOf(model: object): Probe<ReducerMap> | undefined {
   const p = live.get(model)
   return p === true ? undefined : p
+}
+
+/** Probes made by `instrument`, to tell them from models where either is taken. */
+const probes = new WeakSet<object>()
+
+/**
+ * Where a feature takes a model or a probe: the model, and the probe to record through
+ * (the one given, or the model's live probe, or undefined). A disposed probe is refused.
+ */
+export function modelAndProbe<T extends object>(target: T | Probe<ReducerMap>, where: string): { model: T; probe: Probe<ReducerMap> | undefined } {
+  if (probes.has(target)) {
+    const probe = target as Probe<ReducerMap>
+    if (probe.disposed) throw new InstrumentError('DISPOSED', `${where}: the probe is disposed. Pass the model, or a live probe.`)
+    return { model: probe.model as unknown as T, probe }
+  }
+  return { model: target as T, probe: probeOf(target) }
 }
 
 /**
@@ -104,9 +123,8 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
   const values = Object.values(reducers).some((r) => (r as { needs?: unknown }).needs === 'values')
   const source = graph ? graphSource(model, found, values) : layersSource(found, values)
   const network = opts.network ? networkSite(found.map((f) => f.site)) : null
-  const probe = createProbe<M>(model as never, found, [...skipped, ...notSelected], source, new ReducerSet(reducers), opts, network)
-  Object.defineProperty(probe, MADE_WITH, { value: { ...options, reducers } })
-  return probe
+  const made = Object.freeze({ ...options, reducers }) as Readonly<InstrumentOptions<M>>
+  return createProbe<M>(model as never, found, [...skipped, ...notSelected], source, new ReducerSet(reducers), opts, network, made)
 }
 
 function emptyError(all: readonly FoundSite[], skipped: readonly SkippedSite[]): InstrumentError {
@@ -133,6 +151,7 @@ function createProbe<M extends ReducerMap>(
   reducers: ReducerSet,
   options: ResolvedOptions,
   network: { site: Site; parts: NetworkPart[] } | null,
+  made: Readonly<InstrumentOptions<M>>,
 ): Probe<M> {
   const sites = found.map((f) => f.site)
   if (network !== null) sites.push(network.site)
@@ -146,6 +165,7 @@ function createProbe<M extends ReducerMap>(
   }
   const probe: Probe<M> = {
     model: model as LayersModel | GraphModelLike,
+    options: made,
     sites: recording.sites,
     network: network?.parts ?? null,
     skipped,
@@ -184,6 +204,7 @@ function createProbe<M extends ReducerMap>(
   const dispose = (Symbol as { dispose?: symbol }).dispose
   if (dispose !== undefined) Object.defineProperty(probe, dispose, { value: probe.dispose })
   live.set(model, probe as unknown as Probe<ReducerMap>)
+  probes.add(probe)
   return probe
 }
 

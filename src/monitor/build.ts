@@ -2,8 +2,8 @@ import type { Tensor } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
-import type { MeasureInput } from '../instrument/measure.js'
-import { toLabels } from '../instrument/session.js'
+import type { ReducerMap } from '../reducer.js'
+import { modelAndProbe, toLabels, type MeasureInput, type Probe } from '../instrument/index.js'
 import { assertOptions, getOwn } from '../keys.js'
 import { Monitor } from './monitor.js'
 import { type MonitoredSite, type PatternSet, SetBuilder, examplePatterns } from './pattern-sets.js'
@@ -96,7 +96,8 @@ function assignedClasses(m: Measurement<unknown>, by: 'label' | 'prediction', la
 /**
  * Builds a {@link Monitor} from training data: one forward pass over `data`, keeping per
  * class (the label, or the model's prediction) the exact set of distinct patterns at the
- * monitored sites. Uses the model's probe if it has one, else instruments it for the pass.
+ * monitored sites. Takes the model, or its live probe (whose sites it then reads); uses the
+ * model's probe if it has one, else instruments it for the pass.
  * `data` may also be a measurement already made with `probe.measure(x, { retain: true })`
  * (add `predictions: true` for `by: 'prediction'`): then no pass runs. Every class must
  * have patterns.
@@ -108,7 +109,9 @@ function assignedClasses(m: Measurement<unknown>, by: 'label' | 'prediction', la
  * const checks = await monitor.check(incoming)
  * ```
  */
-export async function buildMonitor(model: LayersModel, data: MeasureInput | Measurement<unknown>, options: MonitorOptions = {}): Promise<Monitor> {
+export async function buildMonitor(target: LayersModel | Probe<ReducerMap>, data: MeasureInput | Measurement<unknown>, options: MonitorOptions = {}): Promise<Monitor> {
+  // a probe records through itself: it is its model's live probe
+  const { model } = modelAndProbe<LayersModel>(target, 'buildMonitor(model, data, options)')
   assertModel(model, 'buildMonitor(model, data, options)')
   assertOptions('buildMonitor(model, data, options)', options, BUILD_KEYS)
   const by = options.by ?? (options.labels === undefined ? 'prediction' : 'label')

@@ -1,7 +1,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
-import type { MeasureInput } from '../instrument/measure.js'
+import type { MeasureInput } from '../instrument/index.js'
 import { assertOptions, putOwn } from '../keys.js'
 import { attachMonitor } from './attach.js'
 import { type MonitorData, fromData, toData } from './monitor-data.js'

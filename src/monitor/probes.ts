@@ -1,9 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { InstrumentError } from '../errors.js'
-import { isLayersModel } from '../instrument/layers.js'
-import { instrument, liveProbe } from '../instrument/probe.js'
-import type { Probe } from '../instrument/probe-types.js'
-import { type Site, findSites } from '../instrument/sites.js'
+import { instrument, isLayersModel, modelSites as sitesOf, probeOf, type Probe, type Site } from '../instrument/index.js'
 import type { ReducerMap } from '../reducer.js'
 
 /** Throws `NOT_A_MODEL` unless `model` is a tfjs-layers model. */
@@ -13,7 +10,7 @@ export function assertModel(model: unknown, where: string): asserts model is Lay
 
 /** The model's ReLU sites (sign planes, position granularity), found without tapping anything. */
 export function modelSites(model: LayersModel): Site[] {
-  return findSites(model as never, { granularity: 'position', saturation: false, dataFormat: undefined, activations: new Set(['relu']) }).found.map((f) => f.site)
+  return sitesOf(model as never)
 }
 
 /** The number of classes of a classifier: the size of its (first) output's last axis. */
@@ -28,7 +25,7 @@ export function classesOf(model: LayersModel): number {
 
 /** The model's live probe, after checking that it records every site in `ids`. */
 export function probeCovering(model: LayersModel, ids: readonly string[]): Probe<ReducerMap> | undefined {
-  const existing = liveProbe(model)
+  const existing = probeOf(model)
   if (existing === undefined) return undefined
   const missing = ids.filter((id) => !existing.sites.some((s) => s.id === id))
   if (missing.length > 0) {

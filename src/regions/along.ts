@@ -1,8 +1,8 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import type { GraphModelLike } from '../instrument/graph.js'
-import { type PatternSampler, type SamplerOptions, inputShape, openSampler, pointOf } from '../instrument/sampler.js'
+import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
+import { type PatternSampler, type RegionTarget, type SamplerOptions, inputShape, openSampler, pointOf } from './sampler.js'
 import { assertOptions, describeValue } from '../keys.js'
 import { walkSegments } from './walk.js'
 
@@ -75,14 +75,15 @@ export function samplerOptions(o: SamplerOptions): SamplerOptions {
  * console.log(`${regions} regions; the first change at t = ${breakpoints[0]}`)
  * ```
  */
-export async function regionsAlong(model: LayersModel | GraphModelLike, from: Tensor, to: Tensor, options: AlongOptions = {}): Promise<AlongResult> {
+export async function regionsAlong(target: RegionTarget, from: Tensor, to: Tensor, options: AlongOptions = {}): Promise<AlongResult> {
   const where = 'regionsAlong(model, from, to, options)'
+  const { model, probe } = modelAndProbe<LayersModel | GraphModelLike>(target, where)
   assertOptions(where, options, ALONG_KEYS)
   const { tolerance, grid } = walkOptions(where, options)
   const a = pointOf(from, 'from', inputShape(model))
   const b = pointOf(to, 'to', a.shape)
   if (a.values.every((v, i) => v === b.values[i])) throw new InstrumentError('INVALID_INPUT', `${where}: from and to are the same point; a segment needs two.`)
-  const sampler = openSampler(model, a.shape, samplerOptions(options))
+  const sampler = openSampler(model, probe, a.shape, samplerOptions(options))
   try {
     const { walked, evaluations } = await walkSegments(sampler, [{ from: a.values, to: b.values }], grid, tolerance)
     const breakpoints = walked[0]!.breakpoints

@@ -2,8 +2,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { normal } from '../bits/random.js'
 import { InstrumentError } from '../errors.js'
-import type { GraphModelLike } from '../instrument/graph.js'
-import { type SamplerOptions, openSampler, pointOf } from '../instrument/sampler.js'
+import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
+import { type RegionTarget, type SamplerOptions, openSampler, pointOf } from './sampler.js'
 import { assertOptions, describeValue } from '../keys.js'
 import { samplerOptions, samplingOf, walkOptions } from './along.js'
 import { type Segment, walkSegments } from './walk.js'
@@ -54,14 +54,15 @@ export const LOCAL_KEYS = ['radius', 'lines', 'seed', 'tolerance', 'grid', 'site
  * const { mean } = await localComplexity(model, testXs.slice([0], [50]), { radius: 0.5 })
  * ```
  */
-export async function localComplexity(model: LayersModel | GraphModelLike, inputs: Tensor, options: LocalComplexityOptions): Promise<LocalComplexityResult> {
+export async function localComplexity(target: RegionTarget, inputs: Tensor, options: LocalComplexityOptions): Promise<LocalComplexityResult> {
   const where = 'localComplexity(model, inputs, options)'
+  const { model, probe } = modelAndProbe<LayersModel | GraphModelLike>(target, where)
   const { radius, lines, seed, tolerance, grid } = checkLocal(where, options)
   const all = pointOf(inputs, 'inputs', null)
   const shape = all.shape.slice(1)
   const n = all.shape[0] ?? 0
   if (all.shape.length < 2 || n === 0) throw new InstrumentError('INVALID_INPUT', `${where}: inputs must be a batch [n, ...inputShape] with n >= 1, not shape [${all.shape.join(', ')}].`)
-  const sampler = openSampler(model, shape, samplerOptions(options))
+  const sampler = openSampler(model, probe, shape, samplerOptions(options))
   try {
     const dims = sampler.dims
     const directions = unitDirections(lines, dims, seed)

@@ -2,8 +2,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { createTable, tableAdd, tableGet } from '../bits/pattern-table.js'
 import { InstrumentError } from '../errors.js'
-import type { GraphModelLike } from '../instrument/graph.js'
-import { type SamplerOptions, inputShape, openSampler, pointOf } from '../instrument/sampler.js'
+import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
+import { type RegionTarget, type SamplerOptions, inputShape, openSampler, pointOf } from './sampler.js'
 import { assertOptions, describeValue } from '../keys.js'
 import { samplerOptions } from './along.js'
 
@@ -66,7 +66,8 @@ function pair(value: unknown, what: string, integer: boolean): [number, number] 
  * writeFileSync('regions.svg', regionMapSvg(map))
  * ```
  */
-export async function regionMap(model: LayersModel | GraphModelLike, options: RegionMapOptions): Promise<RegionMap> {
+export async function regionMap(target: RegionTarget, options: RegionMapOptions): Promise<RegionMap> {
+  const { model, probe } = modelAndProbe<LayersModel | GraphModelLike>(target, WHERE)
   assertOptions(WHERE, options, KEYS, false)
   const [width, height] = pair(options.resolution, 'resolution', true)
   const extent = pair(options.extent, 'extent', false)
@@ -79,7 +80,7 @@ export async function regionMap(model: LayersModel | GraphModelLike, options: Re
   const [u, v] = options.directions.map((d, k) => pointOf(d, `directions[${k}]`, origin.shape)) as [typeof origin, typeof origin]
   if (u.values.every((x) => x === 0) || v.values.every((x) => x === 0)) throw new InstrumentError('INVALID_INPUT', `${WHERE}: a direction is all zeros, so the slice has no extent along it.`)
   const pixels = width * height
-  const sampler = openSampler(model, origin.shape, samplerOptions(options))
+  const sampler = openSampler(model, probe, origin.shape, samplerOptions(options))
   try {
     const bytes = pixels * (4 + 4 * sampler.wordsPerRow + 12)
     if (bytes > maxBytes) {

@@ -1,4 +1,4 @@
-import type { PatternSampler } from '../instrument/sampler.js'
+import type { PatternSampler } from './sampler.js'
 
 /** A straight segment of input space: the points `from + t * (to - from)`, t in [0, 1]. */
 export interface Segment {

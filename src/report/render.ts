@@ -1,6 +1,6 @@
 import { type Comparison, compare } from '../compare/compare.js'
 import type { Measurement } from '../compare/measurement.js'
-import { type SiteSummary, summarize } from '../instrument/summary.js'
+import { type SiteSummary, summarize } from '../metrics/summary.js'
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import { Timeline } from '../timeline/timeline.js'

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { assertOptions } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
-import type { Probe, Results } from '../instrument/probe-types.js'
+import type { Probe, Results } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup } from './job.js'
 import { type Endpoint, type WorkerMeasureOptions, type WorkerPool, checkCount, checkMeasure, setupOf, startPool } from './pool.js'
 

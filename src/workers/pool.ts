@@ -5,11 +5,8 @@ import { getBackend, io, slice } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { assertOptions } from '../keys.js'
 import type { ReducerMap, ReducerSpec } from '../reducer.js'
-import { instrumentOptionsOf } from '../instrument/probe.js'
-import { toLabels } from '../instrument/session.js'
-import type { Probe, Results, States } from '../instrument/probe-types.js'
+import { isTensor, toLabels, type Probe, type Results, type States } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
-import { isTensor } from '../instrument/measure.js'
 
 /** Options of a pool's `measure` (and of {@link measureInWorkers}, with `workers`). */
 export interface WorkerMeasureOptions {
@@ -113,8 +110,8 @@ export function checkMeasure(x: Tensor, o: WorkerMeasureOptions, where = 'pool.m
 /** What every worker is started with: the model, how to instrument it, the backend. */
 export async function setupOf(probe: Probe<ReducerMap>, where: string, backends: readonly string[] | null): Promise<WorkerSetup> {
   if (probe.disposed) throw new InstrumentError('DISPOSED', `${where}: the probe is disposed.`)
-  const made = instrumentOptionsOf(probe)
-  if (made === undefined) throw bad(where, 'the probe was not made by instrument().')
+  const made = probe.options as { reducers?: ReducerMap; onError?: unknown } & Record<string, unknown>
+  if (typeof made !== 'object' || made === null) throw bad(where, 'the probe was not made by instrument().')
   const model = probe.model as { save?: unknown; getConfig?: unknown; inputs?: unknown[] }
   if (typeof model.getConfig !== 'function' || typeof model.save !== 'function') throw bad(where, 'only layers models run in workers (a graph model is not supported yet).')
   if (model.inputs?.length !== 1) throw bad(where, `only models with one input run in workers; this one has ${model.inputs?.length ?? 0}.`)

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { loadLayersModel } from '@tensorflow/tfjs-layers'
 import { InstrumentError } from '../errors.js'
-import { instrument } from '../instrument/probe.js'
+import { instrument } from '../instrument/index.js'
 import type { Reducer, ReducerMap, ReducerSpec } from '../reducer.js'
 import { coverage } from '../reducers/coverage.js'
 import { dormant } from '../reducers/dormant.js'

@@ -8,7 +8,7 @@
 import { InstrumentError } from '../errors.js'
 import { assertOptions, describeValue } from '../keys.js'
 import type { ReducerMap, ReducerSpec } from '../reducer.js'
-import type { Probe } from '../instrument/probe-types.js'
+import type { Probe } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
 import { type Endpoint, type WorkerPool, bad, checkCount, setupOf, startPool } from './pool.js'
 import { type ReducerFactory, answer, builtIn, failure, runnerFor } from './serve.js'

@@ -122,7 +122,11 @@ describe('calibrate, attach, stringify, merge', () => {
     const monitor = await buildMonitor(model, train.xs, { labels: roundRobin(60) })
     expect((await monitor.check(train.xs)).length).toBe(60)
     expect(probe.results()[probe.sites[0]!.id]!.units.rows).toBe(0)
+    // the probe itself is taken where the model is, with the same sets
+    const byProbe = await buildMonitor(probe, train.xs, { labels: roundRobin(60) })
+    expect(byProbe.stringify()).toBe(monitor.stringify())
     probe.dispose()
+    await expect(buildMonitor(probe, train.xs, { labels: roundRobin(60) })).rejects.toMatchObject({ code: 'DISPOSED' })
     tf.dispose([train.xs, train.ys])
   })
 })

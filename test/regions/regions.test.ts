@@ -126,8 +126,12 @@ describe('regionsAlong', () => {
     )
     expect(r.regions).toBe(alone.length + 1)
     expect(probe.counters()[probe.sites[0]!.id]!.rows).toBe(0)
+    // the probe itself is taken where the model is, with the same reading
+    const byProbe = await regionsAlong(probe, tf.tensor1d([-2, 0, 1]), tf.tensor1d([2, 1, -1]))
+    expect(byProbe.breakpoints).toEqual(r.breakpoints)
     await expect(regionsAlong(model, tf.tensor1d([0, 0, 0]), tf.tensor1d([1, 1, 1]), { sites: ['x'] })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     probe.dispose()
+    await expect(regionsAlong(probe, tf.tensor1d([0, 0, 0]), tf.tensor1d([1, 1, 1]))).rejects.toMatchObject({ code: 'DISPOSED' })
     instrument(model).dispose() // nothing left tapped
   })
 

@@ -1,4 +1,4 @@
-import type { DataFormat } from '../record/recorder.js'
+import type { DataFormat } from '../../record/recorder.js'
 
 /*
  * What kind of ReLU a layer applies, what the library sees but cannot record, and which

@@ -1,5 +1,5 @@
-import type { LayerLike } from './relu-kinds.js'
-import type { Site, SkippedSite } from './sites.js'
+import type { LayerLike } from './kinds.js'
+import type { Site, SkippedSite } from './layers.js'
 
 /**
  * Whether the sets of inputs sharing one pattern are convex, so that a walk may skip

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { argMax, clone, slice, tidy } from '@tensorflow/tfjs-core'
-import { InstrumentError } from '../errors.js'
+import { InstrumentError } from '../../errors.js'
 
 /** Something with tensors to run through the model: tensors, or a dataset of batches. */
 export type MeasureInput = Tensor | Tensor[] | DatasetLike

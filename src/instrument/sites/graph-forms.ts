@@ -1,7 +1,7 @@
 /* The ReLU family as tfjs-converter graphs spell it: single ops, fused ops, and forms built of several ops. */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core'
-import { InstrumentError } from '../errors.js'
-import type { ActivationKind, ReluKind } from './relu-kinds.js'
+import { InstrumentError } from '../../errors.js'
+import type { ActivationKind, ReluKind } from './kinds.js'
 
 /** The parts of a tfjs-converter graph node this library reads. */
 export interface GraphNode {

@@ -1,10 +1,10 @@
-import { InstrumentError } from '../errors.js'
-import { getOwn } from '../keys.js'
-import type { DataFormat, Granularity } from '../record/recorder.js'
-import { type ActivationKind, type LayerLike, type ReluKind, type SkipReason, dataFormatOf, reluOf, skipReasonOf } from './relu-kinds.js'
+import { InstrumentError } from '../../errors.js'
+import { getOwn } from '../../keys.js'
+import type { DataFormat, Granularity } from '../../record/recorder.js'
+import { type ActivationKind, type LayerLike, type ReluKind, type SkipReason, dataFormatOf, reluOf, skipReasonOf } from './kinds.js'
 
-export type { DataFormat, Granularity } from '../record/recorder.js'
-export type { ActivationKind, LayerLike, ReluKind, SkipReason } from './relu-kinds.js'
+export type { DataFormat, Granularity } from '../../record/recorder.js'
+export type { ActivationKind, LayerLike, ReluKind, SkipReason } from './kinds.js'
 
 /**
  * A place in the model where ReLU patterns are recorded: one layer instance.
@@ -267,4 +267,9 @@ export function findSites(model: LayerLike, o: FindOptions): { found: FoundSite[
     }
   }
   return { found, skipped }
+}
+
+/** A layers model's ReLU sites as `instrument` names them by default (sign planes, position granularity), found without tapping anything. */
+export function modelSites(model: LayerLike): Site[] {
+  return findSites(model, { granularity: 'position', saturation: false, dataFormat: undefined, activations: new Set(['relu']) }).found.map((f) => f.site)
 }

@@ -1,7 +1,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { saturationThreshold } from '../bits/pack.js'
-import { Recorder } from '../record/recorder.js'
-import type { FoundSite, LayerLike } from './sites.js'
+import { saturationThreshold } from '../../bits/pack.js'
+import { Recorder } from '../../record/recorder.js'
+import type { FoundSite, LayerLike } from '../sites/layers.js'
 import { tapLayer } from './tap.js'
 
 /** One tapped layer: read once, packed into each of its sites' planes. */

@@ -1,8 +1,8 @@
-import { orBits } from '../bits/concat.js'
-import { wordsFor } from '../bits/pack.js'
-import { InstrumentError } from '../errors.js'
-import type { PackedBatch } from '../reducer.js'
-import type { Site } from './sites.js'
+import { orBits } from '../../bits/concat.js'
+import { wordsFor } from '../../bits/pack.js'
+import { InstrumentError } from '../../errors.js'
+import type { PackedBatch } from '../../reducer.js'
+import type { Site } from './layers.js'
 
 /** The id of the whole-network site. */
 export const NETWORK_ID = 'network'

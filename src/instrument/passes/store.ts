@@ -1,9 +1,30 @@
-import { InstrumentError } from '../errors.js'
-import { putOwn } from '../keys.js'
-import { type PackedBatch, type ReducerMap, layoutOf } from '../reducer.js'
-import { NetworkAssembler, type NetworkPart } from './network.js'
-import type { SiteCounters } from './probe-types.js'
-import type { Site } from './sites.js'
+import { InstrumentError } from '../../errors.js'
+import { putOwn } from '../../keys.js'
+import { type PackedBatch, type ReducerMap, layoutOf } from '../../reducer.js'
+import { NetworkAssembler, type NetworkPart } from '../sites/network.js'
+import type { Site } from '../sites/layers.js'
+
+
+/** What a site has seen since the last reset. */
+export interface SiteCounters {
+  /** Forward calls of the layer (each graph node counts). */
+  calls: number
+  /** Calls whose output was recorded (after the `passes` and `every` filters). */
+  recorded: number
+  /** Patterns recorded. */
+  rows: number
+  /** Non-finite activations seen (NaN counted off, +Infinity on). */
+  nonFinite: number
+  /**
+   * Milliseconds the probe spent in the forward passes reading and packing this site's
+   * output (on GPU backends: launching the packing ops; the read-back completes after
+   * the step and is not counted). A plane of a layer read once (a saturation plane) shares
+   * its layer's time, counted on the sign site.
+   */
+  recordMs: number
+  /** Milliseconds spent in this site's reducers. */
+  reduceMs: number
+}
 
 /** The named reducers of a probe; every call that throws becomes `REDUCER_FAILED`. */
 export class ReducerSet {

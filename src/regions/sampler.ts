@@ -4,13 +4,10 @@ import { tensor } from '@tensorflow/tfjs-core'
 import { wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
 import type { ReducerMap } from '../reducer.js'
-import type { GraphModelLike } from './graph.js'
-import { isTensor } from './measure.js'
-import { type NetworkPart, joinPatterns, networkSite } from './network.js'
-import { convexity } from './piecewise.js'
-import type { InstrumentOptions } from './options.js'
-import { instrument, liveProbe } from './probe.js'
-import type { Probe } from './probe-types.js'
+import { convexity, instrument, isTensor, joinPatterns, networkSite, type GraphModelLike, type InstrumentOptions, type NetworkPart, type Probe } from '../instrument/index.js'
+
+/** What the region functions take: a model, or a live probe of one (its sites then make the pattern). */
+export type RegionTarget = LayersModel | GraphModelLike | Probe<ReducerMap>
 
 /** Options shared by the functions that run a model at points of their own choosing. */
 export interface SamplerOptions {
@@ -72,18 +69,17 @@ export function inputShape(model: object): (number | null)[] | null {
 }
 
 /**
- * A sampler for `model` at inputs shaped like `example`. Uses the model's live probe when
+ * A sampler for `model` at inputs shaped like `example`. Uses `live` (the probe given, or the model's own) when
  * it has one (its sites, minus the whole-network site), or instruments it for the
  * sampler's lifetime.
  */
-export function openSampler(model: LayersModel | GraphModelLike, example: readonly number[], o: SamplerOptions): PatternSampler {
+export function openSampler(model: LayersModel | GraphModelLike, live: Probe<ReducerMap> | undefined, example: readonly number[], o: SamplerOptions): PatternSampler {
   const expected = inputShape(model)
   if (expected !== null && (expected.length !== example.length || expected.some((d, i) => d !== null && d !== example[i]))) {
     throw new InstrumentError('INVALID_INPUT', `The points have shape [${example.join(', ')}], but the model takes [${expected.map(String).join(', ')}].`)
   }
   const batchSize = o.batchSize ?? 512
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InstrumentError('INVALID_OPTION', `batchSize must be a positive integer, not ${String(batchSize)}.`)
-  const live = liveProbe(model)
   if (live !== undefined && o.sites !== undefined) {
     throw new InstrumentError('INVALID_OPTION', "The model is instrumented, so its probe's sites make the pattern; drop the sites option, or dispose the probe first.")
   }

@@ -1,4 +1,4 @@
-import type { LayerLike } from './sites.js'
+import type { LayerLike } from '../sites/layers.js'
 
 /** Receives a layer's output (and its inputs) after each `call`; `training` is the call's `kwargs.training`. */
 export type OutputListener = (output: unknown, training: boolean, inputs: unknown) => void
