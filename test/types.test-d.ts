@@ -72,3 +72,21 @@ describe('model kinds', () => {
     expectTypeOf<import('@tensorflow/tfjs-layers').LayersModel>().toMatchTypeOf<Parameters<typeof api.instrument>[0]>()
   })
 })
+
+describe('declared options', () => {
+  test('a declaration names every key of its interface, no other, each with a check of its type', async () => {
+    const { declareOptions, integer, string, boolean } = await import('../src/options.js')
+    interface O {
+      width?: number
+      title?: string
+    }
+    const ok = declareOptions<O>()('f(options)', { width: { check: integer(1), default: 400 }, title: { check: string } })
+    expectTypeOf(ok.parse({})).toEqualTypeOf<{ width: number; title: string | undefined }>()
+    // @ts-expect-error: title is not declared
+    declareOptions<O>()('f(options)', { width: { check: integer(1) } })
+    // @ts-expect-error: height is not a key of O
+    declareOptions<O>()('f(options)', { width: { check: integer(1) }, title: { check: string }, height: { check: integer(1) } })
+    // @ts-expect-error: title's check gives a boolean, not a string
+    declareOptions<O>()('f(options)', { width: { check: integer(1) }, title: { check: boolean } })
+  })
+})

@@ -3,9 +3,10 @@ import { popcount32 } from '../bits/popcount.js'
 import { wordsFor } from '../bits/pack.js'
 import { isCount } from '../reducer.js'
 import { InstrumentError } from '../errors.js'
-import { assertOptions, getOwn, putOwn } from '../keys.js'
+import { getOwn, putOwn } from '../keys.js'
 import { type HistogramComparison, type HistogramComparisonOptions, compareHistograms } from './histograms.js'
 import type { Measurement, RetainedPatterns } from './measurement.js'
+import { HISTOGRAM_COMPARISON } from './histograms.js'
 
 /** How one site's patterns changed between two measurements of the same inputs. */
 export interface Comparison extends HistogramComparison {
@@ -90,7 +91,7 @@ export function compare(
   b: Measurement<unknown>,
   options: HistogramComparisonOptions = {},
 ): Record<string, Comparison> {
-  assertOptions('compare(a, b, options)', options, ['threshold'])
+  HISTOGRAM_COMPARISON.parse(options, 'compare(a, b, options)')
   if (!isMeasurement(a) || !isMeasurement(b)) {
     throw new InstrumentError(
       'INVALID_INPUT',

@@ -1,6 +1,8 @@
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
+import { declareOptions, integer } from '../options.js'
+
+const OPTIONS = declareOptions<{ maxRows?: number }>()('hammingMatrix(patterns, options)', { maxRows: { check: integer(1), default: 4096 } })
 
 /** Packed rows, as in a `PackedBatch` or a measurement's `RetainedPatterns`. */
 export interface PackedRows {
@@ -33,9 +35,8 @@ export interface HammingMatrix {
  * ```
  */
 export function hammingMatrix(patterns: PackedRows, options: { maxRows?: number } = {}): HammingMatrix {
-  assertOptions('hammingMatrix(patterns, options)', options, ['maxRows'])
+  const { maxRows } = OPTIONS.parse(options)
   const { words, rows, units, wordsPerRow } = patterns
-  const maxRows = options.maxRows ?? 4096
   if (rows > maxRows) {
     throw new InstrumentError(
       'INVALID_INPUT',

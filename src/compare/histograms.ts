@@ -1,6 +1,6 @@
 import { tableForEach, tableGet } from '../bits/pattern-table.js'
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
+import { check, declareOptions } from '../options.js'
 import { assertSameLayout } from '../reducer.js'
 import { type PatternHistogramState, checkHistogram } from '../reducers/pattern-histogram.js'
 
@@ -13,6 +13,18 @@ export interface HistogramComparisonOptions {
    */
   threshold?: number | { share: number }
 }
+
+/** A share in [0, 1), given as `{ share }` and nothing else. */
+function isShare(t: unknown): boolean {
+  if (typeof t !== 'object' || t === null || Object.getPrototypeOf(t) !== Object.prototype || Object.keys(t).join() !== 'share') return false
+  const share = (t as { share: unknown }).share
+  return typeof share === 'number' && share >= 0 && share < 1
+}
+
+/** The declaration of {@link HistogramComparisonOptions}, shared by every call that compares histograms. */
+export const HISTOGRAM_COMPARISON = declareOptions<HistogramComparisonOptions>()('compareHistograms(a, b, options)', {
+  threshold: { check: check('a number of occurrences (not NaN) or { share } with a share in [0, 1)', (t) => (typeof t === 'number' && !Number.isNaN(t)) || isShare(t)), default: 10 },
+})
 
 /** Similarity of two pattern histograms: `a` is the reference, `b` the one compared with it. */
 export interface HistogramComparison {
@@ -54,15 +66,8 @@ export function compareHistograms(
   b: PatternHistogramState,
   options: HistogramComparisonOptions = {},
 ): HistogramComparison {
-  assertOptions('compareHistograms(a, b, options)', options, ['threshold'])
-  const threshold = options.threshold ?? 10
-  const share = typeof threshold === 'object' && threshold !== null ? (threshold as { share?: unknown }).share : undefined
-  if (typeof threshold === 'object' && threshold !== null) {
-    assertOptions('compareHistograms: threshold', threshold, ['share'], false)
-    if (typeof share !== 'number' || !(share >= 0 && share < 1)) throw new InstrumentError('INVALID_OPTION', `threshold: { share } must be a number in [0, 1), not ${String(share)}.`)
-  } else if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
-    throw new InstrumentError('INVALID_OPTION', `threshold must be a number of occurrences or { share }, not ${String(threshold)}.`)
-  }
+  const { threshold } = HISTOGRAM_COMPARISON.parse(options)
+  const share = typeof threshold === 'object' ? threshold.share : undefined
   checkHistogram(a)
   checkHistogram(b)
   const ta = typeof share === 'number' ? share * a.rows : (threshold as number)

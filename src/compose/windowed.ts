@@ -1,6 +1,8 @@
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
+import { declareOptions, integer } from '../options.js'
 import { type Layout, type Reducer, assertReducer, assertSameLayout, checkLayout, corruptState } from '../reducer.js'
+
+const OPTIONS = declareOptions<{ batches: number }>()('windowed(reducer, options)', { batches: { check: integer(1) } }, { required: true })
 
 /** State of a windowed reducer: a ring of per-batch states. */
 export interface WindowState<S> extends Layout {
@@ -27,11 +29,8 @@ export interface WindowState<S> extends Layout {
  */
 export function windowed<S, R>(reducer: Reducer<S, R>, options: { batches: number }): Reducer<WindowState<S>, R> {
   assertReducer('windowed(reducer)', reducer)
-  assertOptions('windowed(reducer, options)', options, ['batches'], false)
-  const size = options.batches
-  if (!Number.isInteger(size) || size < 1) {
-    throw new InstrumentError('INVALID_OPTION', `windowed(reducer, { batches }) needs a positive integer, not ${String(size)}.`)
-  }
+  const { batches: size } = OPTIONS.parse(options)
+  if (size === undefined) throw new InstrumentError('INVALID_OPTION', 'windowed(reducer, options): batches is required, a positive integer.')
   const combined = (state: WindowState<S>): S =>
     state.slots.reduce((acc, s) => reducer.merge(acc, s), reducer.init(state))
   return {

@@ -2,6 +2,7 @@ import type { Measurement } from '../compare/measurement.js'
 import { wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
 import { isCount } from '../reducer.js'
+import { declareOptions, strings } from '../options.js'
 
 /** One site's patterns, one row per example (all positions of a conv example in one row). */
 export interface ExampleRows {
@@ -18,6 +19,9 @@ export interface IndicatorOptions {
   /** Site ids to use (default every site but `network` and `:saturated` planes: the sign of every ReLU once). */
   sites?: readonly string[]
 }
+
+/** The declaration of {@link IndicatorOptions}. */
+export const INDICATOR_OPTIONS = declareOptions<IndicatorOptions>()('indicator(measurement, options)', { sites: { check: strings } })
 
 /** The sites an indicator uses, each as one row per example; coded errors for anything else. */
 export function exampleRows(measurement: Measurement<unknown>, where: string, sites?: readonly string[]): { examples: number; rows: ExampleRows[] } {

@@ -1,8 +1,9 @@
 import type { Measurement } from '../compare/measurement.js'
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
+import { INDICATOR_OPTIONS } from './examples.js'
 import { type IndicatorOptions, exampleRows } from './examples.js'
+import { declareOptions, integer } from '../options.js'
 
 /** Result of {@link naswot}. */
 export interface NaswotResult {
@@ -27,6 +28,11 @@ export interface NaswotOptions extends IndicatorOptions {
   maxExamples?: number
 }
 
+const OPTIONS = declareOptions<NaswotOptions>()('naswot(measurement, options)', {
+  ...INDICATOR_OPTIONS.fields,
+  maxExamples: { check: integer(1), default: 1024 },
+})
+
 /**
  * NASWOT's score (Mellor et al., 2021) of the measured batch: the log-determinant of the
  * kernel `K[i][j] = N_A - d_H(c_i, c_j)`, where `c_i` is example i's whole-network
@@ -42,10 +48,8 @@ export interface NaswotOptions extends IndicatorOptions {
  */
 export function naswot(measurement: Measurement<unknown>, options: NaswotOptions = {}): NaswotResult {
   const where = 'naswot(measurement, options)'
-  assertOptions(where, options, ['sites', 'maxExamples'])
-  const { examples: n, rows } = exampleRows(measurement, where, options.sites)
-  const max = options.maxExamples ?? 1024
-  if (!Number.isInteger(max) || max < 1) throw new InstrumentError('INVALID_OPTION', `${where}: maxExamples must be a positive integer, not ${String(max)}.`)
+  const { sites, maxExamples: max } = OPTIONS.parse(options, where)
+  const { examples: n, rows } = exampleRows(measurement, where, sites)
   if (n === 0) throw new InstrumentError('INVALID_INPUT', `${where}: the measurement has no examples.`)
   if (n > max) throw new InstrumentError('INVALID_INPUT', `${where}: ${n} examples make a ${n}x${n} kernel; measure a batch of at most ${max} (NASWOT uses 128), or raise maxExamples.`)
   const units = rows.reduce((s, r) => s + r.bits, 0)

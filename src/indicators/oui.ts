@@ -1,7 +1,7 @@
 import type { Measurement } from '../compare/measurement.js'
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
+import { INDICATOR_OPTIONS } from './examples.js'
 import { type IndicatorOptions, exampleRows } from './examples.js'
 
 /** Result of {@link oui}. */
@@ -33,8 +33,8 @@ export interface OuiResult {
  */
 export function oui(measurement: Measurement<unknown>, options: IndicatorOptions = {}): OuiResult {
   const where = 'oui(measurement, options)'
-  assertOptions(where, options, ['sites'])
-  const { examples: n, rows } = exampleRows(measurement, where, options.sites)
+  const { sites } = INDICATOR_OPTIONS.parse(options, where)
+  const { examples: n, rows } = exampleRows(measurement, where, sites)
   if (n < 2) throw new InstrumentError('INVALID_INPUT', `${where}: OUI compares pairs of examples; the measurement has ${n}.`)
   const used = rows.filter((r) => r.bits >= 2)
   if (used.length === 0) throw new InstrumentError('INVALID_INPUT', `${where}: every site has fewer than 2 bits per example.`)

@@ -1,6 +1,6 @@
 import type { Measurement } from '../compare/measurement.js'
 import { createTable, tableAddRows } from '../bits/pattern-table.js'
-import { assertOptions } from '../keys.js'
+import { INDICATOR_OPTIONS } from './examples.js'
 import { type IndicatorOptions, exampleRows } from './examples.js'
 
 /** Result of {@link regionCount}. */
@@ -25,8 +25,8 @@ export interface RegionCountResult {
  */
 export function regionCount(measurement: Measurement<unknown>, options: IndicatorOptions = {}): RegionCountResult {
   const where = 'regionCount(measurement, options)'
-  assertOptions(where, options, ['sites'])
-  const { examples, rows } = exampleRows(measurement, where, options.sites)
+  const { sites } = INDICATOR_OPTIONS.parse(options, where)
+  const { examples, rows } = exampleRows(measurement, where, sites)
   // each site's example rows are whole words (positions padded alike), so word-aligned
   // concatenation keeps distinct patterns distinct
   const wpr = rows.reduce((s, r) => s + r.wordsPerExample, 0)

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import { assertOptions, describeValue } from '../keys.js'
+import { boolean, check, declareOptions, either, fn, integer, later, oneOf, strings } from '../options.js'
 import { type ReducerMap, assertReducer } from '../reducer.js'
 import type { ReadMode } from '../record/reader.js'
 import { ACTIVATION_KINDS, type ActivationKind } from './sites/kinds.js'
@@ -70,8 +70,35 @@ export interface InstrumentOptions<M extends ReducerMap> {
   onError?: (error: InstrumentError) => void
 }
 
+const FORMATS: readonly unknown[] = ['channelsLast', 'channelsFirst']
+const isFormat = (f: unknown): boolean => FORMATS.includes(f)
+
+/** The declaration of {@link InstrumentOptions}: keys, defaults and checks. */
+export const INSTRUMENT_OPTIONS = declareOptions<InstrumentOptions<ReducerMap>>()(
+  'instrument(model, options)',
+  {
+    reducers: { check: check('a plain record of named reducers, e.g. { units: unitStats() }', (r) => typeof r === 'object' && r !== null) },
+    sites: { check: either(strings, fn<(site: Site) => boolean>()) },
+    passes: { check: oneOf(['training', 'inference', 'all']), default: 'all' },
+    granularity: { check: oneOf(['position', 'example']), default: 'position' },
+    every: { check: integer(1), default: 1 },
+    saturation: { check: boolean, default: false },
+    read: { check: oneOf(['auto', 'sync', 'async']), default: 'auto' },
+    dataFormat: {
+      check: check("'channelsLast', 'channelsFirst', or a record of those by site id", (f) => isFormat(f) || (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.values(f).every(isFormat))),
+    },
+    activations: {
+      check: check(`a non-empty array of ${ACTIVATION_KINDS.map((k) => `'${k}'`).join(', ')}`, (k) => Array.isArray(k) && k.length > 0 && k.every((x) => ACTIVATION_KINDS.includes(x as ActivationKind))),
+    },
+    network: { check: boolean, default: false },
+    allowEmpty: { check: boolean, default: false },
+    onError: { check: fn() },
+  },
+  { required: true },
+)
+
 /** Keys of {@link InstrumentOptions} (checked against the guide's options table by a test). */
-export const INSTRUMENT_KEYS = ['reducers', 'sites', 'passes', 'granularity', 'every', 'saturation', 'read', 'dataFormat', 'activations', 'network', 'allowEmpty', 'onError'] as const
+export const INSTRUMENT_KEYS = INSTRUMENT_OPTIONS.keys
 
 export interface ResolvedOptions {
   read: ReadMode
@@ -91,47 +118,14 @@ const bad = (message: string): InstrumentError => new InstrumentError('INVALID_O
 
 /** Validates options before anything touches the model. */
 export function resolveOptions<M extends ReducerMap>(options: InstrumentOptions<M>): ResolvedOptions {
-  assertOptions('instrument(model, options)', options, INSTRUMENT_KEYS, false)
-  const granularity = options.granularity ?? 'position'
-  if (granularity !== 'position' && granularity !== 'example') {
-    throw bad(`granularity must be 'position' or 'example', not ${JSON.stringify(granularity)}.`)
-  }
-  const passes = options.passes ?? 'all'
-  if (passes !== 'all' && passes !== 'training' && passes !== 'inference') {
-    throw bad(`passes must be 'training', 'inference' or 'all', not ${JSON.stringify(passes)}.`)
-  }
-  const every = options.every ?? 1
-  if (!Number.isInteger(every) || every < 1) {
-    throw bad(`every must be a positive integer (record every k-th pass), not ${String(every)}.`)
-  }
-  if (options.reducers !== undefined) checkReducers(options.reducers)
-  if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw bad('onError must be a function.')
-  }
-  const sites = options.sites
-  if (sites !== undefined && typeof sites !== 'function' && !(Array.isArray(sites) && sites.every((id) => typeof id === 'string'))) {
-    throw bad('sites must be an array of site ids (strings) or a predicate (site) => boolean.')
-  }
-  checkFormat(options.dataFormat)
-  for (const key of ['saturation', 'network', 'allowEmpty'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw bad(`${key} must be true or false, not ${describeValue(options[key])}.`)
-  }
-  const read = options.read ?? 'auto'
-  if (read !== 'auto' && read !== 'sync' && read !== 'async') {
-    throw bad(`read must be 'auto', 'sync' or 'async', not ${JSON.stringify(read)}.`)
-  }
+  const o = INSTRUMENT_OPTIONS.parse(options)
+  if (o.reducers !== undefined) checkReducers(o.reducers)
   return {
-    read,
-    granularity,
-    saturation: options.saturation === true,
-    network: options.network === true,
-    passes,
-    every,
-    allowEmpty: options.allowEmpty === true,
-    onError: options.onError,
-    dataFormat: options.dataFormat,
-    activations: activationKinds(options.activations),
-    select: selector(sites),
+    ...o,
+    onError: o.onError,
+    dataFormat: o.dataFormat,
+    activations: new Set(o.activations ?? ['relu']),
+    select: selector(o.sites),
   }
 }
 
@@ -163,14 +157,6 @@ function selector(sites: InstrumentOptions<ReducerMap>['sites']): (found: FoundS
   }
 }
 
-function activationKinds(kinds: unknown): ReadonlySet<ActivationKind> {
-  if (kinds === undefined) return new Set(['relu'])
-  if (!Array.isArray(kinds) || kinds.length === 0 || !kinds.every((k) => ACTIVATION_KINDS.includes(k as ActivationKind))) {
-    throw bad(`activations must be a non-empty array of ${ACTIVATION_KINDS.map((k) => `'${k}'`).join(', ')}.`)
-  }
-  return new Set(kinds as ActivationKind[])
-}
-
 /** Throws unless `reducers` is a plain record of reducers. */
 function checkReducers(reducers: unknown): void {
   const proto = typeof reducers === 'object' && reducers !== null ? (Object.getPrototypeOf(reducers) as unknown) : undefined
@@ -181,15 +167,6 @@ function checkReducers(reducers: unknown): void {
     )
   }
   for (const [key, r] of Object.entries(reducers as object)) assertReducer(key, r)
-}
-
-const FORMATS: readonly unknown[] = ['channelsLast', 'channelsFirst']
-
-function checkFormat(format: unknown): void {
-  if (format === undefined || FORMATS.includes(format)) return
-  const record = typeof format === 'object' && format !== null && !Array.isArray(format)
-  if (record && Object.values(format).every((f) => FORMATS.includes(f))) return
-  throw bad("dataFormat must be 'channelsLast', 'channelsFirst', or a record of those by site id.")
 }
 
 /**
@@ -237,3 +214,12 @@ export interface MeasureOptions {
    */
   predictions?: boolean
 }
+
+/** The declaration of {@link MeasureOptions}: keys, defaults and checks. */
+export const MEASURE_OPTIONS = declareOptions<MeasureOptions>()('probe.measure(x, options)', {
+  batchSize: { check: integer(1), default: 128 },
+  training: { check: boolean, default: false },
+  labels: { check: later('one integer label per example') },
+  retain: { check: boolean, default: false },
+  predictions: { check: boolean, default: false },
+})

@@ -1,7 +1,13 @@
 import { InstrumentError } from '../errors.js'
-import { assertOptions, describeValue } from '../keys.js'
+import { describeValue } from '../keys.js'
+import { check, declareOptions, integer } from '../options.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 import { valuesOf } from './dormant.js'
+
+const OPTIONS = declareOptions<CoverageOptions>()('coverage(options)', {
+  threshold: { check: check('a number in [0, 1)', (t) => typeof t === 'number' && t >= 0 && t < 1), default: 0.5 },
+  topK: { check: integer(1), default: 1 },
+})
 
 /** State of {@link coverage}: which units each criterion has covered so far. */
 export interface CoverageState extends Layout {
@@ -63,13 +69,7 @@ export interface CoverageOptions {
  * ```
  */
 export function coverage(options?: CoverageOptions): Reducer<CoverageState, CoverageResult> {
-  assertOptions('coverage(options)', options, ['threshold', 'topK'])
-  const threshold = options?.threshold ?? 0.5
-  const topK = options?.topK ?? 1
-  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) {
-    throw new InstrumentError('INVALID_OPTION', `coverage({ threshold }) must be in [0, 1), not ${describeValue(threshold)}.`)
-  }
-  if (!Number.isInteger(topK) || topK < 1) throw new InstrumentError('INVALID_OPTION', `coverage({ topK }) must be a positive integer, not ${describeValue(topK)}.`)
+  const { threshold, topK } = OPTIONS.parse(options)
   return {
     name: 'coverage',
     spec: { module: 'relu-patterns', factory: 'coverage', options: structuredClone(options ?? {}) },

@@ -1,6 +1,9 @@
 import { InstrumentError } from '../errors.js'
-import { assertOptions, describeValue } from '../keys.js'
+import { describeValue } from '../keys.js'
+import { declareOptions, number } from '../options.js'
 import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
+
+const OPTIONS = declareOptions<DormantOptions>()('dormant(options)', { tau: { check: number(0), default: 0.1 } })
 
 /** State of {@link dormant}: per unit, the sum of absolute activations. */
 export interface DormantState extends Layout {
@@ -70,11 +73,7 @@ export function valuesOf(batch: PackedBatch, reducer: string): Float32Array {
  * ```
  */
 export function dormant(options?: DormantOptions): Reducer<DormantState, DormantResult> {
-  assertOptions('dormant(options)', options, ['tau'])
-  const tau = options?.tau ?? 0.1
-  if (typeof tau !== 'number' || !(tau >= 0) || !Number.isFinite(tau)) {
-    throw new InstrumentError('INVALID_OPTION', `dormant({ tau }) must be a number >= 0, not ${describeValue(tau)}.`)
-  }
+  const { tau } = OPTIONS.parse(options)
   return {
     name: 'dormant',
     spec: { module: 'relu-patterns', factory: 'dormant', options: structuredClone(options ?? {}) },

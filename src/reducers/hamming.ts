@@ -2,8 +2,14 @@ import { hashWords } from '../bits/hash.js'
 import { uniform } from '../bits/random.js'
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
+import { declareOptions, integer, number, oneOf } from '../options.js'
 import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
+
+const OPTIONS = declareOptions<HammingOptions>()('hamming(options)', {
+  pairs: { check: oneOf(['all', 'samePosition']), default: 'all' },
+  maxPairs: { check: integer(1), default: 1 << 20 },
+  seed: { check: number(), default: 0 },
+})
 
 /** Options of {@link hamming}. */
 export interface HammingOptions {
@@ -118,19 +124,7 @@ function addPairs(state: HammingState, batch: PackedBatch, mode: 'all' | 'samePo
  * ```
  */
 export function hamming(options: HammingOptions = {}): Reducer<HammingState, HammingResult> {
-  assertOptions('hamming(options)', options, ['pairs', 'maxPairs', 'seed'])
-  const mode = options.pairs ?? 'all'
-  const maxPairs = options.maxPairs ?? 1 << 20
-  const seed = options.seed ?? 0
-  if (mode !== 'all' && mode !== 'samePosition') {
-    throw new InstrumentError('INVALID_OPTION', `hamming({ pairs }) must be 'all' or 'samePosition', not ${JSON.stringify(mode)}.`)
-  }
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-    throw new InstrumentError('INVALID_OPTION', `hamming({ seed: ${String(seed)} }) must be a finite number.`)
-  }
-  if (!Number.isInteger(maxPairs) || maxPairs < 1) {
-    throw new InstrumentError('INVALID_OPTION', `hamming({ maxPairs: ${String(maxPairs)} }) must be a positive integer.`)
-  }
+  const { pairs: mode, maxPairs, seed } = OPTIONS.parse(options)
   return {
     name: 'hamming',
     spec: { module: 'relu-patterns', factory: 'hamming', options: structuredClone(options ?? {}) },

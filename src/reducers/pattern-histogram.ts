@@ -1,5 +1,5 @@
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
+import { bytes, declareOptions, integer, oneOf } from '../options.js'
 import { checkTableStructure } from '../bits/table-check.js'
 import {
   type PatternTable,
@@ -14,6 +14,7 @@ import {
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
 import { histogramEntropy, labelInformation } from './entropy.js'
 import { type Overflow, type OverflowEstimates, mergeOverflow, overflowAdd, overflowEstimates, overflowProblem, sketchRows, startOverflow } from './histogram-overflow.js'
+
 
 export { histogramEntropy } from './entropy.js'
 
@@ -132,6 +133,12 @@ export interface PatternHistogramResult {
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
+const OPTIONS = declareOptions<PatternHistogramOptions>()('patternHistogram(options)', {
+  maxBytes: { check: bytes, default: DEFAULT_MAX_BYTES },
+  classPrior: { check: oneOf(['empirical', 'uniform']), default: 'empirical' },
+  heavyHitters: { check: integer(1, 2 ** 20), default: 256 },
+})
+
 /**
  * Exact histogram of distinct patterns, with entropy normalised as in Hartmann et al.
  * (2021): `H / min(units, log2 rows)`. Counting uses an open-addressing table keyed on
@@ -149,22 +156,7 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 export function patternHistogram(
   options: PatternHistogramOptions = {},
 ): Reducer<PatternHistogramState, PatternHistogramResult> {
-  assertOptions('patternHistogram(options)', options, ['maxBytes', 'classPrior', 'heavyHitters'])
-  const heavyHitters = options.heavyHitters ?? 256
-  if (!Number.isInteger(heavyHitters) || heavyHitters < 1 || heavyHitters > 2 ** 20) {
-    throw new InstrumentError('INVALID_OPTION', `patternHistogram({ heavyHitters }) must be an integer from 1 to 2^20, not ${String(heavyHitters)}.`)
-  }
-  const prior = options.classPrior ?? 'empirical'
-  if (prior !== 'empirical' && prior !== 'uniform') {
-    throw new InstrumentError('INVALID_OPTION', `patternHistogram({ classPrior }) must be 'empirical' or 'uniform', not ${JSON.stringify(prior)}.`)
-  }
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
-  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
-    throw new InstrumentError(
-      'INVALID_OPTION',
-      `patternHistogram({ maxBytes: ${String(maxBytes)} }) is not a positive number of bytes.`,
-    )
-  }
+  const { heavyHitters, classPrior: prior, maxBytes } = OPTIONS.parse(options)
   return {
     name: 'patternHistogram',
     spec: { module: 'relu-patterns', factory: 'patternHistogram', options: structuredClone(options ?? {}) },

@@ -1,6 +1,9 @@
 import { addColumnCounts } from '../bits/column-counts.js'
-import { assertOptions } from '../keys.js'
+import { declareOptions } from '../options.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
+
+/** unitStats takes no options; an options object, if given, must be empty. */
+const OPTIONS = declareOptions<Record<string, never>>()('unitStats(options)', {})
 
 /** State of {@link unitStats}: how often each unit was on. */
 export interface UnitStatsState extends Layout {
@@ -59,7 +62,7 @@ export function binaryEntropy(p: number): number {
  * ```
  */
 export function unitStats(options?: Record<string, never>): Reducer<UnitStatsState, UnitStatsResult> {
-  assertOptions('unitStats(options)', options, [])
+  OPTIONS.parse(options)
   return {
     name: 'unitStats',
     spec: { module: 'relu-patterns', factory: 'unitStats', options: structuredClone(options ?? {}) },

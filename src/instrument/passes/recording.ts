@@ -1,18 +1,15 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { Measurement, RetainedPatterns } from '../../compare/measurement.js'
 import { InstrumentError, reportUncaught } from '../../errors.js'
-import { assertOptions } from '../../keys.js'
 import { Reader } from '../../record/reader.js'
 import type { Group, Source } from '../taps/layers.js'
 import { type MeasureInput, type RunnableModel, forEachBatch, forward, forwardAsync, isTensor, predictedClasses } from './forward.js'
 import type { NetworkPart } from '../sites/network.js'
-import type { MeasureOptions, ResolvedOptions } from '../options.js'
+import { MEASURE_OPTIONS, type ResolvedOptions } from '../options.js'
 import { Passes } from './owner.js'
 import { MeasureSession, toLabels } from './session.js'
 import type { Site } from '../sites/layers.js'
 import { type ReducerSet, Stream } from './store.js'
-
-const MEASURE_KEYS = ['batchSize', 'training', 'labels', 'retain', 'predictions'] as const
 
 interface Measured {
   batchSize: number
@@ -23,17 +20,9 @@ interface Measured {
 }
 
 function measureOptions(o: unknown, call: string): Measured {
-  assertOptions(`probe.${call}(x, options)`, o, MEASURE_KEYS)
-  const { batchSize = 128, training = false, labels, retain = false, predictions = false } = (o ?? {}) as MeasureOptions
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new InstrumentError('INVALID_OPTION', `${call}({ batchSize: ${String(batchSize)} }) must be a positive integer.`)
-  }
-  for (const [key, value] of [['training', training], ['retain', retain], ['predictions', predictions]] as const) {
-    if (typeof value !== 'boolean') throw new InstrumentError('INVALID_OPTION', `${call}({ ${key} }) must be true or false, not ${String(value)}.`)
-  }
-  const has = typeof o === 'object' && o !== null && 'labels' in o
-  if (predictions && !retain) throw new InstrumentError('INVALID_OPTION', 'measure({ predictions: true }) keeps them in a Measurement: add retain: true.')
-  return { batchSize, training, labels: has ? toLabels(labels, `${call}()`) : null, retain, predictions }
+  const { labels, ...rest } = MEASURE_OPTIONS.parse(o, `probe.${call}(x, options)`)
+  if (rest.predictions && !rest.retain) throw new InstrumentError('INVALID_OPTION', `probe.${call}(x, options): predictions: true keeps them in a Measurement; add retain: true.`)
+  return { ...rest, labels: labels === undefined ? null : toLabels(labels, `${call}()`) }
 }
 
 /** Hands a handler's own exception to `reportUncaught`, never to the training loop. */
