@@ -77,7 +77,7 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value)
-  return `a ${typeof value}`
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }
 
 /** Sets `record[key]` as an own data property, whatever the key (`__proto__` included). */

@@ -17,6 +17,8 @@ export interface Check<T> {
   readonly expects: string
   /** True when `value` is valid. */
   readonly test: (value: unknown) => boolean
+  /** For object values: the keys they may have, so that a misspelt one is named as such. */
+  readonly keys?: readonly string[]
   /** The type a valid value has (for the compiler only; never set). */
   readonly type?: T
 }
@@ -78,6 +80,8 @@ export function declareOptions<O>(): <const D extends Declaration<O> & Exact<O, 
     const value = <K extends keyof O & string>(key: K, v: unknown, at = where): Exclude<O[K], undefined> | undefined => {
       const field = (fields as Record<string, Field<unknown>>)[key]!
       if (v === undefined) return field.default as Exclude<O[K], undefined> | undefined
+      const keys = field.check.keys
+      if (keys !== undefined && typeof v === 'object' && v !== null && !Array.isArray(v)) assertOptions(`${at}: ${key}`, v, keys)
       if (!field.check.test(v)) throw invalidOption(at, key, field.check.expects, v)
       return v as Exclude<O[K], undefined>
     }
@@ -96,9 +100,9 @@ export function declareOptions<O>(): <const D extends Declaration<O> & Exact<O, 
   }
 }
 
-/** A check from a test and the words for what passes it. */
-export function check<T>(expects: string, test: (value: unknown) => boolean): Check<T> {
-  return { expects, test }
+/** A check from a test and the words for what passes it; `keys` for an object value's allowed keys. */
+export function check<T>(expects: string, test: (value: unknown) => boolean, keys?: readonly string[]): Check<T> {
+  return keys === undefined ? { expects, test } : { expects, test, keys }
 }
 
 /** An integer in `[min, max]`. */

@@ -9,6 +9,7 @@ import { expect, test } from 'vitest'
 const LAYERS: [string, number][] = [
   ['errors.ts', 0],
   ['keys.ts', 1],
+  ['options.ts', 1.5],
   ['bits', 1],
   ['reducer.ts', 2],
   ['reducers', 3],

@@ -32,6 +32,7 @@ test('the public export list is pinned', () => {
     'packRows',
     'patternHistogram',
     'popcount32',
+    'probeOf',
     'regionColour',
     'regionCount',
     'regionMap',

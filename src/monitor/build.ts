@@ -3,8 +3,9 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
 import type { ReducerMap } from '../reducer.js'
-import { modelAndProbe, toLabels, type MeasureInput, type Probe } from '../instrument/index.js'
-import { assertOptions, getOwn } from '../keys.js'
+import { MEASURE_OPTIONS, modelAndProbe, toLabels, type MeasureInput, type Probe } from '../instrument/index.js'
+import { getOwn } from '../keys.js'
+import { bytes, declareOptions, later, oneOf, strings } from '../options.js'
 import { Monitor } from './monitor.js'
 import { type MonitoredSite, type PatternSet, SetBuilder, examplePatterns } from './pattern-sets.js'
 import { assertModel, classesOf, modelSites, withProbe } from './probes.js'
@@ -12,7 +13,7 @@ import { assertModel, classesOf, modelSites, withProbe } from './probes.js'
 /** Options of {@link buildMonitor}. */
 export interface MonitorOptions {
   /** Site ids to monitor (default: the last ReLU site, the one nearest the output). */
-  sites?: string[]
+  sites?: readonly string[]
   /** Class of a training example: its `'label'` (needs `labels`) or the model's `'prediction'`. Default: `'label'` when labels are given. */
   by?: 'label' | 'prediction'
   /** One integer class per training example, for `by: 'label'`. */
@@ -24,7 +25,13 @@ export interface MonitorOptions {
 }
 
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
-const BUILD_KEYS = ['sites', 'by', 'labels', 'batchSize', 'maxBytes'] as const
+const OPTIONS = declareOptions<MonitorOptions>()('buildMonitor(model, data, options)', {
+  sites: { check: strings },
+  by: { check: oneOf(['label', 'prediction']) },
+  labels: { check: later('one integer label per example') },
+  batchSize: MEASURE_OPTIONS.fields.batchSize,
+  maxBytes: { check: bytes, default: DEFAULT_MAX_BYTES },
+})
 
 const isMeasurement = (x: unknown): x is Measurement<unknown> =>
   typeof x === 'object' && x !== null && (x as Measurement<unknown>).kind === 'measurement' && typeof (x as Measurement<unknown>).patterns === 'object'
@@ -113,13 +120,11 @@ export async function buildMonitor(target: LayersModel | Probe<ReducerMap>, data
   // a probe records through itself: it is its model's live probe
   const { model } = modelAndProbe<LayersModel>(target, 'buildMonitor(model, data, options)')
   assertModel(model, 'buildMonitor(model, data, options)')
-  assertOptions('buildMonitor(model, data, options)', options, BUILD_KEYS)
-  const by = options.by ?? (options.labels === undefined ? 'prediction' : 'label')
-  if (by !== 'label' && by !== 'prediction') throw new InstrumentError('INVALID_OPTION', `by must be 'label' or 'prediction', not ${String(by)}.`)
+  const o = OPTIONS.parse(options)
+  const by = o.by ?? (options.labels === undefined ? 'prediction' : 'label')
   if (by === 'label' && options.labels === undefined) throw new InstrumentError('INVALID_OPTION', "by: 'label' needs labels, one per example.")
   if (by === 'prediction' && options.labels !== undefined) throw new InstrumentError('INVALID_OPTION', "labels are used with by: 'label' only.")
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
-  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) throw new InstrumentError('INVALID_OPTION', 'maxBytes must be a positive number.')
+  const { maxBytes } = o
   const labels = options.labels === undefined ? null : toLabels(options.labels, 'buildMonitor()')
   const classes = classesOf(model)
   const ids = siteIds(model, options.sites)

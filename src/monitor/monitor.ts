@@ -1,12 +1,20 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
-import type { MeasureInput } from '../instrument/index.js'
-import { assertOptions, putOwn } from '../keys.js'
+import { MEASURE_OPTIONS, type MeasureInput } from '../instrument/index.js'
+import { putOwn } from '../keys.js'
+import { check, declareOptions } from '../options.js'
 import { attachMonitor } from './attach.js'
 import { type MonitorData, fromData, toData } from './monitor-data.js'
 import { type MonitoredSite, type PatternSet, examplePatterns, indexBytes, nearestDistance, unionSets } from './pattern-sets.js'
 import { assertModel, classesOf, modelSites, withProbe } from './probes.js'
+
+const CHECK_OPTIONS = declareOptions<{ batchSize?: number }>()('monitor.check(x, options)', { batchSize: MEASURE_OPTIONS.fields.batchSize })
+const CALIBRATE_OPTIONS = declareOptions<{ falseAlarmRate: number; batchSize?: number }>()(
+  'monitor.calibrate(x, options)',
+  { falseAlarmRate: { check: check('a number in [0, 1)', (r) => typeof r === 'number' && r >= 0 && r < 1) }, ...CHECK_OPTIONS.fields },
+  { required: true },
+)
 
 /** What the monitor says about one monitored site for one example. */
 export interface SiteCheck {
@@ -79,7 +87,7 @@ export class Monitor {
    * ```
    */
   async check(x: MeasureInput, options: { batchSize?: number } = {}): Promise<ExampleCheck[]> {
-    assertOptions('monitor.check(x, options)', options, ['batchSize'])
+    CHECK_OPTIONS.parse(options)
     const ids = this.sites.map((s) => s.id)
     const m = await withProbe(this.model, ids, (probe) =>
       probe.measure(x, { retain: true, predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
@@ -126,11 +134,8 @@ export class Monitor {
    * ```
    */
   async calibrate(x: MeasureInput, options: { falseAlarmRate: number; batchSize?: number }): Promise<{ threshold: number; falseAlarms: number }> {
-    assertOptions('monitor.calibrate(x, options)', options, ['falseAlarmRate', 'batchSize'], false)
-    const rate = options.falseAlarmRate
-    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-      throw new InstrumentError('INVALID_OPTION', `calibrate({ falseAlarmRate }) must be in [0, 1), not ${String(rate)}.`)
-    }
+    const rate = CALIBRATE_OPTIONS.parse(options).falseAlarmRate
+    if (rate === undefined) throw new InstrumentError('INVALID_OPTION', 'monitor.calibrate(x, options): falseAlarmRate is required, a number in [0, 1).')
     const checks = await this.check(x, options.batchSize === undefined ? {} : { batchSize: options.batchSize })
     if (checks.length === 0) throw new InstrumentError('INVALID_INPUT', 'calibrate() needs held-out examples; it got none.')
     const scores = checks.map((c) => c.score).sort((a, b) => a - b)

@@ -2,8 +2,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
-import { type PatternSampler, type RegionTarget, type SamplerOptions, inputShape, openSampler, pointOf } from './sampler.js'
-import { assertOptions, describeValue } from '../keys.js'
+import { check, declareOptions, integer } from '../options.js'
+import { type PatternSampler, type RegionTarget, SAMPLER_OPTIONS, type SamplerOptions, inputShape, openSampler, pointOf } from './sampler.js'
 import { walkSegments } from './walk.js'
 
 /** Options of {@link regionsAlong}. */
@@ -37,18 +37,15 @@ export interface AlongResult {
   reason: string | null
 }
 
-export const ALONG_KEYS = ['tolerance', 'grid', 'sites', 'batchSize'] as const
+/** The checks of the walk's tolerance and grid (the defaults differ by function). */
+export const TOLERANCE = check<number>('a number from 1e-6 to 0.5 (inputs are float32)', (t) => typeof t === 'number' && t >= 1e-6 && t <= 0.5)
+export const GRID = integer(1, 1e6)
 
-/** Checks tolerance and grid; returns them with defaults. */
-export function walkOptions(where: string, o: AlongOptions): { tolerance: number; grid: number } {
-  const tolerance = o.tolerance ?? 1e-5
-  const grid = o.grid ?? 32
-  if (typeof tolerance !== 'number' || !(tolerance >= 1e-6 && tolerance <= 0.5)) {
-    throw new InstrumentError('INVALID_OPTION', `${where}: tolerance must be between 1e-6 and 0.5 (inputs are float32), not ${describeValue(tolerance)}.`)
-  }
-  if (!Number.isInteger(grid) || grid < 1 || grid > 1e6) throw new InstrumentError('INVALID_OPTION', `${where}: grid must be an integer from 1 to 1e6, not ${describeValue(grid)}.`)
-  return { tolerance, grid }
-}
+const OPTIONS = declareOptions<AlongOptions>()('regionsAlong(model, from, to, options)', {
+  ...SAMPLER_OPTIONS.fields,
+  tolerance: { check: TOLERANCE, default: 1e-5 },
+  grid: { check: GRID, default: 32 },
+})
 
 /** How a walk sampled, for results. */
 export function samplingOf(sampler: PatternSampler): { sampling: 'bisection' | 'dense'; reason: string | null } {
@@ -78,8 +75,7 @@ export function samplerOptions(o: SamplerOptions): SamplerOptions {
 export async function regionsAlong(target: RegionTarget, from: Tensor, to: Tensor, options: AlongOptions = {}): Promise<AlongResult> {
   const where = 'regionsAlong(model, from, to, options)'
   const { model, probe } = modelAndProbe<LayersModel | GraphModelLike>(target, where)
-  assertOptions(where, options, ALONG_KEYS)
-  const { tolerance, grid } = walkOptions(where, options)
+  const { tolerance, grid } = OPTIONS.parse(options, where)
   const a = pointOf(from, 'from', inputShape(model))
   const b = pointOf(to, 'to', a.shape)
   if (a.values.every((v, i) => v === b.values[i])) throw new InstrumentError('INVALID_INPUT', `${where}: from and to are the same point; a segment needs two.`)

@@ -3,9 +3,9 @@ import type { Tensor } from '@tensorflow/tfjs-core'
 import { normal } from '../bits/random.js'
 import { InstrumentError } from '../errors.js'
 import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
-import { type RegionTarget, type SamplerOptions, openSampler, pointOf } from './sampler.js'
-import { assertOptions, describeValue } from '../keys.js'
-import { samplerOptions, samplingOf, walkOptions } from './along.js'
+import { declareOptions, integer, number } from '../options.js'
+import { GRID, TOLERANCE, samplerOptions, samplingOf } from './along.js'
+import { type RegionTarget, SAMPLER_OPTIONS, type SamplerOptions, openSampler, pointOf } from './sampler.js'
 import { type Segment, walkSegments } from './walk.js'
 
 /** Options of {@link localComplexity}. */
@@ -37,7 +37,19 @@ export interface LocalComplexityResult {
   reason: string | null
 }
 
-export const LOCAL_KEYS = ['radius', 'lines', 'seed', 'tolerance', 'grid', 'sites', 'batchSize'] as const
+/** The declaration of {@link LocalComplexityOptions}. */
+export const LOCAL_OPTIONS = declareOptions<LocalComplexityOptions>()(
+  'localComplexity(model, inputs, options)',
+  {
+    ...SAMPLER_OPTIONS.fields,
+    radius: { check: number(0, Infinity, true) },
+    lines: { check: integer(1), default: 8 },
+    seed: { check: integer(), default: 0 },
+    tolerance: { check: TOLERANCE, default: 1e-4 },
+    grid: { check: GRID, default: 8 },
+  },
+  { required: true },
+)
 
 /**
  * How finely the network cuts input space around each input: the mean number of
@@ -57,7 +69,7 @@ export const LOCAL_KEYS = ['radius', 'lines', 'seed', 'tolerance', 'grid', 'site
 export async function localComplexity(target: RegionTarget, inputs: Tensor, options: LocalComplexityOptions): Promise<LocalComplexityResult> {
   const where = 'localComplexity(model, inputs, options)'
   const { model, probe } = modelAndProbe<LayersModel | GraphModelLike>(target, where)
-  const { radius, lines, seed, tolerance, grid } = checkLocal(where, options)
+  const { radius, lines, seed, tolerance, grid } = checkLocal(options, where)
   const all = pointOf(inputs, 'inputs', null)
   const shape = all.shape.slice(1)
   const n = all.shape[0] ?? 0
@@ -92,17 +104,11 @@ export async function localComplexity(target: RegionTarget, inputs: Tensor, opti
   }
 }
 
-/** Checks the options of `localComplexity` (also where the schedule takes them); returns them with defaults. */
-export function checkLocal(where: string, options: unknown, keys: readonly string[] = LOCAL_KEYS): { radius: number; lines: number; seed: number; tolerance: number; grid: number } {
-  assertOptions(where, options, keys, false)
-  const o = options as LocalComplexityOptions
-  const { radius, lines = 8, seed = 0 } = o
-  if (typeof radius !== 'number' || !(radius > 0) || !Number.isFinite(radius)) throw new InstrumentError('INVALID_OPTION', `${where}: radius must be a positive number, not ${describeValue(radius)}.`)
-  if (!Number.isInteger(lines) || lines < 1) throw new InstrumentError('INVALID_OPTION', `${where}: lines must be a positive integer, not ${describeValue(lines)}.`)
-  if (!Number.isInteger(seed)) throw new InstrumentError('INVALID_OPTION', `${where}: seed must be an integer, not ${describeValue(seed)}.`)
-  const b = o.batchSize
-  if (b !== undefined && (!Number.isInteger(b) || b < 1)) throw new InstrumentError('INVALID_OPTION', `${where}: batchSize must be a positive integer, not ${describeValue(b)}.`)
-  return { radius, lines, seed, ...walkOptions(where, { tolerance: o.tolerance ?? 1e-4, grid: o.grid ?? 8 }) }
+/** Checks the options of `localComplexity`; returns them with defaults. */
+export function checkLocal(options: unknown, where: string): { radius: number; lines: number; seed: number; tolerance: number; grid: number } {
+  const { radius, lines, seed, tolerance, grid } = LOCAL_OPTIONS.parse(options, where)
+  if (radius === undefined) throw new InstrumentError('INVALID_OPTION', `${where}: radius is required, a positive number.`)
+  return { radius, lines, seed, tolerance, grid }
 }
 
 /** `count` seeded directions, uniform on the unit sphere of `dims` dimensions. */

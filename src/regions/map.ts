@@ -3,8 +3,8 @@ import type { Tensor } from '@tensorflow/tfjs-core'
 import { createTable, tableAdd, tableGet } from '../bits/pattern-table.js'
 import { InstrumentError } from '../errors.js'
 import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
-import { type RegionTarget, type SamplerOptions, inputShape, openSampler, pointOf } from './sampler.js'
-import { assertOptions, describeValue } from '../keys.js'
+import { type Check, bytes, check, declareOptions, later } from '../options.js'
+import { type RegionTarget, SAMPLER_OPTIONS, type SamplerOptions, inputShape, openSampler, pointOf } from './sampler.js'
 import { samplerOptions } from './along.js'
 
 /** Options of {@link regionMap}. */
@@ -40,15 +40,31 @@ export interface RegionMap {
   readonly extent: readonly [number, number]
 }
 
-const KEYS = ['origin', 'directions', 'extent', 'resolution', 'maxBytes', 'sites', 'batchSize'] as const
 const WHERE = 'regionMap(model, options)'
 
-function pair(value: unknown, what: string, integer: boolean): [number, number] {
-  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0 && (!integer || Number.isInteger(v))
+const pairOf = (integer: boolean): Check<number | readonly [number, number]> => {
+  const ok = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0 && (!integer || Number.isInteger(v))
   const rule = integer ? 'a positive integer' : 'a positive number'
-  if (ok(value)) return [value, value]
-  if (Array.isArray(value) && value.length === 2 && value.every(ok)) return [value[0] as number, value[1] as number]
-  throw new InstrumentError('INVALID_OPTION', `${WHERE}: ${what} must be ${rule} or two of them, not ${describeValue(value)}.`)
+  return check(`${rule} or two of them`, (v) => ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok)))
+}
+
+const OPTIONS = declareOptions<RegionMapOptions>()(
+  WHERE,
+  {
+    ...SAMPLER_OPTIONS.fields,
+    origin: { check: later('one input') },
+    directions: { check: check('two tensors [u, v], each shaped like an input', (d) => Array.isArray(d) && d.length === 2) },
+    extent: { check: pairOf(false) },
+    resolution: { check: pairOf(true) },
+    maxBytes: { check: bytes, default: 512 * 2 ** 20 },
+  },
+  { required: true },
+)
+
+/** A number for both, or two; `what` is required. */
+function pair(value: number | readonly [number, number] | undefined, what: string): [number, number] {
+  if (value === undefined) throw new InstrumentError('INVALID_OPTION', `${WHERE}: ${what} is required.`)
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]]
 }
 
 /**
@@ -68,14 +84,11 @@ function pair(value: unknown, what: string, integer: boolean): [number, number] 
  */
 export async function regionMap(target: RegionTarget, options: RegionMapOptions): Promise<RegionMap> {
   const { model, probe } = modelAndProbe<LayersModel | GraphModelLike>(target, WHERE)
-  assertOptions(WHERE, options, KEYS, false)
-  const [width, height] = pair(options.resolution, 'resolution', true)
-  const extent = pair(options.extent, 'extent', false)
-  const maxBytes = options.maxBytes ?? 512 * 2 ** 20
-  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) throw new InstrumentError('INVALID_OPTION', `${WHERE}: maxBytes must be a positive number, not ${describeValue(maxBytes)}.`)
-  if (!Array.isArray(options.directions) || options.directions.length !== 2) {
-    throw new InstrumentError('INVALID_OPTION', `${WHERE}: directions must be two tensors [u, v], each shaped like an input.`)
-  }
+  const o = OPTIONS.parse(options)
+  const [width, height] = pair(o.resolution, 'resolution')
+  const extent = pair(o.extent, 'extent')
+  const maxBytes = o.maxBytes
+  if (o.directions === undefined) throw new InstrumentError('INVALID_OPTION', `${WHERE}: directions is required: two tensors [u, v], each shaped like an input.`)
   const origin = pointOf(options.origin, 'origin', inputShape(model))
   const [u, v] = options.directions.map((d, k) => pointOf(d, `directions[${k}]`, origin.shape)) as [typeof origin, typeof origin]
   if (u.values.every((x) => x === 0) || v.values.every((x) => x === 0)) throw new InstrumentError('INVALID_INPUT', `${WHERE}: a direction is all zeros, so the slice has no extent along it.`)

@@ -1,5 +1,5 @@
 import { InstrumentError } from '../errors.js'
-import { assertOptions, describeValue } from '../keys.js'
+import { boolean, declareOptions, number } from '../options.js'
 import type { RegionMap } from './map.js'
 
 /** Options of {@link regionMapSvg}. */
@@ -9,6 +9,11 @@ export interface RegionSvgOptions {
   /** Draw region boundaries in black (default true). */
   boundaries?: boolean
 }
+
+const OPTIONS = declareOptions<RegionSvgOptions>()('regionMapSvg(map, options)', {
+  scale: { check: number(0, Infinity, true), default: 2 },
+  boundaries: { check: boolean, default: true },
+})
 
 /** A colour per region id: hues a golden angle apart, so neighbouring ids differ. */
 export function regionColour(id: number): string {
@@ -31,15 +36,9 @@ export function regionColour(id: number): string {
  * ```
  */
 export function regionMapSvg(map: RegionMap, options: RegionSvgOptions = {}): string {
-  assertOptions('regionMapSvg(map, options)', options, ['scale', 'boundaries'])
-  const scale = options.scale ?? 2
-  if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale)) {
-    throw new InstrumentError('INVALID_OPTION', `regionMapSvg: scale must be a positive number, not ${describeValue(scale)}.`)
-  }
+  const { scale, boundaries } = OPTIONS.parse(options)
   const { width, height, ids } = map
   if (!Number.isInteger(width) || !Number.isInteger(height) || !(ids instanceof Int32Array) || ids.length !== width * height) throw new InstrumentError('INVALID_INPUT', 'regionMapSvg takes the map regionMap() returned.')
-  const boundaries = options.boundaries ?? true
-  if (typeof boundaries !== 'boolean') throw new InstrumentError('INVALID_OPTION', `regionMapSvg: boundaries must be true or false, not ${describeValue(boundaries)}.`)
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width * scale}" height="${height * scale}" viewBox="0 0 ${width} ${height}" shape-rendering="crispEdges">`,
     `<title>${map.regions} activation regions</title>`,

@@ -4,7 +4,8 @@ import { tensor } from '@tensorflow/tfjs-core'
 import { wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
 import type { ReducerMap } from '../reducer.js'
-import { convexity, instrument, isTensor, joinPatterns, networkSite, type GraphModelLike, type InstrumentOptions, type NetworkPart, type Probe } from '../instrument/index.js'
+import { convexity, instrument, isTensor, joinPatterns, networkSite, type GraphModelLike, type InstrumentOptions, type NetworkPart, type Probe, type Site } from '../instrument/index.js'
+import { declareOptions, either, fn, integer, strings } from '../options.js'
 
 /** What the region functions take: a model, or a live probe of one (its sites then make the pattern). */
 export type RegionTarget = LayersModel | GraphModelLike | Probe<ReducerMap>
@@ -16,6 +17,12 @@ export interface SamplerOptions {
   /** Points per forward pass (default 512). */
   batchSize?: number
 }
+
+/** The declaration of {@link SamplerOptions}, shared by every region function. */
+export const SAMPLER_OPTIONS = declareOptions<SamplerOptions>()('regions(model, options)', {
+  sites: { check: either(strings, fn<(site: Site) => boolean>()) },
+  batchSize: { check: integer(1), default: 512 },
+})
 
 /** Runs a model on points given as plain rows and returns their whole-network patterns. */
 export interface PatternSampler {
@@ -78,8 +85,7 @@ export function openSampler(model: LayersModel | GraphModelLike, live: Probe<Red
   if (expected !== null && (expected.length !== example.length || expected.some((d, i) => d !== null && d !== example[i]))) {
     throw new InstrumentError('INVALID_INPUT', `The points have shape [${example.join(', ')}], but the model takes [${expected.map(String).join(', ')}].`)
   }
-  const batchSize = o.batchSize ?? 512
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InstrumentError('INVALID_OPTION', `batchSize must be a positive integer, not ${String(batchSize)}.`)
+  const batchSize = o.batchSize ?? SAMPLER_OPTIONS.fields.batchSize.default
   if (live !== undefined && o.sites !== undefined) {
     throw new InstrumentError('INVALID_OPTION', "The model is instrumented, so its probe's sites make the pattern; drop the sites option, or dispose the probe first.")
   }

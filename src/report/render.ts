@@ -2,7 +2,7 @@ import { type Comparison, compare } from '../compare/compare.js'
 import type { Measurement } from '../compare/measurement.js'
 import { type SiteSummary, summarize } from '../metrics/summary.js'
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
+import { check, declareOptions, later, string, strings } from '../options.js'
 import { Timeline } from '../timeline/timeline.js'
 import { findHighlights, groupHighlights } from './highlights.js'
 import { colourLegend, depthLines, escape, heat, rankPlot, strip } from './svg.js'
@@ -20,6 +20,20 @@ export interface ReportOptions {
   /** The labels the measurement was given, one per input: the page then shows H(L), the most I(A;L) can be. */
   labels?: ArrayLike<number>
 }
+
+type Against = NonNullable<ReportOptions['against']>
+const AGAINST = declareOptions<Against>()(
+  'renderReport(input, { against })',
+  { measurement: { check: check<Against['measurement']>('a measurement from measure(x, { retain: true })', (m) => isMeasurement(m)) }, label: { check: string } },
+  { required: true },
+)
+const OPTIONS = declareOptions<ReportOptions>()('renderReport(input, options)', {
+  title: { check: string, default: 'ReLU activation patterns' },
+  meta: { check: check('a record of strings and numbers', (m) => typeof m === 'object' && m !== null && !Array.isArray(m)) },
+  against: { check: later('{ measurement, label }') },
+  warnings: { check: strings },
+  labels: { check: check('an array of integer labels', (l) => typeof l === 'object' && l !== null && typeof (l as ArrayLike<number>).length === 'number') },
+})
 
 /** Explanation of each summary column, shown under the table. */
 export const COLUMNS: readonly (readonly [keyof SiteSummary, string, string])[] = [
@@ -193,9 +207,7 @@ return d*(u!==undefined&&v!==undefined?Number(u)-Number(v):p.textContent.localeC
  * ```
  */
 export function renderReport(input: Measurement<Record<string, Record<string, unknown>>> | Timeline<Record<string, Record<string, unknown>>>, options: ReportOptions = {}): string {
-  assertOptions('renderReport(input, options)', options, ['title', 'meta', 'against', 'warnings', 'labels'])
-  const title = options.title ?? 'ReLU activation patterns'
-  if (typeof title !== 'string') throw new InstrumentError('INVALID_OPTION', 'renderReport: title must be a string.')
+  const { title } = OPTIONS.parse(options)
   const meta = Object.entries(options.meta ?? {}).map(([k, v]) => `<div><b>${escape(k)}</b>: ${escape(String(v))}</div>`).join('')
   let body: string
   if (input instanceof Timeline) {
@@ -206,9 +218,8 @@ export function renderReport(input: Measurement<Record<string, Record<string, un
     if (options.against !== undefined) {
       const a = options.against as unknown
       if (isMeasurement(a)) throw new InstrumentError('INVALID_OPTION', 'renderReport: against takes { measurement, label }, not a measurement itself: renderReport(m, { against: { measurement: other, label: "model B" } }).')
-      assertOptions('renderReport(input, { against })', a as object, ['measurement', 'label'])
-      if (!isMeasurement(options.against.measurement)) throw new InstrumentError('INVALID_OPTION', 'renderReport: against.measurement must be a measurement from measure(x, { retain: true }).')
-      if (typeof options.against.label !== 'string') throw new InstrumentError('INVALID_OPTION', 'renderReport: against.label must be a string naming the other model.')
+      const against = AGAINST.parse(a)
+      if (against.measurement === undefined || against.label === undefined) throw new InstrumentError('INVALID_OPTION', 'renderReport(input, { against }): against needs both measurement and label.')
     }
     const sites = Object.keys(input.results).map((id) => ({ id, positions: input.patterns?.[id]?.positions ?? null }))
     const rows = summarize(input.results, sites)

@@ -3,9 +3,9 @@ import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { isTensor, toLabels, type MeasureInput, type Probe, type Results } from '../instrument/index.js'
 import { summarize } from '../metrics/summary.js'
-import { assertOptions, describeValue } from '../keys.js'
+import { boolean, check, declareOptions, either, fn, integer, later, oneOf } from '../options.js'
 import type { ReducerMap } from '../reducer.js'
-import { LOCAL_KEYS, type LocalComplexityOptions, checkLocal, localComplexity } from '../regions/local.js'
+import { LOCAL_OPTIONS, type LocalComplexityOptions, localComplexity } from '../regions/local.js'
 import { Timeline, type TimelineEntry, type TimelineOptions, type TrainingPoint } from './timeline.js'
 
 /**
@@ -97,38 +97,62 @@ export interface ProbeCallback<M extends ReducerMap> extends Callback {
 }
 
 const WHERE = 'trainingCallback(probe, options)'
-const KEYS = ['every', 'early', 'training', 'measure', 'labels', 'batchSize', 'snapshot', 'timeline', 'keep', 'stepsPerEpoch', 'localComplexity', 'log', 'onPoint'] as const
 const bad = (message: string): InstrumentError => new InstrumentError('INVALID_OPTION', `${WHERE}: ${message}`)
 
-function checkCadence(every: unknown): void {
-  const usage = 'every takes { batches: k } with a positive integer k, or { epochs: f } with f > 0'
-  if (typeof every !== 'object' || every === null) throw bad(`${usage}, not ${describeValue(every)}.`)
-  assertOptions(`${WHERE}: every`, every, ['batches', 'epochs'])
-  const keys = Object.keys(every)
-  if (keys.length !== 1 || (keys[0] !== 'batches' && keys[0] !== 'epochs')) throw bad(`${usage}; got keys ${keys.join(', ') || '(none)'}.`)
-  const k = (every as Record<string, unknown>)[keys[0]]
-  if (typeof k !== 'number' || !(k > 0) || !Number.isFinite(k) || (keys[0] === 'batches' && !Number.isInteger(k))) {
-    throw bad(`${usage}, not ${keys[0]}: ${describeValue(k)}.`)
-  }
+/** `{ batches: k }` with a positive integer k, or `{ epochs: f }` with f > 0, and no other key. */
+function isCadence(every: unknown): boolean {
+  if (typeof every !== 'object' || every === null || Object.getPrototypeOf(every) !== Object.prototype) return false
+  const entries = Object.entries(every)
+  if (entries.length !== 1) return false
+  const [key, k] = entries[0]!
+  return typeof k === 'number' && k > 0 && Number.isFinite(k) && (key === 'epochs' || (key === 'batches' && Number.isInteger(k)))
 }
+const cadence = check<Cadence>('{ batches: k } with a positive integer k, or { epochs: f } with f > 0', isCadence, ['batches', 'epochs'])
+
+/** The declaration of {@link ScheduleOptions}. */
+export const SCHEDULE_OPTIONS = declareOptions<ScheduleOptions<ReducerMap>>()(
+  WHERE,
+  {
+    every: { check: cadence },
+    early: { check: cadence },
+    training: { check: boolean, default: false },
+    measure: { check: later('a tensor, an array of tensors or a dataset') },
+    labels: { check: later('one integer label per example') },
+    batchSize: { check: integer(1) },
+    snapshot: { check: boolean, default: false },
+    timeline: { check: check('a Timeline', (t) => t instanceof Timeline) },
+    keep: { check: oneOf(['results', 'histograms', 'patterns']) },
+    stepsPerEpoch: { check: integer(1) },
+    localComplexity: { check: later('the options of localComplexity with inputs') },
+    log: { check: either(boolean, fn<(line: string) => void>()) },
+    onPoint: { check: fn() },
+  },
+  { required: true },
+)
+
+/** The schedule's localComplexity: the function's options but the sites (the probe's make the pattern), with the inputs. */
+const { sites: _, ...LOCAL_FIELDS } = LOCAL_OPTIONS.fields
+const SCHEDULE_LOCAL = declareOptions<ScheduleOptions<ReducerMap>['localComplexity'] & object>()(`${WHERE}: localComplexity`, {
+  ...LOCAL_FIELDS,
+  inputs: { check: later('a tensor of probe inputs [n, ...inputShape]') },
+}, { required: true })
 
 /** Validates every option where it is given, before training starts. */
-function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): void {
+function checkSchedule<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): void {
   if (typeof probe !== 'object' || probe === null || typeof (probe as Probe<M>).measure !== 'function') {
     throw new InstrumentError('INVALID_OPTION', `${WHERE} takes the probe returned by instrument(model) first.`)
   }
   if (probe.disposed) throw new InstrumentError('DISPOSED', `${WHERE}: the probe has been disposed. Instrument the model again.`)
-  assertOptions(WHERE, options, KEYS, false)
-  checkCadence(options.every)
-  if (options.early !== undefined) checkCadence(options.early)
-  if (options.training !== undefined && typeof options.training !== 'boolean') throw bad(`training must be true or false, not ${describeValue(options.training)}.`)
+  SCHEDULE_OPTIONS.parse(options)
+  if (options.every === undefined) throw bad('every is required: { batches: k } or { epochs: f }.')
   if (options.measure === undefined && options.snapshot !== true && options.localComplexity === undefined) {
     throw bad('needs a probe set (`measure`), `snapshot: true`, `localComplexity`, or some of them.')
   }
   if (options.localComplexity !== undefined) {
     const lc = options.localComplexity as unknown as Record<string, unknown>
     // the probe's own sites make the pattern, so no sites option here
-    checkLocal(`${WHERE}: localComplexity`, lc, ['inputs', ...LOCAL_KEYS.filter((k) => k !== 'sites')])
+    SCHEDULE_LOCAL.parse(lc, `${WHERE}: localComplexity`)
+    if (lc['radius'] === undefined) throw bad('localComplexity.radius is required, a positive number.')
     if (!isTensor(lc['inputs'])) throw bad('localComplexity.inputs must be a tensor of probe inputs [n, ...inputShape].')
     const inputs = lc['inputs'] as Tensor
     if (inputs.isDisposed) throw bad('localComplexity.inputs has been disposed; pass a live tensor.')
@@ -152,18 +176,7 @@ function check<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M
       throw bad(`labels has ${labels.length} entries, and the probe set ${first.shape[0]} examples; give one label per example.`)
     }
   }
-  const n = options.batchSize
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw bad(`batchSize must be a positive integer, not ${describeValue(n)}.`)
-  const spe = options.stepsPerEpoch
-  if (spe !== undefined && (!Number.isInteger(spe) || spe < 1)) throw bad(`stepsPerEpoch must be a positive integer, not ${describeValue(spe)}.`)
-  if (options.snapshot !== undefined && typeof options.snapshot !== 'boolean') throw bad('snapshot must be true or false.')
   if (options.keep !== undefined && options.timeline !== undefined) throw bad('give either timeline or keep (the kept detail of a new timeline), not both.')
-  if (options.keep !== undefined && !['results', 'histograms', 'patterns'].includes(options.keep)) {
-    throw bad(`keep must be 'results', 'histograms' or 'patterns', not ${describeValue(options.keep)}.`)
-  }
-  if (options.timeline !== undefined && !(options.timeline instanceof Timeline)) throw bad('timeline must be a Timeline.')
-  if (options.onPoint !== undefined && typeof options.onPoint !== 'function') throw bad('onPoint must be a function.')
-  if (options.log !== undefined && typeof options.log !== 'boolean' && typeof options.log !== 'function') throw bad('log must be true, false or a function (line) => void.')
 }
 
 /** Refuses, at the call, a probe set the model cannot take: another number of inputs, or a shape other than the model's (the batch aside). */
@@ -194,7 +207,7 @@ function checkProbeSet(model: object, tensors: readonly Tensor[], what = 'measur
  * ```
  */
 export function trainingCallback<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): ProbeCallback<M> {
-  check(probe, options)
+  checkSchedule(probe, options)
   const timeline = options.timeline ?? new Timeline<Results<M>>(options.keep === undefined ? {} : { keep: options.keep })
   return new Schedule(probe, options, timeline) as unknown as ProbeCallback<M>
 }

@@ -1,8 +1,9 @@
 import { type Comparison, compare } from '../compare/compare.js'
-import { type HistogramComparison, type HistogramComparisonOptions, compareHistograms } from '../compare/histograms.js'
+import { HISTOGRAM_COMPARISON, type HistogramComparison, type HistogramComparisonOptions, compareHistograms } from '../compare/histograms.js'
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
-import { assertOptions, getOwn, putOwn } from '../keys.js'
+import { getOwn, putOwn } from '../keys.js'
+import { check, declareOptions, number, oneOf, string } from '../options.js'
 import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
 import { deserialize, serialize } from '../serialize.js'
 import { type UnitDeath, type UnitRow, unitDeaths, unitRows } from './units.js'
@@ -45,6 +46,21 @@ export interface TimelineOptions {
 
 /** A reference for comparisons: the first, the previous, the last entry, or an entry index. */
 export type Reference = 'first' | 'previous' | 'final' | number
+
+/** Options of the series a timeline gives: the references to compare against, and the histogram threshold. */
+export type SeriesOptions = { against?: Reference[] } & HistogramComparisonOptions
+
+const isReference = (r: unknown): boolean => r === 'first' || r === 'previous' || r === 'final' || (Number.isInteger(r) && (r as number) >= 0)
+const references = check<Reference[]>("an array of references ('first', 'previous', 'final' or an entry index)", (a) => Array.isArray(a) && a.every(isReference))
+
+const TIMELINE_OPTIONS = declareOptions<TimelineOptions>()('new Timeline(options)', { keep: { check: oneOf(['results', 'histograms', 'patterns']), default: 'histograms' } })
+const POINT = declareOptions<TrainingPoint>()(
+  'Timeline.add(point, ...)',
+  { step: { check: number() }, epoch: { check: number() }, examples: { check: number() }, label: { check: string } },
+  { required: true },
+)
+const SERIES_OPTIONS = declareOptions<SeriesOptions>()('timeline.series(options)', { against: { check: references }, ...HISTOGRAM_COMPARISON.fields })
+const UNIT_SERIES_OPTIONS = declareOptions<{ against?: Reference[] }>()('timeline.unitSeries(options)', { against: { check: references } })
 
 /** One scalar of a timeline, as in a long-format table. */
 export interface SeriesRow {
@@ -98,12 +114,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
 
   constructor(options: TimelineOptions = {}) {
     Object.defineProperty(this, TIMELINE_BRAND, { value: true })
-    assertOptions('new Timeline(options)', options, ['keep'])
-    const keep = options.keep ?? 'histograms'
-    if (keep !== 'results' && keep !== 'histograms' && keep !== 'patterns') {
-      throw new InstrumentError('INVALID_OPTION', `Timeline keep must be 'results', 'histograms' or 'patterns', not ${JSON.stringify(keep)}.`)
-    }
-    this.keep = keep
+    this.keep = TIMELINE_OPTIONS.parse(options).keep
   }
 
   /**
@@ -111,12 +122,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    * `point`. Bare results allow no comparisons.
    */
   add(point: TrainingPoint, measured: Measurement<R> | R): TimelineEntry<R> {
-    if (!Number.isFinite(point?.step)) throw new InstrumentError('INVALID_OPTION', 'Timeline.add(point, ...) needs a numeric point.step.')
-    assertOptions('Timeline.add(point, ...)', point, ['step', 'epoch', 'examples', 'label'], false)
-    for (const key of ['epoch', 'examples'] as const) {
-      if (point[key] !== undefined && (typeof point[key] !== 'number' || !Number.isFinite(point[key]))) throw new InstrumentError('INVALID_OPTION', `Timeline.add(point, ...): point.${key} must be a finite number, not ${String(point[key])}.`)
-    }
-    if (point.label !== undefined && typeof point.label !== 'string') throw new InstrumentError('INVALID_OPTION', 'Timeline.add(point, ...): point.label must be a string.')
+    if (POINT.parse(point).step === undefined) throw new InstrumentError('INVALID_OPTION', 'Timeline.add(point, ...): point.step is required, a finite number.')
     const last = this.entries[this.entries.length - 1]
     if (last !== undefined && point.step < last.step) {
       throw new InstrumentError('INVALID_OPTION', `Timeline.add(point, ...): step ${point.step} is before the last entry's, ${last.step}; entries go in training order.`)
@@ -146,7 +152,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    * flip rates; otherwise histogram similarity only.
    */
   compare(reference: Reference, options: HistogramComparisonOptions = {}): (Record<string, Comparison | HistogramComparison> | undefined)[] {
-    assertOptions('timeline.compare(reference, options)', options, ['threshold'])
+    HISTOGRAM_COMPARISON.parse(options, 'timeline.compare(reference, options)')
     if (!['first', 'final', 'previous'].includes(reference as string) && !(Number.isInteger(reference) && (reference as number) >= 0)) {
       throw new InstrumentError('INVALID_OPTION', `A reference is 'first', 'previous', 'final' or an entry index, not ${JSON.stringify(reference)}.`)
     }
@@ -174,8 +180,8 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    * (`patterns.normalizedEntropy`, `units.dead`, ...) and, for each reference in
    * `against`, the comparison (`vsFirst.weightedJaccard`, ...).
    */
-  series(options: { against?: Reference[] } & HistogramComparisonOptions = {}): SeriesRow[] {
-    assertOptions('timeline.series(options)', options, ['against', 'threshold'])
+  series(options: SeriesOptions = {}): SeriesRow[] {
+    SERIES_OPTIONS.parse(options, 'timeline.series(options)')
     const rows: SeriesRow[] = []
     const only = options.threshold === undefined ? {} : { threshold: options.threshold }
     const comparisons = (options.against ?? []).map((ref) => [ref, this.compare(ref, only)] as const)
@@ -197,8 +203,8 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
   }
 
   /** The series as CSV with a header row (`step,epoch,examples,label,site,metric,value`). */
-  toCSV(options: { against?: Reference[] } & HistogramComparisonOptions = {}): string {
-    assertOptions('timeline.toCSV(options)', options, ['against', 'threshold'])
+  toCSV(options: SeriesOptions = {}): string {
+    SERIES_OPTIONS.parse(options, 'timeline.toCSV(options)')
     const cell = (v: string | number | null): string => {
       if (v === null) return ''
       const s = String(v)
@@ -212,8 +218,8 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
   }
 
   /** The series as JSON lines, one object per row. */
-  toJSONLines(options: { against?: Reference[] } & HistogramComparisonOptions = {}): string {
-    assertOptions('timeline.toJSONLines(options)', options, ['against', 'threshold'])
+  toJSONLines(options: SeriesOptions = {}): string {
+    SERIES_OPTIONS.parse(options, 'timeline.toJSONLines(options)')
     return this.series(options).map((r) => `${JSON.stringify(r)}\n`).join('')
   }
 
@@ -229,13 +235,13 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    * ```
    */
   unitSeries(options: { against?: Reference[] } = {}): UnitRow[] {
-    assertOptions('timeline.unitSeries(options)', options, ['against'])
+    UNIT_SERIES_OPTIONS.parse(options, 'timeline.unitSeries(options)')
     return unitRows(this as never, options.against ?? [])
   }
 
   /** {@link Timeline.unitSeries} as CSV (`step,epoch,examples,label,site,unit,metric,value`). */
   toUnitCSV(options: { against?: Reference[] } = {}): string {
-    assertOptions('timeline.toUnitCSV(options)', options, ['against'])
+    UNIT_SERIES_OPTIONS.parse(options, 'timeline.toUnitCSV(options)')
     const lines = ['step,epoch,examples,label,site,unit,metric,value']
     const cell = (v: string | number | null): string => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))
     for (const r of unitRows(this as never, options.against ?? [])) lines.push([r.step, r.epoch, r.examples, r.label, r.site, r.unit, r.metric, r.value].map(cell).join(','))

@@ -4,7 +4,8 @@
  * { renderer: 'none' }).toSVG()`), tfjs-vis, or any Vega-Lite viewer.
  */
 import { InstrumentError } from '../errors.js'
-import { assertOptions, closest, getOwn } from '../keys.js'
+import { closest, getOwn } from '../keys.js'
+import { check, declareOptions, number, oneOf, string, strings } from '../options.js'
 import type { RegionMap } from '../regions/map.js'
 import { regionColour } from '../regions/picture.js'
 import type { Comparison } from '../compare/compare.js'
@@ -30,6 +31,16 @@ export type Metric<R> =
 /** Which training coordinate goes on the x axis. */
 export type XAxis = 'step' | 'epoch' | 'examples'
 
+/** Options of {@link unitHeatmap}. */
+export interface UnitChartOptions extends Omit<ChartOptions, 'sites' | 'against'> {
+  /** The site whose units are drawn. */
+  site: string
+  /** A per-unit array of a reducer's result, as `reducer.field` (default `'units.frequency'`). */
+  field?: string
+  /** The colour scale's domain: `[low, high]` (default `[0, 1]`), or `'data'` for the data's own range. */
+  domain?: [number, number] | 'data'
+}
+
 /** Options shared by the chart builders. */
 export interface ChartOptions {
   /** x axis (default `'examples'` when known, else `'step'`). */
@@ -37,7 +48,7 @@ export interface ChartOptions {
   /** Title (default: the metric). */
   title?: string
   /** Sites to show, in order (default all, in site order). */
-  sites?: string[]
+  sites?: readonly string[]
   /** Comparisons to compute, when the metric is `vsFirst.*`, `vsFinal.*`, ... (default: inferred from the metric). */
   against?: Reference[]
   /** Width and height in pixels (defaults 480 and 20 per site for heatmaps, 240 for lines). */
@@ -48,7 +59,41 @@ export interface ChartOptions {
 }
 
 const REFS: Record<string, Reference> = { vsFirst: 'first', vsPrevious: 'previous', vsFinal: 'final' }
-const CHART_KEYS = ['x', 'title', 'sites', 'against', 'width', 'height', 'scheme'] as const
+const isReference = (r: unknown): boolean => r === 'first' || r === 'previous' || r === 'final' || (Number.isInteger(r) && (r as number) >= 0)
+const size = number(0, Infinity, true)
+
+/** The declaration of {@link ChartOptions}, shared by every chart of a timeline. */
+const CHART = declareOptions<ChartOptions>()('chart(timeline, options)', {
+  x: { check: oneOf(['step', 'epoch', 'examples']) },
+  title: { check: string },
+  sites: { check: strings },
+  against: { check: check<Reference[]>("an array of references ('first', 'previous', 'final' or an entry index)", (a) => Array.isArray(a) && a.every(isReference)) },
+  width: { check: size },
+  height: { check: size },
+  scheme: { check: string },
+})
+const METRIC_CHART = declareOptions<ChartOptions & { metric: string }>()('chart(timeline, options)', { ...CHART.fields, metric: { check: string } }, { required: true })
+const UNIT_CHART = declareOptions<UnitChartOptions>()(
+  'unitHeatmap(timeline, options)',
+  {
+    x: CHART.fields.x,
+    title: CHART.fields.title,
+    width: CHART.fields.width,
+    height: CHART.fields.height,
+    scheme: CHART.fields.scheme,
+    site: { check: string },
+    field: { check: string, default: 'units.frequency' },
+    domain: { check: check<[number, number] | 'data'>("[low, high] with low < high, or 'data'", (d) => d === 'data' || (Array.isArray(d) && d.length === 2 && d.every(Number.isFinite) && d[0] < d[1])), default: [0, 1] },
+  },
+  { required: true },
+)
+const TFVIS = declareOptions<Pick<ChartOptions, 'x' | 'sites' | 'against'> & { metric: string }>()(
+  'tfvisHeatmap(timeline, options)',
+  { x: CHART.fields.x, sites: CHART.fields.sites, against: CHART.fields.against, metric: { check: string } },
+  { required: true },
+)
+const SIDE_BY_SIDE = declareOptions<{ titles?: readonly string[]; title?: string }>()('sideBySide(specs, options)', { titles: { check: strings }, title: { check: string } })
+const REGION_SPEC = declareOptions<{ title?: string; width?: number; height?: number }>()('regionMapSpec(map, options)', { title: CHART.fields.title, width: CHART.fields.width, height: CHART.fields.height })
 
 /** Comparison metrics that need every pattern of both entries (`keep: 'patterns'`). */
 const ROW_METRICS = new Set(['flipRate', 'rowsChanged', 'rowsChangedFraction'])
@@ -80,7 +125,7 @@ function rowsFor(timeline: Timeline<Record<string, Record<string, unknown>>>, me
     )
   }
   const x = options.x ?? (rows.every((r) => r.examples !== null) ? 'examples' : 'step')
-  return { rows, sites: order, x }
+  return { rows, sites: [...order], x }
 }
 
 const xTitle: Record<XAxis, string> = { step: 'training steps', epoch: 'epochs', examples: 'examples seen' }
@@ -103,7 +148,7 @@ export function heatmap<R extends Record<string, Record<string, unknown>>>(
   timeline: Timeline<R>,
   options: ChartOptions & { metric: Metric<R> },
 ): VegaLiteSpec {
-  assertOptions('heatmap(timeline, options)', options, [...CHART_KEYS, 'metric'], false)
+  METRIC_CHART.parse(options, 'heatmap(timeline, options)')
   const { rows, sites, x } = rowsFor(timeline as unknown as Timeline, options.metric, options, 'heatmap(timeline, options)')
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -133,7 +178,7 @@ export function lines<R extends Record<string, Record<string, unknown>>>(
   timeline: Timeline<R>,
   options: ChartOptions & { metric: Metric<R> },
 ): VegaLiteSpec {
-  assertOptions('lines(timeline, options)', options, [...CHART_KEYS, 'metric'], false)
+  METRIC_CHART.parse(options, 'lines(timeline, options)')
   const { rows, sites, x } = rowsFor(timeline as unknown as Timeline, options.metric, options, 'lines(timeline, options)')
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -164,21 +209,16 @@ export function lines<R extends Record<string, Record<string, unknown>>>(
  */
 export function unitHeatmap(
   timeline: Timeline<Record<string, Record<string, unknown>>>,
-  options: Omit<ChartOptions, 'sites' | 'against'> & { site: string; field?: string; domain?: [number, number] | 'data' },
+  options: UnitChartOptions,
 ): VegaLiteSpec {
   const where = 'unitHeatmap(timeline, options)'
   if (typeof (timeline as Partial<Timeline> | null)?.series !== 'function' || !Array.isArray(timeline.entries)) throw new InstrumentError('INVALID_INPUT', `${where} takes a Timeline (schedule.timeline).`)
-  assertOptions(where, options, ['x', 'title', 'width', 'height', 'scheme', 'site', 'field', 'domain'], false)
-  const field = options.field ?? 'units.frequency'
-  if (typeof field !== 'string' || typeof options.site !== 'string') throw new InstrumentError('INVALID_OPTION', `${where}: site and field must be strings (field like 'units.frequency').`)
+  const { field, domain } = UNIT_CHART.parse(options)
+  if (options.site === undefined) throw new InstrumentError('INVALID_OPTION', `${where}: site is required, the id of the site to draw.`)
   const [reducer = '', key = ''] = field.split('.')
   if (timeline.entries.length === 0) throw new InstrumentError('INVALID_INPUT', `${where}: the timeline has no entries yet.`)
   const sites = Object.keys(timeline.entries[0]!.results)
   if (!sites.includes(options.site)) throw new InstrumentError('UNKNOWN_SITE', `${where}: the timeline has no site "${options.site}"; it has ${sites.join(', ')}.`, { site: options.site })
-  const domain = options.domain ?? [0, 1]
-  if (domain !== 'data' && !(Array.isArray(domain) && domain.length === 2 && domain.every(Number.isFinite) && domain[0] < domain[1])) {
-    throw new InstrumentError('INVALID_OPTION', `${where}: domain must be [low, high] with low < high, or 'data'.`)
-  }
   const x = options.x ?? (timeline.entries.every((e) => e.examples !== undefined) ? 'examples' : 'step')
   const at = (e: (typeof timeline.entries)[number]): number => (x === 'step' ? e.step : x === 'epoch' ? (e.epoch ?? Number.NaN) : (e.examples ?? Number.NaN))
   const values: Record<string, unknown>[] = []
@@ -235,7 +275,7 @@ export function tfvisHeatmap<R extends Record<string, Record<string, unknown>>>(
   options: Pick<ChartOptions, 'x' | 'sites' | 'against'> & { metric: Metric<R> },
 ): { values: number[][]; xTickLabels: string[]; yTickLabels: string[] } {
   const where = 'tfvisHeatmap(timeline, options)'
-  assertOptions(where, options, ['x', 'sites', 'against', 'metric'], false)
+  TFVIS.parse(options)
   const { rows, sites, x } = rowsFor(timeline as unknown as Timeline, options.metric, options, where)
   const times = [...new Set(rows.map((r) => r.step))]
   const label = (step: number): string => {
@@ -255,8 +295,8 @@ export function tfvisHeatmap<R extends Record<string, Record<string, unknown>>>(
  * const spec = sideBySide([heatmap(plain, o), heatmap(residual, o)], { titles: ['plain', 'residual'] })
  * ```
  */
-export function sideBySide(specs: VegaLiteSpec[], options: { titles?: string[]; title?: string } = {}): VegaLiteSpec {
-  assertOptions('sideBySide(specs, options)', options, ['titles', 'title'])
+export function sideBySide(specs: VegaLiteSpec[], options: { titles?: readonly string[]; title?: string } = {}): VegaLiteSpec {
+  SIDE_BY_SIDE.parse(options)
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     ...(options.title === undefined ? {} : { title: options.title }),
@@ -282,16 +322,11 @@ export function sideBySide(specs: VegaLiteSpec[], options: { titles?: string[]; 
  * ```
  */
 export function regionMapSpec(map: RegionMap, options: { title?: string; width?: number; height?: number } = {}): VegaLiteSpec {
-  assertOptions('regionMapSpec(map, options)', options, ['title', 'width', 'height'])
+  REGION_SPEC.parse(options)
   const { width, height, ids, extent } = map ?? ({} as RegionMap)
   if (!Number.isInteger(width) || !Number.isInteger(height) || !(ids instanceof Int32Array) || ids.length !== width * height || !Array.isArray(extent)) {
     throw new InstrumentError('INVALID_INPUT', 'regionMapSpec takes the map regionMap() returned.')
   }
-  for (const key of ['width', 'height'] as const) {
-    const v = options[key]
-    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new InstrumentError('INVALID_OPTION', `regionMapSpec: ${key} must be a positive number.`)
-  }
-  if (options.title !== undefined && typeof options.title !== 'string') throw new InstrumentError('INVALID_OPTION', 'regionMapSpec: title must be a string.')
   // each pixel is a rect from its left to its right edge: exact, whatever binning would choose
   const ds = (2 * extent[0]) / width
   const dt = (2 * extent[1]) / height

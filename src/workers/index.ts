@@ -3,11 +3,11 @@
 // relu-patterns/web-workers.
 import { Worker } from 'node:worker_threads'
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { assertOptions } from '../keys.js'
+import { declareOptions } from '../options.js'
 import type { ReducerMap } from '../reducer.js'
 import type { Probe, Results } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup } from './job.js'
-import { type Endpoint, type WorkerMeasureOptions, type WorkerPool, checkCount, checkMeasure, setupOf, startPool } from './pool.js'
+import { type Endpoint, WORKERS, WORKER_MEASURE, type WorkerMeasureOptions, type WorkerPool, checkMeasure, setupOf, startPool } from './pool.js'
 
 export type { WorkerMeasureOptions, WorkerPool } from './pool.js'
 
@@ -18,6 +18,8 @@ export interface WorkerPoolOptions {
 }
 
 const WHERE = 'workerPool(probe, options)'
+const OPTIONS = declareOptions<WorkerPoolOptions>()(WHERE, { workers: { check: WORKERS, default: 2 } })
+const IN_WORKERS = declareOptions<WorkerMeasureOptions & WorkerPoolOptions>()('measureInWorkers(probe, x, options)', { ...OPTIONS.fields, ...WORKER_MEASURE.fields })
 
 /**
  * Starts worker threads that each load a copy of the probe's model and instrument it the
@@ -35,8 +37,7 @@ const WHERE = 'workerPool(probe, options)'
  * ```
  */
 export async function workerPool<M extends ReducerMap>(probe: Probe<M>, options: WorkerPoolOptions = {}): Promise<WorkerPool<M>> {
-  assertOptions(WHERE, options, ['workers'])
-  const count = checkCount(WHERE, options.workers ?? 2)
+  const { workers: count } = OPTIONS.parse(options)
   const setup = await setupOf(probe as unknown as Probe<ReducerMap>, WHERE, ['cpu', 'wasm'])
   return startPool(probe, count, setup, threadOf)
 }
@@ -68,11 +69,10 @@ function threadOf(setup: WorkerSetup): Endpoint {
  */
 export async function measureInWorkers<M extends ReducerMap>(probe: Probe<M>, x: Tensor, options: WorkerMeasureOptions & WorkerPoolOptions = {}): Promise<Results<M>> {
   const where = 'measureInWorkers(probe, x, options)'
-  assertOptions(where, options, ['workers', 'batchSize', 'training', 'labels'])
-  const { workers, ...rest } = options
-  const { batchSize } = checkMeasure(x, rest, where)
   // the count the caller gave is checked as given, before it is cut to the number of batches
-  const wanted = checkCount(where, workers ?? 2)
+  const { workers: wanted } = IN_WORKERS.parse(options, where)
+  const { workers: _, ...rest } = options
+  const { batchSize } = checkMeasure(x, rest, where)
   // no more workers than batches (a bad count is refused by workerPool)
   const batches = Math.max(1, Math.ceil(x.shape[0]! / batchSize))
   const pool = await workerPool(probe, { workers: Number.isInteger(wanted) && wanted > batches ? batches : wanted })

@@ -3,9 +3,9 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { getBackend, io, slice } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import { assertOptions } from '../keys.js'
+import { declareOptions, integer } from '../options.js'
 import type { ReducerMap, ReducerSpec } from '../reducer.js'
-import { isTensor, toLabels, type Probe, type Results, type States } from '../instrument/index.js'
+import { MEASURE_OPTIONS, isTensor, toLabels, type Probe, type Results, type States } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
 
 /** Options of a pool's `measure` (and of {@link measureInWorkers}, with `workers`). */
@@ -38,10 +38,16 @@ export const bad = (where: string, message: string, cause?: unknown): Instrument
   new InstrumentError('INVALID_OPTION', `${where}: ${message}`, cause === undefined ? {} : { cause })
 
 /** Checks a worker count: an integer from 1 to 64. */
-export function checkCount(where: string, count: unknown): number {
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 64) throw bad(where, `workers must be an integer from 1 to 64, not ${String(count)}.`)
-  return count
-}
+/** The declaration of {@link WorkerMeasureOptions}: those of `measure` that a pool takes. */
+export const WORKER_MEASURE = declareOptions<WorkerMeasureOptions>()('pool.measure(x, options)', {
+  batchSize: MEASURE_OPTIONS.fields.batchSize,
+  training: MEASURE_OPTIONS.fields.training,
+  labels: MEASURE_OPTIONS.fields.labels,
+})
+
+/** A worker count. */
+export const WORKERS = integer(1, 64)
+
 
 /**
  * A pool of `count` workers opened by `open` (each is given the setup), ready when every
@@ -93,10 +99,7 @@ export async function startPool<M extends ReducerMap>(probe: Probe<M>, count: nu
 }
 
 export function checkMeasure(x: Tensor, o: WorkerMeasureOptions, where = 'pool.measure(x, options)'): { batchSize: number; training: boolean; labels: Int32Array | null } {
-  assertOptions(where, o, ['batchSize', 'training', 'labels'])
-  const batchSize = o.batchSize ?? 128
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw bad(where, `batchSize must be a positive integer, not ${String(batchSize)}.`)
-  if (o.training !== undefined && typeof o.training !== 'boolean') throw bad(where, `training must be true or false, not ${String(o.training)}.`)
+  const { batchSize, training } = WORKER_MEASURE.parse(o, where)
   if (!isTensor(x) || x.isDisposed || x.dtype !== 'float32' || x.rank < 1) {
     throw new InstrumentError('INVALID_INPUT', `${where}: x must be one live float32 tensor of examples.`)
   }
@@ -104,7 +107,7 @@ export function checkMeasure(x: Tensor, o: WorkerMeasureOptions, where = 'pool.m
   if (labels !== null && labels.length !== x.shape[0]) {
     throw new InstrumentError('INVALID_INPUT', `${where}: ${labels.length} labels for ${x.shape[0]} examples.`)
   }
-  return { batchSize, training: o.training ?? false, labels }
+  return { batchSize, training, labels }
 }
 
 /** What every worker is started with: the model, how to instrument it, the backend. */

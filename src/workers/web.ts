@@ -6,11 +6,12 @@
  * @module web-workers
  */
 import { InstrumentError } from '../errors.js'
-import { assertOptions, describeValue } from '../keys.js'
+import { describeValue } from '../keys.js'
+import { check, declareOptions, fn } from '../options.js'
 import type { ReducerMap, ReducerSpec } from '../reducer.js'
 import type { Probe } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
-import { type Endpoint, type WorkerPool, bad, checkCount, setupOf, startPool } from './pool.js'
+import { type Endpoint, WORKERS, type WorkerPool, bad, setupOf, startPool } from './pool.js'
 import { type ReducerFactory, answer, builtIn, failure, runnerFor } from './serve.js'
 
 export type { WorkerMeasureOptions, WorkerPool } from './pool.js'
@@ -40,6 +41,17 @@ export interface WebWorkerPoolOptions {
   timeout?: number
 }
 
+const OPTIONS = declareOptions<WebWorkerPoolOptions>()(
+  'webWorkerPool(probe, options)',
+  {
+    worker: { check: fn() },
+    workers: { check: WORKERS },
+    // setTimeout holds at most 2^31 - 1 ms (longer ones fire at once): Infinity means no timer
+    timeout: { check: check('a number of milliseconds from 1 to 2^31 - 1, or Infinity', (t) => typeof t === 'number' && t > 0 && (t <= 2 ** 31 - 1 || t === Infinity)), default: 60_000 },
+  },
+  { required: true },
+)
+
 const WHERE = 'webWorkerPool(probe, options)'
 
 /**
@@ -63,15 +75,11 @@ const WHERE = 'webWorkerPool(probe, options)'
  * ```
  */
 export async function webWorkerPool<M extends ReducerMap>(probe: Probe<M>, options: WebWorkerPoolOptions): Promise<WorkerPool<M>> {
-  assertOptions(WHERE, options, ['worker', 'workers', 'timeout'])
-  if (typeof options.worker !== 'function') throw bad(WHERE, 'worker must be a function that makes a Worker running a script that calls serveWorker().')
-  const timeout = options.timeout ?? 60_000
-  // setTimeout holds at most 2^31 - 1 ms (longer ones fire at once): Infinity means no timer
-  if (typeof timeout !== 'number' || !(timeout > 0) || (timeout > 2 ** 31 - 1 && timeout !== Infinity)) {
-    throw bad(WHERE, `timeout must be a number of milliseconds from 1 to 2^31 - 1, or Infinity, not ${String(timeout)}.`)
-  }
+  const o = OPTIONS.parse(options)
+  if (o.worker === undefined) throw bad(WHERE, 'worker is required: a function that makes a Worker running a script that calls serveWorker().')
+  const { timeout } = o
   const cores = typeof navigator === 'object' ? navigator.hardwareConcurrency : undefined
-  const count = checkCount(WHERE, options.workers ?? Math.max(1, Math.min(4, cores ?? 2)))
+  const count = o.workers ?? Math.max(1, Math.min(4, cores ?? 2))
   const setup = await setupOf(probe as unknown as Probe<ReducerMap>, WHERE, null)
   try {
     // what postMessage will do to the setup, now: a reducer option that cannot be cloned is the caller's to fix
@@ -159,6 +167,10 @@ export interface ServeWorkerOptions {
   reducers?: Record<string, ReducerFactory>
 }
 
+const SERVE_OPTIONS = declareOptions<ServeWorkerOptions>()('serveWorker(options)', {
+  reducers: { check: check('a record of reducer factories', (r) => typeof r === 'object' && r !== null) },
+})
+
 /** The global scope of a dedicated worker, as far as serving needs it. */
 interface WorkerScope {
   postMessage(message: unknown): void
@@ -178,7 +190,7 @@ interface WorkerScope {
  * ```
  */
 export function serveWorker(options: ServeWorkerOptions = {}): void {
-  assertOptions('serveWorker(options)', options, ['reducers'])
+  SERVE_OPTIONS.parse(options)
   const scope = globalThis as unknown as WorkerScope
   const custom = options.reducers ?? {}
   // a built-in by its name from relu-patterns; any other module's factory only from `reducers`

@@ -35,7 +35,7 @@ test('messages name the call the user made and the value the user gave', async (
   const x = tf.zeros([10, 12])
   await expect(measureInWorkers(probe, x, { workres: 2 } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('Did you mean "workers"? Valid options: workers, batchSize, training, labels.') })
   await expect(measureInWorkers(probe, x, { workers: 200, batchSize: 4 })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('not 200') })
-  await expect(probe.measureStates(x, { batchSize: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('measureStates({ batchSize: 0 })') })
+  await expect(probe.measureStates(x, { batchSize: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('probe.measureStates(x, options): batchSize must be a positive integer, not 0.') })
   await expect(probe.measureStates(x, { bogus: 1 } as never)).rejects.toMatchObject({ message: expect.stringContaining('probe.measureStates(x, options)') })
   const { patterns } = probe.capture(() => (probe.model as unknown as { predict: (t: unknown) => { dispose(): void } }).predict(x).dispose())
   probe.dispose()
