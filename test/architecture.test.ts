@@ -13,6 +13,7 @@ const LAYERS: [string, number][] = [
   ['bits', 1],
   ['reducer.ts', 2],
   ['reducers', 3],
+  ['draw', 3.4],
   ['metrics', 3.5],
   ['compose', 3],
   ['serialize.ts', 3],

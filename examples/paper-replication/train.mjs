@@ -134,7 +134,7 @@ const entries = timeline.entries.map((e, i) => ({
     }
     return [id, {
       rows: p.rows, distinct: p.distinct, patternShare: round(p.patternShare),
-      normalizedEntropy: round(p.normalizedEntropy), topShare: round(p.topFraction),
+      normalizedEntropy: round(p.normalizedEntropy), topShare: round(p.topShare),
       normalizedConditionalEntropy: round(p.normalizedConditionalEntropy),
       normalizedMutualInformation: round(p.normalizedMutualInformation),
       dead: u.dead, alwaysOn: u.alwaysOn,

@@ -9,7 +9,9 @@ import type { Measurement, RetainedPatterns } from './measurement.js'
 import { HISTOGRAM_COMPARISON } from './histograms.js'
 
 /** How one site's patterns changed between two measurements of the same inputs. */
-export interface Comparison extends HistogramComparison {
+export interface Comparison extends Omit<HistogramComparison, 'kind'> {
+  /** What made this result: a comparison of two measurements' patterns (flip rates and histogram similarity). */
+  kind: 'comparison'
   /** Patterns compared (the same in both measurements). */
   rows: number
   /** Units per pattern. */
@@ -21,7 +23,7 @@ export interface Comparison extends HistogramComparison {
   /** Rows whose pattern changed in at least one unit. */
   rowsChanged: number
   /** `rowsChanged / rows` (0 when no rows). */
-  rowsChangedFraction: number
+  rowsChangedShare: number
 }
 
 const ROW_CHUNK = 4096
@@ -34,7 +36,7 @@ function checkRows(p: RetainedPatterns, id: string): void {
   if (!ok) throw new InstrumentError('CORRUPT_DATA', `compare(): the retained patterns of site "${id}" do not match their layout; the measurement is damaged.`, { site: id })
 }
 
-function compareRows(a: RetainedPatterns, b: RetainedPatterns): Omit<Comparison, keyof HistogramComparison> {
+function compareRows(a: RetainedPatterns, b: RetainedPatterns): Omit<Comparison, Exclude<keyof HistogramComparison, 'kind'>> {
   const { rows, units, wordsPerRow } = a
   const flips = new Float64Array(units)
   const xor = new Uint32Array(Math.min(rows, ROW_CHUNK) * wordsPerRow)
@@ -57,12 +59,13 @@ function compareRows(a: RetainedPatterns, b: RetainedPatterns): Omit<Comparison,
   }
   for (let u = 0; u < units; u++) flips[u] = rows > 0 ? flips[u]! / rows : 0
   return {
+    kind: 'comparison',
     rows,
     units,
     flipRate: rows > 0 && units > 0 ? differing / (rows * units) : 0,
     unitFlipRate: flips,
     rowsChanged,
-    rowsChangedFraction: rows > 0 ? rowsChanged / rows : 0,
+    rowsChangedShare: rows > 0 ? rowsChanged / rows : 0,
   }
 }
 
@@ -138,7 +141,7 @@ export function compare(
         { site: id },
       )
     }
-    putOwn(out, id, { ...compareRows(pa, pb), ...compareHistograms(pa.histogram, pb.histogram, options) })
+    putOwn(out, id, { ...compareHistograms(pa.histogram, pb.histogram, options), ...compareRows(pa, pb) })
   }
   return out
 }

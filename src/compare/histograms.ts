@@ -28,6 +28,8 @@ export const HISTOGRAM_COMPARISON = declareOptions<HistogramComparisonOptions>()
 
 /** Similarity of two pattern histograms: `a` is the reference, `b` the one compared with it. */
 export interface HistogramComparison {
+  /** What made this result: a comparison of two pattern histograms. */
+  kind: 'histogramComparison'
   /** |S_a ∩ S_b| / |S_a ∪ S_b| over the sets of distinct patterns (1 when both are empty). */
   jaccard: number
   /** Σ_p min(a_p, b_p) / Σ_p max(a_p, b_p) over pattern counts (1 when both are empty). */
@@ -99,6 +101,7 @@ export function compareHistograms(
   const union = sa + sb - shared
   const unionAbove = aAbove + bAbove - bothAbove
   return {
+    kind: 'histogramComparison',
     jaccard: union === 0 ? 1 : shared / union,
     weightedJaccard: maxSum === 0 ? 1 : minSum / maxSum,
     thresholdedJaccard: unionAbove === 0 ? 1 : bothAbove / unionAbove,

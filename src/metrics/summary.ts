@@ -1,4 +1,6 @@
+/* One row of headline numbers per site, read from built-in results by their kind through the metric catalogue. */
 import { InstrumentError } from '../errors.js'
+import { type ResultKind, metricInfo, resultOfKind } from './catalogue.js'
 
 /** One site's headline numbers, from whatever built-in reducers the probe ran. */
 export interface SiteSummary {
@@ -14,15 +16,17 @@ export interface SiteSummary {
   /** Units always on. */
   alwaysOn: number | null
   /** Mean binary entropy of the units, in bits (1 = on half the time). */
-  unitEntropy: number | null
+  meanEntropy: number | null
   /** Distinct patterns (`patternHistogram`). */
   distinct: number | null
+  /** Distinct patterns over rows: near 1, almost every row has its own pattern. */
+  patternShare: number | null
   /** Pattern entropy over its maximum, min(units, log2 rows). */
   normalizedEntropy: number | null
   /** Share of rows holding the most frequent pattern. */
   topShare: number | null
   /** Mean Hamming distance between patterns of a batch over units (`hamming`). */
-  diversity: number | null
+  meanDistance: number | null
   /** H(A|L) and I(A;L) in bits, with labels. */
   conditionalEntropy: number | null
   mutualInformation: number | null
@@ -34,8 +38,9 @@ export interface SiteSummary {
 
 type Loose = Record<string, unknown>
 const num = (x: unknown): number | null => (typeof x === 'number' ? x : null)
-const find = (reducers: Loose, has: readonly string[]): Loose | undefined =>
-  Object.values(reducers).find((r): r is Loose => typeof r === 'object' && r !== null && has.every((k) => k in r))
+
+/** The catalogue's metrics a summary row holds (0.1 results name `topShare` `topFraction`). */
+export const SUMMARY_METRICS = ['dead', 'alwaysOn', 'meanEntropy', 'distinct', 'patternShare', 'normalizedEntropy', 'topShare', 'meanDistance', 'conditionalEntropy', 'mutualInformation', 'nonFinite'] as const satisfies readonly (keyof SiteSummary)[]
 
 /**
  * One row per site of a probe's results (or a measurement's): units, dead and always-on
@@ -57,27 +62,23 @@ export function summarize(
   return ids.map((id) => {
     const reducers = (Object.hasOwn(results, id) ? results[id] : undefined) as Loose | undefined
     if (reducers === undefined) throw new InstrumentError('UNKNOWN_SITE', `summarize: the results have no site "${id}".`, { site: id })
-    const u = find(reducers, ['frequency', 'dead', 'meanEntropy'])
-    const h = find(reducers, ['distinct', 'normalizedEntropy', 'topFraction'])
-    const d = find(reducers, ['meanDistance', 'pairs'])
-    const units = num(u?.['units'] ?? h?.['units'] ?? d?.['units']) ?? 0
-    return {
+    const of = (kind: ResultKind): Loose | undefined => resultOfKind(reducers, kind)
+    const u = of('unitStats')
+    const h = of('patternHistogram')
+    const d = of('hamming')
+    const row: Record<string, unknown> = {
       site: id,
-      units,
+      units: num(u?.['units'] ?? h?.['units'] ?? d?.['units']) ?? 0,
       positions: sites?.find((s) => s.id === id)?.positions ?? null,
       rows: num(u?.['rows'] ?? h?.['rows'] ?? d?.['rows']) ?? 0,
-      dead: num(u?.['dead']),
-      alwaysOn: num(u?.['alwaysOn']),
-      unitEntropy: num(u?.['meanEntropy']),
-      distinct: num(h?.['distinct']),
-      normalizedEntropy: num(h?.['normalizedEntropy']),
-      topShare: num(h?.['topFraction']),
-      // no pair compared (batches of one pattern) is no reading, not zero diversity
-      diversity: num(d?.['pairs']) === 0 ? null : num(d?.['meanDistance']),
-      conditionalEntropy: num(h?.['conditionalEntropy']),
-      mutualInformation: num(h?.['mutualInformation']),
-      nonFinite: num(u?.['nonFinite']),
-      exact: h?.['exact'] !== false,
     }
+    for (const key of SUMMARY_METRICS) {
+      const info = metricInfo(key)!
+      const r = of(info.kind as ResultKind)
+      row[key] = num(r?.[key] ?? (key === 'topShare' ? r?.['topFraction'] : undefined))
+    }
+    // no pair compared (batches of one pattern) is no reading, not zero diversity
+    if (num(d?.['pairs']) === 0) row['meanDistance'] = null
+    return { ...row, exact: h?.['exact'] !== false } as SiteSummary
   })
 }

@@ -25,6 +25,8 @@ export interface CoverageState extends Layout {
 
 /** Result of {@link coverage}. */
 export interface CoverageResult {
+  /** What made this result (`result.kind`), so that it is found whatever the reducer is named. */
+  kind: 'coverage'
   examples: number
   skipped: number
   units: number
@@ -135,6 +137,7 @@ export function coverage(options?: CoverageOptions): Reducer<CoverageState, Cove
       const covered = count(state.covered)
       const topCovered = count(state.top)
       return {
+        kind: 'coverage',
         examples: state.examples,
         skipped: state.skipped,
         units: state.units,

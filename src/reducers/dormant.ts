@@ -19,6 +19,8 @@ export interface DormantState extends Layout {
 
 /** Result of {@link dormant}. */
 export interface DormantResult {
+  /** What made this result (`result.kind`), so that it is found whatever the reducer is named. */
+  kind: 'dormant'
   rows: number
   units: number
   tau: number
@@ -130,7 +132,7 @@ export function dormant(options?: DormantOptions): Reducer<DormantState, Dormant
           if (state.sums[u] === 0 && state.infinite[u] === 0) dead++
         }
       }
-      return { rows, units, tau, meanAbs, scores, dormantUnits, dormant: count, dormantShare: count / units, dead, nonFinite: state.nonFinite }
+      return { kind: 'dormant', rows, units, tau, meanAbs, scores, dormantUnits, dormant: count, dormantShare: count / units, dead, nonFinite: state.nonFinite }
     },
   }
 }

@@ -47,6 +47,8 @@ export interface HammingState extends Layout {
 
 /** Result of {@link hamming}. */
 export interface HammingResult {
+  /** What made this result (`result.kind`), so that it is found whatever the reducer is named. */
+  kind: 'hamming'
   /** Patterns seen. */
   rows: number
   /** Units per pattern. */
@@ -164,6 +166,7 @@ export function hamming(options: HammingOptions = {}): Reducer<HammingState, Ham
       }
     },
     result: (s) => (checkState(s), {
+      kind: 'hamming',
       rows: s.rows,
       units: s.units,
       batches: s.batches,

@@ -71,6 +71,8 @@ export interface PatternHistogramState extends Layout {
 
 /** Result of {@link patternHistogram}. */
 export interface PatternHistogramResult {
+  /** What made this result (`result.kind`), so that it is found whatever the reducer is named. */
+  kind: 'patternHistogram'
   /** Patterns seen. */
   rows: number
   /** Units per pattern. */
@@ -86,7 +88,7 @@ export interface PatternHistogramResult {
   /** Count of the most frequent pattern. */
   topCount: number
   /** `topCount / rows`, 0 when no rows. */
-  topFraction: number
+  topShare: number
   /**
    * True when every pattern (and every labelled pair) was counted. When `untracked` is
    * not 0, `distinct` is a lower bound and `entropy` is estimated by taking each
@@ -245,6 +247,7 @@ function result(state: PatternHistogramState, prior: 'empirical' | 'uniform' = '
   const entropy = histogramEntropy(table.counts, rows)
   const maxEntropy = rows > 0 ? Math.min(units, Math.log2(rows)) : 0
   return {
+    kind: 'patternHistogram',
     rows,
     units,
     distinct: table.size,
@@ -252,7 +255,7 @@ function result(state: PatternHistogramState, prior: 'empirical' | 'uniform' = '
     maxEntropy,
     normalizedEntropy: maxEntropy > 0 ? Math.min(1, entropy / maxEntropy) : 0,
     topCount,
-    topFraction: rows > 0 ? topCount / rows : 0,
+    topShare: rows > 0 ? topCount / rows : 0,
     exact: untracked === 0 && state.untrackedJoint === 0 && state.untrackedLabels === 0,
     untracked,
     untrackedLabeled: Math.min(state.labeled, state.untrackedJoint + state.untrackedLabels),

@@ -17,6 +17,8 @@ export interface UnitStatsState extends Layout {
 
 /** Result of {@link unitStats}. */
 export interface UnitStatsResult {
+  /** What made this result (`result.kind`), so that it is found whatever the reducer is named. */
+  kind: 'unitStats'
   /** Patterns seen. */
   rows: number
   /** Units per pattern. */
@@ -115,6 +117,7 @@ export function unitStats(options?: Record<string, never>): Reducer<UnitStatsSta
         }
       }
       return {
+        kind: 'unitStats',
         rows,
         units,
         frequency,

@@ -1,5 +1,8 @@
 import { InstrumentError } from '../errors.js'
 import { boolean, declareOptions, number } from '../options.js'
+import type { RegionFigure } from '../draw/figure.js'
+import { regionColour } from '../draw/rules.js'
+import { svg } from '../draw/svg.js'
 import type { RegionMap } from './map.js'
 
 /** Options of {@link regionMapSvg}. */
@@ -15,12 +18,7 @@ const OPTIONS = declareOptions<RegionSvgOptions>()('regionMapSvg(map, options)',
   boundaries: { check: boolean, default: true },
 })
 
-/** A colour per region id: hues a golden angle apart, so neighbouring ids differ. */
-export function regionColour(id: number): string {
-  const hue = (id * 137.508) % 360
-  const light = 52 + ((id * 7) % 3) * 8
-  return `hsl(${hue.toFixed(1)},62%,${light}%)`
-}
+export { regionColour }
 
 /**
  * An SVG picture of a {@link RegionMap}: each region in its own colour, boundaries in
@@ -39,33 +37,10 @@ export function regionMapSvg(map: RegionMap, options: RegionSvgOptions = {}): st
   const { scale, boundaries } = OPTIONS.parse(options)
   const { width, height, ids } = map
   if (!Number.isInteger(width) || !Number.isInteger(height) || !(ids instanceof Int32Array) || ids.length !== width * height) throw new InstrumentError('INVALID_INPUT', 'regionMapSvg takes the map regionMap() returned.')
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width * scale}" height="${height * scale}" viewBox="0 0 ${width} ${height}" shape-rendering="crispEdges">`,
-    `<title>${map.regions} activation regions</title>`,
-  ]
-  const edge = (k: number): boolean => {
-    const i = k % width
-    const j = (k - i) / width
-    return (i + 1 < width && ids[k] !== ids[k + 1]) || (j + 1 < height && ids[k] !== ids[k + width])
-  }
-  // runs of equal pixels in a row, gathered into one path per colour
-  const paths = new Map<string, string[]>()
-  for (let j = 0; j < height; j++) {
-    let i = 0
-    while (i < width) {
-      const k = j * width + i
-      const id = ids[k]!
-      const line = boundaries && edge(k)
-      let end = i + 1
-      while (end < width && ids[j * width + end] === id && (boundaries && edge(j * width + end)) === line) end++
-      const fill = line ? '#000' : regionColour(id)
-      let list = paths.get(fill)
-      if (list === undefined) paths.set(fill, (list = []))
-      list.push(`M${i} ${j}h${end - i}v1h-${end - i}z`)
-      i = end
-    }
-  }
-  for (const [fill, runs] of paths) out.push(`<path fill="${fill}" d="${runs.join('')}"/>`)
-  out.push('</svg>')
-  return out.join('\n')
+  return svg(regionFigure(map), { scale, boundaries })
+}
+
+/** A region map as a figure, for the SVG and Vega-Lite drawings. */
+export function regionFigure(map: RegionMap): RegionFigure {
+  return { kind: 'regions', title: `${map.regions} activation regions`, width: map.width, height: map.height, ids: map.ids, regions: map.regions, extent: map.extent }
 }

@@ -1,11 +1,14 @@
 import { type Comparison, compare } from '../compare/compare.js'
 import type { Measurement } from '../compare/measurement.js'
-import { type SiteSummary, summarize } from '../metrics/summary.js'
+import { metricInfo, resultOfKind } from '../metrics/catalogue.js'
+import { SUMMARY_METRICS, type SiteSummary, summarize } from '../metrics/summary.js'
 import { InstrumentError } from '../errors.js'
 import { check, declareOptions, later, string, strings } from '../options.js'
 import { Timeline } from '../timeline/timeline.js'
 import { findHighlights, groupHighlights } from './highlights.js'
-import { colourLegend, depthLines, escape, heat, rankPlot, strip } from './svg.js'
+import type { HeatmapFigure } from '../draw/figure.js'
+import { commonPrefix, escape } from '../draw/rules.js'
+import { colourLegend, svg } from '../draw/svg.js'
 
 /** Options of {@link renderReport}. */
 export interface ReportOptions {
@@ -35,23 +38,13 @@ const OPTIONS = declareOptions<ReportOptions>()('renderReport(input, options)', 
   labels: { check: check('an array of integer labels', (l) => typeof l === 'object' && l !== null && typeof (l as ArrayLike<number>).length === 'number') },
 })
 
-/** Explanation of each summary column, shown under the table. */
-export const COLUMNS: readonly (readonly [keyof SiteSummary, string, string])[] = [
+/** The summary's columns, each with its label and meaning from the metric catalogue, shown under the table. */
+const COLUMNS: readonly (readonly [keyof SiteSummary, string, string])[] = [
   ['site', 'site', 'The ReLU site: a layer (or graph node) whose units are recorded.'],
-  ['units', 'units', 'Bits per pattern: channels of a conv site, units of a dense one.'],
-  ['positions', 'positions', 'Patterns per input: spatial positions of a conv site, 1 for dense.'],
-  ['rows', 'rows', 'Patterns seen: inputs times positions.'],
-  ['dead', 'dead', 'Units never on for any input: they pass nothing on.'],
-  ['alwaysOn', 'always on', 'Units on for every input: they act linearly.'],
-  ['unitEntropy', 'unit H', 'Mean binary entropy of the units in bits: 1 when each unit is on half the time.'],
-  ['distinct', 'distinct', 'Distinct patterns among all rows, counted exactly.'],
-  ['distinctShare' as keyof SiteSummary, 'distinct / rows', 'Distinct patterns as a share of rows: near 1, almost every row has its own pattern.'],
-  ['normalizedEntropy', 'H / Hmax', 'Entropy of the pattern histogram over its maximum, min(units, log2 rows): 1 when patterns are spread evenly.'],
-  ['topShare', 'top share', 'Share of rows with the most frequent pattern.'],
-  ['diversity', 'Hamming', 'Mean Hamming distance between patterns of a batch, over units: 0.5 for random patterns.'],
-  ['conditionalEntropy', 'H(A|L)', 'Pattern entropy left once the label is known, in bits.'],
-  ['mutualInformation', 'I(A;L)', 'Information the patterns carry about the label, in bits.'],
-  ['nonFinite', 'non-finite', 'Activations that were NaN or ±Infinity.'],
+  ...(['units', 'positions', 'rows', ...SUMMARY_METRICS] as const).map((key) => {
+    const m = metricInfo(key)!
+    return [key, m.label, m.meaning] as const
+  }),
 ]
 
 const fmt = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v))
@@ -79,16 +72,7 @@ function standsOut(rows: readonly SiteSummary[], short: (id: string) => string):
     .join('')
 }
 
-/** The longest run of whole `/`-separated segments every id starts with ('' when one id, or none shared). */
-export function commonPrefix(ids: readonly string[]): string {
-  if (ids.length < 2) return ''
-  let prefix = ids[0]!
-  for (const id of ids) while (!id.startsWith(prefix)) prefix = prefix.slice(0, -1)
-  const cut = prefix.lastIndexOf('/')
-  const p = cut < 0 ? '' : prefix.slice(0, cut + 1)
-  // never strip a whole id
-  return ids.some((id) => id.length <= p.length) ? '' : p
-}
+export { commonPrefix }
 
 /** Label entropy in bits. */
 function entropyOf(labels: ArrayLike<number>): number {
@@ -99,18 +83,16 @@ function entropyOf(labels: ArrayLike<number>): number {
   return h
 }
 
-type Row = SiteSummary & { distinctShare: number | null }
-
 function table(summary: readonly SiteSummary[], short: (id: string) => string = (id) => id): string {
-  const rows: Row[] = summary.map((r) => ({ ...r, distinctShare: r.distinct === null || r.rows === 0 ? null : r.distinct / r.rows }))
+  const rows = summary
   const used = COLUMNS.filter(([key]) => key === 'site' || (key === 'nonFinite' ? rows.some((r) => (r.nonFinite ?? 0) > 0) : rows.some((r) => r[key] !== null)))
   const head = used.map(([, name], i) => `<th data-col="${i}" title="${escape(COLUMNS.find((c) => c[1] === name)![2])}">${escape(name)}</th>`).join('')
-  const cell = (r: Row, key: keyof Row): string => {
+  const cell = (r: SiteSummary, key: keyof SiteSummary): string => {
     const v = r[key]
     if (key === 'site') return `<td title="${escape(r.site)}">${escape(short(r.site))}</td>`
     return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${escape(fmt(v))}</td>`
   }
-  const body = rows.map((r) => `<tr>${used.map(([key]) => cell(r, key as keyof Row)).join('')}</tr>`).join('\n')
+  const body = rows.map((r) => `<tr>${used.map(([key]) => cell(r, key)).join('')}</tr>`).join('\n')
   const legend = used.map(([, name, what]) => `<dt>${escape(name)}</dt><dd>${escape(what)}</dd>`).join('')
   return `<div class="scroll"><table id="summary"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div><p class="note">Click a column to sort; hover a site for its full id.</p><dl class="legend">${legend}</dl>`
 }
@@ -119,8 +101,10 @@ function table(summary: readonly SiteSummary[], short: (id: string) => string = 
 const heading = (id: string, short: (id: string) => string): string => (short(id) === id ? `<h3>${escape(id)}</h3>` : `<h3 title="${escape(id)}" data-id="${escape(id)}">${escape(short(id))}</h3>`)
 
 function siteSection(m: Measurement<Record<string, Record<string, unknown>>>, r: SiteSummary, short: (id: string) => string): string {
-  const units = Object.values(m.results[r.site] ?? {}).find((x): x is { frequency: Float64Array } => typeof x === 'object' && x !== null && (x as { frequency?: unknown }).frequency instanceof Float64Array)
-  const freq = units === undefined ? '<p class="note">No unitStats result.</p>' : strip(units.frequency, (i, v) => `unit ${i}: on for ${(100 * v).toFixed(1)}% of rows`)
+  const units = resultOfKind(m.results[r.site], 'unitStats') as { frequency?: unknown } | undefined
+  const freq = !(units?.frequency instanceof Float64Array)
+    ? '<p class="note">No unitStats result.</p>'
+    : svg({ kind: 'strip', title: `${r.site}: share of rows each unit is on`, values: units.frequency, tip: (i, v) => `unit ${i}: on for ${(100 * v).toFixed(1)}% of rows`, width: 640 })
   const counts: number[] = []
   const p = m.patterns?.[r.site]
   const c = p?.histogram?.table?.counts
@@ -128,26 +112,26 @@ function siteSection(m: Measurement<Record<string, Record<string, unknown>>>, r:
   return (
     `<section class="site">${heading(r.site, short)}` +
     `<p>How often each of the ${r.units} units is on, unit 0 at the left (colour scale above):</p>${freq}` +
-    `<p>Pattern frequency by rank (a straight line is a power law; a flat one, every pattern equally often):</p>${counts.length > 0 ? rankPlot(counts) : '<p class="note">No retained histogram.</p>'}</section>`
+    `<p>Pattern frequency by rank (a straight line is a power law; a flat one, every pattern equally often):</p>${counts.length > 0 ? svg({ kind: 'rank', title: 'pattern frequency by rank', counts, x: 'rank of the pattern', y: 'rows', width: 320, height: 170 }) : '<p class="note">No retained histogram.</p>'}</section>`
   )
 }
 
-const GLOSSARY = `<dl class="legend"><dt>flip rate</dt><dd>Share of (row, unit) bits that differ between the two models: 0 same on/off states, 0.5 unrelated.</dd>
-<dt>rows changed</dt><dd>Share of rows whose whole pattern differs (one bit is enough): 0 to 1.</dd>
-<dt>Jaccard</dt><dd>Shared distinct patterns over all distinct patterns of both: 1 the same set, 0 none shared.</dd>
-<dt>weighted Jaccard</dt><dd>The same, each pattern weighted by how often it occurs: 1 the same histogram, 0 disjoint.</dd></dl>`
+const COMPARED = ['flipRate', 'rowsChangedShare', 'jaccard', 'weightedJaccard'] as const
+const GLOSSARY = `<dl class="legend">${COMPARED.map((k) => `<dt>${escape(metricInfo(k)!.label)}</dt><dd>${escape(metricInfo(k)!.meaning)}</dd>`).join('')}</dl>`
 
 function comparison(a: Measurement<Record<string, Record<string, unknown>>>, b: Measurement<Record<string, Record<string, unknown>>>, label: string, short: (id: string) => string): string {
   const c = compare(a, b) as Record<string, Comparison>
   const num = (v: number): string => `<td data-v="${v}">${v.toFixed(3)}</td>`
   const rows = Object.entries(c)
-    .map(([id, s]) => `<tr><td title="${escape(id)}">${escape(short(id))}</td>${num(s.flipRate)}${num(s.rowsChangedFraction)}${num(s.jaccard)}${num(s.weightedJaccard)}</tr>`)
+    .map(([id, s]) => `<tr><td title="${escape(id)}">${escape(short(id))}</td>${num(s.flipRate)}${num(s.rowsChangedShare)}${num(s.jaccard)}${num(s.weightedJaccard)}</tr>`)
     .join('\n')
-  const strips = Object.entries(c).map(([id, s]) => `<p title="${escape(id)}">${escape(short(id))}: share of rows where each unit differs (unit 0 at the left)</p>${strip(s.unitFlipRate, (i, v) => `unit ${i}: differs on ${(100 * v).toFixed(1)}% of rows`)}`).join('')
+  const strips = Object.entries(c)
+    .map(([id, s]) => `<p title="${escape(id)}">${escape(short(id))}: share of rows where each unit differs (unit 0 at the left)</p>${svg({ kind: 'strip', title: `${id}: share of rows each unit differs`, values: s.unitFlipRate, tip: (i, v) => `unit ${i}: differs on ${(100 * v).toFixed(1)}% of rows`, width: 640 })}`)
+    .join('')
   return (
     `<h2>Against ${escape(label)}</h2><p>The same inputs through both models, site by site; every measure is in [0, 1].</p>${GLOSSARY}` +
-    `<div class="scroll"><table><thead><tr><th>site</th><th title="Share of bits that differ">flip rate</th><th title="Share of rows whose pattern differs">rows changed</th><th title="Jaccard index of the sets of distinct patterns">Jaccard</th><th title="Weighted Jaccard of the pattern histograms">weighted Jaccard</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>` +
-    `<p>Per unit, the share of rows where the two models differ; colour scale:</p>${colourLegend('0% (never differs)', '100% (always)')}${strips}`
+    `<div class="scroll"><table><thead><tr><th>site</th>${COMPARED.map((k) => `<th title="${escape(metricInfo(k)!.meaning)}">${escape(metricInfo(k)!.label)}</th>`).join('')}</tr></thead><tbody>\n${rows}\n</tbody></table></div>` +
+    `<p>Per unit, the share of rows where the two models differ; colour scale:</p>${colourLegend({ title: 'share of rows', domain: [0, 1], low: '0% (never differs)', high: '100% (always)' })}${strips}`
   )
 }
 
@@ -159,19 +143,38 @@ function timelinePart(t: Timeline<Record<string, Record<string, unknown>>>): str
   const names = sites.map((id) => (prefix === '' ? id : id.slice(prefix.length)))
   const columns = entries.map((e) => (e.epoch !== undefined ? `epoch ${e.epoch.toFixed(2)}` : `step ${e.step}`))
   const rowsAt = entries.map((e) => summarize(e.results))
-  const pick = (k: keyof SiteSummary, scale: (r: SiteSummary) => number | null) => heat(names, columns, (i, j) => {
-    const r = rowsAt[j]!.find((x) => x.site === sites[i])
-    return r === undefined || r[k] === null ? null : scale(r)
-  })
+  const heat = (title: string, value: (i: number, j: number) => number | null): string => {
+    const values = new Float64Array(sites.length * columns.length)
+    for (let i = 0; i < sites.length; i++) for (let j = 0; j < columns.length; j++) values[i * columns.length + j] = value(i, j) ?? Number.NaN
+    const figure: HeatmapFigure = {
+      kind: 'heatmap',
+      title,
+      rows: { title: 'site', field: 'site', items: sites.map((id, i) => ({ id, label: names[i]! })), numeric: false },
+      columns: { title: 'measurement', field: 'step', items: entries.map((e, j) => ({ at: e.step, to: e.step, label: columns[j]! })), spans: null, format: 'integer' },
+      values,
+      colour: { title, domain: [0, 1], low: '0', high: '1' },
+      width: 640,
+      height: null,
+    }
+    return svg(figure)
+  }
+  const pick = (k: keyof SiteSummary, scale: (r: SiteSummary) => number | null): string =>
+    heat(metricInfo(k)?.title ?? k, (i, j) => {
+      const r = rowsAt[j]!.find((x) => x.site === sites[i])
+      return r === undefined || r[k] === null ? null : scale(r)
+    })
   const parts = [
     `<h2>Over training</h2><p>${entries.length} measurements, ${escape(columns[0]!)} to ${escape(columns[columns.length - 1]!)}; each row a site, each column a measurement.</p>`,
     `<h3>Normalised pattern entropy</h3>${pick('normalizedEntropy', (r) => r.normalizedEntropy)}`,
-    `<h3>Mean unit entropy</h3>${pick('unitEntropy', (r) => r.unitEntropy)}`,
-    `<h3>Share of dead units</h3>${pick('dead', (r) => (r.dead ?? 0) / Math.max(1, r.units))}`,
+    `<h3>Mean unit entropy</h3>${pick('meanEntropy', (r) => r.meanEntropy)}`,
+    `<h3>Share of dead units</h3>${heat('share of dead units', (i, j) => {
+      const r = rowsAt[j]!.find((x) => x.site === sites[i])
+      return r === undefined || r.dead === null ? null : r.dead / Math.max(1, r.units)
+    })}`,
   ]
   if (t.keep !== 'results') {
     const vs = t.compare('final')
-    parts.push(`<h3>Weighted Jaccard against the final measurement</h3>${heat(names, columns, (i, j) => (vs[j]?.[sites[i]!] as { weightedJaccard?: number } | undefined)?.weightedJaccard ?? null)}`)
+    parts.push(`<h3>Weighted Jaccard against the final measurement</h3>${heat('weighted Jaccard vs final', (i, j) => (vs[j]?.[sites[i]!] as { weightedJaccard?: number } | undefined)?.weightedJaccard ?? null)}`)
   }
   return parts.join('\n')
 }
@@ -225,16 +228,21 @@ export function renderReport(input: Measurement<Record<string, Record<string, un
     const rows = summarize(input.results, sites)
     const prefix = commonPrefix(rows.map((r) => r.site))
     const short = (id: string): string => (prefix !== '' && id.startsWith(prefix) ? `…/${id.slice(prefix.length)}` : id)
-    const depth = depthLines(rows.map((r) => short(r.site)), [
-      { name: 'normalised pattern entropy (H / Hmax)', colour: '#3b528b', values: rows.map((r) => r.normalizedEntropy) },
-      { name: 'mean unit entropy (bits)', colour: '#5ec962', values: rows.map((r) => r.unitEntropy) },
-    ], rows.map((r) => r.site))
+    const depth = svg({
+      kind: 'lines',
+      title: 'entropy by depth',
+      x: { title: 'site, in model order', field: 'site', items: rows.map((r) => ({ id: r.site, label: short(r.site) })) },
+      y: { title: 'entropy', domain: [0, 1] },
+      series: (['normalizedEntropy', 'meanEntropy'] as const).map((k) => ({ name: metricInfo(k)!.title, points: rows.map((r, i) => ({ x: i, y: r[k] })) })),
+      width: 640,
+      height: 220,
+    })
     const hl = options.labels === undefined || options.labels.length === 0 ? '' : ` Labels: H(L) = ${entropyOf(options.labels).toFixed(3)} bits, the most I(A;L) can be.`
     body =
       `<h2>What stands out</h2>${standsOut(rows, short)}` +
       `<h2>Sites</h2><p>${input.examples} inputs, ${rows.length} sites${prefix === '' ? '' : `; ids shortened: … stands for <code>${escape(prefix)}</code>`}.${hl}</p>${table(rows, short)}` +
       `<h2>Entropy by depth</h2><p>Sites in model order (x), both measures in [0, 1] (y); hover a point for its site.</p>${depth}` +
-      `<h2>Each site</h2><p>Unit strips share one colour scale: the share of rows in which a unit is on.</p>${colourLegend('0% (never on: dead)', '100% (always on)')}${rows.map((r) => siteSection(input, r, short)).join('\n')}` +
+      `<h2>Each site</h2><p>Unit strips share one colour scale: the share of rows in which a unit is on.</p>${colourLegend({ title: 'share of rows', domain: [0, 1], low: '0% (never on: dead)', high: '100% (always on)' })}${rows.map((r) => siteSection(input, r, short)).join('\n')}` +
       (options.against === undefined ? '' : comparison(input, options.against.measurement, options.against.label, short))
   } else {
     throw new InstrumentError('INVALID_INPUT', 'renderReport takes a measurement from measure(x, { retain: true }) or a Timeline.')

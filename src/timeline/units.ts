@@ -1,6 +1,7 @@
 import type { Comparison } from '../compare/compare.js'
 import type { HistogramComparison } from '../compare/histograms.js'
 import { InstrumentError } from '../errors.js'
+import { resultOfKind } from '../metrics/catalogue.js'
 
 /** One value of one unit, as in a long-format table. */
 export interface UnitRow {
@@ -85,10 +86,8 @@ export function unitDeaths(t: Entries): UnitDeath[] {
   for (const site of Object.keys(last.results)) {
     // an entry that measured no rows says nothing about a unit
     const freq = (i: number): Float64Array | undefined => {
-      const r = Object.values(t.entries[i]!.results[site] ?? {}).find((x) => (x as { frequency?: unknown } | null)?.frequency instanceof Float64Array) as
-        | { frequency: Float64Array; rows?: number }
-        | undefined
-      return r !== undefined && r.rows !== 0 ? r.frequency : undefined
+      const r = resultOfKind(t.entries[i]!.results[site], 'unitStats') as { frequency?: unknown; rows?: number } | undefined
+      return r?.frequency instanceof Float64Array && r.rows !== 0 ? r.frequency : undefined
     }
     // entries that measured rows, in order; the others are skipped, not read as dead
     const measured = t.entries.map((_, i) => i).filter((i) => freq(i) !== undefined)

@@ -1,18 +1,21 @@
-/**
- * Vega-Lite specifications for timelines: plain objects, no dependency. Render them
- * with vega-lite + vega (Node: `vl.compile(spec).spec` then `new vega.View(vega.parse(...),
- * { renderer: 'none' }).toSVG()`), tfjs-vis, or any Vega-Lite viewer.
+/*
+ * Vega-Lite specifications of timelines and region maps: figures from the shared drawing
+ * layer as plain objects, no dependency. Render them with vega-lite + vega (Node:
+ * `vl.compile(spec).spec` then `new vega.View(vega.parse(...), { renderer: 'none' }).toSVG()`),
+ * tfjs-vis, or any Vega-Lite viewer.
  */
 import { InstrumentError } from '../errors.js'
 import { closest, getOwn } from '../keys.js'
 import { check, declareOptions, number, oneOf, string, strings } from '../options.js'
 import type { RegionMap } from '../regions/map.js'
-import { regionColour } from '../regions/picture.js'
+import { regionFigure } from '../regions/picture.js'
+import { metricTitle } from '../metrics/catalogue.js'
+import type { HeatmapFigure } from '../draw/figure.js'
+import { type VegaLiteSpec, vegaLite } from '../draw/vega.js'
 import type { Comparison } from '../compare/compare.js'
 import type { Reference, SeriesRow, Timeline } from '../timeline/timeline.js'
 
-/** A Vega-Lite top-level specification (plain JSON). */
-export type VegaLiteSpec = Record<string, unknown>
+export type { VegaLiteSpec }
 
 type ScalarKeys<T> = unknown extends T ? string : { [K in keyof T & string]: T[K] extends number | boolean | null ? K : never }[keyof T & string]
 type SiteMetrics<S> = unknown extends S ? string : { [K in keyof S & string]: `${K}.${ScalarKeys<S[K]>}` }[keyof S & string]
@@ -96,7 +99,7 @@ const SIDE_BY_SIDE = declareOptions<{ titles?: readonly string[]; title?: string
 const REGION_SPEC = declareOptions<{ title?: string; width?: number; height?: number }>()('regionMapSpec(map, options)', { title: CHART.fields.title, width: CHART.fields.width, height: CHART.fields.height })
 
 /** Comparison metrics that need every pattern of both entries (`keep: 'patterns'`). */
-const ROW_METRICS = new Set(['flipRate', 'rowsChanged', 'rowsChangedFraction'])
+const ROW_METRICS = new Set(['flipRate', 'rowsChanged', 'rowsChangedShare'])
 
 function rowsFor(timeline: Timeline<Record<string, Record<string, unknown>>>, metric: string, options: ChartOptions, where: string): { rows: SeriesRow[]; sites: string[]; x: XAxis } {
   if (typeof (timeline as Partial<Timeline> | null)?.series !== 'function' || !Array.isArray(timeline.entries)) throw new InstrumentError('INVALID_INPUT', `${where} takes a Timeline (schedule.timeline).`)
@@ -150,20 +153,26 @@ export function heatmap<R extends Record<string, Record<string, unknown>>>(
 ): VegaLiteSpec {
   METRIC_CHART.parse(options, 'heatmap(timeline, options)')
   const { rows, sites, x } = rowsFor(timeline as unknown as Timeline, options.metric, options, 'heatmap(timeline, options)')
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: options.title ?? options.metric,
+  const steps = [...new Set(rows.map((r) => r.step))]
+  const at = (r: SeriesRow): number => (x === 'step' ? r.step : x === 'epoch' ? (r.epoch ?? Number.NaN) : (r.examples ?? Number.NaN))
+  const columns = steps.map((step) => {
+    const r = rows.find((q) => q.step === step)!
+    return { at: at(r), to: at(r), label: String(at(r)) }
+  })
+  const values = new Float64Array(sites.length * steps.length).fill(Number.NaN)
+  for (const r of rows) values[sites.indexOf(r.site) * steps.length + steps.indexOf(r.step)] = r.value ?? Number.NaN
+  const title = metricTitle(options.metric)
+  const figure: HeatmapFigure = {
+    kind: 'heatmap',
+    title: options.title ?? title,
+    rows: { title: null, field: 'site', items: sites.map((id) => ({ id, label: id })), numeric: false },
+    columns: { title: xTitle[x], field: x, items: columns, spans: null, format: x === 'epoch' ? 'fraction' : 'integer' },
+    values,
+    colour: { title, domain: 'data', low: 'low', high: 'high' },
     width: options.width ?? 480,
-    height: options.height ?? Math.max(60, 20 * sites.length),
-    data: { values: rows },
-    mark: { type: 'rect' },
-    encoding: {
-      x: { field: x, type: 'ordinal', title: xTitle[x], axis: axisFor(x) },
-      y: { field: 'site', type: 'nominal', sort: sites, title: null },
-      color: { field: 'value', type: 'quantitative', title: options.metric.split('.').at(-1), scale: { scheme: options.scheme ?? 'viridis' } },
-      tooltip: [{ field: 'site' }, { field: x }, { field: 'value', format: '.4f' }],
-    },
+    height: options.height ?? null,
   }
+  return vegaLite(figure, options.scheme === undefined ? {} : { scheme: options.scheme })
 }
 
 /**
@@ -180,19 +189,17 @@ export function lines<R extends Record<string, Record<string, unknown>>>(
 ): VegaLiteSpec {
   METRIC_CHART.parse(options, 'lines(timeline, options)')
   const { rows, sites, x } = rowsFor(timeline as unknown as Timeline, options.metric, options, 'lines(timeline, options)')
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: options.title ?? options.metric,
+  const at = (r: SeriesRow): number => (x === 'step' ? r.step : x === 'epoch' ? (r.epoch ?? Number.NaN) : (r.examples ?? Number.NaN))
+  const spec = vegaLite({
+    kind: 'lines',
+    title: options.title ?? metricTitle(options.metric),
+    x: { title: xTitle[x], field: x, items: null },
+    y: { title: metricTitle(options.metric), domain: null },
+    series: sites.map((site) => ({ name: site, points: rows.filter((r) => r.site === site).map((r) => ({ x: at(r), y: r.value })) })),
     width: options.width ?? 480,
     height: options.height ?? 240,
-    data: { values: rows },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: x, type: 'quantitative', title: xTitle[x] },
-      y: { field: 'value', type: 'quantitative', title: options.metric },
-      color: { field: 'site', type: 'nominal', sort: sites, title: 'site' },
-    },
-  }
+  })
+  return spec
 }
 
 /**
@@ -238,25 +245,26 @@ export function unitHeatmap(
     throw new InstrumentError('INVALID_OPTION', `${where}: site "${options.site}" has no per-unit array "${field}" (an array field of a reducer result, e.g. units.frequency).`)
   }
   if (values.some((v) => !Number.isFinite(v['t0'] as number))) throw new InstrumentError('INVALID_OPTION', `${where}: x: '${x}' is not known for every entry; use x: 'step'.`)
-  const many = units > 64
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  const columns = timeline.entries.flatMap((e, i) => {
+    const t0 = at(e)
+    const next = timeline.entries[i + 1]
+    const previous = timeline.entries[i - 1]
+    const t1 = next !== undefined ? at(next) : previous !== undefined ? t0 + (t0 - at(previous)) : t0 + 1
+    return [{ at: t0, to: t1, label: String(t0), entry: i }]
+  })
+  const grid = new Float64Array(units * columns.length).fill(Number.NaN)
+  for (const v of values) grid[(v['unit'] as number) * columns.length + columns.findIndex((c) => c.at === v['t0'])] = v['value'] as number
+  const figure: HeatmapFigure = {
+    kind: 'heatmap',
     title: options.title ?? `${options.site}: ${field}`,
+    rows: { title: units > 64 ? `unit (${units})` : 'unit', field: 'unit', items: Array.from({ length: units }, (_, u) => ({ id: String(u), label: String(u) })), numeric: true },
+    columns: { title: xTitle[x], field: 't0', items: columns, spans: 't1', format: x === 'epoch' ? 'fraction' : 'integer' },
+    values: grid,
+    colour: { title: metricTitle(field), domain, low: domain === 'data' ? 'lowest' : String(domain[0]), high: domain === 'data' ? 'highest' : String(domain[1]) },
     width: options.width ?? 480,
     height: options.height ?? Math.min(600, Math.max(80, 3 * units)),
-    data: { values },
-    mark: { type: 'rect' },
-    encoding: {
-      x: { field: 't0', type: 'quantitative', title: xTitle[x], scale: { nice: false, zero: false } },
-      x2: { field: 't1' },
-      y: many
-        ? { field: 'unit', type: 'quantitative', title: `unit (${units})`, scale: { domain: [0, units], nice: false, reverse: true }, axis: { tickCount: 8, format: 'd' } }
-        : { field: 'unit', type: 'ordinal', title: 'unit' },
-      ...(many ? { y2: { field: 'unit1' } } : {}),
-      color: { field: 'value', type: 'quantitative', title: field, scale: { scheme: options.scheme ?? 'viridis', ...(domain === 'data' ? {} : { domain }) } },
-      tooltip: [{ field: 'unit' }, { field: 't0', title: x }, { field: 'value', format: '.4f' }],
-    },
   }
+  return vegaLite(figure, options.scheme === undefined ? {} : { scheme: options.scheme })
 }
 
 /**
@@ -327,30 +335,6 @@ export function regionMapSpec(map: RegionMap, options: { title?: string; width?:
   if (!Number.isInteger(width) || !Number.isInteger(height) || !(ids instanceof Int32Array) || ids.length !== width * height || !Array.isArray(extent)) {
     throw new InstrumentError('INVALID_INPUT', 'regionMapSpec takes the map regionMap() returned.')
   }
-  // each pixel is a rect from its left to its right edge: exact, whatever binning would choose
-  const ds = (2 * extent[0]) / width
-  const dt = (2 * extent[1]) / height
-  const values: { s0: number; s1: number; t0: number; t1: number; region: number }[] = []
-  for (let j = 0; j < height; j++) {
-    for (let i = 0; i < width; i++) {
-      values.push({ s0: -extent[0] + i * ds, s1: -extent[0] + (i + 1) * ds, t0: extent[1] - (j + 1) * dt, t1: extent[1] - j * dt, region: ids[j * width + i]! })
-    }
-  }
-  const colours = Array.from({ length: map.regions }, (_, id) => regionColour(id))
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: options.title ?? `${map.regions} activation regions`,
-    width: options.width ?? 360,
-    height: options.height ?? Math.round((360 * height) / width),
-    data: { values },
-    mark: { type: 'rect' },
-    encoding: {
-      x: { field: 's0', type: 'quantitative', scale: { domain: [-extent[0], extent[0]], nice: false }, title: 's (along u)' },
-      x2: { field: 's1' },
-      y: { field: 't0', type: 'quantitative', scale: { domain: [-extent[1], extent[1]], nice: false }, title: 't (along v)' },
-      y2: { field: 't1' },
-      color: { field: 'region', type: 'nominal', legend: null, scale: { domain: colours.map((_, id) => id), range: colours } },
-      tooltip: [{ field: 'region', type: 'nominal' }],
-    },
-  }
+  const spec = vegaLite(regionFigure(map), { ...(options.width === undefined ? {} : { width: options.width }), ...(options.height === undefined ? {} : { height: options.height }) })
+  return options.title === undefined ? spec : { ...spec, title: options.title }
 }

@@ -4,7 +4,7 @@ import type { SiteSummary } from '../../src/index.js'
 import { tfl } from '../helpers/tf.js'
 
 const row = (site: string, units: number, dead: number, distinct: number): SiteSummary => ({
-  site, units, positions: 1, rows: 100, dead, alwaysOn: 0, unitEntropy: 0.5, distinct, normalizedEntropy: 0.5, topShare: 0.1, diversity: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true,
+  site, units, positions: 1, rows: 100, dead, alwaysOn: 0, meanEntropy: 0.5, distinct, normalizedEntropy: 0.5, topShare: 0.1, meanDistance: null, patternShare: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true,
 })
 
 describe('input scaling', () => {

@@ -37,7 +37,7 @@ describe('patternHistogram', () => {
           expect(got.maxEntropy).toBeCloseTo(want.maxEntropy, 12)
           expect(got.normalizedEntropy).toBeCloseTo(want.normalized, 10)
           expect(got.topCount).toBe(want.topCount)
-          expect(got.topFraction).toBe(rows.length ? want.topCount / rows.length : 0)
+          expect(got.topShare).toBe(rows.length ? want.topCount / rows.length : 0)
           expect(got.exact).toBe(true)
         },
       ),
@@ -79,7 +79,7 @@ describe('patternHistogram', () => {
 
   test('empty state gives zeros, never NaN', () => {
     expect(h.result(h.init(layoutOf(4)))).toMatchObject({
-      rows: 0, distinct: 0, entropy: 0, maxEntropy: 0, normalizedEntropy: 0, topCount: 0, topFraction: 0, exact: true,
+      rows: 0, distinct: 0, entropy: 0, maxEntropy: 0, normalizedEntropy: 0, topCount: 0, topShare: 0, exact: true,
     })
   })
 

@@ -28,7 +28,7 @@ describe('renderReport', () => {
   })
 
   test('highlights name dead and always-on units, unique patterns and a dominant pattern', () => {
-    const base = { units: 4, positions: 1, rows: 10, unitEntropy: 0.5, normalizedEntropy: 0.5, diversity: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true }
+    const base = { units: 4, positions: 1, rows: 10, meanEntropy: 0.5, normalizedEntropy: 0.5, meanDistance: null, patternShare: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true }
     const lines = highlights([
       { ...base, site: 'a', dead: 2, alwaysOn: 0, distinct: 3, topShare: 0.2 },
       { ...base, site: 'b', dead: 0, alwaysOn: 1, distinct: 10, topShare: 0.1 },
@@ -47,7 +47,7 @@ describe('renderReport', () => {
   })
 
   test('near-unique from 90% of rows; warnings atop the page; H(L) beside I(A;L); ids shortened by the path all share, the full id on hover', async () => {
-    const base = { units: 4, positions: 1, rows: 100, dead: 0, alwaysOn: 0, unitEntropy: 0.5, normalizedEntropy: 0.5, topShare: 0.1, diversity: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true }
+    const base = { units: 4, positions: 1, rows: 100, dead: 0, alwaysOn: 0, meanEntropy: 0.5, normalizedEntropy: 0.5, topShare: 0.1, meanDistance: null, patternShare: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true }
     expect(highlights([{ ...base, site: 'a', distinct: 90 }, { ...base, site: 'b', distinct: 89 }])).toEqual(['a: 90 distinct patterns in 100 rows (90%); histogram measures say little here.'])
     expect(commonPrefix(['m/block_1/relu', 'm/block_2/relu', 'm/head'])).toBe('m/')
     expect(commonPrefix(['m/block_1/relu', 'm/block_1/relu2'])).toBe('m/block_1/')
