@@ -14,7 +14,12 @@ export async function runInChromium(source, dir, { timeoutMs = 1_200_000 } = {})
   const { chromium } = await import('playwright-core')
   const bundle = await build({
     stdin: { contents: source, resolveDir: fileURLToPath(dir), loader: 'js' },
-    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
   })
   const files = {
     '/': ['text/html', '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>'],
@@ -28,14 +33,24 @@ export async function runInChromium(source, dir, { timeoutMs = 1_200_000 } = {})
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--use-gl=angle',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+    ],
   })
   try {
     const page = await browser.newPage()
     const errors = []
     page.on('pageerror', (e) => errors.push(String(e)))
     await page.goto(`http://127.0.0.1:${server.address().port}/`)
-    await page.waitForFunction(() => window.__result !== undefined || window.__error !== undefined, undefined, { timeout: timeoutMs, polling: 1000 })
+    await page.waitForFunction(() => window.__result !== undefined || window.__error !== undefined, undefined, {
+      timeout: timeoutMs,
+      polling: 1000,
+    })
     const { result, error } = await page.evaluate(() => ({ result: window.__result, error: window.__error }))
     if (error !== undefined || errors.length > 0) throw new Error(`page failed: ${error ?? errors.join('; ')}`)
     return result

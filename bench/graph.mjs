@@ -10,7 +10,15 @@ import { interleave, pairedRatio } from './harness.mjs'
 const require = createRequire(import.meta.url)
 
 async function mobilenet() {
-  const dir = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'node_modules', 'nsfwjs', 'dist', 'models', 'mobilenet_v2_mid')
+  const dir = join(
+    import.meta.dirname ?? new URL('.', import.meta.url).pathname,
+    '..',
+    'node_modules',
+    'nsfwjs',
+    'dist',
+    'models',
+    'mobilenet_v2_mid',
+  )
   const json = require(join(dir, 'model.min.js'))
   const shard = (p) => {
     const s = require(join(dir, `${p}.min.js`))
@@ -20,7 +28,9 @@ async function mobilenet() {
     load: async () =>
       tf.io.getModelArtifactsForJSON(json, async (m) => [
         m.flatMap((g) => g.weights),
-        tf.io.concatenateArrayBuffers(m.flatMap((g) => g.paths.map(shard)).map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))),
+        tf.io.concatenateArrayBuffers(
+          m.flatMap((g) => g.paths.map(shard)).map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+        ),
       ]),
   })
 }
@@ -49,7 +59,8 @@ export async function graphOverhead({ rounds, batch }) {
 }
 
 /** The node that ends MobileNetV2's first inverted-residual block. */
-const FIRST_BLOCK = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/expanded_conv/project/BatchNorm/FusedBatchNormV3'
+const FIRST_BLOCK =
+  'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/expanded_conv/project/BatchNorm/FusedBatchNormV3'
 
 /**
  * Ratio of instrumented to plain `execute(x, firstBlock)`: a partial execution records

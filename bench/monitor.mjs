@@ -61,9 +61,17 @@ export async function monitorBench({ smoke }) {
       }
       const med = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1]
       for (let i = 0; i < 50; i++) {
-        if (nearestPattern(indexed, q, i * wpr).distance !== nearestPattern(plain, q, i * wpr).distance) throw new Error('index and scan disagree')
+        if (nearestPattern(indexed, q, i * wpr).distance !== nearestPattern(plain, q, i * wpr).distance)
+          throw new Error('index and scan disagree')
       }
-      out[`${rows}-${kind}`] = { rows, queries: kind, indexChecksPerSec: med(runs.index), scanChecksPerSec: med(runs.scan), speedup: med(runs.index) / med(runs.scan), buildMs }
+      out[`${rows}-${kind}`] = {
+        rows,
+        queries: kind,
+        indexChecksPerSec: med(runs.index),
+        scanChecksPerSec: med(runs.scan),
+        speedup: med(runs.index) / med(runs.scan),
+        buildMs,
+      }
     }
   }
   return out

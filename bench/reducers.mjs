@@ -119,10 +119,7 @@ export async function reducerBench({ smoke = false } = {}) {
   const hb = patterns(smoke ? 200 : 1024, 512, 1_000_000, 5)
   const pairs = (hb.rows * (hb.rows - 1)) / 2
   const hr = hamming()
-  const th = await interleave(
-    { fast: () => hr.update(hr.init(layoutOf(512)), hb), naive: () => naivePairs(hb) },
-    { rounds: smoke ? 1 : 3 },
-  )
+  const th = await interleave({ fast: () => hr.update(hr.init(layoutOf(512)), hb), naive: () => naivePairs(hb) }, { rounds: smoke ? 1 : 3 })
   const large = largeHistogram(smoke ? 100_000 : 10_000_000)
   return {
     histogramPatternsPerSec: histogram,

@@ -6,7 +6,10 @@ import { instrument, layoutOf, patternHistogram, regionsAlong } from 'relu-patte
 import { interleave, median } from './harness.mjs'
 import { patterns } from './reducers.mjs'
 
-const seeded = (s) => ({ kernelInitializer: tfl.initializers.heNormal({ seed: s }), biasInitializer: tfl.initializers.randomNormal({ stddev: 0.05, seed: 100 + s }) })
+const seeded = (s) => ({
+  kernelInitializer: tfl.initializers.heNormal({ seed: s }),
+  biasInitializer: tfl.initializers.randomNormal({ stddev: 0.05, seed: 100 + s }),
+})
 
 /** An MLP of 4 x 512 ReLU units: 2,048 bits per example. */
 function wide() {
@@ -45,14 +48,22 @@ async function networkSite(make, shape, examples, rounds) {
   const a = instrument(plain, { reducers })
   const b = instrument(whole, { reducers, network: true })
   const x = tf.randomNormal([examples, ...shape], 0, 1, 'float32', 3)
-  const t = await interleave({ sites: () => a.measure(x, { batchSize: 256 }), network: () => b.measure(x, { batchSize: 256 }) }, { rounds, warmup: 1 })
+  const t = await interleave(
+    { sites: () => a.measure(x, { batchSize: 256 }), network: () => b.measure(x, { batchSize: 256 }) },
+    { rounds, warmup: 1 },
+  )
   const bits = b.sites.at(-1).units
   const extra = median(t.rounds.network.map((n, i) => n - t.rounds.sites[i]))
   a.dispose()
   b.dispose()
   x.dispose()
   // null when the extra time is within the noise of the two runs
-  return { bits, examples, ratio: median(t.rounds.network.map((n, i) => n / t.rounds.sites[i])), patternsPerSec: extra > 0 ? Math.round(examples / (extra / 1000)) : null }
+  return {
+    bits,
+    examples,
+    ratio: median(t.rounds.network.map((n, i) => n / t.rounds.sites[i])),
+    patternsPerSec: extra > 0 ? Math.round(examples / (extra / 1000)) : null,
+  }
 }
 
 /** The naive way: dense sampling at `steps + 1` points, hidden activations read back as floats, signs compared. */
@@ -62,13 +73,18 @@ async function denseSampling(model, from, to, steps, batch = 2048) {
   let regions = 1
   for (let k0 = 0; k0 <= steps; k0 += batch) {
     const n = Math.min(batch, steps + 1 - k0)
-    const ts = tf.tensor2d(Array.from({ length: n }, (_, i) => (k0 + i) / steps), [n, 1])
+    const ts = tf.tensor2d(
+      Array.from({ length: n }, (_, i) => (k0 + i) / steps),
+      [n, 1],
+    )
     const points = tf.tidy(() => tf.add(from, tf.mul(ts, tf.sub(to, from))))
     const outs = [hidden.predict(points)].flat()
     const values = outs.map((o) => o.dataSync())
     const widths = outs.map((o) => o.shape[1])
     for (let i = 0; i < n; i++) {
-      const sign = values.map((v, l) => Array.from(v.subarray(i * widths[l], (i + 1) * widths[l]), (x) => (x > 0 ? 1 : 0)).join('')).join('|')
+      const sign = values
+        .map((v, l) => Array.from(v.subarray(i * widths[l], (i + 1) * widths[l]), (x) => (x > 0 ? 1 : 0)).join(''))
+        .join('|')
       if (previous !== null && sign !== previous) regions++
       previous = sign
     }
@@ -86,7 +102,10 @@ async function alongBench({ segments, tolerance, rounds }) {
       tfl.layers.dense({ units: 10, ...seeded(13) }),
     ],
   })
-  const ends = Array.from({ length: segments }, (_, s) => [tf.randomUniform([1, 784], 0, 1, 'float32', 2 * s + 1), tf.randomUniform([1, 784], 0, 1, 'float32', 2 * s + 2)])
+  const ends = Array.from({ length: segments }, (_, s) => [
+    tf.randomUniform([1, 784], 0, 1, 'float32', 2 * s + 1),
+    tf.randomUniform([1, 784], 0, 1, 'float32', 2 * s + 2),
+  ])
   let found = 0
   let naiveFound = 0
   const t = await interleave(
@@ -103,7 +122,15 @@ async function alongBench({ segments, tolerance, rounds }) {
     { rounds, warmup: 0 },
   )
   tf.dispose(ends.flat())
-  return { segments, tolerance, regions: found, agree: found === naiveFound, regionsPerSec: Math.round(found / (t.walk / 1000)), denseRegionsPerSec: Math.round(naiveFound / (t.dense / 1000)), speedup: t.dense / t.walk }
+  return {
+    segments,
+    tolerance,
+    regions: found,
+    agree: found === naiveFound,
+    regionsPerSec: Math.round(found / (t.walk / 1000)),
+    denseRegionsPerSec: Math.round(naiveFound / (t.dense / 1000)),
+    speedup: t.dense / t.walk,
+  }
 }
 
 export async function regionsBench({ smoke = false } = {}) {

@@ -49,7 +49,9 @@ const figures = [
 ]
 
 const percent = (label) => label.includes('(%)')
-console.log(`| figure | ${runs.map((r, i) => `run ${String.fromCharCode(97 + i)} (${r.date.slice(0, 16).replace('T', ' ')} UTC)`).join(' | ')} | runs differ by | target |`)
+console.log(
+  `| figure | ${runs.map((r, i) => `run ${String.fromCharCode(97 + i)} (${r.date.slice(0, 16).replace('T', ' ')} UTC)`).join(' | ')} | runs differ by | target |`,
+)
 console.log(`| --- | ${runs.map(() => '---').join(' | ')} | --- | --- |`)
 for (const [label, path, spreadPath, digits, target] of figures) {
   const values = runs.map((r) => at(r, path))

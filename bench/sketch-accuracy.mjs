@@ -7,7 +7,9 @@
 import { parseArgs } from 'node:util'
 import { patternHistogram } from 'relu-patterns'
 
-const { values: args } = parseArgs({ options: { distinct: { type: 'string', default: '100000000' }, seeds: { type: 'string', default: '3' } } })
+const { values: args } = parseArgs({
+  options: { distinct: { type: 'string', default: '100000000' }, seeds: { type: 'string', default: '3' } },
+})
 const n = Number(args.distinct)
 const heavy = 1_000_000
 const batchRows = 1 << 20
@@ -39,9 +41,11 @@ for (let seed = 1; seed <= Number(args.seeds); seed++) {
   const trueDistinct = n + 1
   const relative = e.distinct / trueDistinct - 1
   if (e.distinct >= r.distinct + r.untracked) throw new Error('the estimate is at its upper bound: the stream does not test the sketch')
-  console.log(`seed ${seed}: ${trueDistinct.toLocaleString('en')} distinct in ${r.rows.toLocaleString('en')} rows, ` +
-    `estimate ${Math.round(e.distinct).toLocaleString('en')} (${(100 * relative).toFixed(3)}%, stated standard error ${(100 * e.distinctError).toFixed(2)}%), ` +
-    `heavy pattern count in [${e.topCountBounds[0]}, ${e.topCountBounds[1]}] (true ${heavy}), ` +
-    `${((performance.now() - started) / 1000).toFixed(0)} s`)
+  console.log(
+    `seed ${seed}: ${trueDistinct.toLocaleString('en')} distinct in ${r.rows.toLocaleString('en')} rows, ` +
+      `estimate ${Math.round(e.distinct).toLocaleString('en')} (${(100 * relative).toFixed(3)}%, stated standard error ${(100 * e.distinctError).toFixed(2)}%), ` +
+      `heavy pattern count in [${e.topCountBounds[0]}, ${e.topCountBounds[1]}] (true ${heavy}), ` +
+      `${((performance.now() - started) / 1000).toFixed(0)} s`,
+  )
   if (Math.abs(relative) > 0.02) process.exitCode = 1
 }

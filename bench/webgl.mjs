@@ -30,6 +30,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2)
   }
   const r = await webglFitOverhead({ smoke: process.argv.includes('--smoke') })
-  if (process.argv.includes('--json')) console.log(JSON.stringify({ fitOverhead: { 'mlp-webgl': r.ratio }, recorderShare: { 'mlp-webgl': r.recorderShare }, fitMs: { 'mlp-webgl': r } }, null, 2))
-  else console.log(`fit overhead mlp-webgl ${r.ratio.toFixed(3)} (${r.plainMs.toFixed(0)} ms plain, ${r.backend} on ${r.renderer}); the probe's own time ${(100 * r.recorderShare).toFixed(2)}% (${(100 * r.recorderShareRange[0]).toFixed(2)}-${(100 * r.recorderShareRange[1]).toFixed(2)}%)`)
+  if (process.argv.includes('--json'))
+    console.log(
+      JSON.stringify(
+        { fitOverhead: { 'mlp-webgl': r.ratio }, recorderShare: { 'mlp-webgl': r.recorderShare }, fitMs: { 'mlp-webgl': r } },
+        null,
+        2,
+      ),
+    )
+  else
+    console.log(
+      `fit overhead mlp-webgl ${r.ratio.toFixed(3)} (${r.plainMs.toFixed(0)} ms plain, ${r.backend} on ${r.renderer}); the probe's own time ${(100 * r.recorderShare).toFixed(2)}% (${(100 * r.recorderShareRange[0]).toFixed(2)}-${(100 * r.recorderShareRange[1]).toFixed(2)}%)`,
+    )
 }

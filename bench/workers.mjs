@@ -17,7 +17,14 @@ export async function workersBench({ examples = 4096, workers = 2, rounds = 7 } 
   const init = (s) => tfl.initializers.heNormal({ seed: s })
   const model = tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tfl.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 32,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
       tfl.layers.conv2d({ filters: 64, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
       tfl.layers.globalAveragePooling2d({}),
       tfl.layers.dense({ units: 10, kernelInitializer: init(3) }),
@@ -46,17 +53,33 @@ export async function workersBench({ examples = 4096, workers = 2, rounds = 7 } 
   model.dispose()
   xs.dispose()
   return {
-    examples, workers, rounds,
-    speedup: pairedRatio(t, 'single', 'workers'), spread: pairedSpread(t, 'single', 'workers'), roundRatios: pairedRatios(t, 'single', 'workers'),
-    singleMs: t.single, workersMs: t.workers, oneShotMs, oneShotSpeedup: t.single / oneShotMs, identical,
+    examples,
+    workers,
+    rounds,
+    speedup: pairedRatio(t, 'single', 'workers'),
+    spread: pairedSpread(t, 'single', 'workers'),
+    roundRatios: pairedRatios(t, 'single', 'workers'),
+    singleMs: t.single,
+    workersMs: t.workers,
+    oneShotMs,
+    oneShotSpeedup: t.single / oneShotMs,
+    identical,
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { examples: { type: 'string', default: '4096' }, rounds: { type: 'string', default: '7' }, workers: { type: 'string', default: '2' } } })
+  const { values } = parseArgs({
+    options: {
+      examples: { type: 'string', default: '4096' },
+      rounds: { type: 'string', default: '7' },
+      workers: { type: 'string', default: '2' },
+    },
+  })
   const r = await workersBench({ examples: Number(values.examples), rounds: Number(values.rounds), workers: Number(values.workers) })
-  console.log(`worker pool, ${r.workers} workers, ${r.examples} examples (wasm, CNN with 32- and 64-channel sites): ${r.speedup.toFixed(2)}x probe.measure ` +
-    `(IQR ${r.spread.map((x) => x.toFixed(2)).join('-')}, ${r.rounds} rounds; ${r.singleMs.toFixed(0)} ms against ${r.workersMs.toFixed(0)} ms); ` +
-    `measureInWorkers with its start-up ${r.oneShotSpeedup.toFixed(2)}x (${r.oneShotMs.toFixed(0)} ms); results identical: ${r.identical}`)
+  console.log(
+    `worker pool, ${r.workers} workers, ${r.examples} examples (wasm, CNN with 32- and 64-channel sites): ${r.speedup.toFixed(2)}x probe.measure ` +
+      `(IQR ${r.spread.map((x) => x.toFixed(2)).join('-')}, ${r.rounds} rounds; ${r.singleMs.toFixed(0)} ms against ${r.workersMs.toFixed(0)} ms); ` +
+      `measureInWorkers with its start-up ${r.oneShotSpeedup.toFixed(2)}x (${r.oneShotMs.toFixed(0)} ms); results identical: ${r.identical}`,
+  )
   if (!r.identical) process.exitCode = 1
 }

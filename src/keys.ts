@@ -65,8 +65,7 @@ export function assertOptions(where: string, value: unknown, allowed: readonly s
     const near = closest(key, allowed)
     throw new InstrumentError(
       'INVALID_OPTION',
-      `${where}: unknown option "${key}".${near === null ? '' : ` Did you mean "${near}"?`} ` +
-        `Valid options: ${allowed.join(', ')}.`,
+      `${where}: unknown option "${key}".${near === null ? '' : ` Did you mean "${near}"?`} ` + `Valid options: ${allowed.join(', ')}.`,
     )
   }
 }
@@ -87,5 +86,5 @@ export function putOwn<T>(record: Record<string, T>, key: string, value: T): voi
 
 /** `record[key]` when it is an own property, else undefined (never an inherited value). */
 export function getOwn<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined
+  return Object.hasOwn(record, key) ? record[key] : undefined
 }

@@ -57,7 +57,10 @@ export interface Options<O, D extends Declaration<O>> {
 
 /** The one form of an invalid option's message. */
 export function invalidOption(where: string, key: string, expects: string, value: unknown, hint = ''): InstrumentError {
-  return new InstrumentError('INVALID_OPTION', `${where}: ${key} must be ${expects}, not ${describeValue(value)}.${hint === '' ? '' : ` ${hint}`}`)
+  return new InstrumentError(
+    'INVALID_OPTION',
+    `${where}: ${key} must be ${expects}, not ${describeValue(value)}.${hint === '' ? '' : ` ${hint}`}`,
+  )
 }
 
 /**
@@ -74,7 +77,11 @@ export function invalidOption(where: string, key: string, expects: string, value
  * CHART.parse({ width: 300 }) // { width: 300, title: undefined }
  * ```
  */
-export function declareOptions<O>(): <const D extends Declaration<O> & Exact<O, D>>(where: string, fields: D, options?: { required?: boolean }) => Options<O, D> {
+export function declareOptions<O>(): <const D extends Declaration<O> & Exact<O, D>>(
+  where: string,
+  fields: D,
+  options?: { required?: boolean },
+) => Options<O, D> {
   return <const D extends Declaration<O> & Exact<O, D>>(where: string, fields: D, o: { required?: boolean } = {}): Options<O, D> => {
     const keys = Object.keys(fields) as (keyof O & string)[]
     const value = <K extends keyof O & string>(key: K, v: unknown, at = where): Exclude<O[K], undefined> | undefined => {
@@ -107,7 +114,14 @@ export function check<T>(expects: string, test: (value: unknown) => boolean, key
 
 /** An integer in `[min, max]`. */
 export function integer(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Check<number> {
-  const expects = max === Number.MAX_SAFE_INTEGER ? (min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`) : `an integer from ${min} to ${max}`
+  const expects =
+    max === Number.MAX_SAFE_INTEGER
+      ? min === 1
+        ? 'a positive integer'
+        : min === 0
+          ? 'a non-negative integer'
+          : `an integer of at least ${min}`
+      : `an integer from ${min} to ${max}`
   return check(expects, (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max)
 }
 
@@ -115,7 +129,13 @@ export function integer(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INT
 export function number(min = -Infinity, max = Infinity, open = false): Check<number> {
   const low = min === -Infinity ? '' : open ? `above ${min}` : `at least ${min}`
   const high = max === Infinity ? '' : `at most ${max}`
-  const expects = min === 0 && open && max === Infinity ? 'a positive number' : `a finite number${[low, high].filter(Boolean).map((s) => ` ${s}`).join(' and')}`
+  const expects =
+    min === 0 && open && max === Infinity
+      ? 'a positive number'
+      : `a finite number${[low, high]
+          .filter(Boolean)
+          .map((s) => ` ${s}`)
+          .join(' and')}`
   return check(expects, (v) => typeof v === 'number' && Number.isFinite(v) && (open ? v > min : v >= min) && v <= max)
 }
 
@@ -138,7 +158,10 @@ export function fn<T extends (...args: never[]) => unknown>(): Check<T> {
 }
 
 /** An array of strings. */
-export const strings: Check<readonly string[]> = check('an array of strings', (v) => Array.isArray(v) && v.every((s) => typeof s === 'string'))
+export const strings: Check<readonly string[]> = check(
+  'an array of strings',
+  (v) => Array.isArray(v) && v.every((s) => typeof s === 'string'),
+)
 
 /** Anything: the value is checked where it is used (a tensor, labels), by code that knows more. */
 export function later<T>(expects: string): Check<T> {

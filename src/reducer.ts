@@ -102,6 +102,7 @@ export interface Reducer<State, Result> {
 }
 
 /** Any reducer, for constraints. */
+// biome-ignore lint/suspicious/noExplicitAny: the one place a reducer of any state and result is named, for collections of reducers
 export type AnyReducer = Reducer<any, any>
 
 /** The state type of a reducer. */
@@ -174,12 +175,14 @@ export function checkLayout(state: Layout, reducer: string): void {
 /** Throws `INVALID_REDUCER` unless `value` follows the reducer contract. */
 export function assertReducer(key: string, value: unknown): asserts value is AnyReducer {
   const r = value as Partial<AnyReducer> | null
-  const missing = ['init', 'update', 'merge', 'result'].filter(
-    (m) => typeof (r as Record<string, unknown> | null)?.[m] !== 'function',
-  )
+  const missing = ['init', 'update', 'merge', 'result'].filter((m) => typeof (r as Record<string, unknown> | null)?.[m] !== 'function')
   const needs = (r as { needs?: unknown } | null)?.needs
   if (r !== null && typeof r === 'object' && needs !== undefined && needs !== 'values') {
-    throw new InstrumentError('INVALID_REDUCER', `Reducer "${key}" declares needs: ${JSON.stringify(needs)}; the only need a reducer can declare is 'values'.`, { reducer: key })
+    throw new InstrumentError(
+      'INVALID_REDUCER',
+      `Reducer "${key}" declares needs: ${JSON.stringify(needs)}; the only need a reducer can declare is 'values'.`,
+      { reducer: key },
+    )
   }
   if (r === null || typeof r !== 'object' || missing.length > 0) {
     throw new InstrumentError(

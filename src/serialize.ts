@@ -61,7 +61,8 @@ const unusable = (what: string, path: string): InstrumentError =>
 
 function encode(value: unknown, path: string, open: Set<object>): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? value : { $number: String(Object.is(value, -0) ? '-0' : value) }
+  if (typeof value === 'number')
+    return Number.isFinite(value) && !Object.is(value, -0) ? value : { $number: String(Object.is(value, -0) ? '-0' : value) }
   if (typeof value !== 'object') return unusableValue(value, path)
   if (open.has(value)) throw unusable('a cycle (a value that contains itself)', path)
   if (open.size >= MAX_DEPTH) throw unusable(`nesting deeper than ${MAX_DEPTH} levels`, path)
@@ -69,7 +70,7 @@ function encode(value: unknown, path: string, open: Set<object>): unknown {
     const view = value as ArrayBufferView
     const ctor: unknown = view.constructor
     const name = (ctor as { name?: string }).name as TypedName
-    if (!Object.prototype.hasOwnProperty.call(TYPED, name) || TYPED[name] !== ctor) throw unusable(`a ${String(name)}`, path)
+    if (!Object.hasOwn(TYPED, name) || TYPED[name] !== ctor) throw unusable(`a ${String(name)}`, path)
     return { $typed: name, base64: toBase64(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) }
   }
   open.add(value)
@@ -110,7 +111,7 @@ function decodeNumber(o: Record<string, unknown>): number {
 
 function decodeTyped(o: Record<string, unknown>): ArrayBufferView {
   const name = o['$typed']
-  const Ctor = typeof name === 'string' && Object.prototype.hasOwnProperty.call(TYPED, name) ? TYPED[name as TypedName] : undefined
+  const Ctor = typeof name === 'string' && Object.hasOwn(TYPED, name) ? TYPED[name as TypedName] : undefined
   if (Ctor === undefined || typeof o['base64'] !== 'string' || Object.keys(o).length !== 2) throw corrupt(`a malformed typed array`)
   const bytes = fromBase64(o['base64'])
   if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) throw corrupt(`a ${String(name)} of ${bytes.byteLength} bytes`)
@@ -122,8 +123,8 @@ function decode(value: unknown, version: number, depth: number): unknown {
   if (depth > MAX_DEPTH) throw corrupt(`nesting deeper than ${MAX_DEPTH} levels`)
   if (Array.isArray(value)) return value.map((v) => decode(v, version, depth + 1))
   const o = value as Record<string, unknown>
-  if (Object.prototype.hasOwnProperty.call(o, '$number')) return decodeNumber(o)
-  if (Object.prototype.hasOwnProperty.call(o, '$typed')) return decodeTyped(o)
+  if (Object.hasOwn(o, '$number')) return decodeNumber(o)
+  if (Object.hasOwn(o, '$typed')) return decodeTyped(o)
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(o)) {
     let key = k
@@ -137,7 +138,9 @@ function decode(value: unknown, version: number, depth: number): unknown {
     try {
       checkTable(out as unknown as PatternTable)
     } catch (error) {
-      throw new InstrumentError('CORRUPT_DATA', `deserialize(): an inconsistent pattern table: ${String((error as Error).message)}`, { cause: error })
+      throw new InstrumentError('CORRUPT_DATA', `deserialize(): an inconsistent pattern table: ${String((error as Error).message)}`, {
+        cause: error,
+      })
     }
   }
   return out

@@ -44,15 +44,24 @@ const INSTRUMENT_ROOMS = ['sites', 'options.ts', 'taps', 'passes']
 
 const src = join(__dirname, '..', 'src')
 const files = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  )
 const unit = (file: string): string => relative(src, file).split('/')[0]!
 const rank = (file: string): number => LAYERS.find(([name]) => name === unit(file))![1]
 
 const imports = (file: string): { target: string; typeOnly: boolean }[] =>
-  [...readFileSync(file, 'utf8').matchAll(/^import (type )?[^'"]*from '([^']+)'/gm)].map((m) => ({ target: m[2]!, typeOnly: m[1] !== undefined }))
+  [...readFileSync(file, 'utf8').matchAll(/^import (type )?[^'"]*from '([^']+)'/gm)].map((m) => ({
+    target: m[2]!,
+    typeOnly: m[1] !== undefined,
+  }))
 
 test('every source module belongs to a layer', () => {
-  for (const f of files(src)) expect(LAYERS.map(([n]) => n), relative(src, f)).toContain(unit(f))
+  for (const f of files(src))
+    expect(
+      LAYERS.map(([n]) => n),
+      relative(src, f),
+    ).toContain(unit(f))
 })
 
 test('imports run down the layers, never up or sideways', () => {
@@ -100,7 +109,12 @@ test('inside instrument/, imports run from the probe down through passes, taps a
 test('no import cycles', () => {
   const graph = new Map<string, string[]>()
   for (const f of files(src)) {
-    graph.set(f, imports(f).filter((i) => i.target.startsWith('.')).map((i) => join(f, '..', i.target.replace(/\.js$/, '.ts'))))
+    graph.set(
+      f,
+      imports(f)
+        .filter((i) => i.target.startsWith('.'))
+        .map((i) => join(f, '..', i.target.replace(/\.js$/, '.ts'))),
+    )
   }
   const state = new Map<string, 'open' | 'done'>()
   const cycles: string[] = []

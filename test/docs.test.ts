@@ -39,7 +39,10 @@ test('every guarantee names a test that exists', () => {
     const [, file, title] = marker!
     const source = read(file!)
     const titles = [...source.matchAll(/(?:describe|test)(?:\.each\([^)]*\))?\(\s*(['"`])(.*?)\1/g)].map((m) => m[2]!)
-    expect(titles.some((t) => t.includes(title!)), `${file} has no test titled like "${title}"`).toBe(true)
+    expect(
+      titles.some((t) => t.includes(title!)),
+      `${file} has no test titled like "${title}"`,
+    ).toBe(true)
   }
 })
 
@@ -58,7 +61,10 @@ test('README links and images work on the registry page (absolute URLs)', () => 
   expect(targets.filter((t) => !/^(https?:|#)/.test(t))).toEqual([])
   // and each one points at a file that exists here
   for (const t of targets) {
-    const m = /^https:\/\/(?:github\.com\/relu-patterns\/relu-patterns\/blob|raw\.githubusercontent\.com\/relu-patterns\/relu-patterns)\/main\/([^#]+)/.exec(t)
+    const m =
+      /^https:\/\/(?:github\.com\/relu-patterns\/relu-patterns\/blob|raw\.githubusercontent\.com\/relu-patterns\/relu-patterns)\/main\/([^#]+)/.exec(
+        t,
+      )
     if (m !== null) expect(() => read(m[1]!), t).not.toThrow()
   }
 })

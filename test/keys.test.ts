@@ -47,9 +47,19 @@ describe('unknown option keys are INVALID_OPTION, naming the key and the closest
     ['windowed', () => windowed(unitStats(), { batch: 3 } as never), 'batch', 'batches'],
     ['Timeline', () => new Timeline({ kep: 'results' } as never), 'kep', 'keep'],
     ['compareHistograms', () => compareHistograms(state, state, { treshold: 3 } as never), 'treshold', 'threshold'],
-    ['hammingMatrix', () => hammingMatrix({ words: new Uint32Array(0), rows: 0, units: 3, wordsPerRow: 1 }, { maxrows: 3 } as never), 'maxrows', 'maxRows'],
+    [
+      'hammingMatrix',
+      () => hammingMatrix({ words: new Uint32Array(0), rows: 0, units: 3, wordsPerRow: 1 }, { maxrows: 3 } as never),
+      'maxrows',
+      'maxRows',
+    ],
     ['timeline.series', () => new Timeline().series({ againts: ['first'] } as never), 'againts', 'against'],
-    ['compare', () => compare({ kind: 'measurement' } as never, { kind: 'measurement' } as never, { threshhold: 1 } as never), 'threshhold', 'threshold'],
+    [
+      'compare',
+      () => compare({ kind: 'measurement' } as never, { kind: 'measurement' } as never, { threshhold: 1 } as never),
+      'threshhold',
+      'threshold',
+    ],
   ]
   test.each(cases)('%s', async (_name, call, key, near) => {
     const probe = instrument(mlp())
@@ -97,17 +107,31 @@ describe('unknown option keys are INVALID_OPTION, naming the key and the closest
   test('closest() suggests only plausible keys', () => {
     expect(closest('pass', ['passes', 'every'])).toBe('passes')
     expect(closest('zzzzzz', ['passes', 'every'])).toBeNull()
-    fc.assert(fc.property(fc.constantFrom('reducers', 'granularity', 'saturation', 'allowEmpty'), (k) => closest(k, ['reducers', 'granularity', 'saturation', 'allowEmpty']) === k))
+    fc.assert(
+      fc.property(
+        fc.constantFrom('reducers', 'granularity', 'saturation', 'allowEmpty'),
+        (k) => closest(k, ['reducers', 'granularity', 'saturation', 'allowEmpty']) === k,
+      ),
+    )
   })
 })
 
 describe('user strings as keys never reach a prototype', () => {
-  test("splitBy with a key named __proto__ keeps it as a group and leaves Object.prototype alone", () => {
+  test('splitBy with a key named __proto__ keeps it as a group and leaves Object.prototype alone', () => {
     const byName = splitBy(unitStats(), 'label')
     // a key function returning a string that names the prototype
     const proto = splitBy(unitStats(), (() => '__proto__') as never)
     let p = proto.init(layoutOf(3))
-    p = proto.update(p, batchOf([[true, false, true], [false, false, true]], 3))
+    p = proto.update(
+      p,
+      batchOf(
+        [
+          [true, false, true],
+          [false, false, true],
+        ],
+        3,
+      ),
+    )
     expect(Object.keys(p.groups)).toEqual(['__proto__'])
     expect(Object.getPrototypeOf(p.groups)).toBe(Object.prototype)
     expect(proto.result(p)['__proto__']!.rows).toBe(2)
@@ -122,7 +146,7 @@ describe('user strings as keys never reach a prototype', () => {
     const x = tf.ones([2, 12])
     const r = (await probe.measure(x))[probe.sites[0]!.id] as unknown as Record<string, { rows: number }>
     expect(Object.keys(r)).toEqual(['__proto__', 'other'])
-    expect(Object.prototype.hasOwnProperty.call(r, '__proto__')).toBe(true)
+    expect(Object.hasOwn(r, '__proto__')).toBe(true)
     expect(r['__proto__']!.rows).toBe(2)
     probe.dispose()
     // eslint-disable-next-line no-proto

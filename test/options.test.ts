@@ -12,7 +12,11 @@ const DECL = declareOptions<O>()('f(options)', {
   size: { check: integer(1), default: 8 },
   mode: { check: oneOf(['a', 'b']) },
   name: { check: string },
-  every: { check: check('{ batches: k }', (v) => typeof v === 'object' && v !== null && Number.isInteger((v as { batches?: unknown }).batches), ['batches']) },
+  every: {
+    check: check('{ batches: k }', (v) => typeof v === 'object' && v !== null && Number.isInteger((v as { batches?: unknown }).batches), [
+      'batches',
+    ]),
+  },
 })
 
 describe('declared options', () => {
@@ -32,7 +36,9 @@ describe('declared options', () => {
   test('unknown keys are named with the nearest known one, at the top level and inside object values', () => {
     expect(() => DECL.parse({ sise: 3 })).toThrow(/unknown option "sise"\. Did you mean "size"\?/)
     expect(() => DECL.parse({ every: { batch: 3 } })).toThrow(/f\(options\): every: unknown option "batch"\. Did you mean "batches"\?/)
-    expect(() => declareOptions<O>()('f(options)', DECL.fields, { required: true }).parse(undefined)).toThrow(/takes an options object, not undefined/)
+    expect(() => declareOptions<O>()('f(options)', DECL.fields, { required: true }).parse(undefined)).toThrow(
+      /takes an options object, not undefined/,
+    )
   })
 
   test('each check accepts exactly what it says', () => {

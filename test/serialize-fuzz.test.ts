@@ -1,6 +1,18 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { type AnyReducer, InstrumentError, derive, deserialize, hamming, layoutOf, patternHistogram, serialize, splitBy, unitStats, windowed } from '../src/index.js'
+import {
+  type AnyReducer,
+  InstrumentError,
+  derive,
+  deserialize,
+  hamming,
+  layoutOf,
+  patternHistogram,
+  serialize,
+  splitBy,
+  unitStats,
+  windowed,
+} from '../src/index.js'
 import { batchOf } from './helpers/batches.js'
 
 /*
@@ -83,7 +95,7 @@ function attempt(fn: () => unknown): void {
 
 describe('crafted states', () => {
   const units = 5
-  const rows = Array.from({ length: 40 }, (_, i) => Array.from({ length: units }, (_, u) => ((i * 7 + u * 3) % 5) < 2 + (u % 2)))
+  const rows = Array.from({ length: 40 }, (_, i) => Array.from({ length: units }, (_, u) => (i * 7 + u * 3) % 5 < 2 + (u % 2)))
   const labels = rows.map((_, i) => i % 3)
   const batch = batchOf(rows, units, 0, labels)
   const reducers: [string, AnyReducer][] = [
@@ -171,22 +183,44 @@ test('crafted states: every count bounded by the rows it came from, unknown fiel
   const s = h.update(h.init(layoutOf(4)), batchOf(rows, 4))
   // a table with an extra field (typed arrays intact): it used to skip the checks and count a duplicate twice
   const extra = deserialize(serialize({ ...s, table: { ...s.table, note: 'x' } })) as typeof s
-  expect(() => h.result(extra)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('unknown field "note"') }))
+  expect(() => h.result(extra)).toThrow(
+    expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('unknown field "note"') }),
+  )
   expect(() => h.result({ ...s, more: 1 } as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
   const hm = hamming()
   const hs = hm.update(hm.init(layoutOf(4)), batchOf(rows, 4))
-  expect(() => hm.result({ ...hs, pairs: 1e9, histogram: Float64Array.from(hs.histogram, (c, d) => (d === 0 ? c + 1e9 - hs.pairs : c)), distanceSum: hs.distanceSum } as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('1000000000 pairs from 40 rows') }))
+  expect(() =>
+    hm.result({
+      ...hs,
+      pairs: 1e9,
+      histogram: Float64Array.from(hs.histogram, (c, d) => (d === 0 ? c + 1e9 - hs.pairs : c)),
+      distanceSum: hs.distanceSum,
+    } as never),
+  ).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('1000000000 pairs from 40 rows') }))
   expect(() => hm.result({ ...hs, extra: true } as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
   const u = unitStats()
   const us = u.update(u.init(layoutOf(4)), batchOf(rows.slice(0, 50), 4))
-  expect(() => u.result({ ...us, nonFinite: 1e12 })).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('1000000000000 non-finite values in 40 rows of 4 units') }))
+  expect(() => u.result({ ...us, nonFinite: 1e12 })).toThrow(
+    expect.objectContaining({
+      code: 'CORRUPT_DATA',
+      message: expect.stringContaining('1000000000000 non-finite values in 40 rows of 4 units'),
+    }),
+  )
   expect(() => u.result({ ...us, other: 1 } as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
 })
 
-test('crafted histograms: bits past the units, pairs that the patterns do not hold, label counts that are not the pairs\' sums', () => {
+test("crafted histograms: bits past the units, pairs that the patterns do not hold, label counts that are not the pairs' sums", () => {
   const h = patternHistogram()
   const rows = Array.from({ length: 12 }, (_, i) => [i % 2 === 0, i % 3 === 0, i % 4 === 0])
-  const labelled = h.update(h.init(layoutOf(3)), batchOf(rows, 3, 0, rows.map((_, i) => i % 2)))
+  const labelled = h.update(
+    h.init(layoutOf(3)),
+    batchOf(
+      rows,
+      3,
+      0,
+      rows.map((_, i) => i % 2),
+    ),
+  )
   expect(h.result(labelled).distinct).toBeGreaterThan(1)
   const copy = () => deserialize(serialize(labelled)) as typeof labelled
   const high = copy()

@@ -40,16 +40,19 @@ describe('types', () => {
   })
 })
 
-
 describe('option and result types', () => {
   test('trainingCallback is typed by the probe', () => {
     type P = Probe<{ u: ReturnType<typeof api.unitStats> }>
-    expectTypeOf(api.trainingCallback<{ u: ReturnType<typeof api.unitStats> }>).parameter(0).toEqualTypeOf<P>()
-    expectTypeOf(api.trainingCallback<{ u: ReturnType<typeof api.unitStats> }>).returns.toEqualTypeOf<ProbeCallback<{ u: ReturnType<typeof api.unitStats> }>>()
+    expectTypeOf(api.trainingCallback<{ u: ReturnType<typeof api.unitStats> }>)
+      .parameter(0)
+      .toEqualTypeOf<P>()
+    expectTypeOf(api.trainingCallback<{ u: ReturnType<typeof api.unitStats> }>).returns.toEqualTypeOf<
+      ProbeCallback<{ u: ReturnType<typeof api.unitStats> }>
+    >()
   })
 
   test('skipped sites and measure options', () => {
-    expectTypeOf<Probe<{}>['skipped']>().toEqualTypeOf<readonly SkippedSite[]>()
+    expectTypeOf<Probe<Record<string, never>>['skipped']>().toEqualTypeOf<readonly SkippedSite[]>()
     expectTypeOf<SkippedSite['reason']>().toEqualTypeOf<'wrapped' | 'recurrent' | 'not-a-relu' | 'not-selected' | 'control-flow'>()
     // a typo in an options literal is a type error as well as a runtime one
     // @ts-expect-error unknown option

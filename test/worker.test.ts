@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { expect, test } from 'vitest'
+import { test } from 'vitest'
 import { layoutOf, patternHistogram, unitStats } from '../src/index.js'
 import { batchOf } from './helpers/batches.js'
 import { expectClose } from './helpers/close.js'

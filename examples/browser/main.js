@@ -19,7 +19,13 @@ async function load(name, n) {
 
 // viridis-like ramp: dark blue -> teal -> yellow
 function colour(v) {
-  const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]]
+  const stops = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ]
   const t = Math.min(1, Math.max(0, v)) * (stops.length - 1)
   const i = Math.min(stops.length - 2, Math.floor(t))
   const f = t - i

@@ -6,7 +6,10 @@ import { loadMnist } from '../lib/mnist.mjs'
 const count = 3000
 const dir = new URL('./public/', import.meta.url)
 mkdirSync(dir, { recursive: true })
-for (const [split, n] of [['train', count], ['test', 500]]) {
+for (const [split, n] of [
+  ['train', count],
+  ['test', 500],
+]) {
   const { pixels, labels } = loadMnist(split, 0, n)
   const bytes = new Uint8Array(n * 785)
   for (let i = 0; i < n * 784; i++) bytes[i] = Math.round(pixels[i] * 255)

@@ -44,7 +44,9 @@ async function measurements() {
     const dir = join(dirname(args.run), 'models', basename(args.run, '.json.gz'))
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))
     const weightData = new Uint8Array(readFileSync(join(dir, 'weights.bin'))).buffer
-    const trained = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }))
+    const trained = await tfl.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }),
+    )
     const initial = network(run.config)
     // the protocol of the runs: batch statistics, the first training digits
     const measure = async (model) => {
@@ -54,7 +56,9 @@ async function measurements() {
     }
     const a = await measure(initial)
     const b = await measure(trained)
-    console.log(`${run.config.family} (seed ${run.config.seed}, test accuracy ${run.testAccuracy}) at initialisation and trained; measured ${measureSet.count} training digits in training mode`)
+    console.log(
+      `${run.config.family} (seed ${run.config.seed}, test accuracy ${run.testAccuracy}) at initialisation and trained; measured ${measureSet.count} training digits in training mode`,
+    )
     return { before: a.m, after: b.m, sites: b.probe.sites, dispose: () => [a, b].forEach((x) => x.probe.dispose()) }
   }
   const init = (s) => ({ kernelInitializer: tfl.initializers.heNormal({ seed: s }) })
@@ -76,7 +80,9 @@ async function measurements() {
   const history = await model.fit(xs, ys, { epochs: 1, batchSize: 32, shuffle: false, verbose: 0 })
   const after = await probe.measure(px, { retain: true, batchSize: 250 })
   tf.dispose([xs, ys])
-  console.log(`trained on ${train.count} digits for 1 epoch (training accuracy ${history.history.acc[0].toFixed(3)}); measured ${measureSet.count} training digits, rows = digits x positions`)
+  console.log(
+    `trained on ${train.count} digits for 1 epoch (training accuracy ${history.history.acc[0].toFixed(3)}); measured ${measureSet.count} training digits, rows = digits x positions`,
+  )
   return { before, after, sites: probe.sites, dispose: () => probe.dispose() }
 }
 const { before, after, sites, dispose } = await measurements()
@@ -93,7 +99,7 @@ function referenceHash(words, at, units) {
     const hi = bits > 32 ? BigInt(words[at + 2 * b + 1] >>> 0) : 0n
     let n = lo | (hi << 32n)
     // a full 64-bit block weights its top bit -1 instead of -2^63 (its util.py)
-    if (bits === 64 && (hi >> 31n) === 1n) n = (n & ((1n << 63n) - 1n)) - 1n
+    if (bits === 64 && hi >> 31n === 1n) n = (n & ((1n << 63n) - 1n)) - 1n
     n = wrap(n * 76963n)
     h = wrap(n ^ wrap(h * 54059n))
   }
@@ -141,7 +147,14 @@ for (const site of sites) {
   const a = before.patterns[site.id].histogram
   const b = after.patterns[site.id].histogram
   const rows = b.rows
-  const exact = { distinct: b.table.size, entropy: entropy(b.table.counts.filter((c) => c > 0), rows), wJI: compareHistograms(a, b).weightedJaccard }
+  const exact = {
+    distinct: b.table.size,
+    entropy: entropy(
+      b.table.counts.filter((c) => c > 0),
+      rows,
+    ),
+    wJI: compareHistograms(a, b).weightedJaccard,
+  }
   const cache = new Map()
   const huge = Number.POSITIVE_INFINITY
   const sizes = [huge, ...fills.map((f) => Math.max(1, Math.round(exact.distinct / f)))]
@@ -166,9 +179,23 @@ for (const site of sites) {
 }
 writeFileSync(join(args.out, 'results.json'), JSON.stringify({ args, results }, null, 1))
 const pad = (s, n) => String(s).padStart(n)
-console.log(['site', 'fill', 'N', 'distinct', 'bins', 'H exact', 'H hashed', 'wJI exact', 'wJI hashed'].map((h, i) => pad(h, i ? 11 : 8)).join(''))
+console.log(
+  ['site', 'fill', 'N', 'distinct', 'bins', 'H exact', 'H hashed', 'wJI exact', 'wJI hashed'].map((h, i) => pad(h, i ? 11 : 8)).join(''),
+)
 for (const r of results) {
-  console.log([pad(r.site, 8), pad(r.fill.toFixed(2), 11), pad(r.N, 11), pad(r.distinct, 11), pad(r.bins, 11), pad(r.entropy.toFixed(3), 11), pad(r.hashedEntropy.toFixed(3), 11), pad(r.wJI.toFixed(4), 11), pad(r.hashedWJI.toFixed(4), 11)].join(''))
+  console.log(
+    [
+      pad(r.site, 8),
+      pad(r.fill.toFixed(2), 11),
+      pad(r.N, 11),
+      pad(r.distinct, 11),
+      pad(r.bins, 11),
+      pad(r.entropy.toFixed(3), 11),
+      pad(r.hashedEntropy.toFixed(3), 11),
+      pad(r.wJI.toFixed(4), 11),
+      pad(r.hashedWJI.toFixed(4), 11),
+    ].join(''),
+  )
 }
 console.log(`wrote ${join(args.out, 'results.json')}`)
 dispose()

@@ -59,16 +59,26 @@ function filterGrad({ inputs, backend, attrs }) {
   try {
     const xt = s.run('Transpose', { x }, { perm: [3, 1, 2, 0] }) // [C, H, W, N]
     const dyt = s.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }) // [H', W', N, F]
-    const conv = s.run('Conv2D', { x: xt, filter: dyt }, {
-      strides: 1,
-      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-      dataFormat: 'NHWC',
-      dilations: [sh, sw],
-    }) // [C, kh', kw', F] with kh' >= kh
+    const conv = s.run(
+      'Conv2D',
+      { x: xt, filter: dyt },
+      {
+        strides: 1,
+        pad: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dilations: [sh, sw],
+      },
+    ) // [C, kh', kw', F] with kh' >= kh
     const [kh, kw] = filterShape
-    const cut = conv.shape[1] === kh && conv.shape[2] === kw
-      ? conv
-      : s.run('Slice', { x: conv }, { begin: [0, 0, 0, 0], size: [conv.shape[0], kh, kw, conv.shape[3]] })
+    const cut =
+      conv.shape[1] === kh && conv.shape[2] === kw
+        ? conv
+        : s.run('Slice', { x: conv }, { begin: [0, 0, 0, 0], size: [conv.shape[0], kh, kw, conv.shape[3]] })
     return s.keep(s.run('Transpose', { x: cut }, { perm: [1, 2, 0, 3] }))
   } finally {
     s.free()
@@ -91,12 +101,23 @@ function inputGrad(original) {
     try {
       const flipped = s.run('Reverse', { x: filter }, { dims: [0, 1] })
       const swapped = s.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }) // [kh, kw, F, C]
-      return s.keep(s.run('Conv2D', { x: dy, filter: swapped }, {
-        strides: 1,
-        pad: [[0, 0], [full[0], full[1]], [full[2], full[3]], [0, 0]],
-        dataFormat: 'NHWC',
-        dilations: 1,
-      }))
+      return s.keep(
+        s.run(
+          'Conv2D',
+          { x: dy, filter: swapped },
+          {
+            strides: 1,
+            pad: [
+              [0, 0],
+              [full[0], full[1]],
+              [full[2], full[3]],
+              [0, 0],
+            ],
+            dataFormat: 'NHWC',
+            dilations: 1,
+          },
+        ),
+      )
     } finally {
       s.free()
     }
@@ -112,7 +133,7 @@ function tile(original) {
   return ({ inputs, backend, attrs }) => {
     const { x } = inputs
     const { reps } = attrs
-    const lead = reps.findIndex((r) => r === 1)
+    const lead = reps.indexOf(1)
     const inner = lead < 0 ? reps.length : lead
     const wholeCopies = reps.slice(inner).every((r) => r === 1) && x.shape.slice(0, inner).every((d) => d === 1)
     if (!wholeCopies || x.dtype === 'string') return original({ inputs, backend, attrs })
@@ -140,7 +161,12 @@ export function registerWasmConvGradients() {
   registered = true
   const input = kernel('Conv2DBackpropInput')
   unregisterKernel('Conv2DBackpropInput', 'wasm')
-  registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', setupFunc: input.setupFunc, kernelFunc: inputGrad(input.kernelFunc) })
+  registerKernel({
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    setupFunc: input.setupFunc,
+    kernelFunc: inputGrad(input.kernelFunc),
+  })
   if (getKernel('Conv2DBackpropFilter', 'wasm') !== undefined) unregisterKernel('Conv2DBackpropFilter', 'wasm')
   registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: filterGrad })
   const tiled = kernel('Tile')
@@ -164,7 +190,11 @@ export function registerWasmConv2dFilterGradViaConv3d() {
       checkFormat(dataFormat)
       if (pair(strides).some((v) => v !== 1)) throw new Error('the 3-D filter gradient of wasm is wrong for strides above 1')
       const deep = (t) => ({ dataId: t.dataId, dtype: t.dtype, shape: [t.shape[0], 1, ...t.shape.slice(1)] })
-      const out = conv3d.kernelFunc({ inputs: { x: deep(x), dy: deep(dy) }, backend, attrs: { strides: [1, 1, 1], pad, filterShape: [1, ...filterShape] } })
+      const out = conv3d.kernelFunc({
+        inputs: { x: deep(x), dy: deep(dy) },
+        backend,
+        attrs: { strides: [1, 1, 1], pad, filterShape: [1, ...filterShape] },
+      })
       return { dataId: out.dataId, dtype: out.dtype, shape: filterShape }
     },
   })

@@ -62,8 +62,10 @@ const { timeline } = schedule
 const last = timeline.entries[timeline.entries.length - 1]
 const vsFirst = timeline.compare('first').at(-1)
 const vsPrevious = timeline.compare('previous').at(-1)
-console.log(`\n${train.count} digits x ${args.epochs} epochs in ${seconds.toFixed(1)} s on ${tf.getBackend()}, ` +
-  `training accuracy ${history.history.acc.at(-1).toFixed(3)}, ${timeline.entries.length} measurements of ${test.count} test digits\n`)
+console.log(
+  `\n${train.count} digits x ${args.epochs} epochs in ${seconds.toFixed(1)} s on ${tf.getBackend()}, ` +
+    `training accuracy ${history.history.acc.at(-1).toFixed(3)}, ${timeline.entries.length} measurements of ${test.count} test digits\n`,
+)
 const columns = [
   ['layer', 'the ReLU layer'],
   ['units', 'ReLU units'],
@@ -80,19 +82,38 @@ console.log(row(columns.map(([h]) => h)))
 console.log(row(widths.map((w) => '-'.repeat(w))))
 for (const site of probe.sites) {
   const r = last.results[site.id]
-  console.log(row([
-    site.id, site.units, r.units.dead, r.units.meanEntropy.toFixed(3), vsFirst[site.id].flipRate.toFixed(3),
-    vsPrevious[site.id].flipRate.toFixed(3), r.units.alwaysOn, r.patterns.distinct,
-  ]))
+  console.log(
+    row([
+      site.id,
+      site.units,
+      r.units.dead,
+      r.units.meanEntropy.toFixed(3),
+      vsFirst[site.id].flipRate.toFixed(3),
+      vsPrevious[site.id].flipRate.toFixed(3),
+      r.units.alwaysOn,
+      r.patterns.distinct,
+    ]),
+  )
 }
 console.log('')
 for (const [h, what] of columns) console.log(`  ${h.padEnd(10)} ${what}`)
-console.log('  (where nearly every digit has its own pattern, histogram measures such as Jaccard or I(A;L) say little: see docs/findings.md)')
+console.log(
+  '  (where nearly every digit has its own pattern, histogram measures such as Jaccard or I(A;L) say little: see docs/findings.md)',
+)
 
 const files = [
-  await writeSvg(heatmap(timeline, { metric: 'patterns.normalizedEntropy', title: 'normalised pattern entropy' }), join(args.out, 'entropy.svg')),
-  await writeSvg(heatmap(timeline, { metric: 'vsFinal.weightedJaccard', title: 'weighted Jaccard vs final' }), join(args.out, 'jaccard-vs-final.svg')),
-  await writeSvg(heatmap(timeline, { metric: 'vsFinal.flipRate', title: 'share of bits that differ from the final patterns' }), join(args.out, 'flips-vs-final.svg')),
+  await writeSvg(
+    heatmap(timeline, { metric: 'patterns.normalizedEntropy', title: 'normalised pattern entropy' }),
+    join(args.out, 'entropy.svg'),
+  ),
+  await writeSvg(
+    heatmap(timeline, { metric: 'vsFinal.weightedJaccard', title: 'weighted Jaccard vs final' }),
+    join(args.out, 'jaccard-vs-final.svg'),
+  ),
+  await writeSvg(
+    heatmap(timeline, { metric: 'vsFinal.flipRate', title: 'share of bits that differ from the final patterns' }),
+    join(args.out, 'flips-vs-final.svg'),
+  ),
   await writeSvg(unitHeatmap(timeline, { site: 'dense3' }), join(args.out, 'dense3-units.svg')),
 ]
 writeFileSync(join(args.out, 'series.csv'), timeline.toCSV({ against: ['first', 'final'] }))

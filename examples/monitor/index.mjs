@@ -38,7 +38,11 @@ const nHeld = Number(args.held)
 const train = loadMnist('train', 0, nTrain)
 const held = loadMnist('train', nTrain, nHeld)
 const test = loadMnist('test', 0, nTest)
-const sets = { noise: corrupt(test.pixels, nTest, 'noise'), rotation: corrupt(test.pixels, nTest, 'rotation'), inversion: corrupt(test.pixels, nTest, 'inversion') }
+const sets = {
+  noise: corrupt(test.pixels, nTest, 'noise'),
+  rotation: corrupt(test.pixels, nTest, 'rotation'),
+  inversion: corrupt(test.pixels, nTest, 'inversion'),
+}
 if (hasFashion()) sets.fashion = loadFashion(0, nTest).pixels
 else console.log('Fashion-MNIST skipped: install Debian package dataset-fashion-mnist')
 const t2 = (pixels, n) => tf.tensor2d(pixels, [n, 784])
@@ -79,7 +83,16 @@ for (const seed of args.seeds.split(',').map(Number)) {
   const calibration = await monitor.calibrate(t2(held.pixels, nHeld), { falseAlarmRate: 0.05 })
   const idChecks = await monitor.check(testX)
   const id = { monitor: idChecks.map((c) => c.score), msp: mspScores(model, testX) }
-  const result = { seed, accuracy, trainSeconds: (Date.now() - started) / 1000, patterns: monitor.patterns, bytes: monitor.bytes, threshold: calibration.threshold, idFlagged: idChecks.filter((c) => c.verdict === 'out').length / nTest, sets: {} }
+  const result = {
+    seed,
+    accuracy,
+    trainSeconds: (Date.now() - started) / 1000,
+    patterns: monitor.patterns,
+    bytes: monitor.bytes,
+    threshold: calibration.threshold,
+    idFlagged: idChecks.filter((c) => c.verdict === 'out').length / nTest,
+    sets: {},
+  }
   for (const [name, pixels] of Object.entries(sets)) {
     const x = t2(pixels, nTest)
     const checks = await monitor.check(x)
@@ -93,9 +106,13 @@ for (const seed of args.seeds.split(',').map(Number)) {
     x.dispose()
   }
   runs.push(result)
-  console.log(`seed ${seed}: accuracy ${accuracy.toFixed(3)}, ${monitor.patterns} distinct patterns (${(monitor.bytes / 1024).toFixed(0)} KiB), threshold ${calibration.threshold.toFixed(4)}, ID flagged ${(100 * result.idFlagged).toFixed(1)}%`)
+  console.log(
+    `seed ${seed}: accuracy ${accuracy.toFixed(3)}, ${monitor.patterns} distinct patterns (${(monitor.bytes / 1024).toFixed(0)} KiB), threshold ${calibration.threshold.toFixed(4)}, ID flagged ${(100 * result.idFlagged).toFixed(1)}%`,
+  )
   for (const [name, r] of Object.entries(result.sets)) {
-    console.log(`  ${name.padEnd(10)} flagged ${(100 * r.flagged).toFixed(1).padStart(5)}%   AUROC monitor ${r.monitor.auroc.toFixed(3)} msp ${r.msp.auroc.toFixed(3)}   FPR95 monitor ${r.monitor.fpr95.toFixed(3)} msp ${r.msp.fpr95.toFixed(3)}`)
+    console.log(
+      `  ${name.padEnd(10)} flagged ${(100 * r.flagged).toFixed(1).padStart(5)}%   AUROC monitor ${r.monitor.auroc.toFixed(3)} msp ${r.msp.auroc.toFixed(3)}   FPR95 monitor ${r.monitor.fpr95.toFixed(3)} msp ${r.msp.fpr95.toFixed(3)}`,
+    )
   }
   tf.dispose([xs, ys, testX])
   model.dispose()
@@ -116,7 +133,18 @@ for (const name of Object.keys(runs[0].sets)) {
     flagged: stat((r) => r.sets[name].flagged),
   }
 }
-writeFileSync(join(args.out, 'results.json'), JSON.stringify({ args, summary, runs: runs.map(({ sets, ...r }) => ({ ...r, sets: Object.fromEntries(Object.entries(sets).map(([k, { roc, ...v }]) => [k, v])) })) }, null, 2))
+writeFileSync(
+  join(args.out, 'results.json'),
+  JSON.stringify(
+    {
+      args,
+      summary,
+      runs: runs.map(({ sets, ...r }) => ({ ...r, sets: Object.fromEntries(Object.entries(sets).map(([k, { roc, ...v }]) => [k, v])) })),
+    },
+    null,
+    2,
+  ),
+)
 
 const values = []
 for (const [name, r] of Object.entries(runs[0].sets)) {

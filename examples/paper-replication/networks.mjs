@@ -17,8 +17,7 @@ export function network({ family, width, blocks, seed }) {
   if (!FAMILIES.includes(family)) throw new Error(`--family must be one of ${FAMILIES.join(', ')}, not ${family}`)
   let n = 0
   const init = () => tfl.initializers.heNormal({ seed: seed * 1000 + n++ })
-  const conv = (filters, kernelSize, name) =>
-    tfl.layers.conv2d({ filters, kernelSize, padding: 'same', kernelInitializer: init(), name })
+  const conv = (filters, kernelSize, name) => tfl.layers.conv2d({ filters, kernelSize, padding: 'same', kernelInitializer: init(), name })
   const bn = (name) => tfl.layers.batchNormalization({ name })
   const relu = (name) => tfl.layers.reLU({ name })
   const widths = family === 'toy' ? [width, width] : [width, 2 * width]

@@ -25,8 +25,26 @@ const batch = Number(args.batch)
 
 async function inNode(mode, steps) {
   const { execFileSync } = await import('node:child_process')
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--page', '--only', mode, '--steps', String(steps),
-    '--family', args.family, '--width', args.width, '--blocks', args.blocks, '--batch', args.batch], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  const out = execFileSync(
+    process.execPath,
+    [
+      fileURLToPath(import.meta.url),
+      '--page',
+      '--only',
+      mode,
+      '--steps',
+      String(steps),
+      '--family',
+      args.family,
+      '--width',
+      args.width,
+      '--blocks',
+      args.blocks,
+      '--batch',
+      args.batch,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  )
   return JSON.parse(out.trim().split('\n').at(-1))
 }
 
@@ -67,7 +85,9 @@ if (args.page) {
     const r = mode === 'webgl' ? await inChromium(steps) : await inNode(mode, steps)
     rows.push({ mode, ...r })
     const perEpoch = (r.median * Math.ceil(60000 / batch)) / 60000
-    console.log(`${mode.padEnd(10)} ${r.median.toFixed(0).padStart(7)} ms/step (min ${r.min.toFixed(0)}, max ${r.max.toFixed(0)}, ${steps} steps)` +
-      `  ${perEpoch.toFixed(1)} min per MNIST epoch${r.renderer ? `  [${r.renderer}]` : ''}`)
+    console.log(
+      `${mode.padEnd(10)} ${r.median.toFixed(0).padStart(7)} ms/step (min ${r.min.toFixed(0)}, max ${r.max.toFixed(0)}, ${steps} steps)` +
+        `  ${perEpoch.toFixed(1)} min per MNIST epoch${r.renderer ? `  [${r.renderer}]` : ''}`,
+    )
   }
 }

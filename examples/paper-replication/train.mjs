@@ -52,9 +52,20 @@ const num = (k) => {
   return v
 }
 const config = {
-  family: args.family, seed: num('seed'), dataset: args.dataset, schedule: args.schedule, lr: num('lr'),
-  epochs: num('epochs'), width: num('width'), blocks: num('blocks'), batch: num('batch'), train: num('train'),
-  test: num('test'), probe: num('probe'), early: num('early'), every: num('every'),
+  family: args.family,
+  seed: num('seed'),
+  dataset: args.dataset,
+  schedule: args.schedule,
+  lr: num('lr'),
+  epochs: num('epochs'),
+  width: num('width'),
+  blocks: num('blocks'),
+  batch: num('batch'),
+  train: num('train'),
+  test: num('test'),
+  probe: num('probe'),
+  early: num('early'),
+  every: num('every'),
 }
 
 const file = join(args.out, `${config.dataset}-${config.family}-${config.schedule}-w${config.width}-s${config.seed}.json.gz`)
@@ -95,7 +106,9 @@ const schedule = trainingCallback(probe, {
 let step = 0
 const lrCallback = new tfl.CustomCallback({
   onBatchBegin: () => setLearningRate(model, learningRate(config.schedule, config.lr, step / totalSteps, config.epochs)),
-  onBatchEnd: () => { step++ },
+  onBatchEnd: () => {
+    step++
+  },
 })
 
 const started = Date.now()
@@ -122,25 +135,40 @@ const round = (v) => (v === null || v === undefined ? null : Math.round(v * 1e5)
 const entries = timeline.entries.map((e, i) => ({
   step: e.step,
   epoch: round(e.epoch),
-  sites: Object.fromEntries(sites.map((id) => {
-    const p = e.results[id].patterns
-    const u = e.results[id].units
-    const against = (r) => {
-      const c = vs[r][i]?.[id]
-      return c === undefined ? null : {
-        shareChanged: round(c.shareChanged), jaccard: round(c.jaccard),
-        weightedJaccard: round(c.weightedJaccard), thresholdedJaccard: round(c.thresholdedJaccard),
+  sites: Object.fromEntries(
+    sites.map((id) => {
+      const p = e.results[id].patterns
+      const u = e.results[id].units
+      const against = (r) => {
+        const c = vs[r][i]?.[id]
+        return c === undefined
+          ? null
+          : {
+              shareChanged: round(c.shareChanged),
+              jaccard: round(c.jaccard),
+              weightedJaccard: round(c.weightedJaccard),
+              thresholdedJaccard: round(c.thresholdedJaccard),
+            }
       }
-    }
-    return [id, {
-      rows: p.rows, distinct: p.distinct, patternShare: round(p.patternShare),
-      normalizedEntropy: round(p.normalizedEntropy), topShare: round(p.topShare),
-      normalizedConditionalEntropy: round(p.normalizedConditionalEntropy),
-      normalizedMutualInformation: round(p.normalizedMutualInformation),
-      dead: u.dead, alwaysOn: u.alwaysOn,
-      vsFirst: against('first'), vsPrevious: against('previous'), vsFinal: against('final'),
-    }]
-  })),
+      return [
+        id,
+        {
+          rows: p.rows,
+          distinct: p.distinct,
+          patternShare: round(p.patternShare),
+          normalizedEntropy: round(p.normalizedEntropy),
+          topShare: round(p.topShare),
+          normalizedConditionalEntropy: round(p.normalizedConditionalEntropy),
+          normalizedMutualInformation: round(p.normalizedMutualInformation),
+          dead: u.dead,
+          alwaysOn: u.alwaysOn,
+          vsFirst: against('first'),
+          vsPrevious: against('previous'),
+          vsFinal: against('final'),
+        },
+      ]
+    }),
+  ),
 }))
 
 const result = {
@@ -158,12 +186,17 @@ writeFileSync(file, gzipSync(JSON.stringify(result), { level: 9 }))
 // the trained model, for examples/hashed-vs-exact (not kept in the repository)
 const saved = join(args.out, 'models', basename(file, '.json.gz'))
 mkdirSync(saved, { recursive: true })
-await model.save(tf.io.withSaveHandler(async (artifacts) => {
-  const { weightData, weightSpecs, ...rest } = artifacts
-  writeFileSync(join(saved, 'weights.bin'), new Uint8Array(weightData))
-  writeFileSync(join(saved, 'model.json'), JSON.stringify({ ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] }))
-  return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-}))
+await model.save(
+  tf.io.withSaveHandler(async (artifacts) => {
+    const { weightData, weightSpecs, ...rest } = artifacts
+    writeFileSync(join(saved, 'weights.bin'), new Uint8Array(weightData))
+    writeFileSync(
+      join(saved, 'model.json'),
+      JSON.stringify({ ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] }),
+    )
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+  }),
+)
 rmSync(running, { force: true })
 console.log(`${file}: test accuracy ${testAccuracy.toFixed(4)}, ${entries.length} measurements, ${trainSeconds.toFixed(0)} s`)
 probe.dispose()

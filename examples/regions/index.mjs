@@ -74,14 +74,21 @@ const runs = []
 for (let seed = 1; seed <= Number(args.runs); seed++) {
   const model = mlp([64, 64, 32], seed)
   const probe = instrument(model)
-  const mapOf = () => regionMap(model, { origin: centre, directions: [plane[1], plane[2]], extent: 0.75, resolution: Number(args.resolution) })
+  const mapOf = () =>
+    regionMap(model, { origin: centre, directions: [plane[1], plane[2]], extent: 0.75, resolution: Number(args.resolution) })
   const schedule = trainingCallback(probe, {
     every: { epochs: Number(args.every) },
     localComplexity: { inputs: lcInputs, radius: Number(args.radius), lines: 4, seed: 1 },
     onPoint: async (entry) => {
       let along = 0
       for (const [a, b] of ends) along += (await regionsAlong(model, a, b, { tolerance: 1e-4 })).regions
-      points.push({ seed, examples: entry.examples, epoch: entry.epoch ?? 0, regionsAlong: along / ends.length, localComplexity: entry.localComplexity.mean })
+      points.push({
+        seed,
+        examples: entry.examples,
+        epoch: entry.epoch ?? 0,
+        regionsAlong: along / ends.length,
+        localComplexity: entry.localComplexity.mean,
+      })
     },
   })
   const before = await mapOf()
@@ -91,7 +98,9 @@ for (let seed = 1; seed <= Number(args.runs); seed++) {
   const after = await mapOf()
   const accuracy = evaluate(model)
   runs.push({ seed, accuracy, planeRegions: { init: before.regions, trained: after.regions } })
-  console.log(`seed ${seed}: ${train.count} digits x ${args.epochs} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s, test accuracy ${accuracy.toFixed(3)}; plane through three test digits: ${before.regions} regions at init, ${after.regions} trained`)
+  console.log(
+    `seed ${seed}: ${train.count} digits x ${args.epochs} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s, test accuracy ${accuracy.toFixed(3)}; plane through three test digits: ${before.regions} regions at init, ${after.regions} trained`,
+  )
   if (seed === 1) {
     writeFileSync(join(args.out, 'plane-init.svg'), regionMapSvg(before, { scale: 2, boundaries: false }))
     writeFileSync(join(args.out, 'plane-trained.svg'), regionMapSvg(after, { scale: 2, boundaries: false }))
@@ -101,7 +110,8 @@ for (let seed = 1; seed <= Number(args.runs); seed++) {
 console.log('examples seen   regions per segment (mean, min-max over seeds)   local complexity')
 for (const at of [...new Set(points.map((p) => p.examples))]) {
   const here = points.filter((p) => p.examples === at)
-  const show = (k) => `${mean(here.map((p) => p[k])).toFixed(1)} (${Math.min(...here.map((p) => p[k])).toFixed(1)}-${Math.max(...here.map((p) => p[k])).toFixed(1)})`
+  const show = (k) =>
+    `${mean(here.map((p) => p[k])).toFixed(1)} (${Math.min(...here.map((p) => p[k])).toFixed(1)}-${Math.max(...here.map((p) => p[k])).toFixed(1)})`
   console.log(`${String(at).padStart(13)}   ${show('regionsAlong').padEnd(46)}   ${show('localComplexity')}`)
 }
 const long = points.flatMap((p) => [
@@ -118,8 +128,17 @@ await writeSvg(
       width: 420,
       height: 140,
       layer: [
-        { mark: { type: 'errorband', extent: 'stdev', opacity: 0.3 }, encoding: { x: { field: 'examples', type: 'quantitative', title: 'training examples seen' }, y: { field: 'value', type: 'quantitative', title: null } } },
-        { mark: { type: 'line', point: true }, encoding: { x: { field: 'examples', type: 'quantitative' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative' } } },
+        {
+          mark: { type: 'errorband', extent: 'stdev', opacity: 0.3 },
+          encoding: {
+            x: { field: 'examples', type: 'quantitative', title: 'training examples seen' },
+            y: { field: 'value', type: 'quantitative', title: null },
+          },
+        },
+        {
+          mark: { type: 'line', point: true },
+          encoding: { x: { field: 'examples', type: 'quantitative' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative' } },
+        },
       ],
     },
     resolve: { scale: { y: 'independent' } },
@@ -129,7 +148,15 @@ await writeSvg(
 
 // ---- Part 2: NASWOT at initialisation against accuracy -------------------------------
 // every architecture has at least 128 ReLU units, so the kernel of 128 digits can be nonsingular
-const ARCHS = { '128': [128], '512': [512], '128-128': [128, 128], '64x4': [64, 64, 64, 64], '32x8': Array(8).fill(32), '256-128-64': [256, 128, 64], '512-256': [512, 256] }
+const ARCHS = {
+  128: [128],
+  512: [512],
+  '128-128': [128, 128],
+  '64x4': [64, 64, 64, 64],
+  '32x8': Array(8).fill(32),
+  '256-128-64': [256, 128, 64],
+  '512-256': [512, 256],
+}
 const chosen = args.archs === 'all' ? Object.keys(ARCHS) : args.archs.split(',')
 const batch = tf.tensor2d(train.pixels.subarray(0, 128 * 784), [128, 784])
 const rows = []
@@ -143,10 +170,19 @@ for (const name of chosen) {
     rows.push({ arch: name, seed, naswot: score, accuracy: evaluate(m) })
   }
   const mine = rows.filter((r) => r.arch === name)
-  console.log(`  ${name.padEnd(11)} NASWOT ${mean(mine.map((r) => r.naswot)).toFixed(1)}  test accuracy ${mean(mine.map((r) => r.accuracy)).toFixed(3)}`)
+  console.log(
+    `  ${name.padEnd(11)} NASWOT ${mean(mine.map((r) => r.naswot)).toFixed(1)}  test accuracy ${mean(mine.map((r) => r.accuracy)).toFixed(3)}`,
+  )
 }
-const byArch = chosen.map((a) => ({ arch: a, naswot: mean(rows.filter((r) => r.arch === a).map((r) => r.naswot)), accuracy: mean(rows.filter((r) => r.arch === a).map((r) => r.accuracy)) }))
-const tau = kendall(byArch.map((r) => r.naswot), byArch.map((r) => r.accuracy))
+const byArch = chosen.map((a) => ({
+  arch: a,
+  naswot: mean(rows.filter((r) => r.arch === a).map((r) => r.naswot)),
+  accuracy: mean(rows.filter((r) => r.arch === a).map((r) => r.accuracy)),
+}))
+const tau = kendall(
+  byArch.map((r) => r.naswot),
+  byArch.map((r) => r.accuracy),
+)
 console.log(`Kendall tau between mean NASWOT and mean accuracy over ${byArch.length} architectures: ${tau.toFixed(2)}`)
 await writeSvg(
   {
@@ -156,7 +192,11 @@ await writeSvg(
     height: 240,
     data: { values: rows },
     mark: { type: 'point', filled: true },
-    encoding: { x: { field: 'naswot', type: 'quantitative', scale: { zero: false }, title: 'NASWOT score (log |K|)' }, y: { field: 'accuracy', type: 'quantitative', scale: { zero: false } }, color: { field: 'arch', type: 'nominal' } },
+    encoding: {
+      x: { field: 'naswot', type: 'quantitative', scale: { zero: false }, title: 'NASWOT score (log |K|)' },
+      y: { field: 'accuracy', type: 'quantitative', scale: { zero: false } },
+      color: { field: 'arch', type: 'nominal' },
+    },
   },
   join(args.out, 'naswot.svg'),
 )

@@ -19,14 +19,18 @@ const handler = {
     const json = JSON.parse(await readFile(path, 'utf8'))
     return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
       const buffers = await Promise.all(manifest.flatMap((g) => g.paths.map((p) => readFile(join(dirname(path), p)))))
-      return [manifest.flatMap((g) => g.weights), tf.io.concatenateArrayBuffers(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)))]
+      return [
+        manifest.flatMap((g) => g.weights),
+        tf.io.concatenateArrayBuffers(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))),
+      ]
     })
   },
 }
 const model = await tfc.loadGraphModel(handler)
 const probe = instrument(model)
 console.log(`graph model: ${Object.keys(model.executor.graph.nodes).length} nodes, ${probe.sites.length} ReLU sites`)
-for (const s of probe.sites) console.log(`  ${s.id.padEnd(52)} ${s.className.padEnd(13)} ${String(s.units).padStart(4)} units x ${s.positions} positions`)
+for (const s of probe.sites)
+  console.log(`  ${s.id.padEnd(52)} ${s.className.padEnd(13)} ${String(s.units).padStart(4)} units x ${s.positions} positions`)
 
 // the application's own calls, recorded as they run
 const [, h, w, c] = model.inputs[0].shape
@@ -36,6 +40,8 @@ for (let i = 0; i < 4; i++) {
   x.dispose()
 }
 for (const [id, r] of Object.entries(probe.results())) {
-  console.log(`  ${id.split('/').slice(-2).join('/').padEnd(28)} ${String(r.units.rows).padStart(6)} patterns  ${String(r.units.dead).padStart(3)} dead  ${String(r.patterns.distinct).padStart(6)} distinct`)
+  console.log(
+    `  ${id.split('/').slice(-2).join('/').padEnd(28)} ${String(r.units.rows).padStart(6)} patterns  ${String(r.units.dead).padStart(3)} dead  ${String(r.patterns.distinct).padStart(6)} distinct`,
+  )
 }
 probe.dispose()

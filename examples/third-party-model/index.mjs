@@ -22,7 +22,9 @@ console.log(`${model.name}: ${model.layers.length} layers, ${probe.sites.length}
 const pad = (s, n) => String(s).padEnd(n)
 console.log(`${pad('site', 14)}${pad('class', 9)}${pad('activation', 12)}${pad('units', 7)}positions`)
 for (const s of probe.sites) {
-  console.log(`${pad(s.id, 14)}${pad(s.className, 9)}${pad(s.plane === 'saturation' ? 'at cap' : s.activation, 12)}${pad(s.units, 7)}${s.positions}`)
+  console.log(
+    `${pad(s.id, 14)}${pad(s.className, 9)}${pad(s.plane === 'saturation' ? 'at cap' : s.activation, 12)}${pad(s.units, 7)}${s.positions}`,
+  )
 }
 
 const digits = loadMnist('test', 0, 500)

@@ -15,13 +15,7 @@ const BLOCK_ROWS = 2048
  * are taken in blocks that stay in cache while each word column is processed in turn.
  * Planes are flushed to `on` before they could overflow.
  */
-export function addColumnCounts(
-  on: Float64Array,
-  words: Uint32Array,
-  rows: number,
-  wordsPerRow: number,
-  units: number,
-): void {
+export function addColumnCounts(on: Float64Array, words: Uint32Array, rows: number, wordsPerRow: number, units: number): void {
   if (rows === 0 || columnCountsKernel(on, words, rows, wordsPerRow, units)) return
   const groups = Math.ceil(rows / 8)
   let depth = 1
@@ -32,7 +26,7 @@ export function addColumnCounts(
   const twos = new Uint32Array(wordsPerRow)
   const fours = new Uint32Array(wordsPerRow)
   let counted = 0
-  for (let start = 0; start < rows;) {
+  for (let start = 0; start < rows; ) {
     const blockGroups = Math.min(BLOCK_ROWS / 8, capacity - counted, Math.ceil((rows - start) / 8))
     const end = Math.min(rows, start + 8 * blockGroups)
     for (let w = 0; w < wordsPerRow; w++) countColumn(words, start, end, wordsPerRow, w, ones, twos, fours, planes, depth)
@@ -82,7 +76,7 @@ function countColumn(
     let twosB = (ones & a) | (u & b)
     ones = u ^ b
     u = twos ^ twosA
-    let foursA = (twos & twosA) | (u & twosB)
+    const foursA = (twos & twosA) | (u & twosB)
     twos = u ^ twosB
     a = words[i + 4 * wpr]!
     b = words[i + 5 * wpr]!

@@ -92,7 +92,10 @@ const scratch = new WeakMap<HammingIndex, { marks: Uint32Array; stamp: number }>
 
 function nextStamp(index: HammingIndex): { marks: Uint32Array; stamp: number } {
   let s = scratch.get(index)
-  if (s === undefined || s.stamp === 0xffffffff) scratch.set(index, (s = { marks: new Uint32Array(index.rows), stamp: 0 }))
+  if (s === undefined || s.stamp === 0xffffffff) {
+    s = { marks: new Uint32Array(index.rows), stamp: 0 }
+    scratch.set(index, s)
+  }
   s.stamp++
   return s
 }

@@ -115,7 +115,8 @@ export function hyperLogLogEstimate(s: HyperLogLog): number {
 /** True when `s` is a well-formed sketch of precision `p`: `2^p` registers, each at most 33. */
 export function isHyperLogLog(s: unknown, p = HLL_PRECISION): s is HyperLogLog {
   const h = s as HyperLogLog
-  if (typeof h !== 'object' || h === null || h.p !== p || !(h.registers instanceof Uint8Array) || h.registers.length !== 2 ** p) return false
+  if (typeof h !== 'object' || h === null || h.p !== p || !(h.registers instanceof Uint8Array) || h.registers.length !== 2 ** p)
+    return false
   const r = h.registers
   for (let i = 0; i < r.length; i++) if (r[i]! > RANK_BITS + 1) return false
   return true

@@ -137,13 +137,7 @@ function packChannelsFirstBits(
  * packRows(new Float32Array([0.5, 0, 2, -1]), 1, 4, out) // 0; out[0] === 0b0101
  * ```
  */
-export function packRows(
-  values: ArrayLike<number>,
-  rows: number,
-  units: number,
-  out: Uint32Array,
-  threshold = 0,
-): number {
+export function packRows(values: ArrayLike<number>, rows: number, units: number, out: Uint32Array, threshold = 0): number {
   if (values instanceof Float32Array && Math.fround(threshold) === threshold) {
     const nonFinite = packRowsKernel(values, rows, units, out, threshold)
     if (nonFinite !== null) return nonFinite
@@ -153,13 +147,7 @@ export function packRows(
   return packRowsExact(values, rows, units, out, threshold)
 }
 
-function packRowsExact(
-  values: ArrayLike<number>,
-  rows: number,
-  units: number,
-  out: Uint32Array,
-  threshold: number,
-): number {
+function packRowsExact(values: ArrayLike<number>, rows: number, units: number, out: Uint32Array, threshold: number): number {
   const full = units >>> 5
   const tail = units & 31
   let nonFinite = 0

@@ -93,7 +93,10 @@ function findSlot(t: PatternTable, words: Uint32Array, offset: number, hash: num
 
 /** A table with no empty slot can only come from damaged or crafted data. */
 const full = (): InstrumentError =>
-  new InstrumentError('CORRUPT_DATA', 'A pattern table has no empty slot although its size says otherwise; the state is damaged or was not made by this library.')
+  new InstrumentError(
+    'CORRUPT_DATA',
+    'A pattern table has no empty slot although its size says otherwise; the state is damaged or was not made by this library.',
+  )
 
 function grow(t: PatternTable): void {
   const oldKeys = t.keys
@@ -128,13 +131,7 @@ function grow(t: PatternTable): void {
  * Adds `count` occurrences of the pattern at `words[offset..]`. Returns false, changing
  * nothing, when the pattern is new and the table may not grow past `maxBytes`.
  */
-export function tableAdd(
-  t: PatternTable,
-  words: Uint32Array,
-  offset: number,
-  count: number,
-  maxBytes: number,
-): boolean {
+export function tableAdd(t: PatternTable, words: Uint32Array, offset: number, count: number, maxBytes: number): boolean {
   return addHashed(t, words, offset, count, maxBytes, hashWords(words, offset, t.wordsPerRow))
 }
 

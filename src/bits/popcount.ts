@@ -21,13 +21,7 @@ export function popcount32(x: number): number {
  * hammingDistance(new Uint32Array([0b101]), 0, new Uint32Array([0b011]), 0, 1) // 2
  * ```
  */
-export function hammingDistance(
-  wa: Uint32Array,
-  a: number,
-  wb: Uint32Array,
-  b: number,
-  wordsPerRow: number,
-): number {
+export function hammingDistance(wa: Uint32Array, a: number, wb: Uint32Array, b: number, wordsPerRow: number): number {
   let d = 0
   const oa = a * wordsPerRow
   const ob = b * wordsPerRow

@@ -94,7 +94,7 @@ function unindex(s: SpaceSaving, x: Index, entry: number): void {
     const e = x.slots[next]! - 1
     const home = hashWords(s.keys, e * s.wordsPerRow, s.wordsPerRow) & mask
     // move e into the hole unless its home lies cyclically in (hole, next]
-    if ((next - home & mask) >= (next - hole & mask)) {
+    if (((next - home) & mask) >= ((next - hole) & mask)) {
       x.slots[hole] = e + 1
       hole = next
     }

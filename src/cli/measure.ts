@@ -12,11 +12,16 @@ export type Measured = { measurement: Measurement<Record<string, Record<string, 
 /** The model's one input: its shape after the batch, its fixed batch size (null when free) and dtype. */
 export function inputOf(model: object): { shape: (number | null)[]; batch: number | null; dtype: string } {
   const inputs = (model as { inputs?: readonly { shape?: readonly (number | null)[]; dtype?: string }[] }).inputs
-  if (inputs === undefined || inputs.length !== 1) throw new UsageError(`the model takes ${inputs?.length ?? 'an unknown number of'} inputs; report measures models with one input.`)
+  if (inputs === undefined || inputs.length !== 1)
+    throw new UsageError(`the model takes ${inputs?.length ?? 'an unknown number of'} inputs; report measures models with one input.`)
   const shape = inputs[0]!.shape
   if (shape === undefined) throw new UsageError('the model does not say the shape of its input.')
   const free = (d: number | null | undefined): boolean => d === null || d === undefined || d === -1
-  return { shape: shape.slice(1).map((d) => (free(d) ? null : d)), batch: free(shape[0]) ? null : shape[0]!, dtype: inputs[0]!.dtype ?? 'float32' }
+  return {
+    shape: shape.slice(1).map((d) => (free(d) ? null : d)),
+    batch: free(shape[0]) ? null : shape[0]!,
+    dtype: inputs[0]!.dtype ?? 'float32',
+  }
 }
 
 /**
@@ -24,7 +29,16 @@ export function inputOf(model: object): { shape: (number | null)[]; batch: numbe
  * during a pass on cpu and wasm, once per site, so that progress moves inside a long pass.
  */
 function progressReducer(seen: () => void): Reducer<null, null> {
-  return { name: 'progress', init: () => null, update: (s) => (seen(), s), merge: () => null, result: () => null }
+  return {
+    name: 'progress',
+    init: () => null,
+    update: (s) => {
+      seen()
+      return s
+    },
+    merge: () => null,
+    result: () => null,
+  }
 }
 
 /**
@@ -44,18 +58,24 @@ export async function measureModel(
 ): Promise<Measured & { used: number }> {
   const { batch, dtype } = inputOf(model)
   const used = batch === null ? inputs.count : inputs.count - (inputs.count % batch)
-  if (used === 0) throw new UsageError(`the model takes batches of exactly ${batch} inputs, and --data gives ${inputs.count}; give at least ${batch}.`)
+  if (used === 0)
+    throw new UsageError(`the model takes batches of exactly ${batch} inputs, and --data gives ${inputs.count}; give at least ${batch}.`)
   const size = batch ?? batchSize
   let site = 0
   let done = 0
   let sites = 0
-  const probe = instrument(model, { ...options, reducers: { ...(options.reducers ?? {}), progress: progressReducer(() => tick(done, ++site, sites)) } })
+  const probe = instrument(model, {
+    ...options,
+    reducers: { ...(options.reducers ?? {}), progress: progressReducer(() => tick(done, ++site, sites)) },
+  })
   sites = probe.sites.length
   try {
     const per = inputs.shape.reduce((a, b) => a * b, 1)
     const x = (at: number, n: number): tf.Tensor => {
       const values = inputs.values.subarray(at * per, (at + n) * per)
-      return dtype === 'int32' ? tf.tensor(Int32Array.from(values, Math.round), [n, ...inputs.shape], 'int32') : tf.tensor(values, [n, ...inputs.shape])
+      return dtype === 'int32'
+        ? tf.tensor(Int32Array.from(values, Math.round), [n, ...inputs.shape], 'int32')
+        : tf.tensor(values, [n, ...inputs.shape])
     }
     const dataset = {
       iterator: async () => {
@@ -74,9 +94,15 @@ export async function measureModel(
         }
       },
     }
-    const m = (await probe.measure(dataset, { batchSize: size, retain: true, ...(labels === null ? {} : { labels: labels.subarray(0, used) }) })) as Measured['measurement']
+    const m = (await probe.measure(dataset, {
+      batchSize: size,
+      retain: true,
+      ...(labels === null ? {} : { labels: labels.subarray(0, used) }),
+    })) as Measured['measurement']
     // the progress reducer's null results are no reading
-    const results = Object.fromEntries(Object.entries(m.results).map(([id, r]) => [id, Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'progress'))]))
+    const results = Object.fromEntries(
+      Object.entries(m.results).map(([id, r]) => [id, Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'progress'))]),
+    )
     return { measurement: { ...m, results }, sites: [...probe.sites], used }
   } finally {
     probe.dispose()
@@ -99,8 +125,11 @@ export function sitesOf(model: Parameters<typeof instrument>[0], options: Option
 export function matchSites(a: readonly Site[], b: readonly Site[], byOrder: boolean, label: string): Map<string, string> {
   const pairs = new Map<string, string>()
   if (byOrder) {
-    if (a.length !== b.length) throw new UsageError(`--against ${label} has ${b.length} sites and the model ${a.length}; matched by order they must be as many.`)
-    a.forEach((s, i) => pairs.set(s.id, b[i]!.id))
+    if (a.length !== b.length)
+      throw new UsageError(`--against ${label} has ${b.length} sites and the model ${a.length}; matched by order they must be as many.`)
+    a.forEach((s, i) => {
+      pairs.set(s.id, b[i]!.id)
+    })
   } else {
     const ids = new Set(b.map((s) => s.id))
     const missing = a.filter((s) => !ids.has(s.id))
@@ -116,7 +145,9 @@ export function matchSites(a: readonly Site[], b: readonly Site[], byOrder: bool
   for (const s of a) {
     const t = b.find((x) => x.id === pairs.get(s.id))!
     if (s.units !== t.units || s.positions !== t.positions) {
-      throw new UsageError(`--against ${label}: site ${s.id} has ${s.units} units x ${s.positions ?? '?'} positions, its match ${t.id} ${t.units} x ${t.positions ?? '?'}; the models differ in architecture.`)
+      throw new UsageError(
+        `--against ${label}: site ${s.id} has ${s.units} units x ${s.positions ?? '?'} positions, its match ${t.id} ${t.units} x ${t.positions ?? '?'}; the models differ in architecture.`,
+      )
     }
   }
   return pairs
@@ -125,6 +156,7 @@ export function matchSites(a: readonly Site[], b: readonly Site[], byOrder: bool
 /** `m` with its sites renamed by `ids` (second model's id -> first model's id), for comparing by order. */
 export function renamed(m: Measured['measurement'], ids: ReadonlyMap<string, string>): Measured['measurement'] {
   const back = new Map([...ids].map(([a, b]) => [b, a]))
-  const rename = <T>(r: Readonly<Record<string, T>>): Record<string, T> => Object.fromEntries(Object.entries(r).map(([k, v]) => [back.get(k) ?? k, v]))
+  const rename = <T>(r: Readonly<Record<string, T>>): Record<string, T> =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [back.get(k) ?? k, v]))
   return { ...m, results: rename(m.results), patterns: rename(m.patterns) }
 }

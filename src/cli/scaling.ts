@@ -36,14 +36,19 @@ function rangeOf(s: Pick<Scaling, 'scale' | 'mean' | 'std'>): [number, number] {
 
 function describe(s: Pick<Scaling, 'scale' | 'mean' | 'std'>, why: string): string {
   const [lo, hi] = rangeOf(s)
-  const steps = [s.scale === 1 ? null : `/ ${fmt(s.scale)}`, s.mean.some((m) => m !== 0) ? `- ${s.mean.map(fmt).join(',')}` : null, s.std.some((d) => d !== 1) ? `/ ${s.std.map(fmt).join(',')}` : null].filter((x) => x !== null)
+  const steps = [
+    s.scale === 1 ? null : `/ ${fmt(s.scale)}`,
+    s.mean.some((m) => m !== 0) ? `- ${s.mean.map(fmt).join(',')}` : null,
+    s.std.some((d) => d !== 1) ? `/ ${s.std.map(fmt).join(',')}` : null,
+  ].filter((x) => x !== null)
   return `pixels 0..255 ${steps.length === 0 ? 'as they are' : steps.join(' then ')} -> [${fmt(lo)}, ${fmt(hi)}] (${why})`
 }
 
 const list = (value: string | undefined, flag: string): number[] | undefined => {
   if (value === undefined) return undefined
   const parts = value.split(',').map((p) => (p.trim() === '' ? Number.NaN : Number(p)))
-  if (parts.some((n) => !Number.isFinite(n)) || (parts.length !== 1 && parts.length !== 3)) throw new UsageError(`${flag} takes one number or three, comma-separated, not ${JSON.stringify(value)}.`)
+  if (parts.some((n) => !Number.isFinite(n)) || (parts.length !== 1 && parts.length !== 3))
+    throw new UsageError(`${flag} takes one number or three, comma-separated, not ${JSON.stringify(value)}.`)
   return parts
 }
 
@@ -66,16 +71,27 @@ export function resolveScaling(
 ): Scaling {
   const given = flags.range !== undefined || flags.scale !== undefined || flags.mean !== undefined || flags.std !== undefined
   if (data.array) {
-    if (given) throw new UsageError('a .npy array is fed as it is: --range, --scale, --mean and --std apply to images and mnist. Scale the array when you make it.')
+    if (given)
+      throw new UsageError(
+        'a .npy array is fed as it is: --range, --scale, --mean and --std apply to images and mnist. Scale the array when you make it.',
+      )
     return { scale: 1, mean: [0], std: [1], source: 'array', description: 'the .npy values as they are (no scaling)' }
   }
   const s = resolveFlags(flags, declared)
-  for (const [values, flag] of [[s.mean, '--mean'], [s.std, '--std']] as const) {
-    if (values.length === 3 && data.channels !== 3) throw new UsageError(`${flag} gives 3 values, one per channel, and the model's images have ${data.channels ?? 'no'} channel${data.channels === 1 ? '' : 's'}; give one value.`)
+  for (const [values, flag] of [
+    [s.mean, '--mean'],
+    [s.std, '--std'],
+  ] as const) {
+    if (values.length === 3 && data.channels !== 3)
+      throw new UsageError(
+        `${flag} gives 3 values, one per channel, and the model's images have ${data.channels ?? 'no'} channel${data.channels === 1 ? '' : 's'}; give one value.`,
+      )
   }
   const [lo, hi] = rangeOf(s)
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || Math.max(Math.abs(lo), Math.abs(hi)) > 3.4e38) {
-    throw new UsageError(`this scaling maps pixels onto [${fmt(lo)}, ${fmt(hi)}], past the range of float32 inputs; give a smaller scale, mean or std.`)
+    throw new UsageError(
+      `this scaling maps pixels onto [${fmt(lo)}, ${fmt(hi)}], past the range of float32 inputs; give a smaller scale, mean or std.`,
+    )
   }
   // integer inputs are rounded: only pixels as they are reach the model unchanged
   if (data.integer && given && (s.scale !== 1 || s.mean.some((m) => m !== 0) || s.std.some((d) => d !== 1))) {
@@ -84,9 +100,13 @@ export function resolveScaling(
   return s
 }
 
-function resolveFlags(flags: { range?: string | undefined; scale?: string | undefined; mean?: string | undefined; std?: string | undefined }, declared: Declared | null): Scaling {
+function resolveFlags(
+  flags: { range?: string | undefined; scale?: string | undefined; mean?: string | undefined; std?: string | undefined },
+  declared: Declared | null,
+): Scaling {
   if (flags.range !== undefined) {
-    if (flags.scale !== undefined || flags.mean !== undefined || flags.std !== undefined) throw new UsageError('--range sets the whole scaling; give it alone, or --scale/--mean/--std instead.')
+    if (flags.scale !== undefined || flags.mean !== undefined || flags.std !== undefined)
+      throw new UsageError('--range sets the whole scaling; give it alone, or --scale/--mean/--std instead.')
     const named = RANGES[flags.range.replace(/\s/g, '')]
     if (named === undefined) throw new UsageError(`--range takes 0,1 or -1,1 or 0,255, not ${flags.range}.`)
     const [lo, hi] = named
@@ -100,9 +120,14 @@ function resolveFlags(flags: { range?: string | undefined; scale?: string | unde
     if (s.std.some((d) => d === 0)) throw new UsageError('--std cannot be 0.')
     return { ...s, source: 'flags', description: describe(s, 'from --scale/--mean/--std') }
   }
-  if (declared !== null) return { scale: declared.scale, mean: declared.mean, std: declared.std, source: 'model', description: describe(declared, declared.why) }
+  if (declared !== null)
+    return { scale: declared.scale, mean: declared.mean, std: declared.std, source: 'model', description: describe(declared, declared.why) }
   const s = { scale: 255, mean: [0], std: [1] }
-  return { ...s, source: 'default', description: describe(s, 'the default; the model does not say: --range -1,1 or 0,255 if it expects another range') }
+  return {
+    ...s,
+    source: 'default',
+    description: describe(s, 'the default; the model does not say: --range -1,1 or 0,255 if it expects another range'),
+  }
 }
 
 /** A graph node as the converter loads it, the parts read here. */
@@ -141,7 +166,10 @@ export function declaredScaling(model: object): Declared | null {
     }
     return null
   }
-  const g = model as { inputs?: readonly { name: string; dtype?: string }[]; executor?: { graph?: { nodes?: Record<string, Node> }; weightMap?: Record<string, { size: number; dataSync(): ArrayLike<number> }[]> } }
+  const g = model as {
+    inputs?: readonly { name: string; dtype?: string }[]
+    executor?: { graph?: { nodes?: Record<string, Node> }; weightMap?: Record<string, { size: number; dataSync(): ArrayLike<number> }[]> }
+  }
   const input = g.inputs?.[0]
   if (input === undefined) return null
   if (input.dtype === 'int32') return raw('the model takes int32 pixels')
@@ -150,8 +178,10 @@ export function declaredScaling(model: object): Declared | null {
   for (const c of node?.children ?? []) {
     const k = scalar(c, weights)
     if (k === null) continue
-    if (c.op === 'Mul' && (near(k, 1 / 255) || near(k, 1 / 127.5) || near(k, 2 / 255))) return raw(`the model multiplies its input by ${fmt(k)} first`)
-    if ((c.op === 'RealDiv' || c.op === 'Div') && (near(k, 255) || near(k, 127.5))) return raw(`the model divides its input by ${fmt(k)} first`)
+    if (c.op === 'Mul' && (near(k, 1 / 255) || near(k, 1 / 127.5) || near(k, 2 / 255)))
+      return raw(`the model multiplies its input by ${fmt(k)} first`)
+    if ((c.op === 'RealDiv' || c.op === 'Div') && (near(k, 255) || near(k, 127.5)))
+      return raw(`the model divides its input by ${fmt(k)} first`)
   }
   return null
 }
@@ -171,7 +201,8 @@ export function mismatchWarning(rows: readonly SiteSummary[], scaling: Scaling):
   const ableUnits = able.reduce((n, r) => n + r.units, 0)
   const flatUnits = flat.reduce((n, r) => n + r.units, 0)
   const why: string[] = []
-  if (ableUnits > 0 && flatUnits > ableUnits / 2) why.push(`${flat.length} of ${able.length} sites, with ${flatUnits} of their ${ableUnits} units, have at most 2 distinct patterns`)
+  if (ableUnits > 0 && flatUnits > ableUnits / 2)
+    why.push(`${flat.length} of ${able.length} sites, with ${flatUnits} of their ${ableUnits} units, have at most 2 distinct patterns`)
   const units = sign.reduce((n, r) => n + r.units, 0)
   const dead = sign.reduce((n, r) => n + (r.dead ?? 0), 0)
   if (units > 0 && dead > units / 2) why.push(`${dead} of ${units} units are dead`)

@@ -10,14 +10,22 @@ export function terminalSummary(rows: readonly SiteSummary[], warning: string | 
   const units = sign.reduce((a, r) => a + r.units, 0)
   const dead = sign.reduce((a, r) => a + (r.dead ?? 0), 0)
   const on = sign.reduce((a, r) => a + (r.alwaysOn ?? 0), 0)
-  const lines = [`${sign.length} sites, ${n(units)} units: ${n(dead)} dead (${((100 * dead) / Math.max(1, units)).toFixed(1)}%), ${n(on)} always on`]
-  const shares = sign.filter((r) => r.distinct !== null && r.rows > 0).map((r) => r.distinct! / r.rows).sort((a, b) => a - b)
+  const lines = [
+    `${sign.length} sites, ${n(units)} units: ${n(dead)} dead (${((100 * dead) / Math.max(1, units)).toFixed(1)}%), ${n(on)} always on`,
+  ]
+  const shares = sign
+    .filter((r) => r.distinct !== null && r.rows > 0)
+    .map((r) => r.distinct! / r.rows)
+    .sort((a, b) => a - b)
   if (shares.length > 0) {
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`
-    lines.push(`distinct patterns per row: median ${pct(shares[Math.floor(shares.length / 2)]!)} over sites (from ${pct(shares[0]!)} to ${pct(shares[shares.length - 1]!)})`)
+    lines.push(
+      `distinct patterns per row: median ${pct(shares[Math.floor(shares.length / 2)]!)} over sites (from ${pct(shares[0]!)} to ${pct(shares[shares.length - 1]!)})`,
+    )
   }
   const groups = groupHighlights(findHighlights(rows))
-  if (groups.length > 0) lines.push(`stands out: ${groups.map((g) => `${g.title} at ${g.items.length} site${g.items.length === 1 ? '' : 's'}`).join('; ')}`)
+  if (groups.length > 0)
+    lines.push(`stands out: ${groups.map((g) => `${g.title} at ${g.items.length} site${g.items.length === 1 ? '' : 's'}`).join('; ')}`)
   if (warning !== null) lines.push(`warning: ${warning}`)
   return lines
 }

@@ -31,9 +31,20 @@ const ROW_CHUNK = 4096
 /** Throws `CORRUPT_DATA` unless retained rows hold the words their layout says. */
 function checkRows(p: RetainedPatterns, id: string): void {
   const ok =
-    p !== null && typeof p === 'object' && isCount(p.rows) && isCount(p.units) && p.units >= 1 &&
-    p.wordsPerRow === wordsFor(p.units) && p.words instanceof Uint32Array && p.words.length === p.rows * p.wordsPerRow
-  if (!ok) throw new InstrumentError('CORRUPT_DATA', `compare(): the retained patterns of site "${id}" do not match their layout; the measurement is damaged.`, { site: id })
+    p !== null &&
+    typeof p === 'object' &&
+    isCount(p.rows) &&
+    isCount(p.units) &&
+    p.units >= 1 &&
+    p.wordsPerRow === wordsFor(p.units) &&
+    p.words instanceof Uint32Array &&
+    p.words.length === p.rows * p.wordsPerRow
+  if (!ok)
+    throw new InstrumentError(
+      'CORRUPT_DATA',
+      `compare(): the retained patterns of site "${id}" do not match their layout; the measurement is damaged.`,
+      { site: id },
+    )
 }
 
 function compareRows(a: RetainedPatterns, b: RetainedPatterns): Omit<Comparison, Exclude<keyof HistogramComparison, 'kind'>> {
@@ -96,10 +107,7 @@ export function compare(
 ): Record<string, Comparison> {
   HISTOGRAM_COMPARISON.parse(options, 'compare(a, b, options)')
   if (!isMeasurement(a) || !isMeasurement(b)) {
-    throw new InstrumentError(
-      'INVALID_INPUT',
-      'compare() takes two measurements made with probe.measure(x, { retain: true }).',
-    )
+    throw new InstrumentError('INVALID_INPUT', 'compare() takes two measurements made with probe.measure(x, { retain: true }).')
   }
   const idsA = Object.keys(a.patterns)
   const idsB = Object.keys(b.patterns)
@@ -135,11 +143,9 @@ export function compare(
     checkRows(pa, id)
     checkRows(pb, id)
     if (pa.rows !== pb.rows) {
-      throw new InstrumentError(
-        'INPUT_MISMATCH',
-        `Site "${id}" recorded ${pa.rows} rows in one measurement and ${pb.rows} in the other.`,
-        { site: id },
-      )
+      throw new InstrumentError('INPUT_MISMATCH', `Site "${id}" recorded ${pa.rows} rows in one measurement and ${pb.rows} in the other.`, {
+        site: id,
+      })
     }
     putOwn(out, id, { ...compareHistograms(pa.histogram, pb.histogram, options), ...compareRows(pa, pb) })
   }

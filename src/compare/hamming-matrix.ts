@@ -2,7 +2,9 @@ import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
 import { declareOptions, integer } from '../options.js'
 
-const OPTIONS = declareOptions<{ maxRows?: number }>()('hammingMatrix(patterns, options)', { maxRows: { check: integer(1), default: 4096 } })
+const OPTIONS = declareOptions<{ maxRows?: number }>()('hammingMatrix(patterns, options)', {
+  maxRows: { check: integer(1), default: 4096 },
+})
 
 /** Packed rows, as in a `PackedBatch` or a measurement's `RetainedPatterns`. */
 export interface PackedRows {

@@ -1,5 +1,4 @@
 import { tableForEach, tableGet } from '../bits/pattern-table.js'
-import { InstrumentError } from '../errors.js'
 import { check, declareOptions } from '../options.js'
 import { assertSameLayout } from '../reducer.js'
 import { type PatternHistogramState, checkHistogram } from '../reducers/pattern-histogram.js'
@@ -16,14 +15,21 @@ export interface HistogramComparisonOptions {
 
 /** A share in [0, 1), given as `{ share }` and nothing else. */
 function isShare(t: unknown): boolean {
-  if (typeof t !== 'object' || t === null || Object.getPrototypeOf(t) !== Object.prototype || Object.keys(t).join() !== 'share') return false
+  if (typeof t !== 'object' || t === null || Object.getPrototypeOf(t) !== Object.prototype || Object.keys(t).join() !== 'share')
+    return false
   const share = (t as { share: unknown }).share
   return typeof share === 'number' && share >= 0 && share < 1
 }
 
 /** The declaration of {@link HistogramComparisonOptions}, shared by every call that compares histograms. */
 export const HISTOGRAM_COMPARISON = declareOptions<HistogramComparisonOptions>()('compareHistograms(a, b, options)', {
-  threshold: { check: check('a number of occurrences (not NaN) or { share } with a share in [0, 1)', (t) => (typeof t === 'number' && !Number.isNaN(t)) || isShare(t)), default: 10 },
+  threshold: {
+    check: check(
+      'a number of occurrences (not NaN) or { share } with a share in [0, 1)',
+      (t) => (typeof t === 'number' && !Number.isNaN(t)) || isShare(t),
+    ),
+    default: 10,
+  },
 })
 
 /** Similarity of two pattern histograms: `a` is the reference, `b` the one compared with it. */

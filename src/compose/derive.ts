@@ -28,10 +28,14 @@ export function derive<M extends ReducerMap, R>(
   name = 'derive',
 ): Reducer<DerivedState<M>, R> {
   if (typeof parts !== 'object' || parts === null || Object.getPrototypeOf(parts) !== Object.prototype) {
-    throw new InstrumentError('INVALID_OPTION', 'derive(parts, fn) takes a plain record of named reducers as parts, e.g. { u: unitStats() }.')
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      'derive(parts, fn) takes a plain record of named reducers as parts, e.g. { u: unitStats() }.',
+    )
   }
   for (const [key, r] of Object.entries(parts)) assertReducer(key, r)
-  if (typeof fn !== 'function') throw new InstrumentError('INVALID_OPTION', 'derive(parts, fn): fn must be a function of the parts\' results.')
+  if (typeof fn !== 'function')
+    throw new InstrumentError('INVALID_OPTION', "derive(parts, fn): fn must be a function of the parts' results.")
   if (typeof name !== 'string') throw new InstrumentError('INVALID_OPTION', 'derive(parts, fn, name): name must be a string.')
   const keys = Object.keys(parts)
   const each = <T>(f: (r: ReducerMap[string], k: string) => T): Record<string, T> => {

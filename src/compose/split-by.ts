@@ -42,10 +42,7 @@ function gather(batch: PackedBatch, rows: number[], keepPositions: boolean): Pac
  * r[id]!.perClass['3']!.distinct // distinct patterns of the digit 3
  * ```
  */
-export function splitBy<S, R>(
-  reducer: Reducer<S, R>,
-  key: 'label' | RowKey,
-): Reducer<SplitState<S>, Record<string, R>> {
+export function splitBy<S, R>(reducer: Reducer<S, R>, key: 'label' | RowKey): Reducer<SplitState<S>, Record<string, R>> {
   assertReducer('splitBy(reducer)', reducer)
   if (key !== 'label' && typeof key !== 'function') {
     throw new InstrumentError('INVALID_OPTION', "splitBy(reducer, key): key must be 'label' or a function (batch, row) => number.")
@@ -61,7 +58,10 @@ export function splitBy<S, R>(
       for (let r = 0; r < batch.rows; r++) {
         const k = byLabel ? (batch.labels === null ? 'unlabeled' : String(batch.labels[r])) : String(key(batch, r))
         let list = rowsOf.get(k)
-        if (list === undefined) rowsOf.set(k, (list = []))
+        if (list === undefined) {
+          list = []
+          rowsOf.set(k, list)
+        }
         list.push(r)
       }
       for (const [k, rows] of rowsOf) {

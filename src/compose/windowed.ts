@@ -30,9 +30,9 @@ export interface WindowState<S> extends Layout {
 export function windowed<S, R>(reducer: Reducer<S, R>, options: { batches: number }): Reducer<WindowState<S>, R> {
   assertReducer('windowed(reducer)', reducer)
   const { batches: size } = OPTIONS.parse(options)
-  if (size === undefined) throw new InstrumentError('INVALID_OPTION', 'windowed(reducer, options): batches is required, a positive integer.')
-  const combined = (state: WindowState<S>): S =>
-    state.slots.reduce((acc, s) => reducer.merge(acc, s), reducer.init(state))
+  if (size === undefined)
+    throw new InstrumentError('INVALID_OPTION', 'windowed(reducer, options): batches is required, a positive integer.')
+  const combined = (state: WindowState<S>): S => state.slots.reduce((acc, s) => reducer.merge(acc, s), reducer.init(state))
   return {
     name: `windowed(${reducer.name})`,
     ...(reducer.needs === undefined ? {} : { needs: reducer.needs }),
@@ -56,14 +56,24 @@ export function windowed<S, R>(reducer: Reducer<S, R>, options: { batches: numbe
       }
       return { units: a.units, wordsPerRow: a.wordsPerRow, slots, next: Math.max(a.next, b.next) }
     },
-    result: (state) => (checkWindow(state, size), reducer.result(combined(state))),
+    result: (state) => {
+      checkWindow(state, size)
+      return reducer.result(combined(state))
+    },
   }
 }
 
 function checkWindow(state: WindowState<unknown>, size: number): void {
   checkLayout(state, 'windowed')
   const { slots, next } = state
-  if (!Array.isArray(slots) || slots.length > size || !Number.isInteger(next) || next < 0 || next >= size || slots.some((s) => s === undefined)) {
+  if (
+    !Array.isArray(slots) ||
+    slots.length > size ||
+    !Number.isInteger(next) ||
+    next < 0 ||
+    next >= size ||
+    slots.some((s) => s === undefined)
+  ) {
     throw corruptState('windowed', `${Array.isArray(slots) ? slots.length : 'no'} slots, next ${String(next)}, in a window of ${size}`)
   }
 }

@@ -36,7 +36,7 @@ export function regionColour(id: number): string {
 }
 
 /** Text made safe inside HTML and SVG. */
-export const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** A coordinate with at most three decimals. */
 export const f3 = (x: number): string => (Math.round(x * 1000) / 1000).toString()

@@ -1,6 +1,22 @@
 /* Figures drawn as plain SVG strings: no dependency, no script, hover text as <title>. */
 import type { ColourScale, Figure, HeatmapFigure, LinesFigure, RankFigure, RegionFigure, StripFigure } from './figure.js'
-import { AXIS_LABEL, LINE_COLOURS, MISSING, NAMED_CATEGORIES, ROW_LABEL, STOPS, decades, escape, f3, formatValue, ramp, regionColour, shorten, thinned, tickLabel } from './rules.js'
+import {
+  AXIS_LABEL,
+  LINE_COLOURS,
+  MISSING,
+  NAMED_CATEGORIES,
+  ROW_LABEL,
+  STOPS,
+  decades,
+  escapeHtml,
+  f3,
+  formatValue,
+  ramp,
+  regionColour,
+  shorten,
+  thinned,
+  tickLabel,
+} from './rules.js'
 
 /**
  * A figure as an SVG string.
@@ -31,8 +47,8 @@ const gradient = (id: string): string =>
 /** A horizontal colour bar of a scale, with what its ends mean. */
 export function colourLegend(scale: ColourScale, width = 320): string {
   return (
-    `<svg class="legend-bar" viewBox="0 0 ${width} 30" width="${width}" height="30" role="img"><title>colour scale: ${escape(scale.title)}</title>${gradient('ramp')}` +
-    `<rect x="0" y="0" width="${width}" height="12" fill="url(#ramp)"/><text x="0" y="25">${escape(scale.low)}</text><text x="${width}" y="25" text-anchor="end">${escape(scale.high)}</text></svg>`
+    `<svg class="legend-bar" viewBox="0 0 ${width} 30" width="${width}" height="30" role="img"><title>colour scale: ${escapeHtml(scale.title)}</title>${gradient('ramp')}` +
+    `<rect x="0" y="0" width="${width}" height="12" fill="url(#ramp)"/><text x="0" y="25">${escapeHtml(scale.low)}</text><text x="${width}" y="25" text-anchor="end">${escapeHtml(scale.high)}</text></svg>`
   )
 }
 
@@ -43,7 +59,9 @@ function ends(scale: ColourScale, values: ArrayLike<number>): [number, number] {
   let hi = -Infinity
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!
-    if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v))
+    if (!Number.isFinite(v)) continue
+    lo = Math.min(lo, v)
+    hi = Math.max(hi, v)
   }
   return lo <= hi ? [lo, hi > lo ? hi : lo + 1] : [0, 1]
 }
@@ -54,9 +72,11 @@ function strip(f: StripFigure): string {
   const cells: string[] = []
   for (let i = 0; i < n; i++) {
     const v = f.values[i]!
-    cells.push(`<rect x="${f3(i * cell)}" width="${f3(Math.max(cell, 0.5))}" height="18" fill="${ramp(v)}"><title>${escape(f.tip(i, v))}</title></rect>`)
+    cells.push(
+      `<rect x="${f3(i * cell)}" width="${f3(Math.max(cell, 0.5))}" height="18" fill="${ramp(v)}"><title>${escapeHtml(f.tip(i, v))}</title></rect>`,
+    )
   }
-  return `<svg class="strip" viewBox="0 0 ${f.width} 18" width="${f.width}" height="18" preserveAspectRatio="none" role="img"><title>${escape(f.title)}</title>${cells.join('')}</svg>`
+  return `<svg class="strip" viewBox="0 0 ${f.width} 18" width="${f.width}" height="18" preserveAspectRatio="none" role="img"><title>${escapeHtml(f.title)}</title>${cells.join('')}</svg>`
 }
 
 function rank(f: RankFigure): string {
@@ -77,14 +97,20 @@ function rank(f: RankFigure): string {
     last = px
   })
   const base = height - m.b
-  const xt = decades(sorted.length).map((v) => `<line x1="${f3(x(v))}" x2="${f3(x(v))}" y1="${base}" y2="${base + 4}" stroke="#888"/><text x="${f3(x(v))}" y="${base + 14}" text-anchor="middle">${tickLabel(v)}</text>`)
-  const yt = decades(sorted[0]!).map((v) => `<line x1="${m.l - 4}" x2="${m.l}" y1="${f3(y(v))}" y2="${f3(y(v))}" stroke="#888"/><text x="${m.l - 6}" y="${f3(y(v) + 3)}" text-anchor="end">${tickLabel(v)}</text>`)
+  const xt = decades(sorted.length).map(
+    (v) =>
+      `<line x1="${f3(x(v))}" x2="${f3(x(v))}" y1="${base}" y2="${base + 4}" stroke="#888"/><text x="${f3(x(v))}" y="${base + 14}" text-anchor="middle">${tickLabel(v)}</text>`,
+  )
+  const yt = decades(sorted[0]!).map(
+    (v) =>
+      `<line x1="${m.l - 4}" x2="${m.l}" y1="${f3(y(v))}" y2="${f3(y(v))}" stroke="#888"/><text x="${m.l - 6}" y="${f3(y(v) + 3)}" text-anchor="end">${tickLabel(v)}</text>`,
+  )
   return (
-    `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"><title>${escape(f.title)}</title>` +
+    `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"><title>${escapeHtml(f.title)}</title>` +
     `<line x1="${m.l}" y1="${base}" x2="${width - m.r}" y2="${base}" stroke="#888"/><line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${base}" stroke="#888"/>${xt.join('')}${yt.join('')}` +
     `<polyline fill="none" stroke="${LINE_COLOURS[0]}" stroke-width="1.5" points="${points.join(' ')}"/>` +
-    `<text x="${(m.l + width - m.r) / 2}" y="${height - 4}" text-anchor="middle">${escape(f.x)} (log scale, ${sorted.length} patterns)</text>` +
-    `<text x="10" y="${(m.t + base) / 2}" transform="rotate(-90 10 ${(m.t + base) / 2})" text-anchor="middle">${escape(f.y)} (log)</text></svg>`
+    `<text x="${(m.l + width - m.r) / 2}" y="${height - 4}" text-anchor="middle">${escapeHtml(f.x)} (log scale, ${sorted.length} patterns)</text>` +
+    `<text x="10" y="${(m.t + base) / 2}" transform="rotate(-90 10 ${(m.t + base) / 2})" text-anchor="middle">${escapeHtml(f.y)} (log)</text></svg>`
   )
 }
 
@@ -104,28 +130,49 @@ function lines(f: LinesFigure): string {
   const one = items !== null ? items.length === 1 : x0 === x1
   const x = (v: number): number => m.l + (one ? 0.5 : (v - x0) / (x1 - x0)) * (width - m.l - m.r)
   const y = (v: number): number => height - m.b - ((v - y0) / (y1 - y0)) * (height - m.t - m.b)
-  const parts = [`<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"><title>${escape(f.title)}</title>`]
-  for (const v of [y0, (y0 + y1) / 2, y1]) parts.push(`<line x1="${m.l}" x2="${width - m.r}" y1="${f3(y(v))}" y2="${f3(y(v))}" stroke="#ddd"/><text x="${m.l - 4}" y="${f3(y(v) + 4)}" text-anchor="end">${formatValue(v)}</text>`)
+  const parts = [
+    `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"><title>${escapeHtml(f.title)}</title>`,
+  ]
+  for (const v of [y0, (y0 + y1) / 2, y1])
+    parts.push(
+      `<line x1="${m.l}" x2="${width - m.r}" y1="${f3(y(v))}" y2="${f3(y(v))}" stroke="#ddd"/><text x="${m.l - 4}" y="${f3(y(v) + 4)}" text-anchor="end">${formatValue(v)}</text>`,
+    )
   const base = height - m.b
   if (named) {
-    items.forEach((c, i) => parts.push(`<text x="${f3(x(i))}" y="${base + 12}" transform="rotate(35 ${f3(x(i))} ${base + 12})"><title>${escape(c.id)}</title>${escape(c.label.length > AXIS_LABEL ? `${c.label.slice(0, AXIS_LABEL - 1)}…` : c.label)}</text>`))
+    items.forEach((c, i) => {
+      parts.push(
+        `<text x="${f3(x(i))}" y="${base + 12}" transform="rotate(35 ${f3(x(i))} ${base + 12})"><title>${escapeHtml(c.id)}</title>${escapeHtml(c.label.length > AXIS_LABEL ? `${c.label.slice(0, AXIS_LABEL - 1)}…` : c.label)}</text>`,
+      )
+    })
   } else if (items !== null) {
-    for (const k of thinned(items.length, width - m.l - m.r, 28)) parts.push(`<line x1="${f3(x(k - 1))}" x2="${f3(x(k - 1))}" y1="${base}" y2="${base + 4}" stroke="#888"/><text x="${f3(x(k - 1))}" y="${base + 14}" text-anchor="middle">${k}</text>`)
-    parts.push(`<text x="${(m.l + width - m.r) / 2}" y="${base + 28}" text-anchor="middle">${escape(f.x.title)} (1 = first of ${items.length}; hover a point for its id)</text>`)
+    for (const k of thinned(items.length, width - m.l - m.r, 28))
+      parts.push(
+        `<line x1="${f3(x(k - 1))}" x2="${f3(x(k - 1))}" y1="${base}" y2="${base + 4}" stroke="#888"/><text x="${f3(x(k - 1))}" y="${base + 14}" text-anchor="middle">${k}</text>`,
+      )
+    parts.push(
+      `<text x="${(m.l + width - m.r) / 2}" y="${base + 28}" text-anchor="middle">${escapeHtml(f.x.title)} (1 = first of ${items.length}; hover a point for its id)</text>`,
+    )
   } else {
-    for (const v of [x0, (x0 + x1) / 2, x1]) parts.push(`<text x="${f3(x(v))}" y="${base + 14}" text-anchor="middle">${tickLabel(Math.round(v * 100) / 100)}</text>`)
-    parts.push(`<text x="${(m.l + width - m.r) / 2}" y="${base + 28}" text-anchor="middle">${escape(f.x.title)}</text>`)
+    for (const v of [x0, (x0 + x1) / 2, x1])
+      parts.push(`<text x="${f3(x(v))}" y="${base + 14}" text-anchor="middle">${tickLabel(Math.round(v * 100) / 100)}</text>`)
+    parts.push(`<text x="${(m.l + width - m.r) / 2}" y="${base + 28}" text-anchor="middle">${escapeHtml(f.x.title)}</text>`)
   }
   let lx = m.l
   f.series.forEach((s, k) => {
     const colour = LINE_COLOURS[k % LINE_COLOURS.length]!
     const pts = s.points.filter((p): p is { x: number; y: number } => p.y !== null)
-    parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map((p) => `${f3(x(p.x))},${f3(y(p.y))}`).join(' ')}"/>`)
+    parts.push(
+      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map((p) => `${f3(x(p.x))},${f3(y(p.y))}`).join(' ')}"/>`,
+    )
     for (const p of pts) {
       const at = items === null ? `${f.x.title} ${formatValue(p.x)}` : `${p.x + 1}. ${items[p.x]?.id ?? ''}`
-      parts.push(`<circle cx="${f3(x(p.x))}" cy="${f3(y(p.y))}" r="3" fill="${colour}"><title>${escape(`${at}: ${formatValue(p.y)}`)}</title></circle>`)
+      parts.push(
+        `<circle cx="${f3(x(p.x))}" cy="${f3(y(p.y))}" r="3" fill="${colour}"><title>${escapeHtml(`${at}: ${formatValue(p.y)}`)}</title></circle>`,
+      )
     }
-    parts.push(`<rect x="${lx}" y="${height - 14}" width="10" height="10" fill="${colour}"/><text x="${lx + 14}" y="${height - 5}">${escape(s.name)}</text>`)
+    parts.push(
+      `<rect x="${lx}" y="${height - 14}" width="10" height="10" fill="${colour}"/><text x="${lx + 14}" y="${height - 5}">${escapeHtml(s.name)}</text>`,
+    )
     // the next item after this one's text (about 6 px a character at this size)
     lx += 30 + 6 * s.name.length
   })
@@ -143,20 +190,28 @@ function heatmap(f: HeatmapFigure): string {
   const rh = 14
   const height = rows.length * rh + 52
   const [lo, hi] = ends(f.colour, f.values)
-  const parts = [`<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"><title>${escape(f.title)}</title>`]
+  const parts = [
+    `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"><title>${escapeHtml(f.title)}</title>`,
+  ]
   rows.forEach((r, i) => {
-    parts.push(`<text x="${label - 4}" y="${i * rh + 10}" text-anchor="end"><title>${escape(r.id)}</title>${escape(`${i + 1}. ${shorten(r.label, ROW_LABEL)}`)}</text>`)
+    parts.push(
+      `<text x="${label - 4}" y="${i * rh + 10}" text-anchor="end"><title>${escapeHtml(r.id)}</title>${escapeHtml(`${i + 1}. ${shorten(r.label, ROW_LABEL)}`)}</text>`,
+    )
     columns.forEach((c, j) => {
       const v = f.values[i * columns.length + j]!
       const missing = Number.isNaN(v)
-      parts.push(`<rect x="${f3(label + j * cw)}" y="${i * rh}" width="${f3(cw + 0.3)}" height="${rh - 1}" fill="${missing ? MISSING : ramp((v - lo) / (hi - lo))}"><title>${escape(`${r.id} @ ${c.label}: ${missing ? 'no reading' : formatValue(v)}`)}</title></rect>`)
+      parts.push(
+        `<rect x="${f3(label + j * cw)}" y="${i * rh}" width="${f3(cw + 0.3)}" height="${rh - 1}" fill="${missing ? MISSING : ramp((v - lo) / (hi - lo))}"><title>${escapeHtml(`${r.id} @ ${c.label}: ${missing ? 'no reading' : formatValue(v)}`)}</title></rect>`,
+      )
     })
   })
   const y0 = rows.length * rh
-  parts.push(`<text x="${label}" y="${y0 + 12}">${escape(columns[0]?.label ?? '')}</text><text x="${width}" y="${y0 + 12}" text-anchor="end">${escape(columns.at(-1)?.label ?? '')}</text>`)
+  parts.push(
+    `<text x="${label}" y="${y0 + 12}">${escapeHtml(columns[0]?.label ?? '')}</text><text x="${width}" y="${y0 + 12}" text-anchor="end">${escapeHtml(columns.at(-1)?.label ?? '')}</text>`,
+  )
   parts.push(
     `${gradient(`heat-${f.title.replace(/\W+/g, '-')}`)}<rect x="${label}" y="${y0 + 22}" width="160" height="10" fill="url(#heat-${f.title.replace(/\W+/g, '-')})"/>` +
-      `<text x="${label - 4}" y="${y0 + 31}" text-anchor="end">${escape(f.colour.low)}</text><text x="${label + 164}" y="${y0 + 31}">${escape(f.colour.high)} (grey: no reading)</text></svg>`,
+      `<text x="${label - 4}" y="${y0 + 31}" text-anchor="end">${escapeHtml(f.colour.low)}</text><text x="${label + 164}" y="${y0 + 31}">${escapeHtml(f.colour.high)} (grey: no reading)</text></svg>`,
   )
   return parts.join('')
 }
@@ -166,7 +221,7 @@ function regions(f: RegionFigure, scale: number, boundaries: boolean): string {
   const { width, height, ids } = f
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width * scale}" height="${height * scale}" viewBox="0 0 ${width} ${height}" shape-rendering="crispEdges">`,
-    `<title>${escape(f.title)}</title>`,
+    `<title>${escapeHtml(f.title)}</title>`,
   ]
   const edge = (k: number): boolean => {
     const i = k % width
@@ -184,7 +239,10 @@ function regions(f: RegionFigure, scale: number, boundaries: boolean): string {
       while (end < width && ids[j * width + end] === id && (boundaries && edge(j * width + end)) === line) end++
       const fill = line ? '#000' : regionColour(id)
       let list = paths.get(fill)
-      if (list === undefined) paths.set(fill, (list = []))
+      if (list === undefined) {
+        list = []
+        paths.set(fill, list)
+      }
       list.push(`M${i} ${j}h${end - i}v1h-${end - i}z`)
       i = end
     }

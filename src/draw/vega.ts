@@ -16,7 +16,10 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json'
  * const spec = vegaLite(figure) // render with vega-lite + vega, or any Vega-Lite viewer
  * ```
  */
-export function vegaLite(figure: Exclude<Figure, { kind: 'strip' | 'rank' }>, options: { width?: number; height?: number; scheme?: string } = {}): VegaLiteSpec {
+export function vegaLite(
+  figure: Exclude<Figure, { kind: 'strip' | 'rank' }>,
+  options: { width?: number; height?: number; scheme?: string } = {},
+): VegaLiteSpec {
   switch (figure.kind) {
     case 'heatmap':
       return heatmap(figure, options.scheme ?? SCHEME)
@@ -38,15 +41,25 @@ function heatmap(f: HeatmapFigure, scheme: string): VegaLiteSpec {
       values.push({ ...row, [columns.field]: c.at, ...(columns.spans === null ? {} : { [columns.spans]: c.to }), value: v })
     })
   })
-  const axis = columns.format === 'fraction' ? { labelOverlap: true, format: '.2f', formatType: 'number', labelAngle: 0 } : { labelOverlap: true }
+  const axis =
+    columns.format === 'fraction' ? { labelOverlap: true, format: '.2f', formatType: 'number', labelAngle: 0 } : { labelOverlap: true }
   const x =
     columns.spans === null
       ? { x: { field: columns.field, type: 'ordinal', title: columns.title, axis } }
-      : { x: { field: columns.field, type: 'quantitative', title: columns.title, scale: { nice: false, zero: false } }, x2: { field: columns.spans } }
+      : {
+          x: { field: columns.field, type: 'quantitative', title: columns.title, scale: { nice: false, zero: false } },
+          x2: { field: columns.spans },
+        }
   const y = rows.numeric
     ? rows.items.length > 64
       ? {
-          y: { field: rows.field, type: 'quantitative', title: rows.title, scale: { domain: [0, rows.items.length], nice: false, reverse: true }, axis: { tickCount: 8, format: 'd' } },
+          y: {
+            field: rows.field,
+            type: 'quantitative',
+            title: rows.title,
+            scale: { domain: [0, rows.items.length], nice: false, reverse: true },
+            axis: { tickCount: 8, format: 'd' },
+          },
           y2: { field: `${rows.field}1` },
         }
       : { y: { field: rows.field, type: 'ordinal', title: rows.title } }
@@ -61,14 +74,23 @@ function heatmap(f: HeatmapFigure, scheme: string): VegaLiteSpec {
     encoding: {
       ...x,
       ...y,
-      color: { field: 'value', type: 'quantitative', title: f.colour.title, scale: { scheme, ...(f.colour.domain === 'data' ? {} : { domain: [...f.colour.domain] }) } },
+      color: {
+        field: 'value',
+        type: 'quantitative',
+        title: f.colour.title,
+        scale: { scheme, ...(f.colour.domain === 'data' ? {} : { domain: [...f.colour.domain] }) },
+      },
       tooltip: [{ field: rows.field }, { field: columns.field, title: columns.title }, { field: 'value', format: '.4f' }],
     },
   }
 }
 
 function lines(f: LinesFigure): VegaLiteSpec {
-  const values = f.series.flatMap((s) => s.points.filter((p) => p.y !== null).map((p) => ({ [f.x.field]: f.x.items === null ? p.x : f.x.items[p.x]?.id, series: s.name, value: p.y })))
+  const values = f.series.flatMap((s) =>
+    s.points
+      .filter((p) => p.y !== null)
+      .map((p) => ({ [f.x.field]: f.x.items === null ? p.x : f.x.items[p.x]?.id, series: s.name, value: p.y })),
+  )
   return {
     $schema: SCHEMA,
     title: f.title,
@@ -77,9 +99,17 @@ function lines(f: LinesFigure): VegaLiteSpec {
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: f.x.items === null ? { field: f.x.field, type: 'quantitative', title: f.x.title } : { field: f.x.field, type: 'ordinal', sort: f.x.items.map((c) => c.id), title: f.x.title },
+      x:
+        f.x.items === null
+          ? { field: f.x.field, type: 'quantitative', title: f.x.title }
+          : { field: f.x.field, type: 'ordinal', sort: f.x.items.map((c) => c.id), title: f.x.title },
       y: { field: 'value', type: 'quantitative', title: f.y.title, ...(f.y.domain === null ? {} : { scale: { domain: [...f.y.domain] } }) },
-      color: { field: 'series', type: 'nominal', sort: f.series.map((s) => s.name), title: f.series.length > LINE_COLOURS.length ? null : 'series' },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        sort: f.series.map((s) => s.name),
+        title: f.series.length > LINE_COLOURS.length ? null : 'series',
+      },
       tooltip: [{ field: 'series' }, { field: f.x.field }, { field: 'value', format: '.4f' }],
     },
   }
@@ -93,7 +123,13 @@ function regions(f: RegionFigure, size: { width?: number; height?: number }): Ve
   const values: { s0: number; s1: number; t0: number; t1: number; region: number }[] = []
   for (let j = 0; j < height; j++) {
     for (let i = 0; i < width; i++) {
-      values.push({ s0: -extent[0] + i * ds, s1: -extent[0] + (i + 1) * ds, t0: extent[1] - (j + 1) * dt, t1: extent[1] - j * dt, region: ids[j * width + i]! })
+      values.push({
+        s0: -extent[0] + i * ds,
+        s1: -extent[0] + (i + 1) * ds,
+        t0: extent[1] - (j + 1) * dt,
+        t1: extent[1] - j * dt,
+        region: ids[j * width + i]!,
+      })
     }
   }
   const colours = Array.from({ length: f.regions }, (_, id) => regionColour(id))

@@ -24,8 +24,17 @@ export interface IndicatorOptions {
 export const INDICATOR_OPTIONS = declareOptions<IndicatorOptions>()('indicator(measurement, options)', { sites: { check: strings } })
 
 /** The sites an indicator uses, each as one row per example; coded errors for anything else. */
-export function exampleRows(measurement: Measurement<unknown>, where: string, sites?: readonly string[]): { examples: number; rows: ExampleRows[] } {
-  if (typeof measurement !== 'object' || measurement === null || measurement.kind !== 'measurement' || typeof measurement.patterns !== 'object') {
+export function exampleRows(
+  measurement: Measurement<unknown>,
+  where: string,
+  sites?: readonly string[],
+): { examples: number; rows: ExampleRows[] } {
+  if (
+    typeof measurement !== 'object' ||
+    measurement === null ||
+    measurement.kind !== 'measurement' ||
+    typeof measurement.patterns !== 'object'
+  ) {
     throw new InstrumentError('INVALID_INPUT', `${where} takes a measurement with patterns: probe.measure(x, { retain: true }).`)
   }
   const all = Object.keys(measurement.patterns)
@@ -34,18 +43,38 @@ export function exampleRows(measurement: Measurement<unknown>, where: string, si
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string')) {
     throw new InstrumentError('INVALID_INPUT', `${where}: no site to use; the measurement has ${all.join(', ') || 'none'}.`)
   }
-  if (new Set(ids).size !== ids.length) throw new InstrumentError('INVALID_OPTION', `${where}: sites names a site twice; each site's bits count once.`)
+  if (new Set(ids).size !== ids.length)
+    throw new InstrumentError('INVALID_OPTION', `${where}: sites names a site twice; each site's bits count once.`)
   const examples = measurement.examples
-  if (!isCount(examples)) throw new InstrumentError('CORRUPT_DATA', `${where}: the measurement's example count is ${String(examples)}; it is damaged.`)
+  if (!isCount(examples))
+    throw new InstrumentError('CORRUPT_DATA', `${where}: the measurement's example count is ${String(examples)}; it is damaged.`)
   const rows = ids.map((id) => {
     const p = Object.hasOwn(measurement.patterns, id) ? measurement.patterns[id] : undefined
-    if (p === undefined) throw new InstrumentError('UNKNOWN_SITE', `${where}: the measurement has no site "${id}"; it has ${all.join(', ')}.`, { site: id })
+    if (p === undefined)
+      throw new InstrumentError('UNKNOWN_SITE', `${where}: the measurement has no site "${id}"; it has ${all.join(', ')}.`, { site: id })
     const ok =
-      typeof p === 'object' && p !== null && isCount(p.rows) && isCount(p.units) && p.units >= 1 && isCount(p.positions) && p.positions >= 1 &&
-      p.wordsPerRow === wordsFor(p.units) && p.words instanceof Uint32Array && p.words.length === p.rows * p.wordsPerRow
-    if (!ok) throw new InstrumentError('CORRUPT_DATA', `${where}: the patterns of site "${id}" do not match their layout; the measurement is damaged.`, { site: id })
+      typeof p === 'object' &&
+      p !== null &&
+      isCount(p.rows) &&
+      isCount(p.units) &&
+      p.units >= 1 &&
+      isCount(p.positions) &&
+      p.positions >= 1 &&
+      p.wordsPerRow === wordsFor(p.units) &&
+      p.words instanceof Uint32Array &&
+      p.words.length === p.rows * p.wordsPerRow
+    if (!ok)
+      throw new InstrumentError(
+        'CORRUPT_DATA',
+        `${where}: the patterns of site "${id}" do not match their layout; the measurement is damaged.`,
+        { site: id },
+      )
     if (p.rows !== examples * p.positions) {
-      throw new InstrumentError('INVALID_INPUT', `${where}: site "${id}" has ${p.rows} patterns for ${examples} examples of ${p.positions} positions (a shared layer?); leave it out with sites.`, { site: id })
+      throw new InstrumentError(
+        'INVALID_INPUT',
+        `${where}: site "${id}" has ${p.rows} patterns for ${examples} examples of ${p.positions} positions (a shared layer?); leave it out with sites.`,
+        { site: id },
+      )
     }
     return { id, wordsPerExample: p.positions * p.wordsPerRow, bits: p.positions * p.units, words: p.words }
   })

@@ -51,7 +51,11 @@ export function naswot(measurement: Measurement<unknown>, options: NaswotOptions
   const { sites, maxExamples: max } = OPTIONS.parse(options, where)
   const { examples: n, rows } = exampleRows(measurement, where, sites)
   if (n === 0) throw new InstrumentError('INVALID_INPUT', `${where}: the measurement has no examples.`)
-  if (n > max) throw new InstrumentError('INVALID_INPUT', `${where}: ${n} examples make a ${n}x${n} kernel; measure a batch of at most ${max} (NASWOT uses 128), or raise maxExamples.`)
+  if (n > max)
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `${where}: ${n} examples make a ${n}x${n} kernel; measure a batch of at most ${max} (NASWOT uses 128), or raise maxExamples.`,
+    )
   const units = rows.reduce((s, r) => s + r.bits, 0)
   const k = new Float64Array(n * n)
   for (let i = 0; i < n; i++) {

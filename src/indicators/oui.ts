@@ -44,7 +44,8 @@ export function oui(measurement: Measurement<unknown>, options: IndicatorOptions
   for (const r of used) {
     const limit = Math.floor(r.bits / 2)
     let sum = 0
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) sum += Math.min(hammingDistance(r.words, i, r.words, j, r.wordsPerExample), limit)
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) sum += Math.min(hammingDistance(r.words, i, r.words, j, r.wordsPerExample), limit)
     const mean = sum / limit / pairs
     Object.defineProperty(perSite, r.id, { value: mean, enumerable: true, writable: true, configurable: true })
     total += mean

@@ -85,10 +85,16 @@ export const INSTRUMENT_OPTIONS = declareOptions<InstrumentOptions<ReducerMap>>(
     saturation: { check: boolean, default: false },
     read: { check: oneOf(['auto', 'sync', 'async']), default: 'auto' },
     dataFormat: {
-      check: check("'channelsLast', 'channelsFirst', or a record of those by site id", (f) => isFormat(f) || (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.values(f).every(isFormat))),
+      check: check(
+        "'channelsLast', 'channelsFirst', or a record of those by site id",
+        (f) => isFormat(f) || (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.values(f).every(isFormat)),
+      ),
     },
     activations: {
-      check: check(`a non-empty array of ${ACTIVATION_KINDS.map((k) => `'${k}'`).join(', ')}`, (k) => Array.isArray(k) && k.length > 0 && k.every((x) => ACTIVATION_KINDS.includes(x as ActivationKind))),
+      check: check(
+        `a non-empty array of ${ACTIVATION_KINDS.map((k) => `'${k}'`).join(', ')}`,
+        (k) => Array.isArray(k) && k.length > 0 && k.every((x) => ACTIVATION_KINDS.includes(x as ActivationKind)),
+      ),
     },
     network: { check: boolean, default: false },
     allowEmpty: { check: boolean, default: false },
@@ -138,7 +144,10 @@ function selector(sites: InstrumentOptions<ReducerMap>['sites']): (found: FoundS
         try {
           return Boolean(sites(f.site))
         } catch (error) {
-          throw new InstrumentError('INVALID_OPTION', `The sites predicate threw at site "${f.site.id}": ${String(error)}.`, { cause: error, site: f.site.id })
+          throw new InstrumentError('INVALID_OPTION', `The sites predicate threw at site "${f.site.id}": ${String(error)}.`, {
+            cause: error,
+            site: f.site.id,
+          })
         }
       })
     }
@@ -178,10 +187,14 @@ export function checkFormatIds(format: ResolvedOptions['dataFormat'], found: rea
   for (const id of Object.keys(format)) {
     const f = found.find((s) => s.site.id === id)
     if (f === undefined) {
-      throw new InstrumentError('UNKNOWN_SITE', `dataFormat names ${JSON.stringify(id)}, which is not a ReLU site of this model.`, { site: id })
+      throw new InstrumentError('UNKNOWN_SITE', `dataFormat names ${JSON.stringify(id)}, which is not a ReLU site of this model.`, {
+        site: id,
+      })
     }
     if (!graph && !STANDALONE.has(f.site.className)) {
-      throw bad(`dataFormat names "${id}", a ${f.site.className} layer, whose channel axis is its own config; name only activation layers (ReLU, Activation, LeakyReLU, PReLU, ELU).`)
+      throw bad(
+        `dataFormat names "${id}", a ${f.site.className} layer, whose channel axis is its own config; name only activation layers (ReLU, Activation, LeakyReLU, PReLU, ELU).`,
+      )
     }
   }
 }

@@ -1,4 +1,3 @@
-import type { Tensor } from '@tensorflow/tfjs-core'
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import type { SiteSummary } from '../metrics/summary.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'

@@ -45,7 +45,10 @@ const probes = new WeakSet<object>()
  * Where a feature takes a model or a probe: the model, and the probe to record through
  * (the one given, or the model's live probe, or undefined). A disposed probe is refused.
  */
-export function modelAndProbe<T extends object>(target: T | Probe<ReducerMap>, where: string): { model: T; probe: Probe<ReducerMap> | undefined } {
+export function modelAndProbe<T extends object>(
+  target: T | Probe<ReducerMap>,
+  where: string,
+): { model: T; probe: Probe<ReducerMap> | undefined } {
   if (probes.has(target)) {
     const probe = target as Probe<ReducerMap>
     if (probe.disposed) throw new InstrumentError('DISPOSED', `${where}: the probe is disposed. Pass the model, or a live probe.`)
@@ -79,8 +82,16 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
 ): Probe<M> {
   const graph = isGraphModel(model)
   const unloaded = model as { load?: unknown; executor?: unknown } | null
-  if (!graph && typeof unloaded?.load === 'function' && typeof (unloaded as { executeAsync?: unknown }).executeAsync === 'function' && unloaded.executor === undefined) {
-    throw new InstrumentError('NOT_A_MODEL', 'This GraphModel is not loaded yet: instrument the model that `await tf.loadGraphModel(url)` returns.')
+  if (
+    !graph &&
+    typeof unloaded?.load === 'function' &&
+    typeof (unloaded as { executeAsync?: unknown }).executeAsync === 'function' &&
+    unloaded.executor === undefined
+  ) {
+    throw new InstrumentError(
+      'NOT_A_MODEL',
+      'This GraphModel is not loaded yet: instrument the model that `await tf.loadGraphModel(url)` returns.',
+    )
   }
   if (!graph && !isLayersModel(model)) {
     throw new InstrumentError(
@@ -106,7 +117,14 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
   const found = opts.select(all)
   const notSelected: SkippedSite[] = all
     .filter((f) => f.site.plane === 'sign' && !found.some((g) => g.layer === f.layer))
-    .map(({ site }) => ({ id: site.id, layerName: site.layerName, className: site.className, path: site.path, reason: 'not-selected', detail: 'Left out by the sites option.' }))
+    .map(({ site }) => ({
+      id: site.id,
+      layerName: site.layerName,
+      className: site.className,
+      path: site.path,
+      reason: 'not-selected',
+      detail: 'Left out by the sites option.',
+    }))
   if (found.length === 0 && !opts.allowEmpty) throw emptyError(all, skipped)
   const problem = found.find((f) => f.problem !== undefined)?.problem
   if (problem !== undefined) throw problem
@@ -114,8 +132,7 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
     if (live.has(layer)) {
       throw new InstrumentError(
         'ALREADY_INSTRUMENTED',
-        `Layer "${site.id}" is already tapped by another probe (a nested model instrumented ` +
-          'on its own?). Dispose that probe first.',
+        `Layer "${site.id}" is already tapped by another probe (a nested model instrumented ` + 'on its own?). Dispose that probe first.',
         { site: site.id },
       )
     }
@@ -135,7 +152,8 @@ function emptyError(all: readonly FoundSite[], skipped: readonly SkippedSite[]):
         'Check the ids or the predicate, or pass { allowEmpty: true } to instrument it anyway.',
     )
   }
-  const seen = skipped.length === 0 ? '' : ` It has ReLUs that cannot be recorded: ${skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}.`
+  const seen =
+    skipped.length === 0 ? '' : ` It has ReLUs that cannot be recorded: ${skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}.`
   return new InstrumentError(
     'NO_RELU_SITES',
     'The model has no ReLU site to record (Dense/Conv with relu or relu6, ReLU or ' +
@@ -163,6 +181,11 @@ function createProbe<M extends ReducerMap>(
       throw new InstrumentError('DISPOSED', `Cannot call ${what}() on a disposed probe. Call instrument(model) again for a new one.`)
     }
   }
+  /** `run()`, once the probe is known to be live. */
+  const ifLive = <T>(what: string, run: () => T): T => {
+    assertLive(what)
+    return run()
+  }
   const probe: Probe<M> = {
     model: model as LayersModel | GraphModelLike,
     options: made,
@@ -172,17 +195,18 @@ function createProbe<M extends ReducerMap>(
     get disposed() {
       return recording.disposed
     },
-    results: () => (assertLive('results'), recording.stream.results() as Results<M>),
-    states: () => (assertLive('states'), recording.stream.snapshot() as States<M>),
-    counters: () => (assertLive('counters'), recording.stream.countersById()),
-    summary: () => (assertLive('summary'), summarize(recording.stream.results(), recording.sites)),
-    reset: () => (assertLive('reset'), recording.reset()),
-    measure: (async (x: MeasureInput, o?: MeasureOptions) => (assertLive('measure'), recording.measure(x, o))) as Probe<M>['measure'],
-    measureStates: async (x, o) => (assertLive('measureStates'), recording.measure(x, o, true) as Promise<States<M>>),
+    results: () => ifLive('results', () => recording.stream.results() as Results<M>),
+    states: () => ifLive('states', () => recording.stream.snapshot() as States<M>),
+    counters: () => ifLive('counters', () => recording.stream.countersById()),
+    summary: () => ifLive('summary', () => summarize(recording.stream.results(), recording.sites)),
+    reset: () => ifLive('reset', () => recording.reset()),
+    measure: (async (x: MeasureInput, o?: MeasureOptions) => ifLive('measure', () => recording.measure(x, o))) as Probe<M>['measure'],
+    measureStates: async (x, o) => ifLive('measureStates', () => recording.measure(x, o, true) as Promise<States<M>>),
     mergeStates: (a, b) => {
       assertLive('mergeStates')
       const out: Record<string, Record<string, unknown>> = {}
-      for (const site of recording.sites) putOwn(out, site.id, reducers.merge(site, statesOf(a, site, reducers), statesOf(b, site, reducers)))
+      for (const site of recording.sites)
+        putOwn(out, site.id, reducers.merge(site, statesOf(a, site, reducers), statesOf(b, site, reducers)))
       return out as States<M>
     },
     resultsOf: (states) => {
@@ -192,7 +216,7 @@ function createProbe<M extends ReducerMap>(
       return out as Results<M>
     },
     flush: () => recording.flush(),
-    capture: (fn) => (assertLive('capture'), recording.capture(fn)),
+    capture: (fn) => ifLive('capture', () => recording.capture(fn)),
     dispose() {
       if (recording.disposed) return
       const errors = recording.detach()
@@ -211,7 +235,7 @@ function createProbe<M extends ReducerMap>(
 /** One site's states from a `States` object, or `INVALID_INPUT` when they are not there. */
 function statesOf(states: unknown, site: Site, reducers: ReducerSet): Record<string, unknown> {
   const own = (o: unknown, key: string): unknown =>
-    typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, key) ? (o as Record<string, unknown>)[key] : undefined
+    typeof o === 'object' && o !== null && Object.hasOwn(o, key) ? (o as Record<string, unknown>)[key] : undefined
   const forSite = own(states, site.id)
   const missing = reducers.keys.filter((key) => own(forSite, key) === undefined)
   if (missing.length > 0) {

@@ -40,7 +40,19 @@ type Loose = Record<string, unknown>
 const num = (x: unknown): number | null => (typeof x === 'number' ? x : null)
 
 /** The catalogue's metrics a summary row holds (0.1 results name `topShare` `topFraction`). */
-export const SUMMARY_METRICS = ['dead', 'alwaysOn', 'meanEntropy', 'distinct', 'patternShare', 'normalizedEntropy', 'topShare', 'meanDistance', 'conditionalEntropy', 'mutualInformation', 'nonFinite'] as const satisfies readonly (keyof SiteSummary)[]
+export const SUMMARY_METRICS = [
+  'dead',
+  'alwaysOn',
+  'meanEntropy',
+  'distinct',
+  'patternShare',
+  'normalizedEntropy',
+  'topShare',
+  'meanDistance',
+  'conditionalEntropy',
+  'mutualInformation',
+  'nonFinite',
+] as const satisfies readonly (keyof SiteSummary)[]
 
 /**
  * One row per site of a probe's results (or a measurement's): units, dead and always-on
@@ -57,7 +69,8 @@ export function summarize(
   results: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
   sites?: readonly { readonly id: string; readonly positions: number | null }[],
 ): SiteSummary[] {
-  if (typeof results !== 'object' || results === null) throw new InstrumentError('INVALID_INPUT', 'summarize takes the results of probe.results() or probe.measure().')
+  if (typeof results !== 'object' || results === null)
+    throw new InstrumentError('INVALID_INPUT', 'summarize takes the results of probe.results() or probe.measure().')
   const ids = sites?.map((s) => s.id) ?? Object.keys(results)
   return ids.map((id) => {
     const reducers = (Object.hasOwn(results, id) ? results[id] : undefined) as Loose | undefined

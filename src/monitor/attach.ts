@@ -26,9 +26,13 @@ interface Attached {
 const attached = new WeakMap<LayersModel, Attached>()
 
 /** A probe recording every listener's sites: the model's own, or one made (again) for the union. */
-function ensureProbe(model: LayersModel, state: Attached | undefined, ids: readonly string[]): { probe: Probe<ReducerMap>; owned: boolean } {
+function ensureProbe(
+  model: LayersModel,
+  state: Attached | undefined,
+  ids: readonly string[],
+): { probe: Probe<ReducerMap>; owned: boolean } {
   const wanted = [...new Set([...(state === undefined ? [] : [...state.listeners].flatMap((l) => l.ids)), ...ids])]
-  if (state !== undefined && state.owned) {
+  if (state?.owned) {
     if (ids.every((id) => state.probe.sites.some((s) => s.id === id))) return state
     state.probe.dispose()
     return { probe: instrument(model, { reducers: {}, sites: wanted }), owned: true }
@@ -84,7 +88,7 @@ export function attachMonitor(model: LayersModel, listener: Listener): () => voi
   let state = attached.get(model)
   const { probe, owned } = ensureProbe(model, state, listener.ids)
   if (state === undefined) {
-    const hadOwn = Object.prototype.hasOwnProperty.call(model, 'predict')
+    const hadOwn = Object.hasOwn(model, 'predict')
     state = { probe, owned, hadOwn, original: model.predict, listeners: new Set() }
     attached.set(model, state)
     model.predict = wrapper(model)

@@ -34,7 +34,10 @@ const OPTIONS = declareOptions<MonitorOptions>()('buildMonitor(model, data, opti
 })
 
 const isMeasurement = (x: unknown): x is Measurement<unknown> =>
-  typeof x === 'object' && x !== null && (x as Measurement<unknown>).kind === 'measurement' && typeof (x as Measurement<unknown>).patterns === 'object'
+  typeof x === 'object' &&
+  x !== null &&
+  (x as Measurement<unknown>).kind === 'measurement' &&
+  typeof (x as Measurement<unknown>).patterns === 'object'
 
 /** The site ids to monitor: given (checked), or the model's last ReLU site. */
 function siteIds(model: LayersModel, sites: unknown): string[] {
@@ -44,24 +47,37 @@ function siteIds(model: LayersModel, sites: unknown): string[] {
     if (last === undefined) throw new InstrumentError('NO_RELU_SITES', 'The model has no ReLU site to monitor.')
     return [last.id]
   }
-  if (!Array.isArray(sites) || !sites.every((id) => typeof id === 'string')) throw new InstrumentError('INVALID_OPTION', 'sites must be an array of site ids.')
+  if (!Array.isArray(sites) || !sites.every((id) => typeof id === 'string'))
+    throw new InstrumentError('INVALID_OPTION', 'sites must be an array of site ids.')
   if (sites.length === 0) throw new InstrumentError('NO_SITES_SELECTED', 'buildMonitor() needs at least one site to monitor.')
   for (const id of sites) {
     if (!all.some((s) => s.id === id)) {
-      throw new InstrumentError('UNKNOWN_SITE', `No ReLU site "${id}" in this model; its sites are ${all.map((s) => s.id).join(', ')}.`, { site: id })
+      throw new InstrumentError('UNKNOWN_SITE', `No ReLU site "${id}" in this model; its sites are ${all.map((s) => s.id).join(', ')}.`, {
+        site: id,
+      })
     }
   }
   return [...new Set(sites as string[])]
 }
 
 /** The measurement a monitor is built from: given (checked), or one pass over the data now. */
-async function measurementOf(model: LayersModel, data: MeasureInput | Measurement<unknown>, ids: string[], options: MonitorOptions): Promise<Measurement<unknown>> {
+async function measurementOf(
+  model: LayersModel,
+  data: MeasureInput | Measurement<unknown>,
+  ids: string[],
+  options: MonitorOptions,
+): Promise<Measurement<unknown>> {
   if (!isMeasurement(data)) {
     return withProbe(model, ids, (probe) =>
-      probe.measure(data, { retain: true, predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
+      probe.measure(data, {
+        retain: true,
+        predictions: true,
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      }),
     )
   }
-  if (options.batchSize !== undefined) throw new InstrumentError('INVALID_OPTION', 'batchSize applies to data; a measurement has already run.')
+  if (options.batchSize !== undefined)
+    throw new InstrumentError('INVALID_OPTION', 'batchSize applies to data; a measurement has already run.')
   return data
 }
 
@@ -69,7 +85,10 @@ async function measurementOf(model: LayersModel, data: MeasureInput | Measuremen
 function monitoredSites(m: Measurement<unknown>, ids: readonly string[]): MonitoredSite[] {
   return ids.map((id) => {
     const p = getOwn(m.patterns, id)
-    if (p === undefined) throw new InstrumentError('UNKNOWN_SITE', `The measurement has no site "${id}"; it has ${Object.keys(m.patterns).join(', ')}.`, { site: id })
+    if (p === undefined)
+      throw new InstrumentError('UNKNOWN_SITE', `The measurement has no site "${id}"; it has ${Object.keys(m.patterns).join(', ')}.`, {
+        site: id,
+      })
     if (!Number.isInteger(m.examples) || m.examples < 0 || p.rows !== m.examples * p.positions) {
       throw new InstrumentError(
         'INVALID_INPUT',
@@ -85,10 +104,13 @@ function monitoredSites(m: Measurement<unknown>, ids: readonly string[]): Monito
 /** The class of every training example, checked against the model's classes: every class must occur. */
 function assignedClasses(m: Measurement<unknown>, by: 'label' | 'prediction', labels: Int32Array | null, classes: number): Int32Array {
   const assigned = by === 'label' ? labels! : m.predictions
-  if (assigned === undefined) throw new InstrumentError('INVALID_INPUT', "by: 'prediction' needs a measurement made with { retain: true, predictions: true }.")
-  if (assigned.length !== m.examples) throw new InstrumentError('INVALID_INPUT', `buildMonitor() got ${assigned.length} labels for ${m.examples} examples.`)
+  if (assigned === undefined)
+    throw new InstrumentError('INVALID_INPUT', "by: 'prediction' needs a measurement made with { retain: true, predictions: true }.")
+  if (assigned.length !== m.examples)
+    throw new InstrumentError('INVALID_INPUT', `buildMonitor() got ${assigned.length} labels for ${m.examples} examples.`)
   const bad = assigned.findIndex((c) => c < 0 || c >= classes)
-  if (bad >= 0) throw new InstrumentError('INVALID_INPUT', `Class ${assigned[bad]} of example ${bad} is outside the model's ${classes} classes.`)
+  if (bad >= 0)
+    throw new InstrumentError('INVALID_INPUT', `Class ${assigned[bad]} of example ${bad} is outside the model's ${classes} classes.`)
   const missing = Array.from({ length: classes }, (_, c) => c).filter((c) => !assigned.includes(c))
   if (missing.length > 0) {
     throw new InstrumentError(
@@ -116,14 +138,20 @@ function assignedClasses(m: Measurement<unknown>, by: 'label' | 'prediction', la
  * const checks = await monitor.check(incoming)
  * ```
  */
-export async function buildMonitor(target: LayersModel | Probe<ReducerMap>, data: MeasureInput | Measurement<unknown>, options: MonitorOptions = {}): Promise<Monitor> {
+export async function buildMonitor(
+  target: LayersModel | Probe<ReducerMap>,
+  data: MeasureInput | Measurement<unknown>,
+  options: MonitorOptions = {},
+): Promise<Monitor> {
   // a probe records through itself: it is its model's live probe
   const { model } = modelAndProbe<LayersModel>(target, 'buildMonitor(model, data, options)')
   assertModel(model, 'buildMonitor(model, data, options)')
   const o = OPTIONS.parse(options)
   const by = o.by ?? (options.labels === undefined ? 'prediction' : 'label')
-  if (by === 'label' && options.labels === undefined) throw new InstrumentError('INVALID_OPTION', "by: 'label' needs labels, one per example.")
-  if (by === 'prediction' && options.labels !== undefined) throw new InstrumentError('INVALID_OPTION', "labels are used with by: 'label' only.")
+  if (by === 'label' && options.labels === undefined)
+    throw new InstrumentError('INVALID_OPTION', "by: 'label' needs labels, one per example.")
+  if (by === 'prediction' && options.labels !== undefined)
+    throw new InstrumentError('INVALID_OPTION', "labels are used with by: 'label' only.")
   const { maxBytes } = o
   const labels = options.labels === undefined ? null : toLabels(options.labels, 'buildMonitor()')
   const classes = classesOf(model)
@@ -135,7 +163,9 @@ export async function buildMonitor(target: LayersModel | Probe<ReducerMap>, data
   const sets = new Map<string, Map<number, PatternSet>>()
   for (const site of sites) {
     const builder = new SetBuilder(site.bits, budget)
-    examplePatterns(site, m.patterns[site.id]!, m.examples).forEach((p, e) => builder.add(assigned[e]!, p))
+    examplePatterns(site, m.patterns[site.id]!, m.examples).forEach((p, e) => {
+      builder.add(assigned[e]!, p)
+    })
     sets.set(site.id, builder.sets())
   }
   return new Monitor(model, sites, by, classes, sets, null)

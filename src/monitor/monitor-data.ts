@@ -51,7 +51,12 @@ export function fromData(text: string): MonitorData {
   if (!Array.isArray(sites) || sites.length === 0 || !Array.isArray(sets) || sets.length !== sites.length) return bad('no sites')
   const out = new Map<string, Map<number, PatternSet>>()
   sites.forEach((s: Record<string, unknown>, i) => {
-    const ok = typeof s?.['id'] === 'string' && isCount(s['units']) && isCount(s['rowsPerExample']) && s['bits'] === (s['units'] as number) * (s['rowsPerExample'] as number) && (s['bits'] as number) > 0
+    const ok =
+      typeof s?.['id'] === 'string' &&
+      isCount(s['units']) &&
+      isCount(s['rowsPerExample']) &&
+      s['bits'] === (s['units'] as number) * (s['rowsPerExample'] as number) &&
+      (s['bits'] as number) > 0
     if (!ok) bad(`site ${i} is malformed`)
     if (out.has(s['id'] as string)) bad(`site ${String(s['id'])} appears twice`)
     const bits = s['bits'] as number
@@ -63,7 +68,15 @@ export function fromData(text: string): MonitorData {
       const cls = entry?.['class']
       const rows = entry?.['rows']
       const words = entry?.['words']
-      if (!isCount(cls) || cls >= classes || !isCount(rows) || rows < 1 || !(words instanceof Uint32Array) || words.length !== rows * wpr || byClass.has(cls)) {
+      if (
+        !isCount(cls) ||
+        cls >= classes ||
+        !isCount(rows) ||
+        rows < 1 ||
+        !(words instanceof Uint32Array) ||
+        words.length !== rows * wpr ||
+        byClass.has(cls)
+      ) {
         bad(`the patterns of site ${i} are malformed`)
       }
       const w = words as Uint32Array

@@ -98,12 +98,16 @@ export class Monitor {
   /** Checks examples from their retained patterns and assigned classes (what `check` and `attach` do after the pass). */
   checkPatterns(patterns: Record<string, RetainedPatterns>, classes: Int32Array): ExampleCheck[] {
     if (typeof patterns !== 'object' || patterns === null || !(classes instanceof Int32Array)) {
-      throw new InstrumentError('INVALID_INPUT', 'checkPatterns(patterns, classes) takes the patterns of a retained measurement and an Int32Array of classes.')
+      throw new InstrumentError(
+        'INVALID_INPUT',
+        'checkPatterns(patterns, classes) takes the patterns of a retained measurement and an Int32Array of classes.',
+      )
     }
     const examples = classes.length
     const perSite = this.sites.map((site) => {
-      const retained = Object.prototype.hasOwnProperty.call(patterns, site.id) ? patterns[site.id] : undefined
-      if (retained === undefined) throw new InstrumentError('MODEL_MISMATCH', `No patterns for monitored site "${site.id}".`, { site: site.id })
+      const retained = Object.hasOwn(patterns, site.id) ? patterns[site.id] : undefined
+      if (retained === undefined)
+        throw new InstrumentError('MODEL_MISMATCH', `No patterns for monitored site "${site.id}".`, { site: site.id })
       return examplePatterns(site, retained, examples)
     })
     const out: ExampleCheck[] = []
@@ -133,9 +137,13 @@ export class Monitor {
    * await monitor.calibrate(heldOutXs, { falseAlarmRate: 0.05 })
    * ```
    */
-  async calibrate(x: MeasureInput, options: { falseAlarmRate: number; batchSize?: number }): Promise<{ threshold: number; falseAlarms: number }> {
+  async calibrate(
+    x: MeasureInput,
+    options: { falseAlarmRate: number; batchSize?: number },
+  ): Promise<{ threshold: number; falseAlarms: number }> {
     const rate = CALIBRATE_OPTIONS.parse(options).falseAlarmRate
-    if (rate === undefined) throw new InstrumentError('INVALID_OPTION', 'monitor.calibrate(x, options): falseAlarmRate is required, a number in [0, 1).')
+    if (rate === undefined)
+      throw new InstrumentError('INVALID_OPTION', 'monitor.calibrate(x, options): falseAlarmRate is required, a number in [0, 1).')
     const checks = await this.check(x, options.batchSize === undefined ? {} : { batchSize: options.batchSize })
     if (checks.length === 0) throw new InstrumentError('INVALID_INPUT', 'calibrate() needs held-out examples; it got none.')
     const scores = checks.map((c) => c.score).sort((a, b) => a - b)
@@ -174,7 +182,10 @@ export class Monitor {
   /** A monitor holding the patterns of both (built on shards of the same data, say); it is not calibrated. */
   merge(other: Monitor): Monitor {
     const same =
-      other instanceof Monitor && other.by === this.by && other.classes === this.classes && other.sites.length === this.sites.length &&
+      other instanceof Monitor &&
+      other.by === this.by &&
+      other.classes === this.classes &&
+      other.sites.length === this.sites.length &&
       other.sites.every((s, i) => JSON.stringify(s) === JSON.stringify(this.sites[i]))
     if (!same) throw new InstrumentError('MODEL_MISMATCH', 'Merge monitors built the same way: same sites, classes and `by`.')
     const sets = new Map<string, Map<number, PatternSet>>()
@@ -225,8 +236,8 @@ export class Monitor {
       }
     }
     const classes = classesOf(model)
-    if (classes !== data.classes) throw new InstrumentError('MODEL_MISMATCH', `The monitor has ${data.classes} classes; this model has ${classes}.`)
+    if (classes !== data.classes)
+      throw new InstrumentError('MODEL_MISMATCH', `The monitor has ${data.classes} classes; this model has ${classes}.`)
     return new Monitor(model, data.sites, data.by, data.classes, data.sets, data.threshold)
   }
 }
-

@@ -74,7 +74,10 @@ export class SetBuilder {
   add(cls: number, pattern: Uint32Array): void {
     const wpr = Math.ceil(this.bits / 32)
     let table = this.tables.get(cls)
-    if (table === undefined) this.tables.set(cls, (table = createTable(wpr, 0)))
+    if (table === undefined) {
+      table = createTable(wpr, 0)
+      this.tables.set(cls, table)
+    }
     const size = table.size
     tableAdd(table, pattern, 0, 1, Number.POSITIVE_INFINITY)
     if (table.size > size) {
@@ -110,7 +113,10 @@ const indexes = new WeakMap<PatternSet, HammingIndex>()
 /** Exact Hamming distance from `pattern` to the nearest pattern of the set (Infinity for an empty set). */
 export function nearestDistance(set: PatternSet, bits: number, pattern: Uint32Array): number {
   let index = indexes.get(set)
-  if (index === undefined) indexes.set(set, (index = hammingIndex(set.words, set.rows, bits)))
+  if (index === undefined) {
+    index = hammingIndex(set.words, set.rows, bits)
+    indexes.set(set, index)
+  }
   return nearestPattern(index, pattern, 0).distance
 }
 

@@ -1,5 +1,20 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { cast, env, greater, greaterEqual, isFinite as finite, keep, logicalNot, mul, pad, reshape, sum, tensor1d, tidy, transpose } from '@tensorflow/tfjs-core'
+import {
+  cast,
+  env,
+  greater,
+  greaterEqual,
+  isFinite as finite,
+  keep,
+  logicalNot,
+  mul,
+  pad,
+  reshape,
+  sum,
+  tensor1d,
+  tidy,
+  transpose,
+} from '@tensorflow/tfjs-core'
 import { wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
 import type { PackedBatch } from '../reducer.js'
@@ -38,7 +53,12 @@ export interface LaunchedRead {
 
 /** The weights 1, 2, 4, ... of the bits of a device word, as a kept tensor (the caller disposes it). */
 export function bitWeights(bitsPerWord: 8 | 16): Tensor {
-  return keep(tensor1d(Array.from({ length: bitsPerWord }, (_, j) => 2 ** j), 'float32'))
+  return keep(
+    tensor1d(
+      Array.from({ length: bitsPerWord }, (_, j) => 2 ** j),
+      'float32',
+    ),
+  )
 }
 
 /**
@@ -69,7 +89,13 @@ export function launch(spec: RecorderSpec, output: Tensor, powers: Tensor): Laun
     const flat = reshape(x, [rows, units])
     const planes = spec.caps.map((cap) => {
       const bits = cast(cap === null ? greater(flat, 0) : greaterEqual(flat, cap), 'float32')
-      const padded = deviceWords * bitsPerWord === units ? bits : pad(bits, [[0, 0], [0, deviceWords * bitsPerWord - units]])
+      const padded =
+        deviceWords * bitsPerWord === units
+          ? bits
+          : pad(bits, [
+              [0, 0],
+              [0, deviceWords * bitsPerWord - units],
+            ])
       const words = sum(mul(reshape(padded, [rows, deviceWords, bitsPerWord]), powers), -1)
       return keep(cast(words, 'int32'))
     })

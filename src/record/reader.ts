@@ -43,16 +43,32 @@ export class Reader {
     try {
       ready = this.async() && recorder.spec.values !== true ? this.launch(recorder, output, labels) : recorder.pack(output, labels)
     } catch (error) {
-      if (inOrder) return delivery.failed(error)
+      if (inOrder) {
+        delivery.failed(error)
+        return
+      }
       ready = Promise.reject(error)
       ready.catch(() => undefined) // consumed in order by chain(); this only marks it handled now
     }
-    if (ready instanceof Promise) return this.chain(ready, delivery)
-    if (inOrder) return delivery.done(ready)
+    if (ready instanceof Promise) {
+      this.chain(ready, delivery)
+      return
+    }
+    if (inOrder) {
+      delivery.done(ready)
+      return
+    }
     // an earlier device read is still in flight: keep the order by copying now (the
     // recorder reuses its buffers) and delivering after it
     this.chain(
-      Promise.resolve(ready.map((b) => ({ ...b, words: b.words.slice(), labels: b.labels?.slice() ?? null, ...(b.values === undefined ? {} : { values: b.values.slice() }) }))),
+      Promise.resolve(
+        ready.map((b) => ({
+          ...b,
+          words: b.words.slice(),
+          labels: b.labels?.slice() ?? null,
+          ...(b.values === undefined ? {} : { values: b.values.slice() }),
+        })),
+      ),
       delivery,
     )
   }
@@ -107,7 +123,10 @@ export class Reader {
   private weightsFor(bitsPerWord: 8 | 16): Tensor {
     const key = `${getBackend()}/${bitsPerWord}`
     let w = this.weights.get(key)
-    if (w === undefined || w.isDisposed) this.weights.set(key, (w = bitWeights(bitsPerWord)))
+    if (w === undefined || w.isDisposed) {
+      w = bitWeights(bitsPerWord)
+      this.weights.set(key, w)
+    }
     return w
   }
 }

@@ -71,7 +71,13 @@ export class Recorder {
     const labels = exampleLabels === null ? null : this.rowLabels(exampleLabels, examples, positions)
     const strided = spec.granularity === 'position' && spec.dataFormat === 'channelsFirst'
     const rowValues =
-      spec.values !== true ? null : strided ? this.transposed(values, examples, units, positions) : values instanceof Float32Array ? values : Float32Array.from(values)
+      spec.values !== true
+        ? null
+        : strided
+          ? this.transposed(values, examples, units, positions)
+          : values instanceof Float32Array
+            ? values
+            : Float32Array.from(values)
     return spec.thresholds.map((threshold, plane) => {
       let buffer = this.buffers[plane]!
       if (buffer.length < need) {

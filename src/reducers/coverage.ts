@@ -1,5 +1,4 @@
 import { InstrumentError } from '../errors.js'
-import { describeValue } from '../keys.js'
 import { check, declareOptions, integer } from '../options.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 import { valuesOf } from './dormant.js'
@@ -197,9 +196,11 @@ function count(flags: Uint8Array): number {
 function checkState(state: CoverageState): void {
   checkLayout(state, 'coverage')
   if (!isCount(state.examples) || !isCount(state.skipped)) throw corruptState('coverage', 'examples or skipped is not a count')
-  if (!(state.threshold >= 0 && state.threshold < 1) || !Number.isInteger(state.topK) || state.topK < 1) throw corruptState('coverage', 'threshold or topK out of range')
+  if (!(state.threshold >= 0 && state.threshold < 1) || !Number.isInteger(state.topK) || state.topK < 1)
+    throw corruptState('coverage', 'threshold or topK out of range')
   for (const f of [state.covered, state.top]) {
-    if (!(f instanceof Uint8Array) || f.length !== state.units || f.some((x) => x > 1)) throw corruptState('coverage', 'flags are not one 0 or 1 per unit')
+    if (!(f instanceof Uint8Array) || f.length !== state.units || f.some((x) => x > 1))
+      throw corruptState('coverage', 'flags are not one 0 or 1 per unit')
     if (state.examples === 0 && f.some((x) => x !== 0)) throw corruptState('coverage', 'units covered by no example')
   }
 }
@@ -220,7 +221,8 @@ export function totalCoverage(
   key: string,
   sites: readonly { readonly id: string; readonly plane: string }[],
 ): { units: number; covered: number; coverage: number; topCovered: number; topKCoverage: number } {
-  if (!Array.isArray(sites)) throw new InstrumentError('INVALID_OPTION', 'totalCoverage(results, key, sites) takes the probe\'s sites (probe.sites) third.')
+  if (!Array.isArray(sites))
+    throw new InstrumentError('INVALID_OPTION', "totalCoverage(results, key, sites) takes the probe's sites (probe.sites) third.")
   let units = 0
   let covered = 0
   let topCovered = 0

@@ -1,5 +1,4 @@
 import { InstrumentError } from '../errors.js'
-import { describeValue } from '../keys.js'
 import { declareOptions, number } from '../options.js'
 import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 
@@ -80,7 +79,14 @@ export function dormant(options?: DormantOptions): Reducer<DormantState, Dormant
     name: 'dormant',
     spec: { module: 'relu-patterns', factory: 'dormant', options: structuredClone(options ?? {}) },
     needs: 'values',
-    init: (layout) => ({ units: layout.units, wordsPerRow: layout.wordsPerRow, rows: 0, sums: new Float64Array(layout.units), infinite: new Float64Array(layout.units), nonFinite: 0 }),
+    init: (layout) => ({
+      units: layout.units,
+      wordsPerRow: layout.wordsPerRow,
+      rows: 0,
+      sums: new Float64Array(layout.units),
+      infinite: new Float64Array(layout.units),
+      nonFinite: 0,
+    }),
     update(state, batch) {
       checkShape(state)
       assertSameLayout(state, batch, 'update dormant')
@@ -94,7 +100,7 @@ export function dormant(options?: DormantOptions): Reducer<DormantState, Dormant
           if (Number.isFinite(v)) sums[u] = sums[u]! + Math.abs(v)
           else {
             skipped++
-            if (v === v) infinite[u] = infinite[u]! + 1
+            if (!Number.isNaN(v)) infinite[u] = infinite[u]! + 1
           }
         }
       }
@@ -123,16 +129,35 @@ export function dormant(options?: DormantOptions): Reducer<DormantState, Dormant
         let finite = 0
         for (let u = 0; u < units; u++) {
           if (state.infinite[u]! > 0) meanAbs[u] = Number.POSITIVE_INFINITY
-          else (total += meanAbs[u] = state.sums[u]! / rows), finite++
+          else {
+            meanAbs[u] = state.sums[u]! / rows
+            total += meanAbs[u]!
+            finite++
+          }
         }
         const layerMean = finite === 0 ? 0 : total / finite
         for (let u = 0; u < units; u++) {
           scores[u] = state.infinite[u]! > 0 ? Number.POSITIVE_INFINITY : layerMean === 0 ? 0 : meanAbs[u]! / layerMean
-          if (scores[u]! <= tau) (dormantUnits[u] = 1), count++
+          if (scores[u]! <= tau) {
+            dormantUnits[u] = 1
+            count++
+          }
           if (state.sums[u] === 0 && state.infinite[u] === 0) dead++
         }
       }
-      return { kind: 'dormant', rows, units, tau, meanAbs, scores, dormantUnits, dormant: count, dormantShare: count / units, dead, nonFinite: state.nonFinite }
+      return {
+        kind: 'dormant',
+        rows,
+        units,
+        tau,
+        meanAbs,
+        scores,
+        dormantUnits,
+        dormant: count,
+        dormantShare: count / units,
+        dead,
+        nonFinite: state.nonFinite,
+      }
     },
   }
 }
@@ -141,7 +166,8 @@ function checkShape(state: DormantState): void {
   checkLayout(state, 'dormant')
   if (!isCount(state.rows) || !isCount(state.nonFinite)) throw corruptState('dormant', 'rows or nonFinite is not a count')
   for (const a of [state.sums, state.infinite]) {
-    if (!(a instanceof Float64Array) || a.length !== state.units) throw corruptState('dormant', 'sums or infinite does not have one entry per unit')
+    if (!(a instanceof Float64Array) || a.length !== state.units)
+      throw corruptState('dormant', 'sums or infinite does not have one entry per unit')
   }
 }
 
@@ -150,7 +176,8 @@ function checkState(state: DormantState): void {
   for (let u = 0; u < state.units; u++) {
     const s = state.sums[u]!
     const inf = state.infinite[u]!
-    if (!(s >= 0) || !Number.isFinite(s) || (state.rows === 0 && s !== 0)) throw corruptState('dormant', `unit ${u} has sum ${s} over ${state.rows} rows`)
+    if (!(s >= 0) || !Number.isFinite(s) || (state.rows === 0 && s !== 0))
+      throw corruptState('dormant', `unit ${u} has sum ${s} over ${state.rows} rows`)
     if (!isCount(inf) || inf > state.rows) throw corruptState('dormant', `unit ${u} was infinite ${inf} times in ${state.rows} rows`)
   }
   if (state.nonFinite > state.rows * state.units) throw corruptState('dormant', 'more non-finite values than values')

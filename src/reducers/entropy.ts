@@ -26,7 +26,10 @@ export function histogramEntropy(counts: ArrayLike<number>, total: number): numb
     const c = counts[i]!
     if (!(c > 1)) continue // 0 is no pattern; c log c is 0 for c = 1
     if (c < SMALL_COUNTS && Number.isInteger(c)) small[c]! += 1
-    else (large ??= new Map()).set(c, (large.get(c) ?? 0) + 1)
+    else {
+      large ??= new Map()
+      large.set(c, (large.get(c) ?? 0) + 1)
+    }
   }
   let s = 0
   for (let c = 2; c < SMALL_COUNTS; c++) {
@@ -35,7 +38,7 @@ export function histogramEntropy(counts: ArrayLike<number>, total: number): numb
   }
   if (large !== null) for (const c of [...large.keys()].sort((a, b) => a - b)) s += large.get(c)! * c * Math.log2(c)
   const h = Math.log2(total) - s / total
-  return h > 0 ? h : 0
+  return Math.max(h, 0)
 }
 
 /** The label fields of a pattern histogram's result (documented there). */
@@ -65,7 +68,14 @@ interface Counts {
  */
 export function labelInformation(state: Counts, entropy: number, maxEntropy: number, prior: 'empirical' | 'uniform'): LabelInformation {
   const complete = state.labeled === state.rows && state.untrackedJoint === 0 && state.untrackedLabels === 0
-  if (state.rows === 0 || !complete) return { conditionalEntropy: null, mutualInformation: null, classes: null, normalizedConditionalEntropy: null, normalizedMutualInformation: null }
+  if (state.rows === 0 || !complete)
+    return {
+      conditionalEntropy: null,
+      mutualInformation: null,
+      classes: null,
+      normalizedConditionalEntropy: null,
+      normalizedMutualInformation: null,
+    }
   const { rows, units } = state
   const classes = state.labelCounts.size
   const joint = histogramEntropy(state.joint.counts, rows)

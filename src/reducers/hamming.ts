@@ -1,9 +1,17 @@
 import { hashWords } from '../bits/hash.js'
 import { uniform } from '../bits/random.js'
 import { hammingDistance } from '../bits/popcount.js'
-import { InstrumentError } from '../errors.js'
 import { declareOptions, integer, number, oneOf } from '../options.js'
-import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
+import {
+  type Layout,
+  type PackedBatch,
+  type Reducer,
+  assertSameLayout,
+  checkLayout,
+  corruptState,
+  isCount,
+  onlyKnownFields,
+} from '../reducer.js'
 
 const OPTIONS = declareOptions<HammingOptions>()('hamming(options)', {
   pairs: { check: oneOf(['all', 'samePosition']), default: 'all' },
@@ -165,17 +173,20 @@ export function hamming(options: HammingOptions = {}): Reducer<HammingState, Ham
         histogram,
       }
     },
-    result: (s) => (checkState(s), {
-      kind: 'hamming',
-      rows: s.rows,
-      units: s.units,
-      batches: s.batches,
-      pairs: s.pairs,
-      meanDistance: s.pairs > 0 && s.units > 0 ? s.distanceSum / (s.pairs * s.units) : 0,
-      histogram: s.histogram.slice(),
-      exact: s.sampledPairs === 0,
-      sampledPairs: s.sampledPairs,
-    }),
+    result: (s) => {
+      checkState(s)
+      return {
+        kind: 'hamming',
+        rows: s.rows,
+        units: s.units,
+        batches: s.batches,
+        pairs: s.pairs,
+        meanDistance: s.pairs > 0 && s.units > 0 ? s.distanceSum / (s.pairs * s.units) : 0,
+        histogram: s.histogram.slice(),
+        exact: s.sampledPairs === 0,
+        sampledPairs: s.sampledPairs,
+      }
+    },
   }
 }
 

@@ -3,9 +3,26 @@
 // Space-Saving summary of the rows the table refused. From them: an estimate of the
 // distinct count with its error, the most frequent pattern's count between bounds, and
 // bounds on the entropy that hold however the refused rows are spread.
-import { type HyperLogLog, createHyperLogLog, hyperLogLogAdd, hyperLogLogError, hyperLogLogEstimate, hyperLogLogMerge, isHyperLogLog, HLL_PRECISION } from '../bits/hyperloglog.js'
+import {
+  type HyperLogLog,
+  createHyperLogLog,
+  hyperLogLogAdd,
+  hyperLogLogError,
+  hyperLogLogEstimate,
+  hyperLogLogMerge,
+  isHyperLogLog,
+  HLL_PRECISION,
+} from '../bits/hyperloglog.js'
 import { type PatternTable, tableForEach } from '../bits/pattern-table.js'
-import { type SpaceSaving, createSpaceSaving, spaceSavingAdd, spaceSavingBytes, spaceSavingDistinct, spaceSavingFloor, spaceSavingMerge } from '../bits/space-saving.js'
+import {
+  type SpaceSaving,
+  createSpaceSaving,
+  spaceSavingAdd,
+  spaceSavingBytes,
+  spaceSavingDistinct,
+  spaceSavingFloor,
+  spaceSavingMerge,
+} from '../bits/space-saving.js'
 import { isCount } from '../reducer.js'
 
 /** Sketches of a histogram past its memory cap. */
@@ -65,7 +82,13 @@ export function overflowAdd(o: Overflow, words: Uint32Array, offset: number, cou
  * overflowed is sketched from its table); null when neither overflowed. Neither input
  * changes.
  */
-export function mergeOverflow(a: Overflow | null, b: Overflow | null, aTable: PatternTable, bTable: PatternTable, k: number): Overflow | null {
+export function mergeOverflow(
+  a: Overflow | null,
+  b: Overflow | null,
+  aTable: PatternTable,
+  bTable: PatternTable,
+  k: number,
+): Overflow | null {
   if (a === null && b === null) return null
   const x = a ?? startOverflow(aTable, k)
   const y = b ?? startOverflow(bTable, k)
@@ -107,12 +130,24 @@ function shapeProblem(o: object, wordsPerRow: number, full: boolean): string | n
   if (!full && checked.has(x.distinct) && checked.has(x.refused) && x.refused.wordsPerRow === wordsPerRow) return null
   if (typeof x !== 'object' || !isHyperLogLog(x.distinct)) return 'the distinct-pattern sketch is malformed'
   const s = x.refused
-  const shaped = typeof s === 'object' && s !== null && Number.isInteger(s.k) && s.k >= 1 && s.wordsPerRow === wordsPerRow &&
-    isCount(s.size) && s.size <= s.k && s.keys instanceof Uint32Array && s.keys.length === s.k * wordsPerRow &&
-    s.counts instanceof Float64Array && s.counts.length === s.k && s.errors instanceof Float64Array && s.errors.length === s.k
+  const shaped =
+    typeof s === 'object' &&
+    s !== null &&
+    Number.isInteger(s.k) &&
+    s.k >= 1 &&
+    s.wordsPerRow === wordsPerRow &&
+    isCount(s.size) &&
+    s.size <= s.k &&
+    s.keys instanceof Uint32Array &&
+    s.keys.length === s.k * wordsPerRow &&
+    s.counts instanceof Float64Array &&
+    s.counts.length === s.k &&
+    s.errors instanceof Float64Array &&
+    s.errors.length === s.k
   if (!shaped) return 'the heavy-hitter summary does not match its layout'
   for (let e = 0; e < s.size; e++) {
-    if (!isCount(s.counts[e]) || !isCount(s.errors[e]) || s.counts[e]! < 1 || s.errors[e]! >= s.counts[e]!) return 'a heavy-hitter count is impossible'
+    if (!isCount(s.counts[e]) || !isCount(s.errors[e]) || s.counts[e]! < 1 || s.errors[e]! >= s.counts[e]!)
+      return 'a heavy-hitter count is impossible'
   }
   if (!spaceSavingDistinct(s)) return 'the heavy-hitter summary lists a pattern twice'
   checked.add(x.distinct)
@@ -128,7 +163,13 @@ function shapeProblem(o: object, wordsPerRow: number, full: boolean): string | n
  * largest caps on untracked occurrences (heavy-hitter counts, then the floor), never
  * more than all untracked rows.
  */
-export function overflowEstimates(o: Overflow, table: PatternTable, rows: number, untracked: number, upperEntropy: number): OverflowEstimates {
+export function overflowEstimates(
+  o: Overflow,
+  table: PatternTable,
+  rows: number,
+  untracked: number,
+  upperEntropy: number,
+): OverflowEstimates {
   const s = o.refused
   const floor = spaceSavingFloor(s)
   const hitters = Array.from({ length: s.size }, (_, e) => e).sort((a, b) => s.counts[b]! - s.counts[a]!)
@@ -145,13 +186,23 @@ export function overflowEstimates(o: Overflow, table: PatternTable, rows: number
     distinctError: hyperLogLogError(o.distinct.p),
     entropyBounds: [Math.min(lower.entropy, upperEntropy), upperEntropy],
     topCountBounds: [topLower, Math.max(topLower, lower.top)],
-    heavyHitters: hitters.map((e) => ({ words: s.keys.slice(e * s.wordsPerRow, (e + 1) * s.wordsPerRow), count: s.counts[e]!, error: s.errors[e]! })),
+    heavyHitters: hitters.map((e) => ({
+      words: s.keys.slice(e * s.wordsPerRow, (e + 1) * s.wordsPerRow),
+      count: s.counts[e]!,
+      error: s.errors[e]!,
+    })),
     floor: Math.min(floor, untracked),
   }
 }
 
 /** Entropy of the counts v_j = B_j - B_(j-1), B_j = min(rows, T_j + min(U, C_j)). */
-function concentratedEntropy(tracked: number[], caps: number[], floor: number, rows: number, untracked: number): { entropy: number; top: number } {
+function concentratedEntropy(
+  tracked: number[],
+  caps: number[],
+  floor: number,
+  rows: number,
+  untracked: number,
+): { entropy: number; top: number } {
   if (rows === 0) return { entropy: 0, top: 0 }
   let sumCLogC = 0
   let before = 0
@@ -184,5 +235,5 @@ function concentratedEntropy(tracked: number[], caps: number[], floor: number, r
     step(v)
   }
   const h = Math.log2(rows) - sumCLogC / rows
-  return { entropy: h > 0 ? h : 0, top }
+  return { entropy: Math.max(h, 0), top }
 }

@@ -1,4 +1,4 @@
-import { InstrumentError } from '../errors.js'
+import type { InstrumentError } from '../errors.js'
 import { bytes, declareOptions, integer, oneOf } from '../options.js'
 import { checkTableStructure } from '../bits/table-check.js'
 import {
@@ -13,8 +13,16 @@ import {
 } from '../bits/pattern-table.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
 import { histogramEntropy, labelInformation } from './entropy.js'
-import { type Overflow, type OverflowEstimates, mergeOverflow, overflowAdd, overflowEstimates, overflowProblem, sketchRows, startOverflow } from './histogram-overflow.js'
-
+import {
+  type Overflow,
+  type OverflowEstimates,
+  mergeOverflow,
+  overflowAdd,
+  overflowEstimates,
+  overflowProblem,
+  sketchRows,
+  startOverflow,
+} from './histogram-overflow.js'
 
 export { histogramEntropy } from './entropy.js'
 
@@ -155,9 +163,7 @@ const OPTIONS = declareOptions<PatternHistogramOptions>()('patternHistogram(opti
  * }
  * ```
  */
-export function patternHistogram(
-  options: PatternHistogramOptions = {},
-): Reducer<PatternHistogramState, PatternHistogramResult> {
+export function patternHistogram(options: PatternHistogramOptions = {}): Reducer<PatternHistogramState, PatternHistogramResult> {
   const { heavyHitters, classPrior: prior, maxBytes } = OPTIONS.parse(options)
   return {
     name: 'patternHistogram',
@@ -212,10 +218,16 @@ function merge(a: PatternHistogramState, b: PatternHistogramState, heavyHitters:
   assertSameLayout(a, b, 'merge patternHistogram states')
   const cap = Math.max(a.maxBytes, b.maxBytes)
   const refused: [Uint32Array, number][] = []
-  const patterns = mergeTables(a.table, b.table, cap, (w, offset, count) => void refused.push([w.slice(offset, offset + a.wordsPerRow), count]))
+  const patterns = mergeTables(
+    a.table,
+    b.table,
+    cap,
+    (w, offset, count) => void refused.push([w.slice(offset, offset + a.wordsPerRow), count]),
+  )
   // a side that refused rows without sketches (saved by an earlier version) leaves the merge without them
   const unsketched = (s: PatternHistogramState): boolean => s.untracked > 0 && s.overflow == null
-  let overflow = unsketched(a) || unsketched(b) ? null : mergeOverflow(a.overflow ?? null, b.overflow ?? null, a.table, b.table, heavyHitters)
+  let overflow =
+    unsketched(a) || unsketched(b) ? null : mergeOverflow(a.overflow ?? null, b.overflow ?? null, a.table, b.table, heavyHitters)
   if (overflow === null && refused.length > 0 && !unsketched(a) && !unsketched(b)) overflow = startOverflow(patterns.table, heavyHitters)
   if (overflow !== null) for (const [w, count] of refused) overflowAdd(overflow, w, 0, count)
   const joint = mergeTables(a.joint, b.joint, cap - tableBytes(patterns.table))
@@ -280,23 +292,61 @@ const corrupt = (what: string): InstrumentError => corruptState('patternHistogra
 /** O(1) checks of a state's fields, enough for `update` to run in bounded time. */
 function checkShape(state: PatternHistogramState): void {
   checkLayout(state, 'patternHistogram')
-  onlyKnownFields(state, ['units', 'wordsPerRow', 'rows', 'untracked', 'untrackedJoint', 'untrackedLabels', 'maxBytes', 'table', 'labeled', 'joint', 'labelCounts', 'overflow'], 'patternHistogram')
+  onlyKnownFields(
+    state,
+    [
+      'units',
+      'wordsPerRow',
+      'rows',
+      'untracked',
+      'untrackedJoint',
+      'untrackedLabels',
+      'maxBytes',
+      'table',
+      'labeled',
+      'joint',
+      'labelCounts',
+      'overflow',
+    ],
+    'patternHistogram',
+  )
   for (const t of [state.table, state.joint, state.labelCounts]) {
-    if (typeof t === 'object' && t !== null) onlyKnownFields(t, ['wordsPerRow', 'capacity', 'size', 'keys', 'hashes', 'counts'], 'patternHistogram')
+    if (typeof t === 'object' && t !== null)
+      onlyKnownFields(t, ['wordsPerRow', 'capacity', 'size', 'keys', 'hashes', 'counts'], 'patternHistogram')
   }
   for (const key of ['rows', 'untracked', 'untrackedJoint', 'untrackedLabels', 'labeled'] as const) {
     if (!isCount(state[key])) throw corrupt(`${key} is ${String(state[key])}`)
   }
   if (!(state.maxBytes > 0)) throw corrupt(`maxBytes is ${String(state.maxBytes)}`)
-  const tables = [[state.table, state.wordsPerRow], [state.joint, state.wordsPerRow + 1], [state.labelCounts, 1]] as const
+  const tables = [
+    [state.table, state.wordsPerRow],
+    [state.joint, state.wordsPerRow + 1],
+    [state.labelCounts, 1],
+  ] as const
   for (const [t, wpr] of tables) {
-    const ok = typeof t === 'object' && t !== null && t.wordsPerRow === wpr && t.keys instanceof Uint32Array &&
-      t.hashes instanceof Uint32Array && t.counts instanceof Float64Array && t.keys.length === t.capacity * wpr &&
-      t.counts.length === t.capacity && t.hashes.length === t.capacity && isCount(t.size) && (t.capacity === 0 || t.size < t.capacity)
+    const ok =
+      typeof t === 'object' &&
+      t !== null &&
+      t.wordsPerRow === wpr &&
+      t.keys instanceof Uint32Array &&
+      t.hashes instanceof Uint32Array &&
+      t.counts instanceof Float64Array &&
+      t.keys.length === t.capacity * wpr &&
+      t.counts.length === t.capacity &&
+      t.hashes.length === t.capacity &&
+      isCount(t.size) &&
+      (t.capacity === 0 || t.size < t.capacity)
     if (!ok) throw corrupt('a table does not match its layout')
   }
   const o = state.overflow
-  if (o != null && (typeof o !== 'object' || typeof o.distinct !== 'object' || typeof o.refused !== 'object' || o.refused === null || o.refused.wordsPerRow !== state.wordsPerRow)) {
+  if (
+    o != null &&
+    (typeof o !== 'object' ||
+      typeof o.distinct !== 'object' ||
+      typeof o.refused !== 'object' ||
+      o.refused === null ||
+      o.refused.wordsPerRow !== state.wordsPerRow)
+  ) {
     throw corrupt('the sketches do not match the layout')
   }
 }
@@ -312,7 +362,9 @@ export function checkHistogram(state: PatternHistogramState): void {
   checkTableStructure(state.labelCounts)
   const sum = (t: PatternTable): number => {
     let n = 0
-    tableForEach(t, (_slot, c) => void (n += c))
+    tableForEach(t, (_slot, c) => {
+      n += c
+    })
     return n
   }
   if (sum(state.table) + state.untracked !== state.rows) throw corrupt('counts and untracked do not add up to rows')
@@ -333,7 +385,7 @@ function checkPatterns(state: PatternHistogramState): void {
   const wpr = state.wordsPerRow
   const tail = state.units % 32
   const mask = tail === 0 ? 0 : ~((1 << tail) - 1) >>> 0
-  const padded = (keys: Uint32Array, at: number): boolean => mask !== 0 && ((keys[at + wpr - 1]! & mask) >>> 0) !== 0
+  const padded = (keys: Uint32Array, at: number): boolean => mask !== 0 && (keys[at + wpr - 1]! & mask) >>> 0 !== 0
   tableForEach(state.table, (slot) => {
     if (padded(state.table.keys, slot * wpr)) throw corrupt('a pattern has bits set past its units')
   })
@@ -352,24 +404,20 @@ function checkPatterns(state: PatternHistogramState): void {
   })
   if (!exact) return
   tableForEach(perPattern, (slot, count) => {
-    if (tableGet(state.table, perPattern.keys, slot * wpr) < count) throw corrupt('a labelled pattern is counted more often than the pattern itself')
+    if (tableGet(state.table, perPattern.keys, slot * wpr) < count)
+      throw corrupt('a labelled pattern is counted more often than the pattern itself')
   })
   let labels = 0
   tableForEach(state.labelCounts, (slot, count) => {
     labels++
-    if (tableGet(perLabel, state.labelCounts.keys, slot) !== count) throw corrupt('the label counts are not the sums of the (pattern, label) pairs')
+    if (tableGet(perLabel, state.labelCounts.keys, slot) !== count)
+      throw corrupt('the label counts are not the sums of the (pattern, label) pairs')
   })
   if (labels !== perLabel.size) throw corrupt('the label counts are not the sums of the (pattern, label) pairs')
 }
 
 /** Adds (pattern, label) pairs and labels, each under what the cap leaves. */
-function addLabeled(
-  state: PatternHistogramState,
-  words: Uint32Array,
-  rows: number,
-  wordsPerRow: number,
-  labels: Int32Array,
-): void {
+function addLabeled(state: PatternHistogramState, words: Uint32Array, rows: number, wordsPerRow: number, labels: Int32Array): void {
   const key = new Uint32Array(wordsPerRow + 1)
   const label = new Uint32Array(1)
   for (let r = 0; r < rows; r++) {

@@ -137,8 +137,10 @@ function checkShape(state: UnitStatsState): void {
   onlyKnownFields(state, ['units', 'wordsPerRow', 'rows', 'nonFinite', 'on'], 'unitStats')
   if (!isCount(state.rows) || !isCount(state.nonFinite)) throw corruptState('unitStats', 'rows or nonFinite is not a count')
   // every row has `units` values, each finite or not
-  if (state.nonFinite > state.rows * state.units) throw corruptState('unitStats', `${state.nonFinite} non-finite values in ${state.rows} rows of ${state.units} units`)
-  if (!(state.on instanceof Float64Array) || state.on.length !== state.units) throw corruptState('unitStats', 'on does not have one count per unit')
+  if (state.nonFinite > state.rows * state.units)
+    throw corruptState('unitStats', `${state.nonFinite} non-finite values in ${state.rows} rows of ${state.units} units`)
+  if (!(state.on instanceof Float64Array) || state.on.length !== state.units)
+    throw corruptState('unitStats', 'on does not have one count per unit')
 }
 
 /** O(units) checks: every count of a unit lies between 0 and rows. */

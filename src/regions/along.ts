@@ -3,7 +3,15 @@ import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
 import { check, declareOptions, integer } from '../options.js'
-import { type PatternSampler, type RegionTarget, SAMPLER_OPTIONS, type SamplerOptions, inputShape, openSampler, pointOf } from './sampler.js'
+import {
+  type PatternSampler,
+  type RegionTarget,
+  SAMPLER_OPTIONS,
+  type SamplerOptions,
+  inputShape,
+  openSampler,
+  pointOf,
+} from './sampler.js'
 import { walkSegments } from './walk.js'
 
 /** Options of {@link regionsAlong}. */
@@ -38,7 +46,10 @@ export interface AlongResult {
 }
 
 /** The checks of the walk's tolerance and grid (the defaults differ by function). */
-export const TOLERANCE = check<number>('a number from 1e-6 to 0.5 (inputs are float32)', (t) => typeof t === 'number' && t >= 1e-6 && t <= 0.5)
+export const TOLERANCE = check<number>(
+  'a number from 1e-6 to 0.5 (inputs are float32)',
+  (t) => typeof t === 'number' && t >= 1e-6 && t <= 0.5,
+)
 export const GRID = integer(1, 1e6)
 
 const OPTIONS = declareOptions<AlongOptions>()('regionsAlong(model, from, to, options)', {
@@ -78,7 +89,8 @@ export async function regionsAlong(target: RegionTarget, from: Tensor, to: Tenso
   const { tolerance, grid } = OPTIONS.parse(options, where)
   const a = pointOf(from, 'from', inputShape(model))
   const b = pointOf(to, 'to', a.shape)
-  if (a.values.every((v, i) => v === b.values[i])) throw new InstrumentError('INVALID_INPUT', `${where}: from and to are the same point; a segment needs two.`)
+  if (a.values.every((v, i) => v === b.values[i]))
+    throw new InstrumentError('INVALID_INPUT', `${where}: from and to are the same point; a segment needs two.`)
   const sampler = openSampler(model, probe, a.shape, samplerOptions(options))
   try {
     const { walked, evaluations } = await walkSegments(sampler, [{ from: a.values, to: b.values }], grid, tolerance)

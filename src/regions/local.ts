@@ -66,14 +66,22 @@ export const LOCAL_OPTIONS = declareOptions<LocalComplexityOptions>()(
  * const { mean } = await localComplexity(model, testXs.slice([0], [50]), { radius: 0.5 })
  * ```
  */
-export async function localComplexity(target: RegionTarget, inputs: Tensor, options: LocalComplexityOptions): Promise<LocalComplexityResult> {
+export async function localComplexity(
+  target: RegionTarget,
+  inputs: Tensor,
+  options: LocalComplexityOptions,
+): Promise<LocalComplexityResult> {
   const where = 'localComplexity(model, inputs, options)'
   const { model, probe } = modelAndProbe<LayersModel | GraphModelLike>(target, where)
   const { radius, lines, seed, tolerance, grid } = checkLocal(options, where)
   const all = pointOf(inputs, 'inputs', null)
   const shape = all.shape.slice(1)
   const n = all.shape[0] ?? 0
-  if (all.shape.length < 2 || n === 0) throw new InstrumentError('INVALID_INPUT', `${where}: inputs must be a batch [n, ...inputShape] with n >= 1, not shape [${all.shape.join(', ')}].`)
+  if (all.shape.length < 2 || n === 0)
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `${where}: inputs must be a batch [n, ...inputShape] with n >= 1, not shape [${all.shape.join(', ')}].`,
+    )
   const sampler = openSampler(model, probe, shape, samplerOptions(options))
   try {
     const dims = sampler.dims
@@ -105,7 +113,10 @@ export async function localComplexity(target: RegionTarget, inputs: Tensor, opti
 }
 
 /** Checks the options of `localComplexity`; returns them with defaults. */
-export function checkLocal(options: unknown, where: string): { radius: number; lines: number; seed: number; tolerance: number; grid: number } {
+export function checkLocal(
+  options: unknown,
+  where: string,
+): { radius: number; lines: number; seed: number; tolerance: number; grid: number } {
   const { radius, lines, seed, tolerance, grid } = LOCAL_OPTIONS.parse(options, where)
   if (radius === undefined) throw new InstrumentError('INVALID_OPTION', `${where}: radius is required, a positive number.`)
   return { radius, lines, seed, tolerance, grid }

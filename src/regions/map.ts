@@ -88,10 +88,12 @@ export async function regionMap(target: RegionTarget, options: RegionMapOptions)
   const [width, height] = pair(o.resolution, 'resolution')
   const extent = pair(o.extent, 'extent')
   const maxBytes = o.maxBytes
-  if (o.directions === undefined) throw new InstrumentError('INVALID_OPTION', `${WHERE}: directions is required: two tensors [u, v], each shaped like an input.`)
+  if (o.directions === undefined)
+    throw new InstrumentError('INVALID_OPTION', `${WHERE}: directions is required: two tensors [u, v], each shaped like an input.`)
   const origin = pointOf(options.origin, 'origin', inputShape(model))
   const [u, v] = options.directions.map((d, k) => pointOf(d, `directions[${k}]`, origin.shape)) as [typeof origin, typeof origin]
-  if (u.values.every((x) => x === 0) || v.values.every((x) => x === 0)) throw new InstrumentError('INVALID_INPUT', `${WHERE}: a direction is all zeros, so the slice has no extent along it.`)
+  if (u.values.every((x) => x === 0) || v.values.every((x) => x === 0))
+    throw new InstrumentError('INVALID_INPUT', `${WHERE}: a direction is all zeros, so the slice has no extent along it.`)
   const pixels = width * height
   const sampler = openSampler(model, probe, origin.shape, samplerOptions(options))
   try {

@@ -36,11 +36,20 @@ export { regionColour }
 export function regionMapSvg(map: RegionMap, options: RegionSvgOptions = {}): string {
   const { scale, boundaries } = OPTIONS.parse(options)
   const { width, height, ids } = map
-  if (!Number.isInteger(width) || !Number.isInteger(height) || !(ids instanceof Int32Array) || ids.length !== width * height) throw new InstrumentError('INVALID_INPUT', 'regionMapSvg takes the map regionMap() returned.')
+  if (!Number.isInteger(width) || !Number.isInteger(height) || !(ids instanceof Int32Array) || ids.length !== width * height)
+    throw new InstrumentError('INVALID_INPUT', 'regionMapSvg takes the map regionMap() returned.')
   return svg(regionFigure(map), { scale, boundaries })
 }
 
 /** A region map as a figure, for the SVG and Vega-Lite drawings. */
 export function regionFigure(map: RegionMap): RegionFigure {
-  return { kind: 'regions', title: `${map.regions} activation regions`, width: map.width, height: map.height, ids: map.ids, regions: map.regions, extent: map.extent }
+  return {
+    kind: 'regions',
+    title: `${map.regions} activation regions`,
+    width: map.width,
+    height: map.height,
+    ids: map.ids,
+    regions: map.regions,
+    extent: map.extent,
+  }
 }

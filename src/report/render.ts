@@ -7,7 +7,7 @@ import { check, declareOptions, later, string, strings } from '../options.js'
 import { Timeline } from '../timeline/timeline.js'
 import { findHighlights, groupHighlights } from './highlights.js'
 import type { HeatmapFigure } from '../draw/figure.js'
-import { commonPrefix, escape } from '../draw/rules.js'
+import { commonPrefix, escapeHtml } from '../draw/rules.js'
 import { colourLegend, svg } from '../draw/svg.js'
 
 /** Options of {@link renderReport}. */
@@ -27,7 +27,10 @@ export interface ReportOptions {
 type Against = NonNullable<ReportOptions['against']>
 const AGAINST = declareOptions<Against>()(
   'renderReport(input, { against })',
-  { measurement: { check: check<Against['measurement']>('a measurement from measure(x, { retain: true })', (m) => isMeasurement(m)) }, label: { check: string } },
+  {
+    measurement: { check: check<Against['measurement']>('a measurement from measure(x, { retain: true })', (m) => isMeasurement(m)) },
+    label: { check: string },
+  },
   { required: true },
 )
 const OPTIONS = declareOptions<ReportOptions>()('renderReport(input, options)', {
@@ -35,7 +38,12 @@ const OPTIONS = declareOptions<ReportOptions>()('renderReport(input, options)', 
   meta: { check: check('a record of strings and numbers', (m) => typeof m === 'object' && m !== null && !Array.isArray(m)) },
   against: { check: later('{ measurement, label }') },
   warnings: { check: strings },
-  labels: { check: check('an array of integer labels', (l) => typeof l === 'object' && l !== null && typeof (l as ArrayLike<number>).length === 'number') },
+  labels: {
+    check: check(
+      'an array of integer labels',
+      (l) => typeof l === 'object' && l !== null && typeof (l as ArrayLike<number>).length === 'number',
+    ),
+  },
 })
 
 /** The summary's columns, each with its label and meaning from the metric catalogue, shown under the table. */
@@ -47,10 +55,14 @@ const COLUMNS: readonly (readonly [keyof SiteSummary, string, string])[] = [
   }),
 ]
 
-const fmt = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v))
+const fmt = (v: unknown): string =>
+  v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v)
 
 const isMeasurement = (x: unknown): x is Measurement<Record<string, Record<string, unknown>>> =>
-  typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'measurement' && typeof (x as { results?: unknown }).results === 'object'
+  typeof x === 'object' &&
+  x !== null &&
+  (x as { kind?: unknown }).kind === 'measurement' &&
+  typeof (x as { results?: unknown }).results === 'object'
 
 /** What stands out in a summary, one line per site and finding: dead or saturated units, near-unique patterns (distinct at least 90% of rows), one dominant pattern. */
 export function highlights(rows: readonly SiteSummary[]): string[] {
@@ -60,14 +72,22 @@ export function highlights(rows: readonly SiteSummary[]): string[] {
 /** What stands out, grouped by kind with counts: the strongest few of each shown, the rest folded. */
 function standsOut(rows: readonly SiteSummary[], short: (id: string) => string): string {
   const groups = groupHighlights(findHighlights(rows))
-  if (groups.length === 0) return '<p>Nothing: no dead or saturated units, no site where every input has its own pattern or one pattern dominates.</p>'
-  const li = (text: string, site: string): string => `<li title="${escape(site)}">${escape(short(site) + text.slice(site.length))}</li>`
+  if (groups.length === 0)
+    return '<p>Nothing: no dead or saturated units, no site where every input has its own pattern or one pattern dominates.</p>'
+  const li = (text: string, site: string): string =>
+    `<li title="${escapeHtml(site)}">${escapeHtml(short(site) + text.slice(site.length))}</li>`
   return groups
     .map((g) => {
-      const shown = g.items.slice(0, 5).map((h) => li(h.text, h.site)).join('')
+      const shown = g.items
+        .slice(0, 5)
+        .map((h) => li(h.text, h.site))
+        .join('')
       const rest = g.items.slice(5)
-      const folded = rest.length === 0 ? '' : `<details><summary>${rest.length} more</summary><ul class="stands">${rest.map((h) => li(h.text, h.site)).join('')}</ul></details>`
-      return `<h3>${escape(g.title)} <span class="count">(${g.items.length} site${g.items.length === 1 ? '' : 's'})</span></h3><ul class="stands">${shown}</ul>${folded}`
+      const folded =
+        rest.length === 0
+          ? ''
+          : `<details><summary>${rest.length} more</summary><ul class="stands">${rest.map((h) => li(h.text, h.site)).join('')}</ul></details>`
+      return `<h3>${escapeHtml(g.title)} <span class="count">(${g.items.length} site${g.items.length === 1 ? '' : 's'})</span></h3><ul class="stands">${shown}</ul>${folded}`
     })
     .join('')
 }
@@ -85,26 +105,39 @@ function entropyOf(labels: ArrayLike<number>): number {
 
 function table(summary: readonly SiteSummary[], short: (id: string) => string = (id) => id): string {
   const rows = summary
-  const used = COLUMNS.filter(([key]) => key === 'site' || (key === 'nonFinite' ? rows.some((r) => (r.nonFinite ?? 0) > 0) : rows.some((r) => r[key] !== null)))
-  const head = used.map(([, name], i) => `<th data-col="${i}" title="${escape(COLUMNS.find((c) => c[1] === name)![2])}">${escape(name)}</th>`).join('')
+  const used = COLUMNS.filter(
+    ([key]) => key === 'site' || (key === 'nonFinite' ? rows.some((r) => (r.nonFinite ?? 0) > 0) : rows.some((r) => r[key] !== null)),
+  )
+  const head = used
+    .map(([, name], i) => `<th data-col="${i}" title="${escapeHtml(COLUMNS.find((c) => c[1] === name)![2])}">${escapeHtml(name)}</th>`)
+    .join('')
   const cell = (r: SiteSummary, key: keyof SiteSummary): string => {
     const v = r[key]
-    if (key === 'site') return `<td title="${escape(r.site)}">${escape(short(r.site))}</td>`
-    return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${escape(fmt(v))}</td>`
+    if (key === 'site') return `<td title="${escapeHtml(r.site)}">${escapeHtml(short(r.site))}</td>`
+    return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${escapeHtml(fmt(v))}</td>`
   }
   const body = rows.map((r) => `<tr>${used.map(([key]) => cell(r, key)).join('')}</tr>`).join('\n')
-  const legend = used.map(([, name, what]) => `<dt>${escape(name)}</dt><dd>${escape(what)}</dd>`).join('')
+  const legend = used.map(([, name, what]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(what)}</dd>`).join('')
   return `<div class="scroll"><table id="summary"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div><p class="note">Click a column to sort; hover a site for its full id.</p><dl class="legend">${legend}</dl>`
 }
 
 /** A heading with the short id, and the full one on hover when they differ. */
-const heading = (id: string, short: (id: string) => string): string => (short(id) === id ? `<h3>${escape(id)}</h3>` : `<h3 title="${escape(id)}" data-id="${escape(id)}">${escape(short(id))}</h3>`)
+const heading = (id: string, short: (id: string) => string): string =>
+  short(id) === id
+    ? `<h3>${escapeHtml(id)}</h3>`
+    : `<h3 title="${escapeHtml(id)}" data-id="${escapeHtml(id)}">${escapeHtml(short(id))}</h3>`
 
 function siteSection(m: Measurement<Record<string, Record<string, unknown>>>, r: SiteSummary, short: (id: string) => string): string {
   const units = resultOfKind(m.results[r.site], 'unitStats') as { frequency?: unknown } | undefined
   const freq = !(units?.frequency instanceof Float64Array)
     ? '<p class="note">No unitStats result.</p>'
-    : svg({ kind: 'strip', title: `${r.site}: share of rows each unit is on`, values: units.frequency, tip: (i, v) => `unit ${i}: on for ${(100 * v).toFixed(1)}% of rows`, width: 640 })
+    : svg({
+        kind: 'strip',
+        title: `${r.site}: share of rows each unit is on`,
+        values: units.frequency,
+        tip: (i, v) => `unit ${i}: on for ${(100 * v).toFixed(1)}% of rows`,
+        width: 640,
+      })
   const counts: number[] = []
   const p = m.patterns?.[r.site]
   const c = p?.histogram?.table?.counts
@@ -117,20 +150,31 @@ function siteSection(m: Measurement<Record<string, Record<string, unknown>>>, r:
 }
 
 const COMPARED = ['flipRate', 'rowsChangedShare', 'jaccard', 'weightedJaccard'] as const
-const GLOSSARY = `<dl class="legend">${COMPARED.map((k) => `<dt>${escape(metricInfo(k)!.label)}</dt><dd>${escape(metricInfo(k)!.meaning)}</dd>`).join('')}</dl>`
+const GLOSSARY = `<dl class="legend">${COMPARED.map((k) => `<dt>${escapeHtml(metricInfo(k)!.label)}</dt><dd>${escapeHtml(metricInfo(k)!.meaning)}</dd>`).join('')}</dl>`
 
-function comparison(a: Measurement<Record<string, Record<string, unknown>>>, b: Measurement<Record<string, Record<string, unknown>>>, label: string, short: (id: string) => string): string {
+function comparison(
+  a: Measurement<Record<string, Record<string, unknown>>>,
+  b: Measurement<Record<string, Record<string, unknown>>>,
+  label: string,
+  short: (id: string) => string,
+): string {
   const c = compare(a, b) as Record<string, Comparison>
   const num = (v: number): string => `<td data-v="${v}">${v.toFixed(3)}</td>`
   const rows = Object.entries(c)
-    .map(([id, s]) => `<tr><td title="${escape(id)}">${escape(short(id))}</td>${num(s.flipRate)}${num(s.rowsChangedShare)}${num(s.jaccard)}${num(s.weightedJaccard)}</tr>`)
+    .map(
+      ([id, s]) =>
+        `<tr><td title="${escapeHtml(id)}">${escapeHtml(short(id))}</td>${num(s.flipRate)}${num(s.rowsChangedShare)}${num(s.jaccard)}${num(s.weightedJaccard)}</tr>`,
+    )
     .join('\n')
   const strips = Object.entries(c)
-    .map(([id, s]) => `<p title="${escape(id)}">${escape(short(id))}: share of rows where each unit differs (unit 0 at the left)</p>${svg({ kind: 'strip', title: `${id}: share of rows each unit differs`, values: s.unitFlipRate, tip: (i, v) => `unit ${i}: differs on ${(100 * v).toFixed(1)}% of rows`, width: 640 })}`)
+    .map(
+      ([id, s]) =>
+        `<p title="${escapeHtml(id)}">${escapeHtml(short(id))}: share of rows where each unit differs (unit 0 at the left)</p>${svg({ kind: 'strip', title: `${id}: share of rows each unit differs`, values: s.unitFlipRate, tip: (i, v) => `unit ${i}: differs on ${(100 * v).toFixed(1)}% of rows`, width: 640 })}`,
+    )
     .join('')
   return (
-    `<h2>Against ${escape(label)}</h2><p>The same inputs through both models, site by site; every measure is in [0, 1].</p>${GLOSSARY}` +
-    `<div class="scroll"><table><thead><tr><th>site</th>${COMPARED.map((k) => `<th title="${escape(metricInfo(k)!.meaning)}">${escape(metricInfo(k)!.label)}</th>`).join('')}</tr></thead><tbody>\n${rows}\n</tbody></table></div>` +
+    `<h2>Against ${escapeHtml(label)}</h2><p>The same inputs through both models, site by site; every measure is in [0, 1].</p>${GLOSSARY}` +
+    `<div class="scroll"><table><thead><tr><th>site</th>${COMPARED.map((k) => `<th title="${escapeHtml(metricInfo(k)!.meaning)}">${escapeHtml(metricInfo(k)!.label)}</th>`).join('')}</tr></thead><tbody>\n${rows}\n</tbody></table></div>` +
     `<p>Per unit, the share of rows where the two models differ; colour scale:</p>${colourLegend({ title: 'share of rows', domain: [0, 1], low: '0% (never differs)', high: '100% (always)' })}${strips}`
   )
 }
@@ -145,12 +189,19 @@ function timelinePart(t: Timeline<Record<string, Record<string, unknown>>>): str
   const rowsAt = entries.map((e) => summarize(e.results))
   const heat = (title: string, value: (i: number, j: number) => number | null): string => {
     const values = new Float64Array(sites.length * columns.length)
-    for (let i = 0; i < sites.length; i++) for (let j = 0; j < columns.length; j++) values[i * columns.length + j] = value(i, j) ?? Number.NaN
+    for (let i = 0; i < sites.length; i++)
+      for (let j = 0; j < columns.length; j++) values[i * columns.length + j] = value(i, j) ?? Number.NaN
     const figure: HeatmapFigure = {
       kind: 'heatmap',
       title,
       rows: { title: 'site', field: 'site', items: sites.map((id, i) => ({ id, label: names[i]! })), numeric: false },
-      columns: { title: 'measurement', field: 'step', items: entries.map((e, j) => ({ at: e.step, to: e.step, label: columns[j]! })), spans: null, format: 'integer' },
+      columns: {
+        title: 'measurement',
+        field: 'step',
+        items: entries.map((e, j) => ({ at: e.step, to: e.step, label: columns[j]! })),
+        spans: null,
+        format: 'integer',
+      },
       values,
       colour: { title, domain: [0, 1], low: '0', high: '1' },
       width: 640,
@@ -164,7 +215,7 @@ function timelinePart(t: Timeline<Record<string, Record<string, unknown>>>): str
       return r === undefined || r[k] === null ? null : scale(r)
     })
   const parts = [
-    `<h2>Over training</h2><p>${entries.length} measurements, ${escape(columns[0]!)} to ${escape(columns[columns.length - 1]!)}; each row a site, each column a measurement.</p>`,
+    `<h2>Over training</h2><p>${entries.length} measurements, ${escapeHtml(columns[0]!)} to ${escapeHtml(columns[columns.length - 1]!)}; each row a site, each column a measurement.</p>`,
     `<h3>Normalised pattern entropy</h3>${pick('normalizedEntropy', (r) => r.normalizedEntropy)}`,
     `<h3>Mean unit entropy</h3>${pick('meanEntropy', (r) => r.meanEntropy)}`,
     `<h3>Share of dead units</h3>${heat('share of dead units', (i, j) => {
@@ -174,7 +225,9 @@ function timelinePart(t: Timeline<Record<string, Record<string, unknown>>>): str
   ]
   if (t.keep !== 'results') {
     const vs = t.compare('final')
-    parts.push(`<h3>Weighted Jaccard against the final measurement</h3>${heat('weighted Jaccard vs final', (i, j) => (vs[j]?.[sites[i]!] as { weightedJaccard?: number } | undefined)?.weightedJaccard ?? null)}`)
+    parts.push(
+      `<h3>Weighted Jaccard against the final measurement</h3>${heat('weighted Jaccard vs final', (i, j) => (vs[j]?.[sites[i]!] as { weightedJaccard?: number } | undefined)?.weightedJaccard ?? null)}`,
+    )
   }
   return parts.join('\n')
 }
@@ -209,20 +262,31 @@ return d*(u!==undefined&&v!==undefined?Number(u)-Number(v):p.textContent.localeC
  * writeFileSync('report.html', renderReport(await probe.measure(xs, { retain: true })))
  * ```
  */
-export function renderReport(input: Measurement<Record<string, Record<string, unknown>>> | Timeline<Record<string, Record<string, unknown>>>, options: ReportOptions = {}): string {
+export function renderReport(
+  input: Measurement<Record<string, Record<string, unknown>>> | Timeline<Record<string, Record<string, unknown>>>,
+  options: ReportOptions = {},
+): string {
   const { title } = OPTIONS.parse(options)
-  const meta = Object.entries(options.meta ?? {}).map(([k, v]) => `<div><b>${escape(k)}</b>: ${escape(String(v))}</div>`).join('')
+  const meta = Object.entries(options.meta ?? {})
+    .map(([k, v]) => `<div><b>${escapeHtml(k)}</b>: ${escapeHtml(String(v))}</div>`)
+    .join('')
   let body: string
   if (input instanceof Timeline) {
-    if (options.against !== undefined) throw new InstrumentError('INVALID_OPTION', 'renderReport: against compares two measurements, not timelines.')
+    if (options.against !== undefined)
+      throw new InstrumentError('INVALID_OPTION', 'renderReport: against compares two measurements, not timelines.')
     const last = input.entries[input.entries.length - 1]
     body = (last === undefined ? '' : `<h2>At the last measurement</h2>${table(summarize(last.results))}`) + timelinePart(input)
   } else if (isMeasurement(input)) {
     if (options.against !== undefined) {
       const a = options.against as unknown
-      if (isMeasurement(a)) throw new InstrumentError('INVALID_OPTION', 'renderReport: against takes { measurement, label }, not a measurement itself: renderReport(m, { against: { measurement: other, label: "model B" } }).')
+      if (isMeasurement(a))
+        throw new InstrumentError(
+          'INVALID_OPTION',
+          'renderReport: against takes { measurement, label }, not a measurement itself: renderReport(m, { against: { measurement: other, label: "model B" } }).',
+        )
       const against = AGAINST.parse(a)
-      if (against.measurement === undefined || against.label === undefined) throw new InstrumentError('INVALID_OPTION', 'renderReport(input, { against }): against needs both measurement and label.')
+      if (against.measurement === undefined || against.label === undefined)
+        throw new InstrumentError('INVALID_OPTION', 'renderReport(input, { against }): against needs both measurement and label.')
     }
     const sites = Object.keys(input.results).map((id) => ({ id, positions: input.patterns?.[id]?.positions ?? null }))
     const rows = summarize(input.results, sites)
@@ -233,20 +297,26 @@ export function renderReport(input: Measurement<Record<string, Record<string, un
       title: 'entropy by depth',
       x: { title: 'site, in model order', field: 'site', items: rows.map((r) => ({ id: r.site, label: short(r.site) })) },
       y: { title: 'entropy', domain: [0, 1] },
-      series: (['normalizedEntropy', 'meanEntropy'] as const).map((k) => ({ name: metricInfo(k)!.title, points: rows.map((r, i) => ({ x: i, y: r[k] })) })),
+      series: (['normalizedEntropy', 'meanEntropy'] as const).map((k) => ({
+        name: metricInfo(k)!.title,
+        points: rows.map((r, i) => ({ x: i, y: r[k] })),
+      })),
       width: 640,
       height: 220,
     })
-    const hl = options.labels === undefined || options.labels.length === 0 ? '' : ` Labels: H(L) = ${entropyOf(options.labels).toFixed(3)} bits, the most I(A;L) can be.`
+    const hl =
+      options.labels === undefined || options.labels.length === 0
+        ? ''
+        : ` Labels: H(L) = ${entropyOf(options.labels).toFixed(3)} bits, the most I(A;L) can be.`
     body =
       `<h2>What stands out</h2>${standsOut(rows, short)}` +
-      `<h2>Sites</h2><p>${input.examples} inputs, ${rows.length} sites${prefix === '' ? '' : `; ids shortened: … stands for <code>${escape(prefix)}</code>`}.${hl}</p>${table(rows, short)}` +
+      `<h2>Sites</h2><p>${input.examples} inputs, ${rows.length} sites${prefix === '' ? '' : `; ids shortened: … stands for <code>${escapeHtml(prefix)}</code>`}.${hl}</p>${table(rows, short)}` +
       `<h2>Entropy by depth</h2><p>Sites in model order (x), both measures in [0, 1] (y); hover a point for its site.</p>${depth}` +
       `<h2>Each site</h2><p>Unit strips share one colour scale: the share of rows in which a unit is on.</p>${colourLegend({ title: 'share of rows', domain: [0, 1], low: '0% (never on: dead)', high: '100% (always on)' })}${rows.map((r) => siteSection(input, r, short)).join('\n')}` +
       (options.against === undefined ? '' : comparison(input, options.against.measurement, options.against.label, short))
   } else {
     throw new InstrumentError('INVALID_INPUT', 'renderReport takes a measurement from measure(x, { retain: true }) or a Timeline.')
   }
-  const warnings = (options.warnings ?? []).map((w) => `<p class="warning" role="alert"><b>Warning:</b> ${escape(w)}</p>`).join('')
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)}</title><style>${STYLE}</style></head>\n<body><h1>${escape(title)}</h1>${warnings}<div class="meta">${meta}</div>\n${body}\n<script>${SORT}</script></body></html>\n`
+  const warnings = (options.warnings ?? []).map((w) => `<p class="warning" role="alert"><b>Warning:</b> ${escapeHtml(w)}</p>`).join('')
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n<body><h1>${escapeHtml(title)}</h1>${warnings}<div class="meta">${meta}</div>\n${body}\n<script>${SORT}</script></body></html>\n`
 }

@@ -132,10 +132,14 @@ export const SCHEDULE_OPTIONS = declareOptions<ScheduleOptions<ReducerMap>>()(
 
 /** The schedule's localComplexity: the function's options but the sites (the probe's make the pattern), with the inputs. */
 const { sites: _, ...LOCAL_FIELDS } = LOCAL_OPTIONS.fields
-const SCHEDULE_LOCAL = declareOptions<ScheduleOptions<ReducerMap>['localComplexity'] & object>()(`${WHERE}: localComplexity`, {
-  ...LOCAL_FIELDS,
-  inputs: { check: later('a tensor of probe inputs [n, ...inputShape]') },
-}, { required: true })
+const SCHEDULE_LOCAL = declareOptions<ScheduleOptions<ReducerMap>['localComplexity'] & object>()(
+  `${WHERE}: localComplexity`,
+  {
+    ...LOCAL_FIELDS,
+    inputs: { check: later('a tensor of probe inputs [n, ...inputShape]') },
+  },
+  { required: true },
+)
 
 /** Validates every option where it is given, before training starts. */
 function checkSchedule<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): void {
@@ -163,8 +167,10 @@ function checkSchedule<M extends ReducerMap>(probe: Probe<M>, options: ScheduleO
     const m = options.measure as unknown
     const tensors = Array.isArray(m) ? m : [m]
     const isDataset = typeof (m as { iterator?: unknown })?.iterator === 'function'
-    if (!isDataset && (tensors.length === 0 || !tensors.every(isTensor))) throw bad('measure must be a tensor, an array of tensors or a dataset.')
-    if (!isDataset && (tensors as Tensor[]).some((t) => t.isDisposed)) throw bad('measure has been disposed; pass a live tensor (the schedule measures it during fit).')
+    if (!isDataset && (tensors.length === 0 || !tensors.every(isTensor)))
+      throw bad('measure must be a tensor, an array of tensors or a dataset.')
+    if (!isDataset && (tensors as Tensor[]).some((t) => t.isDisposed))
+      throw bad('measure has been disposed; pass a live tensor (the schedule measures it during fit).')
     if (!isDataset) checkProbeSet(probe.model, tensors as Tensor[])
   }
   if (options.labels !== undefined) {
@@ -176,21 +182,27 @@ function checkSchedule<M extends ReducerMap>(probe: Probe<M>, options: ScheduleO
       throw bad(`labels has ${labels.length} entries, and the probe set ${first.shape[0]} examples; give one label per example.`)
     }
   }
-  if (options.keep !== undefined && options.timeline !== undefined) throw bad('give either timeline or keep (the kept detail of a new timeline), not both.')
+  if (options.keep !== undefined && options.timeline !== undefined)
+    throw bad('give either timeline or keep (the kept detail of a new timeline), not both.')
 }
 
 /** Refuses, at the call, a probe set the model cannot take: another number of inputs, or a shape other than the model's (the batch aside). */
 function checkProbeSet(model: object, tensors: readonly Tensor[], what = 'measure'): void {
   const inputs = (model as { inputs?: readonly { shape?: readonly (number | null)[] }[] }).inputs
   if (!Array.isArray(inputs)) return
-  if (inputs.length !== tensors.length) throw bad(`${what} gives ${tensors.length} tensor${tensors.length === 1 ? '' : 's'}, and the model takes ${inputs.length} inputs.`)
+  if (inputs.length !== tensors.length)
+    throw bad(`${what} gives ${tensors.length} tensor${tensors.length === 1 ? '' : 's'}, and the model takes ${inputs.length} inputs.`)
   const batch = tensors[0]!.shape[0]
   tensors.forEach((t, k) => {
     const want = inputs[k]!.shape
     if (want === undefined) return
     const fits = t.shape.length === want.length && t.shape.every((d, i) => i === 0 || want[i] === null || want[i] === -1 || want[i] === d)
-    if (!fits) throw bad(`${what}${tensors.length > 1 ? `[${k}]` : ''} has shape [${t.shape.join(', ')}], and the model takes [${want.map((d: number | null) => (d === null || d === -1 ? 'n' : d)).join(', ')}].`)
-    if (t.shape[0] !== batch) throw bad(`the tensors of ${what} have ${batch} and ${t.shape[0]} examples; give the same number for every input.`)
+    if (!fits)
+      throw bad(
+        `${what}${tensors.length > 1 ? `[${k}]` : ''} has shape [${t.shape.join(', ')}], and the model takes [${want.map((d: number | null) => (d === null || d === -1 ? 'n' : d)).join(', ')}].`,
+      )
+    if (t.shape[0] !== batch)
+      throw bad(`the tensors of ${what} have ${batch} and ${t.shape[0]} examples; give the same number for every input.`)
   })
 }
 
@@ -216,7 +228,10 @@ export function trainingCallback<M extends ReducerMap>(probe: Probe<M>, options:
 export function logLine(entry: TimelineEntry<Record<string, Record<string, unknown>>>): string {
   const at = `step ${entry.step}${entry.epoch === undefined ? '' : ` (epoch ${entry.epoch.toFixed(2)})`}`
   const sites = summarize(entry.results).map((r) => {
-    const parts = [r.normalizedEntropy === null ? null : `H/Hmax ${r.normalizedEntropy.toFixed(3)}`, r.dead === null ? null : `dead ${r.dead}/${r.units}`].filter((p) => p !== null)
+    const parts = [
+      r.normalizedEntropy === null ? null : `H/Hmax ${r.normalizedEntropy.toFixed(3)}`,
+      r.dead === null ? null : `dead ${r.dead}/${r.units}`,
+    ].filter((p) => p !== null)
     return `${r.site} ${parts.join(' ')}`
   })
   const lc = entry.localComplexity === undefined ? '' : ` | local complexity ${entry.localComplexity.mean.toFixed(2)}`
@@ -299,15 +314,24 @@ class Schedule<M extends ReducerMap> extends Callback {
       entry.localComplexity = lc
       return entry
     }
-    const o = { batchSize: options.batchSize ?? 128, training: options.training === true, ...(options.labels === undefined ? {} : { labels: options.labels }) }
+    const o = {
+      batchSize: options.batchSize ?? 128,
+      training: options.training === true,
+      ...(options.labels === undefined ? {} : { labels: options.labels }),
+    }
     const measured =
-      this.timeline.keep !== 'results' ? await probe.measure(options.measure, { ...o, retain: true }) : await probe.measure(options.measure, o)
+      this.timeline.keep !== 'results'
+        ? await probe.measure(options.measure, { ...o, retain: true })
+        : await probe.measure(options.measure, o)
     const entry = this.timeline.add(at, measured)
     if (lc !== undefined) entry.localComplexity = lc
     return entry
   }
 
-  private async complexity({ inputs, ...rest }: Omit<LocalComplexityOptions, 'sites'> & { inputs: Tensor }): Promise<NonNullable<TimelineEntry['localComplexity']>> {
+  private async complexity({
+    inputs,
+    ...rest
+  }: Omit<LocalComplexityOptions, 'sites'> & { inputs: Tensor }): Promise<NonNullable<TimelineEntry['localComplexity']>> {
     const { mean, perInput, radius, lines } = await localComplexity(this.probe.model, inputs, rest)
     return { mean, perInput, radius, lines }
   }

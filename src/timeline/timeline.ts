@@ -1,5 +1,10 @@
 import { type Comparison, compare } from '../compare/compare.js'
-import { HISTOGRAM_COMPARISON, type HistogramComparison, type HistogramComparisonOptions, compareHistograms } from '../compare/histograms.js'
+import {
+  HISTOGRAM_COMPARISON,
+  type HistogramComparison,
+  type HistogramComparisonOptions,
+  compareHistograms,
+} from '../compare/histograms.js'
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
 import { getOwn, putOwn } from '../keys.js'
@@ -50,16 +55,25 @@ export type Reference = 'first' | 'previous' | 'final' | number
 /** Options of the series a timeline gives: the references to compare against, and the histogram threshold. */
 export type SeriesOptions = { against?: Reference[] } & HistogramComparisonOptions
 
-const isReference = (r: unknown): boolean => r === 'first' || r === 'previous' || r === 'final' || (Number.isInteger(r) && (r as number) >= 0)
-const references = check<Reference[]>("an array of references ('first', 'previous', 'final' or an entry index)", (a) => Array.isArray(a) && a.every(isReference))
+const isReference = (r: unknown): boolean =>
+  r === 'first' || r === 'previous' || r === 'final' || (Number.isInteger(r) && (r as number) >= 0)
+const references = check<Reference[]>(
+  "an array of references ('first', 'previous', 'final' or an entry index)",
+  (a) => Array.isArray(a) && a.every(isReference),
+)
 
-const TIMELINE_OPTIONS = declareOptions<TimelineOptions>()('new Timeline(options)', { keep: { check: oneOf(['results', 'histograms', 'patterns']), default: 'histograms' } })
+const TIMELINE_OPTIONS = declareOptions<TimelineOptions>()('new Timeline(options)', {
+  keep: { check: oneOf(['results', 'histograms', 'patterns']), default: 'histograms' },
+})
 const POINT = declareOptions<TrainingPoint>()(
   'Timeline.add(point, ...)',
   { step: { check: number() }, epoch: { check: number() }, examples: { check: number() }, label: { check: string } },
   { required: true },
 )
-const SERIES_OPTIONS = declareOptions<SeriesOptions>()('timeline.series(options)', { against: { check: references }, ...HISTOGRAM_COMPARISON.fields })
+const SERIES_OPTIONS = declareOptions<SeriesOptions>()('timeline.series(options)', {
+  against: { check: references },
+  ...HISTOGRAM_COMPARISON.fields,
+})
 const UNIT_SERIES_OPTIONS = declareOptions<{ against?: Reference[] }>()('timeline.unitSeries(options)', { against: { check: references } })
 
 /** One scalar of a timeline, as in a long-format table. */
@@ -122,10 +136,14 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    * `point`. Bare results allow no comparisons.
    */
   add(point: TrainingPoint, measured: Measurement<R> | R): TimelineEntry<R> {
-    if (POINT.parse(point).step === undefined) throw new InstrumentError('INVALID_OPTION', 'Timeline.add(point, ...): point.step is required, a finite number.')
+    if (POINT.parse(point).step === undefined)
+      throw new InstrumentError('INVALID_OPTION', 'Timeline.add(point, ...): point.step is required, a finite number.')
     const last = this.entries[this.entries.length - 1]
     if (last !== undefined && point.step < last.step) {
-      throw new InstrumentError('INVALID_OPTION', `Timeline.add(point, ...): step ${point.step} is before the last entry's, ${last.step}; entries go in training order.`)
+      throw new InstrumentError(
+        'INVALID_OPTION',
+        `Timeline.add(point, ...): step ${point.step} is before the last entry's, ${last.step}; entries go in training order.`,
+      )
     }
     const entry: TimelineEntry<R> = { ...point, results: isMeasurement(measured) ? measured.results : measured }
     if (isMeasurement(measured)) {
@@ -151,10 +169,16 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
    * is none, e.g. 'previous' of the first entry). With `keep: 'patterns'` this includes
    * flip rates; otherwise histogram similarity only.
    */
-  compare(reference: Reference, options: HistogramComparisonOptions = {}): (Record<string, Comparison | HistogramComparison> | undefined)[] {
+  compare(
+    reference: Reference,
+    options: HistogramComparisonOptions = {},
+  ): (Record<string, Comparison | HistogramComparison> | undefined)[] {
     HISTOGRAM_COMPARISON.parse(options, 'timeline.compare(reference, options)')
     if (!['first', 'final', 'previous'].includes(reference as string) && !(Number.isInteger(reference) && (reference as number) >= 0)) {
-      throw new InstrumentError('INVALID_OPTION', `A reference is 'first', 'previous', 'final' or an entry index, not ${JSON.stringify(reference)}.`)
+      throw new InstrumentError(
+        'INVALID_OPTION',
+        `A reference is 'first', 'previous', 'final' or an entry index, not ${JSON.stringify(reference)}.`,
+      )
     }
     if (this.keep === 'results') {
       throw new InstrumentError('INVALID_OPTION', "This timeline keeps results only (keep: 'results'); keep histograms to compare entries.")
@@ -163,7 +187,13 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
       const ref = this.referenceOf(reference, i)
       if (ref === undefined || entry.histograms === undefined || ref.histograms === undefined) return undefined
       if (entry.patterns !== undefined && ref.patterns !== undefined) {
-        const wrap = (e: TimelineEntry<R>): Measurement<R> => ({ kind: 'measurement', examples: -1, inputs: e.inputs ?? '', results: e.results, patterns: e.patterns! })
+        const wrap = (e: TimelineEntry<R>): Measurement<R> => ({
+          kind: 'measurement',
+          examples: -1,
+          inputs: e.inputs ?? '',
+          results: e.results,
+          patterns: e.patterns!,
+        })
         return compare(wrap(ref), wrap(entry), options)
       }
       const out: Record<string, HistogramComparison> = {}
@@ -197,7 +227,8 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
         }
         for (const [metric, value] of values) rows.push({ ...base, site, metric, value })
       }
-      if (entry.localComplexity !== undefined) rows.push({ ...base, site: 'network', metric: 'localComplexity', value: entry.localComplexity.mean })
+      if (entry.localComplexity !== undefined)
+        rows.push({ ...base, site: 'network', metric: 'localComplexity', value: entry.localComplexity.mean })
     })
     return rows
   }
@@ -220,7 +251,9 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
   /** The series as JSON lines, one object per row. */
   toJSONLines(options: SeriesOptions = {}): string {
     SERIES_OPTIONS.parse(options, 'timeline.toJSONLines(options)')
-    return this.series(options).map((r) => `${JSON.stringify(r)}\n`).join('')
+    return this.series(options)
+      .map((r) => `${JSON.stringify(r)}\n`)
+      .join('')
   }
 
   /**
@@ -243,8 +276,10 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
   toUnitCSV(options: { against?: Reference[] } = {}): string {
     UNIT_SERIES_OPTIONS.parse(options, 'timeline.toUnitCSV(options)')
     const lines = ['step,epoch,examples,label,site,unit,metric,value']
-    const cell = (v: string | number | null): string => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))
-    for (const r of unitRows(this as never, options.against ?? [])) lines.push([r.step, r.epoch, r.examples, r.label, r.site, r.unit, r.metric, r.value].map(cell).join(','))
+    const cell = (v: string | number | null): string =>
+      v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v)
+    for (const r of unitRows(this as never, options.against ?? []))
+      lines.push([r.step, r.epoch, r.examples, r.label, r.site, r.unit, r.metric, r.value].map(cell).join(','))
     return `${lines.join('\n')}\n`
   }
 
@@ -267,14 +302,21 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
     if (data?.kind !== 'timeline' || !Array.isArray(data.entries)) {
       throw new InstrumentError('CORRUPT_DATA', 'Timeline.parse(): the text is not a stringified timeline.')
     }
-    if (data.keep !== undefined && !['results', 'histograms', 'patterns'].includes(data.keep)) throw new InstrumentError('CORRUPT_DATA', `Timeline.parse(): keep is ${JSON.stringify(data.keep)}. The text is damaged or was not written by Timeline.stringify().`)
+    if (data.keep !== undefined && !['results', 'histograms', 'patterns'].includes(data.keep))
+      throw new InstrumentError(
+        'CORRUPT_DATA',
+        `Timeline.parse(): keep is ${JSON.stringify(data.keep)}. The text is damaged or was not written by Timeline.stringify().`,
+      )
     const t = new Timeline<R>(data.keep === undefined ? {} : { keep: data.keep })
     data.entries.forEach((entry, i) => {
       checkEntry(entry, i)
       // entries are appended as training goes: a step that goes back is not a timeline written by stringify
       const before = data.entries![i - 1]
       if (before !== undefined && entry.step < before.step) {
-        throw new InstrumentError('CORRUPT_DATA', `Timeline.parse(): entry ${i} is at step ${entry.step}, before entry ${i - 1} at step ${before.step}. The text is damaged or was not written by Timeline.stringify().`)
+        throw new InstrumentError(
+          'CORRUPT_DATA',
+          `Timeline.parse(): entry ${i} is at step ${entry.step}, before entry ${i - 1} at step ${before.step}. The text is damaged or was not written by Timeline.stringify().`,
+        )
       }
     })
     t.entries.push(...data.entries)
@@ -287,9 +329,15 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 /** Throws `CORRUPT_DATA` unless a parsed entry has the shape the timeline's methods rely on. */
 function checkEntry(entry: unknown, i: number): void {
   const bad = (what: string): never => {
-    throw new InstrumentError('CORRUPT_DATA', `Timeline.parse(): entry ${i} ${what}. The text is damaged or was not written by Timeline.stringify().`)
+    throw new InstrumentError(
+      'CORRUPT_DATA',
+      `Timeline.parse(): entry ${i} ${what}. The text is damaged or was not written by Timeline.stringify().`,
+    )
   }
-  if (!isRecord(entry)) return bad('is not an object')
+  if (!isRecord(entry)) {
+    bad('is not an object')
+    return
+  }
   if (typeof entry['step'] !== 'number' || !Number.isFinite(entry['step'])) bad('has no numeric step')
   const results = entry['results']
   if (!isRecord(results) || !Object.values(results).every(isRecord)) bad('has no results by site')
@@ -302,7 +350,10 @@ function checkEntry(entry: unknown, i: number): void {
   const patterns = entry['patterns']
   if (patterns !== undefined && (!isRecord(patterns) || !Object.values(patterns).every(isRecord))) bad('has malformed patterns')
   const lc = entry['localComplexity']
-  if (lc !== undefined && (!isRecord(lc) || !['mean', 'radius', 'lines'].every((k) => typeof lc[k] === 'number') || !(lc['perInput'] instanceof Float64Array))) {
+  if (
+    lc !== undefined &&
+    (!isRecord(lc) || !['mean', 'radius', 'lines'].every((k) => typeof lc[k] === 'number') || !(lc['perInput'] instanceof Float64Array))
+  ) {
     bad('has a malformed localComplexity')
   }
 }

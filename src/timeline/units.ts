@@ -40,7 +40,10 @@ const nameOf = (ref: Reference): string => (typeof ref === 'number' ? `vsEntry${
  */
 export function unitRows(t: Entries, against: readonly Reference[] = []): UnitRow[] {
   if (against.length > 0 && t.keep !== 'patterns') {
-    throw new InstrumentError('INVALID_OPTION', `Per-unit flip rates compare every pattern, which this timeline does not keep (keep: '${t.keep}'); create it with keep: 'patterns'.`)
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      `Per-unit flip rates compare every pattern, which this timeline does not keep (keep: '${t.keep}'); create it with keep: 'patterns'.`,
+    )
   }
   const comparisons = against.map((ref) => [nameOf(ref), t.compare(ref)] as const)
   const rows: UnitRow[] = []
@@ -52,7 +55,8 @@ export function unitRows(t: Entries, against: readonly Reference[] = []): UnitRo
         if (typeof result !== 'object' || result === null) continue
         for (const [field, value] of Object.entries(result)) {
           // per-unit arrays only: as long as the site's units (histograms of distances are not)
-          const perUnit = (value instanceof Float64Array || value instanceof Uint8Array) && value.length === (result as { units?: unknown }).units
+          const perUnit =
+            (value instanceof Float64Array || value instanceof Uint8Array) && value.length === (result as { units?: unknown }).units
           if (perUnit) arrays.push([`${reducer}.${field}`, value])
         }
       }
@@ -60,7 +64,8 @@ export function unitRows(t: Entries, against: readonly Reference[] = []): UnitRo
         const c = list[i]?.[site] as Partial<Comparison> | undefined
         if (c?.unitFlipRate !== undefined) arrays.push([`${name}.unitFlipRate`, c.unitFlipRate])
       }
-      for (const [metric, values] of arrays) for (let u = 0; u < values.length; u++) rows.push({ ...base, site, unit: u, metric, value: values[u]! })
+      for (const [metric, values] of arrays)
+        for (let u = 0; u < values.length; u++) rows.push({ ...base, site, unit: u, metric, value: values[u]! })
     }
   })
   return rows

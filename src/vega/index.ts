@@ -17,7 +17,9 @@ import type { Reference, SeriesRow, Timeline } from '../timeline/timeline.js'
 
 export type { VegaLiteSpec }
 
-type ScalarKeys<T> = unknown extends T ? string : { [K in keyof T & string]: T[K] extends number | boolean | null ? K : never }[keyof T & string]
+type ScalarKeys<T> = unknown extends T
+  ? string
+  : { [K in keyof T & string]: T[K] extends number | boolean | null ? K : never }[keyof T & string]
 type SiteMetrics<S> = unknown extends S ? string : { [K in keyof S & string]: `${K}.${ScalarKeys<S[K]>}` }[keyof S & string]
 
 /**
@@ -62,7 +64,8 @@ export interface ChartOptions {
 }
 
 const REFS: Record<string, Reference> = { vsFirst: 'first', vsPrevious: 'previous', vsFinal: 'final' }
-const isReference = (r: unknown): boolean => r === 'first' || r === 'previous' || r === 'final' || (Number.isInteger(r) && (r as number) >= 0)
+const isReference = (r: unknown): boolean =>
+  r === 'first' || r === 'previous' || r === 'final' || (Number.isInteger(r) && (r as number) >= 0)
 const size = number(0, Infinity, true)
 
 /** The declaration of {@link ChartOptions}, shared by every chart of a timeline. */
@@ -70,12 +73,21 @@ const CHART = declareOptions<ChartOptions>()('chart(timeline, options)', {
   x: { check: oneOf(['step', 'epoch', 'examples']) },
   title: { check: string },
   sites: { check: strings },
-  against: { check: check<Reference[]>("an array of references ('first', 'previous', 'final' or an entry index)", (a) => Array.isArray(a) && a.every(isReference)) },
+  against: {
+    check: check<Reference[]>(
+      "an array of references ('first', 'previous', 'final' or an entry index)",
+      (a) => Array.isArray(a) && a.every(isReference),
+    ),
+  },
   width: { check: size },
   height: { check: size },
   scheme: { check: string },
 })
-const METRIC_CHART = declareOptions<ChartOptions & { metric: string }>()('chart(timeline, options)', { ...CHART.fields, metric: { check: string } }, { required: true })
+const METRIC_CHART = declareOptions<ChartOptions & { metric: string }>()(
+  'chart(timeline, options)',
+  { ...CHART.fields, metric: { check: string } },
+  { required: true },
+)
 const UNIT_CHART = declareOptions<UnitChartOptions>()(
   'unitHeatmap(timeline, options)',
   {
@@ -86,7 +98,13 @@ const UNIT_CHART = declareOptions<UnitChartOptions>()(
     scheme: CHART.fields.scheme,
     site: { check: string },
     field: { check: string, default: 'units.frequency' },
-    domain: { check: check<[number, number] | 'data'>("[low, high] with low < high, or 'data'", (d) => d === 'data' || (Array.isArray(d) && d.length === 2 && d.every(Number.isFinite) && d[0] < d[1])), default: [0, 1] },
+    domain: {
+      check: check<[number, number] | 'data'>(
+        "[low, high] with low < high, or 'data'",
+        (d) => d === 'data' || (Array.isArray(d) && d.length === 2 && d.every(Number.isFinite) && d[0] < d[1]),
+      ),
+      default: [0, 1],
+    },
   },
   { required: true },
 )
@@ -95,26 +113,44 @@ const TFVIS = declareOptions<Pick<ChartOptions, 'x' | 'sites' | 'against'> & { m
   { x: CHART.fields.x, sites: CHART.fields.sites, against: CHART.fields.against, metric: { check: string } },
   { required: true },
 )
-const SIDE_BY_SIDE = declareOptions<{ titles?: readonly string[]; title?: string }>()('sideBySide(specs, options)', { titles: { check: strings }, title: { check: string } })
-const REGION_SPEC = declareOptions<{ title?: string; width?: number; height?: number }>()('regionMapSpec(map, options)', { title: CHART.fields.title, width: CHART.fields.width, height: CHART.fields.height })
+const SIDE_BY_SIDE = declareOptions<{ titles?: readonly string[]; title?: string }>()('sideBySide(specs, options)', {
+  titles: { check: strings },
+  title: { check: string },
+})
+const REGION_SPEC = declareOptions<{ title?: string; width?: number; height?: number }>()('regionMapSpec(map, options)', {
+  title: CHART.fields.title,
+  width: CHART.fields.width,
+  height: CHART.fields.height,
+})
 
 /** Comparison metrics that need every pattern of both entries (`keep: 'patterns'`). */
 const ROW_METRICS = new Set(['flipRate', 'rowsChanged', 'rowsChangedShare'])
 
-function rowsFor(timeline: Timeline<Record<string, Record<string, unknown>>>, metric: string, options: ChartOptions, where: string): { rows: SeriesRow[]; sites: string[]; x: XAxis } {
-  if (typeof (timeline as Partial<Timeline> | null)?.series !== 'function' || !Array.isArray(timeline.entries)) throw new InstrumentError('INVALID_INPUT', `${where} takes a Timeline (schedule.timeline).`)
-  if (typeof metric !== 'string') throw new InstrumentError('INVALID_OPTION', `${where}: metric must be a string such as 'patterns.normalizedEntropy'.`)
+function rowsFor(
+  timeline: Timeline<Record<string, Record<string, unknown>>>,
+  metric: string,
+  options: ChartOptions,
+  where: string,
+): { rows: SeriesRow[]; sites: string[]; x: XAxis } {
+  if (typeof (timeline as Partial<Timeline> | null)?.series !== 'function' || !Array.isArray(timeline.entries))
+    throw new InstrumentError('INVALID_INPUT', `${where} takes a Timeline (schedule.timeline).`)
+  if (typeof metric !== 'string')
+    throw new InstrumentError('INVALID_OPTION', `${where}: metric must be a string such as 'patterns.normalizedEntropy'.`)
   if (timeline.entries.length === 0) throw new InstrumentError('INVALID_INPUT', `${where}: the timeline has no entries yet.`)
   const [prefix = '', field = ''] = metric.split('.')
   const inferred = getOwn(REFS, prefix)
   if (inferred !== undefined && ROW_METRICS.has(field) && timeline.keep !== 'patterns') {
-    throw new InstrumentError('INVALID_OPTION', `${where}: ${metric} compares every pattern, which this timeline does not keep (keep: '${timeline.keep}'); create it with keep: 'patterns'.`)
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      `${where}: ${metric} compares every pattern, which this timeline does not keep (keep: '${timeline.keep}'); create it with keep: 'patterns'.`,
+    )
   }
   const against = options.against ?? (inferred === undefined ? [] : [inferred])
   const all = timeline.series({ against })
   const known = [...new Set(all.map((r) => r.site))]
   for (const s of options.sites ?? []) {
-    if (!known.includes(s)) throw new InstrumentError('UNKNOWN_SITE', `${where}: the timeline has no site "${s}"; it has ${known.join(', ')}.`, { site: s })
+    if (!known.includes(s))
+      throw new InstrumentError('UNKNOWN_SITE', `${where}: the timeline has no site "${s}"; it has ${known.join(', ')}.`, { site: s })
   }
   const order = options.sites ?? known
   const wanted = new Set(order)
@@ -134,7 +170,7 @@ function rowsFor(timeline: Timeline<Record<string, Record<string, unknown>>>, me
 const xTitle: Record<XAxis, string> = { step: 'training steps', epoch: 'epochs', examples: 'examples seen' }
 
 /** Ordinal time axes: thin out overlapping labels; fractional epochs with two decimals. */
-const axisFor = (x: XAxis): Record<string, unknown> =>
+const _axisFor = (x: XAxis): Record<string, unknown> =>
   x === 'epoch' ? { labelOverlap: true, format: '.2f', formatType: 'number', labelAngle: 0 } : { labelOverlap: true }
 
 /**
@@ -214,20 +250,22 @@ export function lines<R extends Record<string, Record<string, unknown>>>(
  * const spec = unitHeatmap(schedule.timeline, { site: 'dense_1' })
  * ```
  */
-export function unitHeatmap(
-  timeline: Timeline<Record<string, Record<string, unknown>>>,
-  options: UnitChartOptions,
-): VegaLiteSpec {
+export function unitHeatmap(timeline: Timeline<Record<string, Record<string, unknown>>>, options: UnitChartOptions): VegaLiteSpec {
   const where = 'unitHeatmap(timeline, options)'
-  if (typeof (timeline as Partial<Timeline> | null)?.series !== 'function' || !Array.isArray(timeline.entries)) throw new InstrumentError('INVALID_INPUT', `${where} takes a Timeline (schedule.timeline).`)
+  if (typeof (timeline as Partial<Timeline> | null)?.series !== 'function' || !Array.isArray(timeline.entries))
+    throw new InstrumentError('INVALID_INPUT', `${where} takes a Timeline (schedule.timeline).`)
   const { field, domain } = UNIT_CHART.parse(options)
   if (options.site === undefined) throw new InstrumentError('INVALID_OPTION', `${where}: site is required, the id of the site to draw.`)
   const [reducer = '', key = ''] = field.split('.')
   if (timeline.entries.length === 0) throw new InstrumentError('INVALID_INPUT', `${where}: the timeline has no entries yet.`)
   const sites = Object.keys(timeline.entries[0]!.results)
-  if (!sites.includes(options.site)) throw new InstrumentError('UNKNOWN_SITE', `${where}: the timeline has no site "${options.site}"; it has ${sites.join(', ')}.`, { site: options.site })
+  if (!sites.includes(options.site))
+    throw new InstrumentError('UNKNOWN_SITE', `${where}: the timeline has no site "${options.site}"; it has ${sites.join(', ')}.`, {
+      site: options.site,
+    })
   const x = options.x ?? (timeline.entries.every((e) => e.examples !== undefined) ? 'examples' : 'step')
-  const at = (e: (typeof timeline.entries)[number]): number => (x === 'step' ? e.step : x === 'epoch' ? (e.epoch ?? Number.NaN) : (e.examples ?? Number.NaN))
+  const at = (e: (typeof timeline.entries)[number]): number =>
+    x === 'step' ? e.step : x === 'epoch' ? (e.epoch ?? Number.NaN) : (e.examples ?? Number.NaN)
   const values: Record<string, unknown>[] = []
   let units = 0
   timeline.entries.forEach((e, i) => {
@@ -242,9 +280,13 @@ export function unitHeatmap(
     for (let u = 0; u < a.length; u++) values.push({ t0, t1, unit: u, unit1: u + 1, value: a[u] })
   })
   if (values.length === 0) {
-    throw new InstrumentError('INVALID_OPTION', `${where}: site "${options.site}" has no per-unit array "${field}" (an array field of a reducer result, e.g. units.frequency).`)
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      `${where}: site "${options.site}" has no per-unit array "${field}" (an array field of a reducer result, e.g. units.frequency).`,
+    )
   }
-  if (values.some((v) => !Number.isFinite(v['t0'] as number))) throw new InstrumentError('INVALID_OPTION', `${where}: x: '${x}' is not known for every entry; use x: 'step'.`)
+  if (values.some((v) => !Number.isFinite(v['t0'] as number)))
+    throw new InstrumentError('INVALID_OPTION', `${where}: x: '${x}' is not known for every entry; use x: 'step'.`)
   const columns = timeline.entries.flatMap((e, i) => {
     const t0 = at(e)
     const next = timeline.entries[i + 1]
@@ -257,10 +299,20 @@ export function unitHeatmap(
   const figure: HeatmapFigure = {
     kind: 'heatmap',
     title: options.title ?? `${options.site}: ${field}`,
-    rows: { title: units > 64 ? `unit (${units})` : 'unit', field: 'unit', items: Array.from({ length: units }, (_, u) => ({ id: String(u), label: String(u) })), numeric: true },
+    rows: {
+      title: units > 64 ? `unit (${units})` : 'unit',
+      field: 'unit',
+      items: Array.from({ length: units }, (_, u) => ({ id: String(u), label: String(u) })),
+      numeric: true,
+    },
     columns: { title: xTitle[x], field: 't0', items: columns, spans: 't1', format: x === 'epoch' ? 'fraction' : 'integer' },
     values: grid,
-    colour: { title: metricTitle(field), domain, low: domain === 'data' ? 'lowest' : String(domain[0]), high: domain === 'data' ? 'highest' : String(domain[1]) },
+    colour: {
+      title: metricTitle(field),
+      domain,
+      low: domain === 'data' ? 'lowest' : String(domain[0]),
+      high: domain === 'data' ? 'highest' : String(domain[1]),
+    },
     width: options.width ?? 480,
     height: options.height ?? Math.min(600, Math.max(80, 3 * units)),
   }
@@ -332,9 +384,18 @@ export function sideBySide(specs: VegaLiteSpec[], options: { titles?: readonly s
 export function regionMapSpec(map: RegionMap, options: { title?: string; width?: number; height?: number } = {}): VegaLiteSpec {
   REGION_SPEC.parse(options)
   const { width, height, ids, extent } = map ?? ({} as RegionMap)
-  if (!Number.isInteger(width) || !Number.isInteger(height) || !(ids instanceof Int32Array) || ids.length !== width * height || !Array.isArray(extent)) {
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    !(ids instanceof Int32Array) ||
+    ids.length !== width * height ||
+    !Array.isArray(extent)
+  ) {
     throw new InstrumentError('INVALID_INPUT', 'regionMapSpec takes the map regionMap() returned.')
   }
-  const spec = vegaLite(regionFigure(map), { ...(options.width === undefined ? {} : { width: options.width }), ...(options.height === undefined ? {} : { height: options.height }) })
+  const spec = vegaLite(regionFigure(map), {
+    ...(options.width === undefined ? {} : { width: options.width }),
+    ...(options.height === undefined ? {} : { height: options.height }),
+  })
   return options.title === undefined ? spec : { ...spec, title: options.title }
 }

@@ -7,7 +7,16 @@ import { declareOptions } from '../options.js'
 import type { ReducerMap } from '../reducer.js'
 import type { Probe, Results } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup } from './job.js'
-import { type Endpoint, WORKERS, WORKER_MEASURE, type WorkerMeasureOptions, type WorkerPool, checkMeasure, setupOf, startPool } from './pool.js'
+import {
+  type Endpoint,
+  WORKERS,
+  WORKER_MEASURE,
+  type WorkerMeasureOptions,
+  type WorkerPool,
+  checkMeasure,
+  setupOf,
+  startPool,
+} from './pool.js'
 
 export type { WorkerMeasureOptions, WorkerPool } from './pool.js'
 
@@ -19,7 +28,10 @@ export interface WorkerPoolOptions {
 
 const WHERE = 'workerPool(probe, options)'
 const OPTIONS = declareOptions<WorkerPoolOptions>()(WHERE, { workers: { check: WORKERS, default: 2 } })
-const IN_WORKERS = declareOptions<WorkerMeasureOptions & WorkerPoolOptions>()('measureInWorkers(probe, x, options)', { ...OPTIONS.fields, ...WORKER_MEASURE.fields })
+const IN_WORKERS = declareOptions<WorkerMeasureOptions & WorkerPoolOptions>()('measureInWorkers(probe, x, options)', {
+  ...OPTIONS.fields,
+  ...WORKER_MEASURE.fields,
+})
 
 /**
  * Starts worker threads that each load a copy of the probe's model and instrument it the
@@ -67,7 +79,11 @@ function threadOf(setup: WorkerSetup): Endpoint {
  * const results = await measureInWorkers(probe, trainXs, { workers: 2, batchSize: 256 })
  * ```
  */
-export async function measureInWorkers<M extends ReducerMap>(probe: Probe<M>, x: Tensor, options: WorkerMeasureOptions & WorkerPoolOptions = {}): Promise<Results<M>> {
+export async function measureInWorkers<M extends ReducerMap>(
+  probe: Probe<M>,
+  x: Tensor,
+  options: WorkerMeasureOptions & WorkerPoolOptions = {},
+): Promise<Results<M>> {
   const where = 'measureInWorkers(probe, x, options)'
   // the count the caller gave is checked as given, before it is cut to the number of batches
   const { workers: wanted } = IN_WORKERS.parse(options, where)

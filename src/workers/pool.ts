@@ -48,12 +48,16 @@ export const WORKER_MEASURE = declareOptions<WorkerMeasureOptions>()('pool.measu
 /** A worker count. */
 export const WORKERS = integer(1, 64)
 
-
 /**
  * A pool of `count` workers opened by `open` (each is given the setup), ready when every
  * worker has loaded the model; if one fails to start, all are stopped and the error thrown.
  */
-export async function startPool<M extends ReducerMap>(probe: Probe<M>, count: number, setup: WorkerSetup, open: (setup: WorkerSetup) => Endpoint): Promise<WorkerPool<M>> {
+export async function startPool<M extends ReducerMap>(
+  probe: Probe<M>,
+  count: number,
+  setup: WorkerSetup,
+  open: (setup: WorkerSetup) => Endpoint,
+): Promise<WorkerPool<M>> {
   const threads: Thread[] = []
   try {
     // made one by one, so that a factory failing part way stops the workers made before
@@ -98,7 +102,11 @@ export async function startPool<M extends ReducerMap>(probe: Probe<M>, count: nu
   }
 }
 
-export function checkMeasure(x: Tensor, o: WorkerMeasureOptions, where = 'pool.measure(x, options)'): { batchSize: number; training: boolean; labels: Int32Array | null } {
+export function checkMeasure(
+  x: Tensor,
+  o: WorkerMeasureOptions,
+  where = 'pool.measure(x, options)',
+): { batchSize: number; training: boolean; labels: Int32Array | null } {
   const { batchSize, training } = WORKER_MEASURE.parse(o, where)
   if (!isTensor(x) || x.isDisposed || x.dtype !== 'float32' || x.rank < 1) {
     throw new InstrumentError('INVALID_INPUT', `${where}: x must be one live float32 tensor of examples.`)
@@ -116,13 +124,16 @@ export async function setupOf(probe: Probe<ReducerMap>, where: string, backends:
   const made = probe.options as { reducers?: ReducerMap; onError?: unknown } & Record<string, unknown>
   if (typeof made !== 'object' || made === null) throw bad(where, 'the probe was not made by instrument().')
   const model = probe.model as { save?: unknown; getConfig?: unknown; inputs?: unknown[] }
-  if (typeof model.getConfig !== 'function' || typeof model.save !== 'function') throw bad(where, 'only layers models run in workers (a graph model is not supported yet).')
+  if (typeof model.getConfig !== 'function' || typeof model.save !== 'function')
+    throw bad(where, 'only layers models run in workers (a graph model is not supported yet).')
   if (model.inputs?.length !== 1) throw bad(where, `only models with one input run in workers; this one has ${model.inputs?.length ?? 0}.`)
   const backend = getBackend()
-  if (backends !== null && !backends.includes(backend)) throw bad(where, `workers run the ${backends.join(' or ')} backend, not ${backend}.`)
+  if (backends !== null && !backends.includes(backend))
+    throw bad(where, `workers run the ${backends.join(' or ')} backend, not ${backend}.`)
   const reducers: Record<string, ReducerSpec> = {}
   for (const [key, reducer] of Object.entries(made.reducers ?? {})) {
-    if (reducer.spec === undefined) throw bad(where, `reducer "${key}" (${reducer.name}) has no spec, so a worker cannot make it; see ReducerSpec.`)
+    if (reducer.spec === undefined)
+      throw bad(where, `reducer "${key}" (${reducer.name}) has no spec, so a worker cannot make it; see ReducerSpec.`)
     reducers[key] = reducer.spec
   }
   // onError concerns the main thread: a worker's errors come back as the measure's rejection
@@ -141,10 +152,12 @@ export async function setupOf(probe: Probe<ReducerMap>, where: string, backends:
 
 async function artifactsOf(probe: Probe<ReducerMap>): Promise<io.ModelArtifacts> {
   let artifacts: io.ModelArtifacts | undefined
-  await (probe.model as unknown as { save(h: io.IOHandler): Promise<unknown> }).save(io.withSaveHandler(async (a) => {
-    artifacts = a
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-  }))
+  await (probe.model as unknown as { save(h: io.IOHandler): Promise<unknown> }).save(
+    io.withSaveHandler(async (a) => {
+      artifacts = a
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+    }),
+  )
   return artifacts!
 }
 
@@ -154,7 +167,15 @@ async function weightsOf(probe: Probe<ReducerMap>): Promise<ArrayBuffer> {
   return (Array.isArray(data) ? io.concatenateArrayBuffers(data) : data) as ArrayBuffer
 }
 
-function taskOf(x: Tensor, from: number, to: number, weightData: ArrayBuffer, labels: ArrayLike<number> | null, batchSize: number, training: boolean): WorkerTask {
+function taskOf(
+  x: Tensor,
+  from: number,
+  to: number,
+  weightData: ArrayBuffer,
+  labels: ArrayLike<number> | null,
+  batchSize: number,
+  training: boolean,
+): WorkerTask {
   const part = slice(x, from, to - from)
   const values = new Float32Array(part.dataSync() as Float32Array) // its own buffer, to transfer
   part.dispose()
@@ -230,13 +251,15 @@ class Thread {
 
   /** The first failure stays: every pending and later task rejects with it. */
   private fail(error: unknown): void {
-    this.failed ??= error instanceof InstrumentError ? error : new InstrumentError('RECORD_FAILED', `A worker failed: ${String(error)}`, { cause: error })
+    this.failed ??=
+      error instanceof InstrumentError ? error : new InstrumentError('RECORD_FAILED', `A worker failed: ${String(error)}`, { cause: error })
     for (const p of this.pending.values()) p.reject(this.failed)
     this.pending.clear()
   }
 
   private unwrap(reply: WorkerReply): unknown {
-    if ('error' in reply) throw new InstrumentError(reply.code === null ? 'RECORD_FAILED' : (reply.code as never), `A worker failed: ${reply.error}`)
+    if ('error' in reply)
+      throw new InstrumentError(reply.code === null ? 'RECORD_FAILED' : (reply.code as never), `A worker failed: ${reply.error}`)
     return 'states' in reply ? reply.states : undefined
   }
 }

@@ -25,7 +25,10 @@ export type FactoryLookup = (spec: ReducerSpec) => Promise<ReducerFactory>
 /** Sets up from `setup` and returns the function that measures one task. */
 export async function runnerFor(setup: WorkerSetup, lookup: FactoryLookup): Promise<(task: WorkerTask) => Promise<unknown>> {
   if (tf.findBackendFactory(setup.backend) === null || !(await tf.setBackend(setup.backend))) {
-    throw new InstrumentError('INVALID_OPTION', `The worker has no ${setup.backend} backend (the main thread's): import it in the worker's script.`)
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      `The worker has no ${setup.backend} backend (the main thread's): import it in the worker's script.`,
+    )
   }
   const model = await loadLayersModel(tf.io.fromMemory(setup.artifacts))
   const reducers: ReducerMap = {}
@@ -38,7 +41,11 @@ export async function runnerFor(setup: WorkerSetup, lookup: FactoryLookup): Prom
     tf.dispose(Object.values(named))
     const x = tf.tensor(task.x, task.shape, 'float32')
     try {
-      return await probe.measureStates(x, { batchSize: task.batchSize, training: task.training, ...(task.labels === null ? {} : { labels: task.labels }) })
+      return await probe.measureStates(x, {
+        batchSize: task.batchSize,
+        training: task.training,
+        ...(task.labels === null ? {} : { labels: task.labels }),
+      })
     } finally {
       x.dispose()
     }
@@ -57,7 +64,11 @@ export const failure = (error: unknown): WorkerReply => ({
 })
 
 /** Measures one task and replies, with the task's id, its states or why it failed. */
-export function answer(run: (task: WorkerTask) => Promise<unknown>, task: WorkerTask & { id: number }, reply: (r: WorkerReply, id: number) => void): void {
+export function answer(
+  run: (task: WorkerTask) => Promise<unknown>,
+  task: WorkerTask & { id: number },
+  reply: (r: WorkerReply, id: number) => void,
+): void {
   run(task).then(
     (states) => reply({ states }, task.id),
     (error: unknown) => reply(failure(error), task.id),

@@ -47,7 +47,13 @@ const OPTIONS = declareOptions<WebWorkerPoolOptions>()(
     worker: { check: fn() },
     workers: { check: WORKERS },
     // setTimeout holds at most 2^31 - 1 ms (longer ones fire at once): Infinity means no timer
-    timeout: { check: check('a number of milliseconds from 1 to 2^31 - 1, or Infinity', (t) => typeof t === 'number' && t > 0 && (t <= 2 ** 31 - 1 || t === Infinity)), default: 60_000 },
+    timeout: {
+      check: check(
+        'a number of milliseconds from 1 to 2^31 - 1, or Infinity',
+        (t) => typeof t === 'number' && t > 0 && (t <= 2 ** 31 - 1 || t === Infinity),
+      ),
+      default: 60_000,
+    },
   },
   { required: true },
 )
@@ -76,7 +82,8 @@ const WHERE = 'webWorkerPool(probe, options)'
  */
 export async function webWorkerPool<M extends ReducerMap>(probe: Probe<M>, options: WebWorkerPoolOptions): Promise<WorkerPool<M>> {
   const o = OPTIONS.parse(options)
-  if (o.worker === undefined) throw bad(WHERE, 'worker is required: a function that makes a Worker running a script that calls serveWorker().')
+  if (o.worker === undefined)
+    throw bad(WHERE, 'worker is required: a function that makes a Worker running a script that calls serveWorker().')
   const { timeout } = o
   const cores = typeof navigator === 'object' ? navigator.hardwareConcurrency : undefined
   const count = o.workers ?? Math.max(1, Math.min(4, cores ?? 2))
@@ -85,13 +92,21 @@ export async function webWorkerPool<M extends ReducerMap>(probe: Probe<M>, optio
     // what postMessage will do to the setup, now: a reducer option that cannot be cloned is the caller's to fix
     structuredClone(setup)
   } catch (error) {
-    throw bad(WHERE, `a reducer's spec cannot be sent to a worker (${error instanceof Error ? error.message : String(error)}); its options must be plain data (no functions, class instances or symbols).`, error)
+    throw bad(
+      WHERE,
+      `a reducer's spec cannot be sent to a worker (${error instanceof Error ? error.message : String(error)}); its options must be plain data (no functions, class instances or symbols).`,
+      error,
+    )
   }
   // one worker per thread: a factory that hands out the same worker twice would mix their replies
   const seen = new Set<WebWorkerLike>()
   return startPool(probe, count, setup, (s) => {
     const worker = made(options.worker)
-    if (seen.has(worker)) throw new InstrumentError('RECORD_FAILED', `${WHERE}: the worker factory returned the same worker twice; make a new Worker on each call.`)
+    if (seen.has(worker))
+      throw new InstrumentError(
+        'RECORD_FAILED',
+        `${WHERE}: the worker factory returned the same worker twice; make a new Worker on each call.`,
+      )
     seen.add(worker)
     return webEndpoint(worker, s, timeout)
   })
@@ -103,11 +118,24 @@ function made(factory: () => WebWorkerLike): WebWorkerLike {
   try {
     worker = factory()
   } catch (error) {
-    throw new InstrumentError('RECORD_FAILED', `${WHERE}: the worker factory threw: ${error instanceof Error ? error.message : String(error)}.`, { cause: error })
+    throw new InstrumentError(
+      'RECORD_FAILED',
+      `${WHERE}: the worker factory threw: ${error instanceof Error ? error.message : String(error)}.`,
+      { cause: error },
+    )
   }
   const w = worker as Partial<WebWorkerLike> | null
-  if (typeof w !== 'object' || w === null || typeof w.postMessage !== 'function' || typeof w.addEventListener !== 'function' || typeof w.terminate !== 'function') {
-    throw new InstrumentError('RECORD_FAILED', `${WHERE}: the worker factory returned ${describeValue(worker)}, not a Worker (one with postMessage, addEventListener and terminate).`)
+  if (
+    typeof w !== 'object' ||
+    w === null ||
+    typeof w.postMessage !== 'function' ||
+    typeof w.addEventListener !== 'function' ||
+    typeof w.terminate !== 'function'
+  ) {
+    throw new InstrumentError(
+      'RECORD_FAILED',
+      `${WHERE}: the worker factory returned ${describeValue(worker)}, not a Worker (one with postMessage, addEventListener and terminate).`,
+    )
   }
   return w as WebWorkerLike
 }
@@ -198,7 +226,8 @@ export function serveWorker(options: ServeWorkerOptions = {}): void {
   const lookup = async (spec: ReducerSpec): Promise<ReducerFactory> => {
     const from: Record<string, unknown> = spec.module === 'relu-patterns' ? builtIn : custom
     const factory = Object.hasOwn(from, spec.factory) ? from[spec.factory] : undefined
-    if (typeof factory !== 'function') throw new Error(`no reducer factory "${spec.factory}" from ${spec.module}: pass it to serveWorker({ reducers: { ${spec.factory} } })`)
+    if (typeof factory !== 'function')
+      throw new Error(`no reducer factory "${spec.factory}" from ${spec.module}: pass it to serveWorker({ reducers: { ${spec.factory} } })`)
     return factory as ReducerFactory
   }
   const reply = (r: WorkerReply, id: number): void => scope.postMessage({ ...r, id })
@@ -208,9 +237,15 @@ export function serveWorker(options: ServeWorkerOptions = {}): void {
     if (message.setup !== undefined) {
       if (run !== null) return // one setup per worker
       run = runnerFor(message.setup, lookup)
-      run.then(() => reply({ ready: true }, 0), (error: unknown) => reply(failure(error), 0))
+      run.then(
+        () => reply({ ready: true }, 0),
+        (error: unknown) => reply(failure(error), 0),
+      )
     } else if (run !== null) {
-      run.then((r) => answer(r, message, reply), (error: unknown) => reply(failure(error), message.id))
+      run.then(
+        (r) => answer(r, message, reply),
+        (error: unknown) => reply(failure(error), message.id),
+      )
     }
   })
   scope.postMessage({ hello: true })

@@ -20,16 +20,21 @@ describe.each([
 
   test('equals the per-bit loop for any rows, widths and unit counts (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (units, rows, seed) => {
-        const wpr = Math.ceil(units / 32)
-        const words = new Uint32Array(rows * wpr)
-        let s = seed
-        for (let i = 0; i < words.length; i++) words[i] = s = (Math.imul(s ^ (s >>> 15), 2246822519) + i) >>> 0
-        // bits past `units` in the last word are noise that must not be counted
-        const on = new Float64Array(units).fill(3)
-        addColumnCounts(on, words, rows, wpr, units)
-        expect(Array.from(on)).toEqual(bruteForce(words, rows, wpr, units).map((c) => c + 3))
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        (units, rows, seed) => {
+          const wpr = Math.ceil(units / 32)
+          const words = new Uint32Array(rows * wpr)
+          let s = seed
+          for (let i = 0; i < words.length; i++) words[i] = s = (Math.imul(s ^ (s >>> 15), 2246822519) + i) >>> 0
+          // bits past `units` in the last word are noise that must not be counted
+          const on = new Float64Array(units).fill(3)
+          addColumnCounts(on, words, rows, wpr, units)
+          expect(Array.from(on)).toEqual(bruteForce(words, rows, wpr, units).map((c) => c + 3))
+        },
+      ),
       { numRuns: 300 },
     )
   })

@@ -64,6 +64,9 @@ describe('nearestPattern', () => {
   })
 
   test('an empty set has no nearest pattern', () => {
-    expect(nearestPattern(hammingIndex(new Uint32Array(0), 0, 10), new Uint32Array(1), 0)).toEqual({ distance: Number.POSITIVE_INFINITY, row: -1 })
+    expect(nearestPattern(hammingIndex(new Uint32Array(0), 0, 10), new Uint32Array(1), 0)).toEqual({
+      distance: Number.POSITIVE_INFINITY,
+      row: -1,
+    })
   })
 })

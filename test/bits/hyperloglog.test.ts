@@ -32,7 +32,12 @@ test('empty sketch estimates 0; small counts are near exact (the linear-counting
 test('relative error within 4 standard errors from 10^3 to 3*10^6 distinct, for 1- to 128-word patterns', () => {
   const se = hyperLogLogError(16)
   expect(se).toBeCloseTo(0.0040625, 6)
-  for (const [n, wpr] of [[1_000, 1], [50_000, 4], [300_000, 128], [3_000_000, 2]] as const) {
+  for (const [n, wpr] of [
+    [1_000, 1],
+    [50_000, 4],
+    [300_000, 128],
+    [3_000_000, 2],
+  ] as const) {
     const s = createHyperLogLog()
     addRange(s, 7, n, wpr)
     expect(Math.abs(hyperLogLogEstimate(s) / n - 1), `n=${n} wpr=${wpr}`).toBeLessThan(4 * se)
@@ -54,22 +59,25 @@ test('the error over independent streams has the stated spread (precision 10: 3.
 
 test('merge equals the sketch of the union, and is commutative, associative and idempotent', () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 4 }), (parts) => {
-      const whole = createHyperLogLog(12)
-      const sketches = parts.map(([start, n]) => {
-        const s = createHyperLogLog(12)
-        addRange(s, start, n, 2)
-        addRange(whole, start, n, 2)
-        return s
-      })
-      const merged = createHyperLogLog(12)
-      for (const s of sketches) hyperLogLogMerge(merged, s)
-      expect(merged.registers).toEqual(whole.registers)
-      const reversed = createHyperLogLog(12)
-      for (const s of [...sketches].reverse()) hyperLogLogMerge(reversed, s)
-      hyperLogLogMerge(reversed, sketches[0]!)
-      expect(reversed.registers).toEqual(whole.registers)
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 4 }),
+      (parts) => {
+        const whole = createHyperLogLog(12)
+        const sketches = parts.map(([start, n]) => {
+          const s = createHyperLogLog(12)
+          addRange(s, start, n, 2)
+          addRange(whole, start, n, 2)
+          return s
+        })
+        const merged = createHyperLogLog(12)
+        for (const s of sketches) hyperLogLogMerge(merged, s)
+        expect(merged.registers).toEqual(whole.registers)
+        const reversed = createHyperLogLog(12)
+        for (const s of [...sketches].reverse()) hyperLogLogMerge(reversed, s)
+        hyperLogLogMerge(reversed, sketches[0]!)
+        expect(reversed.registers).toEqual(whole.registers)
+      },
+    ),
     { numRuns: 30 },
   )
 })

@@ -1,17 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import {
-  cloneTable,
-  createTable,
-  slotBytes,
-  tableAdd,
-  tableForEach,
-  tableGet,
-} from '../../src/bits/pattern-table.js'
+import { cloneTable, createTable, slotBytes, tableAdd, tableForEach, tableGet } from '../../src/bits/pattern-table.js'
 import { hashWords } from '../../src/index.js'
 
-const key = (words: Uint32Array, offset: number, wpr: number): string =>
-  Array.from(words.subarray(offset, offset + wpr)).join(',')
+const key = (words: Uint32Array, offset: number, wpr: number): string => Array.from(words.subarray(offset, offset + wpr)).join(',')
 
 describe('pattern table', () => {
   test('counts equal a Map keyed on strings, for any patterns', () => {

@@ -48,10 +48,16 @@ function holds(s: SpaceSaving, stream: number[], strong: boolean): void {
 }
 
 /** Skewed streams: a few heavy patterns among many light ones. */
-const streams = fc.array(fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 5 }) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 400 }) }), { maxLength: 800 })
+const streams = fc.array(
+  fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 5 }) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 400 }) }),
+  { maxLength: 800 },
+)
 
 test('counts bound the true counts; unmonitored patterns are under the floor; heavy ones are monitored', () => {
-  fc.assert(fc.property(streams, fc.integer({ min: 1, max: 40 }), (stream, k) => holds(summarise(stream, k), stream, true)), { numRuns: 200 })
+  fc.assert(
+    fc.property(streams, fc.integer({ min: 1, max: 40 }), (stream, k) => holds(summarise(stream, k), stream, true)),
+    { numRuns: 200 },
+  )
 })
 
 test('with room for every pattern, counts are exact', () => {
@@ -59,7 +65,12 @@ test('with room for every pattern, counts are exact', () => {
   const s = summarise(stream, 10)
   expect(spaceSavingFloor(s)).toBe(0)
   const top = spaceSavingTop(s).map((e) => [s.keys[e * WPR], s.counts[e], s.errors[e]])
-  expect(top).toEqual([[3, 3, 0], [1, 2, 0], [2, 1, 0], [9, 1, 0]])
+  expect(top).toEqual([
+    [3, 3, 0],
+    [1, 2, 0],
+    [2, 1, 0],
+    [9, 1, 0],
+  ])
 })
 
 test('merged summaries keep the guarantees for the union of the streams', () => {
@@ -82,7 +93,10 @@ test('a rebuilt copy (as after cloning or parsing) holds the same summary and ke
       const s = summarise(a, k)
       const copy = structuredClone(s) // plain data: the index is rebuilt on first use
       expect(spaceSavingDistinct(copy)).toBe(true)
-      const view = (t: SpaceSaving) => spaceSavingTop(t).map((e) => `${t.keys[e * WPR]}:${t.counts[e]}:${t.errors[e]}`).sort()
+      const view = (t: SpaceSaving) =>
+        spaceSavingTop(t)
+          .map((e) => `${t.keys[e * WPR]}:${t.counts[e]}:${t.errors[e]}`)
+          .sort()
       expect(view(copy)).toEqual(view(s))
       expect(spaceSavingFloor(copy)).toBe(spaceSavingFloor(s))
       // ties may be evicted in another order from here on; the guarantees hold either way

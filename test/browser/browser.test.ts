@@ -25,7 +25,8 @@ beforeAll(async () => {
     write: false,
     logLevel: 'silent',
   })
-  const html = '<!doctype html><meta charset="utf-8"><title>relu-patterns browser tests</title><script type="module" src="/page.js"></script>'
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>relu-patterns browser tests</title><script type="module" src="/page.js"></script>'
   server = await serve(
     new Map([
       ['/index.html', ['text/html', html]],

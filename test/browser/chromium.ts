@@ -9,7 +9,10 @@ export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 export const hasChromium = existsSync(CHROMIUM)
 
 /** Why browser tests are skipped here, or null when they run. */
-export const skipReason = hasChromium || process.env['CI'] === 'true' ? null : `skipped: no Chromium at ${CHROMIUM}; install it (apt-get install chromium) or set CHROMIUM_PATH`
+export const skipReason =
+  hasChromium || process.env['CI'] === 'true'
+    ? null
+    : `skipped: no Chromium at ${CHROMIUM}; install it (apt-get install chromium) or set CHROMIUM_PATH`
 
 /** Registers one skipped test whose title says why the browser tests of a file do not run. */
 export function sayWhySkipped(test: { skip: (title: string, fn: () => void) => void }): void {

@@ -45,7 +45,13 @@ function models(): { name: string; build: () => tfl.LayersModel; input: number[]
     {
       name: 'dense',
       input: [7, 12],
-      build: () => tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [12], units: 37, activation: 'relu' }), tfl.layers.dense({ units: 70, activation: 'relu6' })] }),
+      build: () =>
+        tfl.sequential({
+          layers: [
+            tfl.layers.dense({ inputShape: [12], units: 37, activation: 'relu' }),
+            tfl.layers.dense({ units: 70, activation: 'relu6' }),
+          ],
+        }),
       options: { saturation: true },
     },
     {
@@ -58,7 +64,10 @@ function models(): { name: string; build: () => tfl.LayersModel; input: number[]
     {
       name: 'conv',
       input: [3, 6, 5, 2],
-      build: () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [6, 5, 2], filters: 35, kernelSize: 2, activation: 'relu' }), tfl.layers.reLU()] }),
+      build: () =>
+        tfl.sequential({
+          layers: [tfl.layers.conv2d({ inputShape: [6, 5, 2], filters: 35, kernelSize: 2, activation: 'relu' }), tfl.layers.reLU()],
+        }),
     },
   ]
 }
@@ -111,10 +120,26 @@ async function bitsOn(backend: string, name: string, seed: number): Promise<{ bi
 async function training(backend: string): Promise<void> {
   await tf.setBackend(backend)
   const run = async (tapped: boolean): Promise<number[][]> => {
-    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [10], units: 40, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }), tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) })] })
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({
+          inputShape: [10],
+          units: 40,
+          activation: 'relu',
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+        }),
+        tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
+      ],
+    })
     model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' })
     const xs = tf.randomNormal([32, 10], 0, 1, 'float32', 3)
-    const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 3), 'int32'), 3)
+    const ys = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 32 }, (_, i) => i % 3),
+        'int32',
+      ),
+      3,
+    )
     const start = tf.memory().numTensors
     const probe = tapped ? instrument(model, { reducers: { u: unitStats() } }) : null
     await model.fit(xs, ys, { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 })
@@ -123,7 +148,7 @@ async function training(backend: string): Promise<void> {
       const id = probe.sites[0]!.id
       check(`${backend} fit: every training row recorded`, probe.results()[id]!.u.rows === 32 * 3, String(probe.results()[id]!.u.rows))
       probe.dispose()
-      check(`${backend} fit: dispose leaves no own property`, !Object.prototype.hasOwnProperty.call(model.layers[0], 'call'))
+      check(`${backend} fit: dispose leaves no own property`, !Object.hasOwn(model.layers[0]!, 'call'))
       check(`${backend} fit: no leaked tensors`, tf.memory().numTensors === start, `${start} -> ${tf.memory().numTensors}`)
     }
     const w = await Promise.all(model.getWeights().map(async (t) => Array.from(await t.data())))
@@ -169,7 +194,11 @@ async function monitorChecks(): Promise<void> {
   const gl = results['webgl']!
   const cpu = results['cpu']!
   const same = gl.filter((c, i) => c.class === cpu[i]!.class)
-  check('monitor: webgl scores equal cpu scores wherever the two assign the same class', same.length > 0 && gl.every((c, i) => c.class !== cpu[i]!.class || c.score === cpu[i]!.score), JSON.stringify({ gl, cpu }).slice(0, 400))
+  check(
+    'monitor: webgl scores equal cpu scores wherever the two assign the same class',
+    same.length > 0 && gl.every((c, i) => c.class !== cpu[i]!.class || c.score === cpu[i]!.score),
+    JSON.stringify({ gl, cpu }).slice(0, 400),
+  )
   stats.push(`monitor: ${gl.length - same.length} of ${gl.length} examples assigned another class on webgl than on cpu`)
 }
 
@@ -188,7 +217,11 @@ async function main(): Promise<void> {
     const sameStates = JSON.stringify(gl.on) === JSON.stringify(cpu.on)
     const bitsFollowStates = sameStates ? JSON.stringify(gl.bits) === JSON.stringify(cpu.bits) : true
     const differing = gl.on.flat().filter((b, i) => b !== cpu.on.flat()[i]).length
-    check(`${name}: webgl bits follow webgl activations exactly as cpu bits follow cpu activations`, bitsFollowStates, `${differing} of ${gl.on.flat().length} activations differ in sign between backends`)
+    check(
+      `${name}: webgl bits follow webgl activations exactly as cpu bits follow cpu activations`,
+      bitsFollowStates,
+      `${differing} of ${gl.on.flat().length} activations differ in sign between backends`,
+    )
     if (name === 'relu-only') {
       check(`${name}: webgl bits equal cpu bits for the same inputs`, JSON.stringify(gl.bits) === JSON.stringify(cpu.bits))
     }

@@ -26,7 +26,11 @@ beforeAll(async () => {
   if (!run) return
   dir = mkdtempSync(join(tmpdir(), 'relu-legible-'))
   const err: string[] = []
-  const code = await main(['report', MODEL, '--data', IMAGES, '--limit', '3', '--out', dir, '--backend', 'wasm', '--against', MODEL], { stdout: () => undefined, stderr: (t) => void err.push(t), tty: false })
+  const code = await main(['report', MODEL, '--data', IMAGES, '--limit', '3', '--out', dir, '--backend', 'wasm', '--against', MODEL], {
+    stdout: () => undefined,
+    stderr: (t) => void err.push(t),
+    tty: false,
+  })
   expect(code, err.join('')).toBe(0)
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
@@ -41,11 +45,16 @@ afterAll(async () => {
 test.runIf(run)('a 76-site model: nothing overflows the page at 1400 px, ids are shortened with the full id on hover', async () => {
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { sites: { id: string }[] }
   expect(report.sites.length).toBeGreaterThanOrEqual(50)
-  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }))
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }))
   expect(scroll).toBeLessThanOrEqual(client)
   // every element wider than the page sits inside a scroll container
   const wide = await page.evaluate(() =>
-    Array.from(document.body.querySelectorAll('*')).filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && e.closest('.scroll') === null).map((e) => e.tagName),
+    Array.from(document.body.querySelectorAll('*'))
+      .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && e.closest('.scroll') === null)
+      .map((e) => e.tagName),
   )
   expect(wide).toEqual([])
   const titles = await page.$$eval('#summary tbody td:first-child', (tds) => tds.map((td) => td.getAttribute('title')))
@@ -58,7 +67,9 @@ test.runIf(run)('no two labels of any chart overlap, and every chart has its sca
   const overlaps = await page.$$eval('svg', (svgs) => {
     const out: string[] = []
     for (const svg of svgs) {
-      const boxes = Array.from(svg.querySelectorAll('text')).map((t) => ({ t: t.textContent ?? '', r: t.getBoundingClientRect() })).filter((b) => b.r.width > 0)
+      const boxes = Array.from(svg.querySelectorAll('text'))
+        .map((t) => ({ t: t.textContent ?? '', r: t.getBoundingClientRect() }))
+        .filter((b) => b.r.width > 0)
       for (let i = 0; i < boxes.length; i++) {
         for (let j = i + 1; j < boxes.length; j++) {
           const [a, b] = [boxes[i]!.r, boxes[j]!.r]
@@ -74,11 +85,18 @@ test.runIf(run)('no two labels of any chart overlap, and every chart has its sca
   // the colour scale of the unit strips, and of the comparison's
   expect(await page.$$eval('svg.legend-bar', (s) => s.length)).toBeGreaterThanOrEqual(2)
   // the depth chart: its axis title and series legend
-  const depth = await page.$eval('svg[role=img] title', () => Array.from(document.querySelectorAll('svg')).find((s) => s.querySelector('title')?.textContent === 'by depth')!.textContent ?? '')
+  const depth = await page.$eval(
+    'svg[role=img] title',
+    () =>
+      Array.from(document.querySelectorAll('svg')).find((s) => s.querySelector('title')?.textContent === 'entropy by depth')!.textContent ??
+      '',
+  )
   expect(depth).toContain('site, in model order')
   expect(depth).toContain('normalised pattern entropy')
   // rank plots: decade ticks and axis titles
-  const rank = await page.$$eval('svg', (svgs) => svgs.filter((s) => s.querySelector('title')?.textContent === 'pattern frequency by rank').map((s) => s.textContent ?? ''))
+  const rank = await page.$$eval('svg', (svgs) =>
+    svgs.filter((s) => s.querySelector('title')?.textContent === 'pattern frequency by rank').map((s) => s.textContent ?? ''),
+  )
   expect(rank.length).toBeGreaterThan(50)
   for (const r of rank) expect(r).toMatch(/rank of the pattern.*rows \(log\)/)
   // the comparison has its glossary

@@ -18,7 +18,11 @@ let dir = ''
 beforeAll(async () => {
   if (!run) return
   dir = mkdtempSync(join(tmpdir(), 'relu-report-'))
-  const code = await main(['report', MODEL, '--data', 'mnist', '--limit', '200', '--out', dir], { stdout: () => undefined, stderr: () => undefined, tty: false })
+  const code = await main(['report', MODEL, '--data', 'mnist', '--limit', '200', '--out', dir], {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    tty: false,
+  })
   expect(code).toBe(0)
   browser = await launchChromium()
 }, 120_000)

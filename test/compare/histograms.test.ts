@@ -44,9 +44,9 @@ test('compareHistograms equals brute force on sets and counts', () => {
   const pool = fc.array(fc.boolean(), { minLength: 5, maxLength: 5 })
   fc.assert(
     fc.property(
-      fc.array(pool, { minLength: 1, maxLength: 6 }).chain((p) =>
-        fc.tuple(fc.array(fc.constantFrom(...p), { maxLength: 80 }), fc.array(fc.constantFrom(...p), { maxLength: 80 })),
-      ),
+      fc
+        .array(pool, { minLength: 1, maxLength: 6 })
+        .chain((p) => fc.tuple(fc.array(fc.constantFrom(...p), { maxLength: 80 }), fc.array(fc.constantFrom(...p), { maxLength: 80 }))),
       fc.integer({ min: 0, max: 6 }),
       ([a, b], threshold) => {
         const got = compareHistograms(stateOf(a, 5), stateOf(b, 5), { threshold })
@@ -70,7 +70,10 @@ test('hand-worked: {a:3, b:1} vs {a:1, c:2}', () => {
 })
 
 test('identical histograms are similarity 1; empty ones too', () => {
-  const rows = [[true, false], [true, true]]
+  const rows = [
+    [true, false],
+    [true, true],
+  ]
   expect(compareHistograms(stateOf(rows, 2), stateOf(rows, 2))).toMatchObject({ jaccard: 1, weightedJaccard: 1 })
   expect(compareHistograms(stateOf([], 2), stateOf([], 2))).toMatchObject({ jaccard: 1, weightedJaccard: 1, thresholdedJaccard: 1 })
 })
@@ -79,9 +82,14 @@ test('a threshold as a share of rows applies to each histogram by its own rows',
   const pool = fc.array(fc.boolean(), { minLength: 4, maxLength: 4 })
   fc.assert(
     fc.property(
-      fc.array(pool, { minLength: 1, maxLength: 5 }).chain((p) =>
-        fc.tuple(fc.array(fc.constantFrom(...p), { minLength: 1, maxLength: 90 }), fc.array(fc.constantFrom(...p), { minLength: 1, maxLength: 30 })),
-      ),
+      fc
+        .array(pool, { minLength: 1, maxLength: 5 })
+        .chain((p) =>
+          fc.tuple(
+            fc.array(fc.constantFrom(...p), { minLength: 1, maxLength: 90 }),
+            fc.array(fc.constantFrom(...p), { minLength: 1, maxLength: 30 }),
+          ),
+        ),
       fc.double({ min: 0, max: 0.9, noNaN: true }),
       ([a, b], share) => {
         const got = compareHistograms(stateOf(a, 4), stateOf(b, 4), { threshold: { share } })
@@ -89,5 +97,7 @@ test('a threshold as a share of rows applies to each histogram by its own rows',
       },
     ),
   )
-  expect(() => compareHistograms(stateOf([], 4), stateOf([], 4), { threshold: { share: 2 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => compareHistograms(stateOf([], 4), stateOf([], 4), { threshold: { share: 2 } })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION' }),
+  )
 })

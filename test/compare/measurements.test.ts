@@ -112,7 +112,12 @@ describe('saturation plane', () => {
   test('ReLU6 and capped ReLU sites get a second plane marking units at the cap', async () => {
     const model = tfl.sequential({
       layers: [
-        tfl.layers.dense({ inputShape: [5], units: 40, activation: 'relu6', kernelInitializer: tfl.initializers.randomNormal({ stddev: 4, seed: 1 }) }),
+        tfl.layers.dense({
+          inputShape: [5],
+          units: 40,
+          activation: 'relu6',
+          kernelInitializer: tfl.initializers.randomNormal({ stddev: 4, seed: 1 }),
+        }),
         tfl.layers.dense({ units: 35 }),
         tfl.layers.reLU({ maxValue: 0.3 }),
         tfl.layers.dense({ units: 3, activation: 'relu' }),
@@ -132,7 +137,9 @@ describe('saturation plane', () => {
     const out1 = sub(model as never, d1!, x).dataSync()
     const outR = sub(model as never, r!, x).dataSync()
     const bits = (p: { words: Uint32Array; rows: number; units: number; wordsPerRow: number }) =>
-      Array.from({ length: p.rows }, (_, i) => Array.from({ length: p.units }, (_, u) => ((p.words[i * p.wordsPerRow + (u >>> 5)]! >>> (u & 31)) & 1) === 1))
+      Array.from({ length: p.rows }, (_, i) =>
+        Array.from({ length: p.units }, (_, u) => ((p.words[i * p.wordsPerRow + (u >>> 5)]! >>> (u & 31)) & 1) === 1),
+      )
     const atCap = (v: Float32Array | Int32Array | Uint8Array, units: number, cap: number) =>
       Array.from({ length: v.length / units }, (_, i) => Array.from({ length: units }, (_, u) => v[i * units + u]! >= Math.fround(cap)))
     expect(bits(m.patterns[`${d1}:saturated`]!)).toEqual(atCap(out1, 40, 6))

@@ -16,7 +16,8 @@ describe('derive', () => {
         const u = unitStats()
         const h = patternHistogram()
         const all = batchOf([...a, ...b], units)
-        const want = u.result(u.update(u.init(layoutOf(units)), all)).meanEntropy * h.result(h.update(h.init(layoutOf(units)), all)).normalizedEntropy
+        const want =
+          u.result(u.update(u.init(layoutOf(units)), all)).meanEntropy * h.result(h.update(h.init(layoutOf(units)), all)).normalizedEntropy
         expect(d.result(s).x).toBeCloseTo(want, 12)
         expect(d.result(s).rows).toBe(a.length + b.length)
       }),
@@ -27,22 +28,41 @@ describe('derive', () => {
 describe('splitBy', () => {
   test("by 'label' equals running the reducer on each label's rows alone", () => {
     fc.assert(
-      fc.property(rowsArb.chain((rows) => fc.tuple(fc.constant(rows), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: rows.length, maxLength: rows.length }))), ([rows, labels]) => {
-        const split = splitBy(patternHistogram(), 'label')
-        const got = split.result(split.update(split.init(layoutOf(units)), batchOf(rows, units, 0, labels)))
-        const h = patternHistogram()
-        const want: Record<string, unknown> = {}
-        for (const l of [...new Set(labels)].sort()) {
-          const mine = rows.filter((_, i) => labels[i] === l)
-          want[String(l)] = h.result(h.update(h.init(layoutOf(units)), batchOf(mine, units, 0, mine.map(() => l))))
-        }
-        expectClose(got, want)
-      }),
+      fc.property(
+        rowsArb.chain((rows) =>
+          fc.tuple(fc.constant(rows), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: rows.length, maxLength: rows.length })),
+        ),
+        ([rows, labels]) => {
+          const split = splitBy(patternHistogram(), 'label')
+          const got = split.result(split.update(split.init(layoutOf(units)), batchOf(rows, units, 0, labels)))
+          const h = patternHistogram()
+          const want: Record<string, unknown> = {}
+          for (const l of [...new Set(labels)].sort()) {
+            const mine = rows.filter((_, i) => labels[i] === l)
+            want[String(l)] = h.result(
+              h.update(
+                h.init(layoutOf(units)),
+                batchOf(
+                  mine,
+                  units,
+                  0,
+                  mine.map(() => l),
+                ),
+              ),
+            )
+          }
+          expectClose(got, want)
+        },
+      ),
     )
   })
 
   test('by a row key, and rows without labels go to "unlabeled"', () => {
-    const rows = [[true, false, false, false, false, false], [false, true, false, false, false, false], [true, true, false, false, false, false]]
+    const rows = [
+      [true, false, false, false, false, false],
+      [false, true, false, false, false, false],
+      [true, true, false, false, false, false],
+    ]
     const byFirstUnit = splitBy(unitStats(), (b, r) => b.words[r * b.wordsPerRow]! & 1)
     const r = byFirstUnit.result(byFirstUnit.update(byFirstUnit.init(layoutOf(units)), batchOf(rows, units)))
     expect(Object.keys(r)).toEqual(['0', '1'])

@@ -7,9 +7,11 @@ import { tf } from '../helpers/tf.js'
 
 type Case = { k: number; s: number; pad: 'same' | 'valid'; h: number; w: number; c: number; f: number }
 const cases: Case[] = []
-for (const k of [1, 3, 5]) for (const s of [1, 2, 3]) for (const pad of ['same', 'valid'] as const) {
-  cases.push({ k, s, pad, h: 9, w: 8, c: 3, f: 4 }, { k, s, pad, h: 10, w: 11, c: 1, f: 2 })
-}
+for (const k of [1, 3, 5])
+  for (const s of [1, 2, 3])
+    for (const pad of ['same', 'valid'] as const) {
+      cases.push({ k, s, pad, h: 9, w: 8, c: 3, f: 4 }, { k, s, pad, h: 10, w: 11, c: 1, f: 2 })
+    }
 
 function gradients(c: Case) {
   return tf.tidy(() => {
@@ -18,8 +20,12 @@ function gradients(c: Case) {
     const bias = tf.randomNormal([c.f], 0, 1, 'float32', 9)
     // a fused conv with bias and relu, as tfjs-layers runs it, and a plain one
     const loss = (a: tf.Tensor, b: tf.Tensor) =>
-      tf.add(tf.sum(tf.square(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: c.s, pad: c.pad, bias, activation: 'relu' }))),
-        tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad)))
+      tf.add(
+        tf.sum(
+          tf.square(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: c.s, pad: c.pad, bias, activation: 'relu' })),
+        ),
+        tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad)),
+      )
     const [dx, dw] = tf.grads(loss)([x, filter])
     return [dx!.dataSync(), dw!.dataSync()] as const
   })
@@ -57,7 +63,33 @@ test('wasm convolution gradients equal the cpu backend and leak nothing', async 
 
 test('wasm Tile as a block copy equals the cpu backend', async () => {
   registerWasmConvGradients()
-  const shapes: [number[], number[]][] = [[[1, 1, 1, 5], [2, 3, 4, 1]], [[1, 3], [4, 1]], [[2, 3], [2, 2]], [[1, 2, 3], [3, 1, 2]], [[4], [3]], [[1, 3], [0, 1]], [[1, 1, 2], [2, 0, 1]]]
+  const shapes: [number[], number[]][] = [
+    [
+      [1, 1, 1, 5],
+      [2, 3, 4, 1],
+    ],
+    [
+      [1, 3],
+      [4, 1],
+    ],
+    [
+      [2, 3],
+      [2, 2],
+    ],
+    [
+      [1, 2, 3],
+      [3, 1, 2],
+    ],
+    [[4], [3]],
+    [
+      [1, 3],
+      [0, 1],
+    ],
+    [
+      [1, 1, 2],
+      [2, 0, 1],
+    ],
+  ]
   for (const [shape, reps] of shapes) {
     const values = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 1.5 - 2)
     const run = async (backend: string) => {

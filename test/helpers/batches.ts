@@ -21,5 +21,14 @@ export function batchOf(rows: boolean[][], units: number, nonFinite = 0, labels:
   })
   // float values consistent with the bits, for reducers that need them: 0 when off, a varied positive value when on
   const values = Float32Array.from(rows.flatMap((row, r) => row.map((on, u) => (on ? 0.5 + ((r * 31 + u * 17) % 7) / 4 : 0))))
-  return { words, rows: rows.length, units, wordsPerRow, nonFinite, positions: 1, labels: labels === null ? null : Int32Array.from(labels), values }
+  return {
+    words,
+    rows: rows.length,
+    units,
+    wordsPerRow,
+    nonFinite,
+    positions: 1,
+    labels: labels === null ? null : Int32Array.from(labels),
+    values,
+  }
 }

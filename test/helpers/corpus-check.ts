@@ -32,7 +32,11 @@ function inputsFor(model: GraphModel, seed: number): { tensors: Record<string, t
   for (const input of (model as unknown as Internals).inputs) {
     // inputs of no declared shape are recurrent states and ratios (rvm): scalars, as the package feeds them
     const shape = input.shape === undefined ? [] : input.shape.map((d, i) => (d > 0 ? d : i === 0 ? 2 : 96))
-    shapes.push(input.shape === undefined ? 'scalar' : `${input.dtype === 'int32' ? 'int32 ' : ''}[${input.shape.map((d) => (d > 0 ? d : '?')).join(', ')}]`)
+    shapes.push(
+      input.shape === undefined
+        ? 'scalar'
+        : `${input.dtype === 'int32' ? 'int32 ' : ''}[${input.shape.map((d) => (d > 0 ? d : '?')).join(', ')}]`,
+    )
     tensors[input.name] =
       input.shape === undefined
         ? tf.scalar(input.name.includes('ratio') ? 0.5 : 0)
@@ -68,7 +72,11 @@ export function sameUnits(model: GraphModel, sites: readonly Site[]): string[] {
  * Brute force, written independently of the library's packing: bit u of row r is set
  * where value `r * units + u` is > 0 (or >= `cap`, for a saturation plane), one bit at a time.
  */
-function packSigns(values: ArrayLike<number>, units: number, cap: number | null): { words: Uint32Array; rows: number; wordsPerRow: number } {
+function packSigns(
+  values: ArrayLike<number>,
+  units: number,
+  cap: number | null,
+): { words: Uint32Array; rows: number; wordsPerRow: number } {
   const wordsPerRow = Math.ceil(units / 32)
   const rows = values.length / units
   const words = new Uint32Array(rows * wordsPerRow)
@@ -139,7 +147,9 @@ function skipWhy(s: SkippedSite): string {
  * sites of the same units, and no tensor leaked.
  */
 export async function checkCorpusModel(id: string, model: GraphModel, expect: Expect): Promise<CorpusRow> {
-  const asyncOnly = Object.values((model as unknown as Internals).executor.graph.nodes).some((n) => ['Enter', 'Switch', 'Merge', 'Exit'].includes(n.op))
+  const asyncOnly = Object.values((model as unknown as Internals).executor.graph.nodes).some((n) =>
+    ['Enter', 'Switch', 'Merge', 'Exit'].includes(n.op),
+  )
   const byDefault = instrumentAll(model, { reducers: {} })
   const row = {
     sites: byDefault.probe.sites.length,
@@ -161,7 +171,10 @@ export async function checkCorpusModel(id: string, model: GraphModel, expect: Ex
   const list = Array.isArray(want) ? want : [want]
   sites.forEach((site, i) => {
     const t = list[i]!
-    const last = site.dataFormat === 'channelsFirst' && t.rank > 2 ? tf.transpose(t, [0, ...Array.from({ length: t.rank - 2 }, (_, k) => k + 2), 1]) : t
+    const last =
+      site.dataFormat === 'channelsFirst' && t.rank > 2
+        ? tf.transpose(t, [0, ...Array.from({ length: t.rank - 2 }, (_, k) => k + 2), 1])
+        : t
     const want = packSigns(last.dataSync(), site.units, site.plane === 'saturation' ? Math.fround(site.maxValue!) : null)
     const got = results[site.id]!.bits
     expect(got.rows, `${id}: ${site.id} rows`).toBe(want.rows)
@@ -176,5 +189,7 @@ export async function checkCorpusModel(id: string, model: GraphModel, expect: Ex
 }
 
 /** The table's header and one line per model, as docs/models.md has them. */
-export const TABLE_HEAD = '| model | input | sites | kinds | skipped by default, and why | not sizable (left out) |\n| --- | --- | --- | --- | --- | --- |'
-export const tableLine = (r: CorpusRow): string => `| ${r.id} | ${r.input} | ${r.sites} | ${r.kinds} | ${r.skipped} | ${r.refused === '-' ? '-' : r.refused.split(', ').length} |`
+export const TABLE_HEAD =
+  '| model | input | sites | kinds | skipped by default, and why | not sizable (left out) |\n| --- | --- | --- | --- | --- | --- |'
+export const tableLine = (r: CorpusRow): string =>
+  `| ${r.id} | ${r.input} | ${r.sites} | ${r.kinds} | ${r.skipped} | ${r.refused === '-' ? '-' : r.refused.split(', ').length} |`

@@ -24,7 +24,13 @@ export interface GraphSpec {
 
 export const attrs = {
   fused: (...ops: string[]) => ({ fused_ops: { list: { s: ops.map(b64) } }, num_args: { i: '1' }, T: f32, epsilon: { f: 0 } }),
-  conv: (format = 'NHWC') => ({ strides: { list: { i: ['1', '1', '1', '1'] } }, padding: { s: b64('VALID') }, data_format: { s: b64(format) }, dilations: { list: { i: ['1', '1', '1', '1'] } }, explicit_paddings: { list: {} } }),
+  conv: (format = 'NHWC') => ({
+    strides: { list: { i: ['1', '1', '1', '1'] } },
+    padding: { s: b64('VALID') },
+    data_format: { s: b64(format) },
+    dilations: { list: { i: ['1', '1', '1', '1'] } },
+    explicit_paddings: { list: {} },
+  }),
   matmul: () => ({ transpose_a: { b: false }, transpose_b: { b: false } }),
   t: () => ({ T: f32 }),
 }
@@ -37,9 +43,18 @@ export function graphModel(spec: GraphSpec): ReturnType<typeof tfc.loadGraphMode
   const identity = (i: number): string => `Identity${i === 0 ? '' : `_${i}`}`
   const node = [
     { name: 'x', op: 'Placeholder', attr: { dtype: f32, shape: { shape: { dim: spec.input.map((d) => ({ size: String(d) })) } } } },
-    ...consts.map(([name, c]) => ({ name, op: 'Const', attr: { dtype: dtype(name), value: { tensor: { dtype: dtype(name).type, tensorShape: { dim: c.shape.map((d) => ({ size: String(d) })) } } } } })),
+    ...consts.map(([name, c]) => ({
+      name,
+      op: 'Const',
+      attr: {
+        dtype: dtype(name),
+        value: { tensor: { dtype: dtype(name).type, tensorShape: { dim: c.shape.map((d) => ({ size: String(d) })) } } },
+      },
+    })),
     ...spec.nodes.map((n) => ({ ...n, attr: { T: f32, ...(n.attr ?? {}) } })),
-    ...(spec.signatureOnNodes === true ? [] : spec.outputs.map((o, i) => ({ name: identity(i), op: 'Identity', input: [o], attr: { T: f32 } }))),
+    ...(spec.signatureOnNodes === true
+      ? []
+      : spec.outputs.map((o, i) => ({ name: identity(i), op: 'Identity', input: [o], attr: { T: f32 } }))),
   ]
   // weights are laid out one after the other, each in its own dtype (4 bytes either way)
   const buffer = new ArrayBuffer(consts.reduce((n, [, c]) => n + 4 * c.values.length, 0))
@@ -55,7 +70,12 @@ export function graphModel(spec: GraphSpec): ReturnType<typeof tfc.loadGraphMode
     weightSpecs: consts.map(([name, c]) => ({ name, shape: c.shape, dtype: isInt(name) ? ('int32' as const) : ('float32' as const) })),
     weightData: buffer,
     format: 'graph-model',
-    userDefinedMetadata: { signature: { inputs: { x: { name: 'x:0' } }, outputs: Object.fromEntries(spec.outputs.map((o, i) => [`out${i}`, { name: outputName(o, i) }])) } },
+    userDefinedMetadata: {
+      signature: {
+        inputs: { x: { name: 'x:0' } },
+        outputs: Object.fromEntries(spec.outputs.map((o, i) => [`out${i}`, { name: outputName(o, i) }])),
+      },
+    },
   } as never)
 }
 

@@ -19,7 +19,10 @@ function handler(json: tf.io.ModelJSON, shard: (path: string) => Uint8Array): tf
       tf.io.getModelArtifactsForJSON(json, async (manifest) => {
         const specs = manifest.flatMap((g) => g.weights)
         const parts = manifest.flatMap((g) => g.paths.map(shard))
-        return [specs, tf.io.concatenateArrayBuffers(parts.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer))]
+        return [
+          specs,
+          tf.io.concatenateArrayBuffers(parts.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer)),
+        ]
       }),
   }
 }
@@ -75,7 +78,9 @@ const CPU_ONLY = new Set(['human-models/facemesh-attention'])
 export function corpus(): CorpusModel[] {
   const models: CorpusModel[] = []
   const human = join(modules, '@vladmandic', 'human-models', 'models')
-  for (const f of readdirSync(human).filter((f) => f.endsWith('.json') && f !== 'models.json').sort()) {
+  for (const f of readdirSync(human)
+    .filter((f) => f.endsWith('.json') && f !== 'models.json')
+    .sort()) {
     const id = `human-models/${f.slice(0, -5)}`
     models.push({ id, load: () => loadFile(join(human, f)), ...(CPU_ONLY.has(id) ? { backend: 'cpu' as const } : {}) })
   }

@@ -40,35 +40,64 @@ function measurementOf(sites: Record<string, { units: number; positions: number;
   for (const [id, s] of Object.entries(sites)) {
     const b = batchOf(s.examples.flat(), s.units)
     examples = s.examples.length
-    patterns[id] = { units: s.units, wordsPerRow: b.wordsPerRow, rows: b.rows, positions: s.positions, words: b.words, histogram: patternHistogram().init(b) }
+    patterns[id] = {
+      units: s.units,
+      wordsPerRow: b.wordsPerRow,
+      rows: b.rows,
+      positions: s.positions,
+      words: b.words,
+      histogram: patternHistogram().init(b),
+    }
   }
   return { kind: 'measurement', examples, inputs: '', results: {}, patterns }
 }
 
 const sitesArb = fc
-  .tuple(fc.integer({ min: 2, max: 9 }), fc.array(fc.record({ units: fc.integer({ min: 1, max: 40 }), positions: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 3 }))
+  .tuple(
+    fc.integer({ min: 2, max: 9 }),
+    fc.array(fc.record({ units: fc.integer({ min: 1, max: 40 }), positions: fc.integer({ min: 1, max: 3 }) }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+  )
   .chain(([n, shapes]) =>
     fc.tuple(
       ...shapes.map((sh) =>
-        fc.array(fc.array(fc.array(fc.boolean(), { minLength: sh.units, maxLength: sh.units }), { minLength: sh.positions, maxLength: sh.positions }), { minLength: n, maxLength: n }).map((examples) => ({ ...sh, examples })),
+        fc
+          .array(
+            fc.array(fc.array(fc.boolean(), { minLength: sh.units, maxLength: sh.units }), {
+              minLength: sh.positions,
+              maxLength: sh.positions,
+            }),
+            { minLength: n, maxLength: n },
+          )
+          .map((examples) => ({ ...sh, examples })),
       ),
     ),
   )
 
 /** Each example's whole-network bits, site after site. */
-const wholeBits = (sites: { examples: boolean[][][] }[]): boolean[][] => sites[0]!.examples.map((_, e) => sites.flatMap((s) => s.examples[e]!.flat()))
+const wholeBits = (sites: { examples: boolean[][][] }[]): boolean[][] =>
+  sites[0]!.examples.map((_, e) => sites.flatMap((s) => s.examples[e]!.flat()))
 
 const hammingOf = (a: boolean[], b: boolean[]): number => a.reduce((d, x, i) => d + (x !== b[i] ? 1 : 0), 0)
 
 describe('naswot', () => {
   test('logAbsDet equals the log of the exact determinant', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 7 }).chain((n) => fc.array(fc.array(fc.integer({ min: -20, max: 20 }), { minLength: n, maxLength: n }), { minLength: n, maxLength: n })), (m) => {
-        const want = logOf(exactDet(m))
-        const got = logAbsDet(Float64Array.from(m.flat()), m.length)
-        if (want === Number.NEGATIVE_INFINITY) expect(got < -20 || got === want).toBe(true)
-        else expect(got).toBeCloseTo(want, 8)
-      }),
+      fc.property(
+        fc
+          .integer({ min: 1, max: 7 })
+          .chain((n) =>
+            fc.array(fc.array(fc.integer({ min: -20, max: 20 }), { minLength: n, maxLength: n }), { minLength: n, maxLength: n }),
+          ),
+        (m) => {
+          const want = logOf(exactDet(m))
+          const got = logAbsDet(Float64Array.from(m.flat()), m.length)
+          if (want === Number.NEGATIVE_INFINITY) expect(got < -20 || got === want).toBe(true)
+          else expect(got).toBeCloseTo(want, 8)
+        },
+      ),
     )
   })
 
@@ -89,13 +118,24 @@ describe('naswot', () => {
   })
 
   test('two equal patterns, or more examples than N_A + 1, make K singular: -Infinity, said so', () => {
-    const m = measurementOf({ a: { units: 3, positions: 1, examples: [[[true, false, true]], [[true, false, true]], [[false, false, true]]] } })
+    const m = measurementOf({
+      a: { units: 3, positions: 1, examples: [[[true, false, true]], [[true, false, true]], [[false, false, true]]] },
+    })
     expect(naswot(m)).toEqual({ score: Number.NEGATIVE_INFINITY, singular: true, examples: 3, units: 3 })
     // five distinct 3-bit patterns: K (5 x 5) has rank at most 4
-    const rows = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1]].map((r) => [r.map(Boolean)])
+    const rows = [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 1, 0],
+      [0, 1, 1],
+    ].map((r) => [r.map(Boolean)])
     const k = rows.map((a) => rows.map((b) => 3 - hammingOf(a[0]!, b[0]!)))
     expect(exactDet(k)).toBe(0n)
-    expect(naswot(measurementOf({ a: { units: 3, positions: 1, examples: rows } }))).toMatchObject({ singular: true, score: Number.NEGATIVE_INFINITY })
+    expect(naswot(measurementOf({ a: { units: 3, positions: 1, examples: rows } }))).toMatchObject({
+      singular: true,
+      score: Number.NEGATIVE_INFINITY,
+    })
   })
 })
 
@@ -111,7 +151,8 @@ describe('oui', () => {
           const limit = Math.floor(rows[0]!.length / 2)
           let sum = 0
           let pairs = 0
-          for (let i = 0; i < rows.length; i++) for (let j = i + 1; j < rows.length; j++) (sum += Math.min(hammingOf(rows[i]!, rows[j]!), limit) / limit), pairs++
+          for (let i = 0; i < rows.length; i++)
+            for (let j = i + 1; j < rows.length; j++) (sum += Math.min(hammingOf(rows[i]!, rows[j]!), limit) / limit), pairs++
           return sum / pairs
         })
         const got = oui(m)
@@ -132,7 +173,13 @@ describe('regionCount', () => {
     )
     const model = tfl.sequential({
       layers: [
-        tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 3, activation: 'relu', kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }) }),
+        tfl.layers.conv2d({
+          inputShape: [4, 4, 1],
+          filters: 2,
+          kernelSize: 3,
+          activation: 'relu',
+          kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }),
+        }),
         tfl.layers.flatten(),
         tfl.layers.dense({ units: 3, activation: 'relu', kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }) }),
       ],
@@ -172,7 +219,12 @@ test('naswot: a kernel whose determinant is exactly 0 by a linear relation among
   const rows: boolean[][] = Array.from({ length: 60 }, () => Array.from({ length: 200 }, bit))
   const c1 = Array.from({ length: 200 }, bit)
   const c2 = Array.from({ length: 200 }, bit)
-  rows.push(c1, c2, c1.map((b, i) => b || c2[i]!), c1.map((b, i) => b && c2[i]!))
+  rows.push(
+    c1,
+    c2,
+    c1.map((b, i) => b || c2[i]!),
+    c1.map((b, i) => b && c2[i]!),
+  )
   const k = rows.map((a) => rows.map((b) => 200 - hammingOf(a, b)))
   expect(exactDet(k)).toBe(0n)
   const got = naswot(measurementOf({ a: { units: 200, positions: 1, examples: rows.map((r) => [r]) } }))
@@ -185,15 +237,21 @@ test('naswot: a kernel whose determinant is exactly 0 by a linear relation among
 
 test('indicators use a layer named network, and leave out the whole-network site by its mark', async () => {
   const input = tfl.input({ shape: [3] })
-  const a = tfl.layers.dense({ units: 4, activation: 'relu', name: 'network', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }).apply(input) as tfl.SymbolicTensor
-  const b = tfl.layers.dense({ units: 2, activation: 'relu', name: 'd2', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) }).apply(a) as tfl.SymbolicTensor
+  const a = tfl.layers
+    .dense({ units: 4, activation: 'relu', name: 'network', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) })
+    .apply(input) as tfl.SymbolicTensor
+  const b = tfl.layers
+    .dense({ units: 2, activation: 'relu', name: 'd2', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) })
+    .apply(a) as tfl.SymbolicTensor
   const probe = instrument(tfl.model({ inputs: input, outputs: b }))
   const x = tf.randomNormal([5, 3], 0, 1, 'float32', 1)
   const m = await probe.measure(x, { retain: true })
   probe.dispose()
   expect(regionCount(m).units).toBe(6)
   expect(naswot(m).units).toBe(6)
-  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), tfl.layers.dense({ units: 2, activation: 'relu' })] })
+  const model = tfl.sequential({
+    layers: [tfl.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), tfl.layers.dense({ units: 2, activation: 'relu' })],
+  })
   const whole = instrument(model, { network: true })
   const w = await whole.measure(x, { retain: true })
   whole.dispose()

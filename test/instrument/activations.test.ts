@@ -12,10 +12,16 @@ describe('opt-in activation kinds: the pattern is the sign of the activation inp
   test('layers: smooth activations, LeakyReLU, and PReLU with negative slopes (read from its input), against brute force', async () => {
     const smooth = ['elu', 'selu', 'gelu', 'swish', 'mish'] as const
     const input = tfl.input({ shape: [6] })
-    const lin = tfl.layers.dense({ units: 8, name: 'lin', kernelInitializer: init(1), biasInitializer: bias(2) }).apply(input) as tfl.SymbolicTensor
+    const lin = tfl.layers
+      .dense({ units: 8, name: 'lin', kernelInitializer: init(1), biasInitializer: bias(2) })
+      .apply(input) as tfl.SymbolicTensor
     const leaky = tfl.layers.leakyReLU({ alpha: 0.2, name: 'leaky' }).apply(lin)
     const prelu = tfl.layers.prelu({ name: 'prelu', alphaInitializer: tfl.initializers.constant({ value: -0.5 }) }).apply(lin)
-    const denses = smooth.map((a, i) => tfl.layers.dense({ units: 5, activation: a as never, name: a, kernelInitializer: init(10 + i), biasInitializer: bias(20 + i) }).apply(lin))
+    const denses = smooth.map((a, i) =>
+      tfl.layers
+        .dense({ units: 5, activation: a as never, name: a, kernelInitializer: init(10 + i), biasInitializer: bias(20 + i) })
+        .apply(lin),
+    )
     const model = tfl.model({ inputs: input, outputs: tfl.layers.concatenate().apply([leaky, prelu, ...denses] as never) as never })
 
     const none = instrument(model, { allowEmpty: true })
@@ -23,7 +29,10 @@ describe('opt-in activation kinds: the pattern is the sign of the activation inp
     expect(none.skipped.map((s) => s.id)).toEqual(['leaky', 'prelu'])
     none.dispose()
 
-    const probe = instrument(model, { activations: ['relu', 'leakyRelu', 'prelu', 'elu', 'selu', 'gelu', 'swish', 'mish'], reducers: { bits: collect() } })
+    const probe = instrument(model, {
+      activations: ['relu', 'leakyRelu', 'prelu', 'elu', 'selu', 'gelu', 'swish', 'mish'],
+      reducers: { bits: collect() },
+    })
     expect(probe.sites.map((s) => [s.id, s.activation, s.reads])).toEqual([
       ['leaky', 'leakyRelu', 'output'],
       ['prelu', 'prelu', 'input'],
@@ -88,7 +97,15 @@ describe('opt-in activation kinds: the pattern is the sign of the activation inp
 describe('opt-in kinds without relu, wrapped, and their channel axis', () => {
   test('TimeDistributed(PReLU) is a site with activations: [prelu] alone, and listed as wrapped by default', () => {
     const make = () =>
-      tfl.sequential({ layers: [tfl.layers.timeDistributed({ inputShape: [3, 4], layer: tfl.layers.prelu({ alphaInitializer: tfl.initializers.constant({ value: -1 }) }) as never, name: 'tdp' })] })
+      tfl.sequential({
+        layers: [
+          tfl.layers.timeDistributed({
+            inputShape: [3, 4],
+            layer: tfl.layers.prelu({ alphaInitializer: tfl.initializers.constant({ value: -1 }) }) as never,
+            name: 'tdp',
+          }),
+        ],
+      })
     const opted = instrument(make(), { activations: ['prelu'] })
     expect(opted.sites.map((s) => [s.id, s.activation, s.reads, s.positions])).toEqual([['tdp', 'prelu', 'input', 3]])
     opted.dispose()
@@ -98,7 +115,13 @@ describe('opt-in kinds without relu, wrapped, and their channel axis', () => {
   })
 
   test('a LeakyReLU of unknown channel axis takes a dataFormat by its site id', () => {
-    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [6], units: 12 }), tfl.layers.reshape({ targetShape: [3, 4] }), tfl.layers.leakyReLU({ name: 'neg' })] })
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ inputShape: [6], units: 12 }),
+        tfl.layers.reshape({ targetShape: [3, 4] }),
+        tfl.layers.leakyReLU({ name: 'neg' }),
+      ],
+    })
     expect(() => instrument(model, { activations: ['leakyRelu'] })).toThrow(expect.objectContaining({ code: 'DATA_FORMAT_UNKNOWN' }))
     const probe = instrument(model, { activations: ['leakyRelu'], dataFormat: { neg: 'channelsFirst' } })
     expect(probe.sites[0]).toMatchObject({ units: 3, positions: 4 })
@@ -108,9 +131,18 @@ describe('opt-in kinds without relu, wrapped, and their channel axis', () => {
   test('graphs: a fused prelu is listed as skipped even when only prelu is asked for', () => {
     const model = graphModel({
       input: [-1, 6],
-      consts: { w: { shape: [6, 5], values: numbers(30, 1) }, b: { shape: [5], values: numbers(5, 2) }, alpha: { shape: [5], values: numbers(5, 3) } },
+      consts: {
+        w: { shape: [6, 5], values: numbers(30, 1) },
+        b: { shape: [5], values: numbers(5, 2) },
+        alpha: { shape: [5], values: numbers(5, 3) },
+      },
       nodes: [
-        { name: 'fp', op: '_FusedMatMul', input: ['x', 'w', 'b', 'alpha'], attr: { ...attrs.fused('BiasAdd', 'Prelu'), ...attrs.matmul(), num_args: { i: '2' } } },
+        {
+          name: 'fp',
+          op: '_FusedMatMul',
+          input: ['x', 'w', 'b', 'alpha'],
+          attr: { ...attrs.fused('BiasAdd', 'Prelu'), ...attrs.matmul(), num_args: { i: '2' } },
+        },
         { name: 'p', op: 'Prelu', input: ['fp', 'alpha'] },
       ],
       outputs: ['p'],

@@ -208,7 +208,10 @@ describe('non-finite activations', () => {
   test('NaN and Infinity are counted, not thrown on; NaN is off and +Infinity on', async () => {
     const model = tfl.sequential({ layers: [tfl.layers.reLU({ inputShape: [4] })] })
     const probe = instrument(model)
-    const x = tf.tensor2d([[Number.NaN, Infinity, -Infinity, 1], [0, 2, Number.NaN, -1]])
+    const x = tf.tensor2d([
+      [Number.NaN, Infinity, -Infinity, 1],
+      [0, 2, Number.NaN, -1],
+    ])
     const r = (await probe.measure(x))[probe.sites[0]!.id]!
     expect(r.units.nonFinite).toBe(3) // relu(-Infinity) = 0 is finite
     expect(Array.from(r.units.frequency)).toEqual([0, 1, 0, 0.5])

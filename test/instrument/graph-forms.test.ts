@@ -11,11 +11,17 @@ const zero = { zero: { shape: [], values: [0] } }
 const cap = { cap: { shape: [], values: [0.3] } }
 
 /** Records a model's sites during its own predict; the same graph executed with the site nodes as outputs is the brute force. */
-function check(model: ReturnType<typeof graphModel>, x: tf.Tensor, expected: { id: string; className: string; activation: string; units: number; positions: number; dataFormat?: string }[]) {
+function check(
+  model: ReturnType<typeof graphModel>,
+  x: tf.Tensor,
+  expected: { id: string; className: string; activation: string; units: number; positions: number; dataFormat?: string }[],
+) {
   const probe = instrument(model, { reducers: { bits: collect() }, saturation: true })
-  expect(probe.sites.filter((s) => s.plane === 'sign').map(({ id, className, activation, units, positions }) => ({ id, className, activation, units, positions }))).toEqual(
-    expected.map(({ dataFormat, ...e }) => e),
-  )
+  expect(
+    probe.sites
+      .filter((s) => s.plane === 'sign')
+      .map(({ id, className, activation, units, positions }) => ({ id, className, activation, units, positions })),
+  ).toEqual(expected.map(({ dataFormat, ...e }) => e))
   const plain = probe.sites.map((s) => s.id)
   tf.dispose(model.predict(x) as tf.Tensor)
   const results = probe.results()
@@ -45,7 +51,10 @@ describe('every ReLU form in a graph is a site, equal to brute force', () => {
       ],
       outputs: ['mm6', 'r'],
     })
-    const x = tf.tensor2d(numbers(24, 9).map((v) => v * 8), [4, 6])
+    const x = tf.tensor2d(
+      numbers(24, 9).map((v) => v * 8),
+      [4, 6],
+    )
     check(model, x, [
       { id: 'mm', className: '_FusedMatMul', activation: 'relu', units: 5, positions: 1 },
       { id: 'r6', className: 'Relu6', activation: 'relu6', units: 5, positions: 1 },
@@ -106,7 +115,12 @@ describe('every ReLU form in a graph is a site, equal to brute force', () => {
       input: [-1, 6],
       consts: { ...dense },
       nodes: [
-        { name: 'mm', op: '_FusedMatMul', input: ['x', 'w', 'b'], attr: { ...attrs.fused('BiasAdd', 'LeakyRelu'), ...attrs.matmul(), leakyrelu_alpha: { f: 0.2 } } },
+        {
+          name: 'mm',
+          op: '_FusedMatMul',
+          input: ['x', 'w', 'b'],
+          attr: { ...attrs.fused('BiasAdd', 'LeakyRelu'), ...attrs.matmul(), leakyrelu_alpha: { f: 0.2 } },
+        },
         { name: 'leaky', op: 'LeakyRelu', input: ['mm'], attr: { alpha: { f: 0.1 } } },
         { name: 'r', op: 'Relu', input: ['leaky'] },
       ],
@@ -114,18 +128,28 @@ describe('every ReLU form in a graph is a site, equal to brute force', () => {
     })
     const probe = instrument(model)
     expect(probe.sites.map((s) => s.id)).toEqual(['r'])
-    expect(probe.skipped.map((s) => [s.id, s.reason])).toEqual([['mm', 'not-a-relu'], ['leaky', 'not-a-relu']])
+    expect(probe.skipped.map((s) => [s.id, s.reason])).toEqual([
+      ['mm', 'not-a-relu'],
+      ['leaky', 'not-a-relu'],
+    ])
     probe.dispose()
   })
 
   test('a GraphModel that is not loaded is NOT_A_MODEL, saying to load it', async () => {
     const tfc = await import('@tensorflow/tfjs-converter')
     const unloaded = new tfc.GraphModel('file://nowhere/model.json')
-    expect(() => instrument(unloaded)).toThrow(expect.objectContaining({ code: 'NOT_A_MODEL', message: expect.stringContaining('not loaded') }))
+    expect(() => instrument(unloaded)).toThrow(
+      expect.objectContaining({ code: 'NOT_A_MODEL', message: expect.stringContaining('not loaded') }),
+    )
   })
 
   test('no ReLU is NO_RELU_SITES; training mode is INVALID_OPTION, a dataFormat naming no site UNKNOWN_SITE; a second probe is refused', async () => {
-    const none = graphModel({ input: [-1, 6], consts: { ...dense }, nodes: [{ name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: attrs.matmul() }], outputs: ['mm'] })
+    const none = graphModel({
+      input: [-1, 6],
+      consts: { ...dense },
+      nodes: [{ name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: attrs.matmul() }],
+      outputs: ['mm'],
+    })
     expect(() => instrument(none)).toThrow(expect.objectContaining({ code: 'NO_RELU_SITES' }))
     const model = graphModel({ input: [-1, 6], consts: { ...dense }, nodes: [{ name: 'r', op: 'Relu', input: ['x'] }], outputs: ['r'] })
     expect(() => instrument(model, { dataFormat: { nowhere: 'channelsLast' } })).toThrow(expect.objectContaining({ code: 'UNKNOWN_SITE' }))

@@ -12,13 +12,28 @@ import { collect, signRows, tf, unpackRows, useCpu } from '../helpers/tf.js'
 beforeAll(useCpu)
 
 const dense = { w: { shape: [6, 5], values: numbers(30, 1) }, b: { shape: [5], values: numbers(5, 2) } }
-const scalars = { zero: { shape: [], values: [0] }, six: { shape: [], values: [6] }, three: { shape: [], values: [3] }, sixth: { shape: [], values: [1 / 6] }, alpha: { shape: [], values: [0.2] } }
+const scalars = {
+  zero: { shape: [], values: [0] },
+  six: { shape: [], values: [6] },
+  three: { shape: [], values: [3] },
+  sixth: { shape: [], values: [1 / 6] },
+  alpha: { shape: [], values: [0.2] },
+}
 const gamma = { gamma: { shape: [5], values: [0.25, 0.5, -0.75, 1, 0.1] } }
 const mm = { name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: attrs.matmul() }
-const x = (): tf.Tensor => tf.tensor2d(numbers(48, 21).map((v) => v * 12), [8, 6])
+const x = (): tf.Tensor =>
+  tf.tensor2d(
+    numbers(48, 21).map((v) => v * 12),
+    [8, 6],
+  )
 
 /** Records one predict; checks every site against the signs (or the cap) of the tensor `tensorOf[site]` names, from a plain execute. */
-function expectBruteForce(model: ReturnType<typeof graphModel>, input: tf.Tensor, tensorOf: Record<string, string>, options: { activations?: ActivationKind[] } = {}) {
+function expectBruteForce(
+  model: ReturnType<typeof graphModel>,
+  input: tf.Tensor,
+  tensorOf: Record<string, string>,
+  options: { activations?: ActivationKind[] } = {},
+) {
   const probe = instrument(model, { reducers: { bits: collect() }, saturation: true, ...options })
   tf.dispose(model.predict(input) as tf.Tensor)
   const results = probe.results()
@@ -38,7 +53,12 @@ describe('capped ReLUs spelled as ops', () => {
     const model = graphModel({
       input: [-1, 6],
       consts: { ...dense, ...scalars },
-      nodes: [mm, { name: 'r', op: 'Relu', input: ['mm'] }, { name: 'min', op: 'Minimum', input: ['r', 'six'] }, { name: 'clip', op: 'Maximum', input: ['min', 'zero'] }],
+      nodes: [
+        mm,
+        { name: 'r', op: 'Relu', input: ['mm'] },
+        { name: 'min', op: 'Minimum', input: ['r', 'six'] },
+        { name: 'clip', op: 'Maximum', input: ['min', 'zero'] },
+      ],
       outputs: ['clip'],
     })
     const input = x()
@@ -148,7 +168,12 @@ describe('PReLU, LeakyReLU, hard-swish and hard-sigmoid spelled as ops', () => {
     const model = graphModel({
       input: [-1, 6],
       consts: { ...dense, ...scalars },
-      nodes: [mm, { name: 'r', op: 'Relu', input: ['mm'] }, { name: 'half', op: 'Mul', input: ['mm', 'alpha'] }, { name: 'sum', op: 'AddV2', input: ['r', 'half'] }],
+      nodes: [
+        mm,
+        { name: 'r', op: 'Relu', input: ['mm'] },
+        { name: 'half', op: 'Mul', input: ['mm', 'alpha'] },
+        { name: 'sum', op: 'AddV2', input: ['r', 'half'] },
+      ],
       outputs: ['sum'],
     })
     const probe = instrument(model)
@@ -160,7 +185,12 @@ describe('PReLU, LeakyReLU, hard-swish and hard-sigmoid spelled as ops', () => {
     const model = graphModel({
       input: [-1, 6],
       consts: { ...dense, ...scalars },
-      nodes: [mm, { name: 'ax', op: 'Mul', input: ['alpha', 'mm'] }, { name: 'leaky', op: 'Maximum', input: ['mm', 'ax'] }, { name: 'r', op: 'Relu', input: ['leaky'] }],
+      nodes: [
+        mm,
+        { name: 'ax', op: 'Mul', input: ['alpha', 'mm'] },
+        { name: 'leaky', op: 'Maximum', input: ['mm', 'ax'] },
+        { name: 'r', op: 'Relu', input: ['leaky'] },
+      ],
       outputs: ['r'],
     })
     const byDefault = instrument(model)
@@ -215,12 +245,20 @@ describe('PReLU, LeakyReLU, hard-swish and hard-sigmoid spelled as ops', () => {
 })
 
 describe('the channel axis through transposes', () => {
-  const conv = { k: { shape: [1, 1, 3, 4], values: numbers(12, 3) }, perm: { shape: [4], values: [0, 3, 1, 2] }, shape: { shape: [3], values: [-1, 9, 4] } }
+  const conv = {
+    k: { shape: [1, 1, 3, 4], values: numbers(12, 3) },
+    perm: { shape: [4], values: [0, 3, 1, 2] },
+    shape: { shape: [3], values: [-1, 9, 4] },
+  }
   const nhwcToNchw = (rest: { name: string; op: string; input: string[] }[]) =>
     graphModel({
       input: [-1, 3, 3, 3],
       consts: conv,
-      nodes: [{ name: 'c', op: 'Conv2D', input: ['x', 'k'], attr: attrs.conv('NHWC') }, { name: 't', op: 'Transpose', input: ['c', 'perm'], attr: { Tperm: { type: 'DT_INT32' } } }, ...rest],
+      nodes: [
+        { name: 'c', op: 'Conv2D', input: ['x', 'k'], attr: attrs.conv('NHWC') },
+        { name: 't', op: 'Transpose', input: ['c', 'perm'], attr: { Tperm: { type: 'DT_INT32' } } },
+        ...rest,
+      ],
       outputs: [rest[rest.length - 1]!.name],
       intConsts: ['perm', 'shape'],
     })
@@ -244,7 +282,13 @@ describe('the channel axis through transposes', () => {
       { name: 'flat', op: 'Reshape', input: ['c', 'shape'] },
       { name: 'r', op: 'Relu', input: ['flat'] },
     ])
-    expect(() => instrument(model)).toThrow(expect.objectContaining({ code: 'DATA_FORMAT_UNKNOWN', site: 'r', message: expect.stringContaining(`dataFormat: { "r": 'channelsLast' }`) }))
+    expect(() => instrument(model)).toThrow(
+      expect.objectContaining({
+        code: 'DATA_FORMAT_UNKNOWN',
+        site: 'r',
+        message: expect.stringContaining(`dataFormat: { "r": 'channelsLast' }`),
+      }),
+    )
     const probe = instrument(model, { dataFormat: { r: 'channelsLast' } })
     expect(probe.sites[0]).toMatchObject({ id: 'r', units: 4, positions: 9, dataFormat: 'channelsLast' })
     probe.dispose()
@@ -263,20 +307,35 @@ describe('what an adversarial reading found, now right', () => {
       input: [-1, 6],
       consts: { ...dense, p: { shape: [2], values: [1, 0] } },
       intConsts: ['p'],
-      nodes: [mm, { name: 't', op: 'Transpose', input: ['mm', 'p'], attr: { Tperm: { type: 'DT_INT32' } } }, { name: 'r', op: 'Relu', input: ['t'] }],
+      nodes: [
+        mm,
+        { name: 't', op: 'Transpose', input: ['mm', 'p'], attr: { Tperm: { type: 'DT_INT32' } } },
+        { name: 'r', op: 'Relu', input: ['t'] },
+      ],
       outputs: ['r'],
     })
-    expect(() => instrument(model)).toThrow(expect.objectContaining({ code: 'DATA_FORMAT_UNKNOWN', site: 'r', message: expect.stringContaining('The batch is not the first axis') }))
+    expect(() => instrument(model)).toThrow(
+      expect.objectContaining({
+        code: 'DATA_FORMAT_UNKNOWN',
+        site: 'r',
+        message: expect.stringContaining('The batch is not the first axis'),
+      }),
+    )
     // a dataFormat cannot make it right
     expect(() => instrument(model, { dataFormat: { r: 'channelsLast' } })).toThrow(expect.objectContaining({ code: 'DATA_FORMAT_UNKNOWN' }))
   })
 
-  test('a site node named like a signature output key reads its own tensor, not the key\'s', () => {
+  test("a site node named like a signature output key reads its own tensor, not the key's", () => {
     const model = graphModel({
       input: [-1, 6],
       consts: { ...dense },
       // signature key out1 names Identity_1 = -mm; node out1 is relu(mm)
-      nodes: [mm, { name: 'out1', op: 'Relu', input: ['mm'] }, { name: 'neg', op: 'Neg', input: ['mm'] }, { name: 'fin', op: 'AddV2', input: ['out1', 'mm'] }],
+      nodes: [
+        mm,
+        { name: 'out1', op: 'Relu', input: ['mm'] },
+        { name: 'neg', op: 'Neg', input: ['mm'] },
+        { name: 'fin', op: 'AddV2', input: ['out1', 'mm'] },
+      ],
       outputs: ['fin', 'neg'],
     })
     const input = x()
@@ -360,7 +419,12 @@ describe('what an adversarial reading found, now right', () => {
     const model = graphModel({
       input: [-1, 6],
       consts: { ...dense, ...scalars },
-      nodes: [mm, { name: 'plus', op: 'AddV2', input: ['mm', 'three'] }, { name: 'r6', op: 'Relu6', input: ['plus'] }, { name: 'sum', op: 'AddV2', input: ['r6', 'mm'] }],
+      nodes: [
+        mm,
+        { name: 'plus', op: 'AddV2', input: ['mm', 'three'] },
+        { name: 'r6', op: 'Relu6', input: ['plus'] },
+        { name: 'sum', op: 'AddV2', input: ['r6', 'mm'] },
+      ],
       outputs: ['sum'],
     })
     const probe = instrument(model)

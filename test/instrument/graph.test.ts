@@ -26,7 +26,12 @@ async function checkModel(model: Graph, x: tf.Tensor, expectOps: Record<string, 
   for (const s of probe.sites) ops[s.className] = (ops[s.className] ?? 0) + 1
   expect(ops).toEqual(expectOps)
   const ids = probe.sites.map((s) => s.id)
-  const want = bruteForce(model, x, ids, probe.sites.map((s) => s.units))
+  const want = bruteForce(
+    model,
+    x,
+    ids,
+    probe.sites.map((s) => s.units),
+  )
   probe.reset() // the brute-force execution was recorded too
   const tensors = tf.memory().numTensors
   const out = model.predict(x) as tf.Tensor
@@ -88,14 +93,21 @@ describe('the three misreadings, on the real models that have them', () => {
     const out = model.execute(x, site.tensor!) as tf.Tensor
     const values = Array.from(out.dataSync())
     expect(unpackRows(results[site.id]!.bits)).toEqual(signRows(values, site.units))
-    expect(unpackRows(results[`${site.id}:saturated`]!.bits)).toEqual(signRows(values.map((v) => (v >= 6 ? 1 : 0)), site.units))
+    expect(unpackRows(results[`${site.id}:saturated`]!.bits)).toEqual(
+      signRows(
+        values.map((v) => (v >= 6 ? 1 : 0)),
+        site.units,
+      ),
+    )
     tf.dispose([out, x])
     model.dispose()
   }, 120_000)
 
   test('mobileface: a PReLU spelled Maximum(0, x) + γ·Minimum(0, x) is never called a dead ReLU; with prelu it reads the sign of x', async () => {
     const model = await loadHumanModels('mobileface')
-    expect(() => instrument(model)).toThrow(expect.objectContaining({ code: 'NO_RELU_SITES', message: expect.stringContaining('not-a-relu') }))
+    expect(() => instrument(model)).toThrow(
+      expect.objectContaining({ code: 'NO_RELU_SITES', message: expect.stringContaining('not-a-relu') }),
+    )
     const probe = instrument(model, { activations: ['prelu'], reducers: { bits: collect(), units: unitStats() } })
     expect(probe.sites.length).toBe(13)
     expect(probe.sites.every((s) => s.activation === 'prelu' && s.reads === 'input' && s.className === 'Maximum+AddV2')).toBe(true)
@@ -114,7 +126,11 @@ describe('the three misreadings, on the real models that have them', () => {
 
   test('nanodet (ONNX export): NHWC convolution -> Transpose to NCHW -> LeakyRelu has its channels on axis 1', async () => {
     const model = await loadHumanModels('nanodet')
-    const probe = instrument(model, { activations: ['leakyRelu'], reducers: { bits: collect() }, sites: (s) => s.id.endsWith('LeakyRelu_1') })
+    const probe = instrument(model, {
+      activations: ['leakyRelu'],
+      reducers: { bits: collect() },
+      sites: (s) => s.id.endsWith('LeakyRelu_1'),
+    })
     const site = probe.sites[0]!
     expect(site).toMatchObject({ activation: 'leakyRelu', dataFormat: 'channelsFirst' })
     const x = tf.randomUniform([1, 3, 416, 416], 0, 1, 'float32', 8)
@@ -133,7 +149,8 @@ describe('the three misreadings, on the real models that have them', () => {
 describe('partial execution', () => {
   test('MobileNetV2 executed up to its first block records only the two sites above it, and runs no kernel more than bare', async () => {
     const model = await loadNsfwMobilenet()
-    const block = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/expanded_conv/project/BatchNorm/FusedBatchNormV3'
+    const block =
+      'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/expanded_conv/project/BatchNorm/FusedBatchNormV3'
     const x = tf.randomUniform([1, 224, 224, 3], 0, 1, 'float32', 9)
     const kernels = async () => (await tf.profile(() => tf.dispose(model.execute(x, block) as tf.Tensor))).kernelNames
     const bare = await kernels()

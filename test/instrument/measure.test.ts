@@ -80,8 +80,15 @@ describe('bad input is INVALID_INPUT with a message that says what to do', () =>
 
   test('an error tfjs raises inside the forward pass is INVALID_INPUT with it as the cause', async () => {
     const probe = instrument(mlp())
-    const x = tf.tensor(Array.from({ length: 24 }, () => 'a'), [2, 12], 'string')
-    const error = await probe.measure(x).then(() => null, (e: unknown) => e)
+    const x = tf.tensor(
+      Array.from({ length: 24 }, () => 'a'),
+      [2, 12],
+      'string',
+    )
+    const error = await probe.measure(x).then(
+      () => null,
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({ code: 'INVALID_INPUT' })
     expect((error as Error).cause).toBeDefined()
     probe.dispose()
@@ -135,11 +142,18 @@ describe('more input the model cannot take', () => {
     const neg = tf.neg(tf.ones([2, 4]))
     const direct = await probe.measure([pos, neg])
     const element = () => ({ xs: { b: tf.clone(neg), a: tf.clone(pos) } })
-    const dataset = { iterator: async () => { let done = false; return { next: async () => (done ? { done: true, value: undefined } : ((done = true), { done: false, value: element() })) } } }
+    const dataset = {
+      iterator: async () => {
+        let done = false
+        return { next: async () => (done ? { done: true, value: undefined } : ((done = true), { done: false, value: element() })) }
+      },
+    }
     const named = await probe.measure(dataset as never)
     expect(named['da']!.bits.words).toEqual(direct['da']!.bits.words)
     expect(named['db']!.bits.words).toEqual(direct['db']!.bits.words)
-    const wrong = { iterator: async () => ({ next: async () => ({ done: false, value: { xs: { c: tf.ones([2, 4]), a: tf.ones([2, 4]) } } }) }) }
+    const wrong = {
+      iterator: async () => ({ next: async () => ({ done: false, value: { xs: { c: tf.ones([2, 4]), a: tf.ones([2, 4]) } } }) }),
+    }
     await expect(probe.measure(wrong as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     tf.dispose([pos, neg])
     probe.dispose()
@@ -147,8 +161,17 @@ describe('more input the model cannot take', () => {
 
   test('a dataset that throws is INVALID_INPUT with its error as the cause', async () => {
     const probe = instrument(mlp())
-    const failing = { iterator: async () => ({ next: async () => { throw new Error('disk gone') } }) }
-    const error = await probe.measure(failing as never).then(() => null, (e: unknown) => e)
+    const failing = {
+      iterator: async () => ({
+        next: async () => {
+          throw new Error('disk gone')
+        },
+      }),
+    }
+    const error = await probe.measure(failing as never).then(
+      () => null,
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({ code: 'INVALID_INPUT' })
     expect((error as Error).cause).toEqual(new Error('disk gone'))
     await expect(probe.measure({ iterator: async () => null } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
@@ -167,7 +190,13 @@ describe('more input the model cannot take', () => {
   test('training mode restores frozen weights exactly, constraints and all, without leaking', async () => {
     const model = tfl.sequential({
       layers: [
-        tfl.layers.dense({ inputShape: [5], units: 6, activation: 'relu', kernelConstraint: tfl.constraints.maxNorm({ maxValue: 0.1 }), kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
+        tfl.layers.dense({
+          inputShape: [5],
+          units: 6,
+          activation: 'relu',
+          kernelConstraint: tfl.constraints.maxNorm({ maxValue: 0.1 }),
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+        }),
         tfl.layers.batchNormalization(),
         tfl.layers.dense({ units: 2 }),
       ],

@@ -6,7 +6,10 @@ beforeAll(useCpu)
 
 /** A conv site feeding two parallel dense branches (tfjs runs them in another order than `model.layers`). */
 function branchy(seed = 3): tfl.LayersModel {
-  const init = (s: number) => ({ kernelInitializer: tfl.initializers.glorotNormal({ seed: seed + s }), biasInitializer: tfl.initializers.randomNormal({ stddev: 0.3, seed: seed + 50 + s }) })
+  const init = (s: number) => ({
+    kernelInitializer: tfl.initializers.glorotNormal({ seed: seed + s }),
+    biasInitializer: tfl.initializers.randomNormal({ stddev: 0.3, seed: seed + 50 + s }),
+  })
   const input = tfl.input({ shape: [5, 5, 2] })
   const c1 = tfl.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', name: 'c1', ...init(1) }).apply(input) as tfl.SymbolicTensor
   const flat = tfl.layers.flatten().apply(c1) as tfl.SymbolicTensor
@@ -71,7 +74,13 @@ describe('the whole-network site', () => {
   test('in training, one pattern per example of every step; counters say how many passes', async () => {
     const model = branchy(5)
     const x = tf.randomNormal([24, 5, 5, 2], 0, 1, 'float32', 8)
-    const y = tf.oneHot(tf.tensor1d([...Array(24).keys()].map((i) => i % 3), 'int32'), 3)
+    const y = tf.oneHot(
+      tf.tensor1d(
+        [...Array(24).keys()].map((i) => i % 3),
+        'int32',
+      ),
+      3,
+    )
     const probe = instrument(model, { network: true, passes: 'training', reducers: { u: unitStats() } })
     await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 })
     const c = probe.counters()
@@ -104,12 +113,23 @@ describe('the whole-network site', () => {
   test('refused with INVALID_OPTION: a shared layer, a layer named network, sizes that vary', () => {
     const input = tfl.input({ shape: [4] })
     const shared = tfl.layers.dense({ units: 3, activation: 'relu', name: 'shared' })
-    const twice = tfl.model({ inputs: input, outputs: shared.apply(shared.apply(tfl.layers.dense({ units: 3 }).apply(input))) as tfl.SymbolicTensor })
-    expect(() => instrument(twice, { network: true })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('shared') }))
+    const twice = tfl.model({
+      inputs: input,
+      outputs: shared.apply(shared.apply(tfl.layers.dense({ units: 3 }).apply(input))) as tfl.SymbolicTensor,
+    })
+    expect(() => instrument(twice, { network: true })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('shared') }),
+    )
     const named = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'relu', name: 'network', inputShape: [2] })] })
-    expect(() => instrument(named, { network: true })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('rename') }))
-    const varying = tfl.sequential({ layers: [tfl.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'relu', inputShape: [null, null, 1] })] })
-    expect(() => instrument(varying, { network: true })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('fixed') }))
+    expect(() => instrument(named, { network: true })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('rename') }),
+    )
+    const varying = tfl.sequential({
+      layers: [tfl.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'relu', inputShape: [null, null, 1] })],
+    })
+    expect(() => instrument(varying, { network: true })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('fixed') }),
+    )
     expect(() => instrument(named, { network: 1 as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     // nothing was left tapped: the model can be instrumented again
     instrument(named).dispose()

@@ -114,7 +114,13 @@ describe('dispose and reset while measuring', () => {
     const id = probe.sites[0]!.id
     const [, measured] = await Promise.all([
       model.fit(xs, ys, { epochs: 2, batchSize: 8, shuffle: false }),
-      probe.measure(tfd.array([0, 1, 2]).map(() => tf.slice(probeSet, 0, 2)).batch(1).map((x) => tf.squeeze(x as tf.Tensor, [0]))),
+      probe.measure(
+        tfd
+          .array([0, 1, 2])
+          .map(() => tf.slice(probeSet, 0, 2))
+          .batch(1)
+          .map((x) => tf.squeeze(x as tf.Tensor, [0])),
+      ),
     ])
     expect(measured[id]!.bits.rows).toBe(6)
     expect(probe.results()[id]!.bits.rows).toBe(64)
@@ -134,7 +140,9 @@ describe('capture and predictions', () => {
     const got = (await patterns)![id]!
     const w = model.layers[0]!.getWeights()
     const h = tf.relu(tf.add(tf.matMul(x, w[0]!), w[1]!))
-    expect(unpackRows({ units: got.units, wordsPerRow: got.wordsPerRow, rows: got.rows, words: Array.from(got.words) })).toEqual(signRows(h.dataSync(), 37))
+    expect(unpackRows({ units: got.units, wordsPerRow: got.wordsPerRow, rows: got.rows, words: Array.from(got.words) })).toEqual(
+      signRows(h.dataSync(), 37),
+    )
     expect(probe.results()[id]!.bits.rows).toBe(0)
     tf.dispose([x, value, h])
     probe.dispose()
@@ -159,7 +167,9 @@ describe('capture and predictions', () => {
     const alone = probe.capture(() => model.predict(b) as tf.Tensor)
     const words = (await alone.patterns)![id]!
     const all = (await outer.patterns)![id]!
-    expect(Array.from(all.words.subarray(3 * all.wordsPerRow, 7 * all.wordsPerRow))).toEqual(Array.from(words.words.subarray(0, 4 * words.wordsPerRow)))
+    expect(Array.from(all.words.subarray(3 * all.wordsPerRow, 7 * all.wordsPerRow))).toEqual(
+      Array.from(words.words.subarray(0, 4 * words.wordsPerRow)),
+    )
     expect(probe.results()[id]!.bits.rows).toBe(0)
     tf.dispose([a, b, outer.value as tf.Tensor, alone.value])
     probe.dispose()
@@ -169,9 +179,13 @@ describe('capture and predictions', () => {
     const model = mlp()
     const probe = instrument(model, { reducers: { bits: collect() } })
     const x = tf.randomNormal([2, 12], 0, 1, 'float32', 35)
-    expect(() => probe.capture(async () => model.predict(x))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('synchronous') }))
+    expect(() => probe.capture(async () => model.predict(x))).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('synchronous') }),
+    )
     expect(() => probe.capture(async function* () {} as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
-    expect(() => probe.capture(class {} as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('not a class') }))
+    expect(() => probe.capture(class {} as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('not a class') }),
+    )
     const { value, patterns } = probe.capture(() => Promise.resolve().then(() => model.predict(x) as tf.Tensor))
     await expect(patterns).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('returned a promise') })
     tf.dispose([await value, x])

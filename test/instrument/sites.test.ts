@@ -16,18 +16,92 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'Dense relu', inputShape: [7], layers: () => [tfl.layers.dense({ units: 37, activation: 'relu' })], site: 0, expect: { className: 'Dense', activation: 'relu', units: 37, positions: 1 } },
-  { name: 'Dense relu6', inputShape: [7], layers: () => [tfl.layers.dense({ units: 33, activation: 'relu6', kernelInitializer: tfl.initializers.randomNormal({ stddev: 3, seed: 2 }) })], site: 0, expect: { activation: 'relu6', maxValue: 6, units: 33 } },
-  { name: 'Dense on 3-D input (one pattern per step)', inputShape: [3, 5], layers: () => [tfl.layers.dense({ units: 34, activation: 'relu' })], site: 0, expect: { units: 34, positions: 3 } },
-  { name: 'Conv1D', inputShape: [9, 3], layers: () => [tfl.layers.conv1d({ filters: 35, kernelSize: 3, activation: 'relu' })], site: 0, expect: { className: 'Conv1D', units: 35, positions: 7 } },
-  { name: 'Conv2D', inputShape: [6, 5, 2], layers: () => [tfl.layers.conv2d({ filters: 35, kernelSize: 3, activation: 'relu' })], site: 0, expect: { className: 'Conv2D', units: 35, positions: 12 } },
-  { name: 'Conv3D', inputShape: [4, 4, 3, 2], layers: () => [tfl.layers.conv3d({ filters: 33, kernelSize: 2, activation: 'relu' })], site: 0, expect: { className: 'Conv3D', units: 33, positions: 18 } },
-  { name: 'Conv2DTranspose', inputShape: [4, 3, 3], layers: () => [tfl.layers.conv2dTranspose({ filters: 34, kernelSize: 2, activation: 'relu' })], site: 0, expect: { className: 'Conv2DTranspose', units: 34, positions: 20 } },
-  { name: 'SeparableConv2D', inputShape: [6, 6, 3], layers: () => [tfl.layers.separableConv2d({ filters: 33, kernelSize: 3, activation: 'relu' })], site: 0, expect: { className: 'SeparableConv2D', units: 33, positions: 16 } },
-  { name: 'DepthwiseConv2D', inputShape: [6, 6, 3], layers: () => [tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 11, activation: 'relu' })], site: 0, expect: { className: 'DepthwiseConv2D', units: 33, positions: 16 } },
-  { name: 'ReLU layer', inputShape: [7], layers: () => [tfl.layers.dense({ units: 40 }), tfl.layers.reLU()], site: 1, expect: { className: 'ReLU', activation: 'relu', maxValue: null, units: 40 } },
-  { name: 'ReLU layer with maxValue', inputShape: [7], layers: () => [tfl.layers.dense({ units: 40 }), tfl.layers.reLU({ maxValue: 0.5 })], site: 1, expect: { activation: 'relu-capped', maxValue: 0.5 } },
-  { name: "Activation('relu')", inputShape: [7], layers: () => [tfl.layers.dense({ units: 45 }), tfl.layers.activation({ activation: 'relu' })], site: 1, expect: { className: 'Activation', activation: 'relu', units: 45 } },
+  {
+    name: 'Dense relu',
+    inputShape: [7],
+    layers: () => [tfl.layers.dense({ units: 37, activation: 'relu' })],
+    site: 0,
+    expect: { className: 'Dense', activation: 'relu', units: 37, positions: 1 },
+  },
+  {
+    name: 'Dense relu6',
+    inputShape: [7],
+    layers: () => [
+      tfl.layers.dense({ units: 33, activation: 'relu6', kernelInitializer: tfl.initializers.randomNormal({ stddev: 3, seed: 2 }) }),
+    ],
+    site: 0,
+    expect: { activation: 'relu6', maxValue: 6, units: 33 },
+  },
+  {
+    name: 'Dense on 3-D input (one pattern per step)',
+    inputShape: [3, 5],
+    layers: () => [tfl.layers.dense({ units: 34, activation: 'relu' })],
+    site: 0,
+    expect: { units: 34, positions: 3 },
+  },
+  {
+    name: 'Conv1D',
+    inputShape: [9, 3],
+    layers: () => [tfl.layers.conv1d({ filters: 35, kernelSize: 3, activation: 'relu' })],
+    site: 0,
+    expect: { className: 'Conv1D', units: 35, positions: 7 },
+  },
+  {
+    name: 'Conv2D',
+    inputShape: [6, 5, 2],
+    layers: () => [tfl.layers.conv2d({ filters: 35, kernelSize: 3, activation: 'relu' })],
+    site: 0,
+    expect: { className: 'Conv2D', units: 35, positions: 12 },
+  },
+  {
+    name: 'Conv3D',
+    inputShape: [4, 4, 3, 2],
+    layers: () => [tfl.layers.conv3d({ filters: 33, kernelSize: 2, activation: 'relu' })],
+    site: 0,
+    expect: { className: 'Conv3D', units: 33, positions: 18 },
+  },
+  {
+    name: 'Conv2DTranspose',
+    inputShape: [4, 3, 3],
+    layers: () => [tfl.layers.conv2dTranspose({ filters: 34, kernelSize: 2, activation: 'relu' })],
+    site: 0,
+    expect: { className: 'Conv2DTranspose', units: 34, positions: 20 },
+  },
+  {
+    name: 'SeparableConv2D',
+    inputShape: [6, 6, 3],
+    layers: () => [tfl.layers.separableConv2d({ filters: 33, kernelSize: 3, activation: 'relu' })],
+    site: 0,
+    expect: { className: 'SeparableConv2D', units: 33, positions: 16 },
+  },
+  {
+    name: 'DepthwiseConv2D',
+    inputShape: [6, 6, 3],
+    layers: () => [tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 11, activation: 'relu' })],
+    site: 0,
+    expect: { className: 'DepthwiseConv2D', units: 33, positions: 16 },
+  },
+  {
+    name: 'ReLU layer',
+    inputShape: [7],
+    layers: () => [tfl.layers.dense({ units: 40 }), tfl.layers.reLU()],
+    site: 1,
+    expect: { className: 'ReLU', activation: 'relu', maxValue: null, units: 40 },
+  },
+  {
+    name: 'ReLU layer with maxValue',
+    inputShape: [7],
+    layers: () => [tfl.layers.dense({ units: 40 }), tfl.layers.reLU({ maxValue: 0.5 })],
+    site: 1,
+    expect: { activation: 'relu-capped', maxValue: 0.5 },
+  },
+  {
+    name: "Activation('relu')",
+    inputShape: [7],
+    layers: () => [tfl.layers.dense({ units: 45 }), tfl.layers.activation({ activation: 'relu' })],
+    site: 1,
+    expect: { className: 'Activation', activation: 'relu', units: 45 },
+  },
 ]
 
 describe.each(cases)('$name', (c) => {
@@ -72,7 +146,9 @@ test("granularity 'example' gives one pattern of H*W*C bits per example", async 
 })
 
 test('channelsFirst conv: one pattern of C bits per position, same rows as channelsLast', async () => {
-  const model = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [2, 5, 4], filters: 35, kernelSize: 2, activation: 'relu', dataFormat: 'channelsFirst' })] })
+  const model = tfl.sequential({
+    layers: [tfl.layers.conv2d({ inputShape: [2, 5, 4], filters: 35, kernelSize: 2, activation: 'relu', dataFormat: 'channelsFirst' })],
+  })
   const probe = instrument(model, { reducers: { bits: collect() } })
   expect(probe.sites[0]).toMatchObject({ units: 35, positions: 12, dataFormat: 'channelsFirst' })
   const x = tf.randomNormal([3, 2, 5, 4], 0, 1, 'float32', 5)
@@ -85,7 +161,10 @@ test('channelsFirst conv: one pattern of C bits per position, same rows as chann
 })
 
 test('nested Sequential and functional models are walked; ids carry the path', async () => {
-  const inner = tfl.sequential({ name: 'inner', layers: [tfl.layers.dense({ inputShape: [6], units: 33, activation: 'relu', name: 'h1' }), tfl.layers.dense({ units: 3, name: 'out' })] })
+  const inner = tfl.sequential({
+    name: 'inner',
+    layers: [tfl.layers.dense({ inputShape: [6], units: 33, activation: 'relu', name: 'h1' }), tfl.layers.dense({ units: 3, name: 'out' })],
+  })
   const innerIn = tfl.input({ shape: [3] })
   const deep = tfl.model({ name: 'deep', inputs: innerIn, outputs: tfl.layers.reLU({ name: 'r' }).apply(innerIn) as never })
   const input = tfl.input({ shape: [4] })
@@ -113,7 +192,10 @@ test('a layer shared at two graph nodes is one site recording the rows of both c
   const shared = tfl.layers.dense({ units: 35, activation: 'relu', name: 'shared' })
   const i1 = tfl.input({ shape: [4] })
   const i2 = tfl.input({ shape: [4] })
-  const model = tfl.model({ inputs: [i1, i2], outputs: tfl.layers.concatenate().apply([shared.apply(i1), shared.apply(i2)] as never) as never })
+  const model = tfl.model({
+    inputs: [i1, i2],
+    outputs: tfl.layers.concatenate().apply([shared.apply(i1), shared.apply(i2)] as never) as never,
+  })
   const probe = instrument(model, { reducers: { bits: collect() } })
   expect(probe.sites).toHaveLength(1)
   expect(probe.sites[0]).toMatchObject({ id: 'shared', nodes: 2 })
@@ -154,7 +236,11 @@ test('LeakyReLU, PReLU, ELU, linear and softmax layers are not sites', () => {
 describe('site ids are unique whatever the names', () => {
   test("a layer named 'inner/d' next to a nested model 'inner' holding 'd': two sites, two ids, both recorded", async () => {
     const innerIn = tfl.input({ shape: [4] })
-    const inner = tfl.model({ name: 'inner', inputs: innerIn, outputs: tfl.layers.dense({ units: 5, activation: 'relu', name: 'd' }).apply(innerIn) as never })
+    const inner = tfl.model({
+      name: 'inner',
+      inputs: innerIn,
+      outputs: tfl.layers.dense({ units: 5, activation: 'relu', name: 'd' }).apply(innerIn) as never,
+    })
     const x = tfl.input({ shape: [4] })
     const slash = tfl.layers.dense({ units: 3, activation: 'relu', name: 'inner/d' })
     const relu6 = tfl.layers.dense({ units: 6, activation: 'relu6', name: 'e' })
@@ -177,7 +263,11 @@ describe('site ids are unique whatever the names', () => {
 describe('nodes: calls per forward pass', () => {
   test('a sub-model applied twice reports nodes: 2 and records both calls', async () => {
     const innerIn = tfl.input({ shape: [4] })
-    const inner = tfl.model({ name: 'block', inputs: innerIn, outputs: tfl.layers.dense({ units: 4, activation: 'relu', name: 'd' }).apply(innerIn) as never })
+    const inner = tfl.model({
+      name: 'block',
+      inputs: innerIn,
+      outputs: tfl.layers.dense({ units: 4, activation: 'relu', name: 'd' }).apply(innerIn) as never,
+    })
     const x = tfl.input({ shape: [4] })
     const model = tfl.model({ inputs: x, outputs: inner.apply(inner.apply(x)) as never })
     const probe = instrument(model, { reducers: { bits: collect() } })

@@ -13,7 +13,13 @@ const reducers = () => ({ units: unitStats(), patterns: patternHistogram(), pair
 function convBn() {
   const model = tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [6, 6, 2], filters: 5, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+      tfl.layers.conv2d({
+        inputShape: [6, 6, 2],
+        filters: 5,
+        kernelSize: 3,
+        padding: 'same',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }),
+      }),
       tfl.layers.batchNormalization({}),
       tfl.layers.reLU({}),
       tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }),

@@ -41,7 +41,13 @@ describe('states() are snapshots', () => {
   })
 
   test('a state that cannot be copied is INVALID_REDUCER', () => {
-    const fnState: Reducer<{ f: () => number }, number> = { name: 'fn', init: () => ({ f: () => 1 }), update: (s) => s, merge: (a) => a, result: () => 1 }
+    const fnState: Reducer<{ f: () => number }, number> = {
+      name: 'fn',
+      init: () => ({ f: () => 1 }),
+      update: (s) => s,
+      merge: (a) => a,
+      result: () => 1,
+    }
     const probe = instrument(mlp(), { reducers: { fn: fnState } })
     expect(() => probe.states()).toThrow(expect.objectContaining({ code: 'INVALID_REDUCER', reducer: 'fn' }))
     probe.dispose()
@@ -63,7 +69,17 @@ describe('every reducer failure is REDUCER_FAILED, with the reducer, the site an
   })
 
   test('a derive function throwing', () => {
-    const probe = instrument(mlp(), { reducers: { d: derive({ u: unitStats() }, () => { throw new TypeError('no') }, 'myMetric') } })
+    const probe = instrument(mlp(), {
+      reducers: {
+        d: derive(
+          { u: unitStats() },
+          () => {
+            throw new TypeError('no')
+          },
+          'myMetric',
+        ),
+      },
+    })
     try {
       probe.results()
       expect.unreachable()

@@ -164,7 +164,7 @@ describe('no leaks, and dispose restores the model', () => {
     probe.dispose()
     expect(tf.memory().numTensors).toBe(start)
     expect(ownKeys(model)).toEqual(keys)
-    for (const l of model.layers) expect(Object.prototype.hasOwnProperty.call(l, 'call')).toBe(false)
+    for (const l of model.layers) expect(Object.hasOwn(l, 'call')).toBe(false)
     tf.dispose([xs, ys])
     opt.dispose()
   })
@@ -183,9 +183,9 @@ describe('no leaks, and dispose restores the model', () => {
     const sym = (Symbol as { dispose?: symbol }).dispose
     expect(typeof sym).toBe('symbol') // Node 20 has it; the test must not pass vacuously
     const layer = model.layers[0]!
-    expect(Object.prototype.hasOwnProperty.call(layer, 'call')).toBe(true)
+    expect(Object.hasOwn(layer, 'call')).toBe(true)
     ;(probe as unknown as Record<symbol, () => void>)[sym!]!()
     expect(probe.disposed).toBe(true)
-    expect(Object.prototype.hasOwnProperty.call(layer, 'call')).toBe(false)
+    expect(Object.hasOwn(layer, 'call')).toBe(false)
   })
 })

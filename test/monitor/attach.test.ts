@@ -19,7 +19,10 @@ async function setup(seed: number) {
 
 describe('attach, several monitors and the probe they use', () => {
   test('two monitors attached: both told on every call; detached in either order, predict is restored exactly', async () => {
-    for (const order of [[0, 1], [1, 0]]) {
+    for (const order of [
+      [0, 1],
+      [1, 0],
+    ]) {
       const { model, train, m1, m2, x } = await setup(20)
       const before = ownKeys(model)
       const seen: ExampleCheck[][][] = [[], []]

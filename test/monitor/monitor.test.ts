@@ -76,7 +76,7 @@ describe('calibrate, attach, stringify, merge', () => {
     tf.dispose([train.xs, train.ys, held])
   })
 
-  test('attach checks the application\'s own predict calls in the same pass; detach restores predict', async () => {
+  test("attach checks the application's own predict calls in the same pass; detach restores predict", async () => {
     const model = mlp(5, [12, 24, 20, 3])
     const train = data(90, 12, 3, 11)
     const monitor = await buildMonitor(model, train.xs)
@@ -135,7 +135,10 @@ describe('bad input is a coded error', () => {
   test('classes without patterns, wrong inputs, options, caps, corrupt text, another model', async () => {
     const model = mlp(8, [12, 24, 20, 3])
     const train = data(60, 12, 3, 16)
-    await expect(buildMonitor(model, train.xs, { labels: new Array(60).fill(0) })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('1, 2') })
+    await expect(buildMonitor(model, train.xs, { labels: new Array(60).fill(0) })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('1, 2'),
+    })
     await expect(buildMonitor(model, train.xs, { labels: new Array(60).fill(5) })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(buildMonitor(model, train.xs, { lables: [] } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     await expect(buildMonitor(model, train.xs, { by: 'label' })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
@@ -145,11 +148,19 @@ describe('bad input is a coded error', () => {
     await expect(monitor.check(tf.ones([2, 7]))).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(monitor.calibrate(train.xs, { falseAlarmRate: 2 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     const text = monitor.stringify()
-    expect(() => Monitor.parse(text.replace('"kind":"monitor"', '"kind":"monitors"'), model)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    expect(() => Monitor.parse(text.replace('"kind":"monitor"', '"kind":"monitors"'), model)).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_DATA' }),
+    )
     expect(() => Monitor.parse('nonsense', model)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
     const other = mlp(8, [12, 24, 21, 3])
     expect(() => Monitor.parse(text, other)).toThrow(expect.objectContaining({ code: 'MODEL_MISMATCH' }))
-    const twoClass = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [12], units: 24, activation: 'relu' }), tfl.layers.dense({ units: 20, activation: 'relu' }), tfl.layers.dense({ units: 2 })] })
+    const twoClass = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ inputShape: [12], units: 24, activation: 'relu' }),
+        tfl.layers.dense({ units: 20, activation: 'relu' }),
+        tfl.layers.dense({ units: 2 }),
+      ],
+    })
     expect(() => Monitor.parse(text, twoClass)).toThrow(expect.objectContaining({ code: 'MODEL_MISMATCH' }))
     tf.dispose([train.xs, train.ys])
   })
@@ -158,7 +169,15 @@ describe('bad input is a coded error', () => {
 test('a conv site: an example pattern is all its positions, and distances equal brute force over them', async () => {
   const model = tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 3, kernelSize: 3, activation: 'relu', name: 'conv', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }), biasInitializer: tfl.initializers.randomNormal({ seed: 3, stddev: 0.2 }) }),
+      tfl.layers.conv2d({
+        inputShape: [4, 4, 1],
+        filters: 3,
+        kernelSize: 3,
+        activation: 'relu',
+        name: 'conv',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }),
+        biasInitializer: tfl.initializers.randomNormal({ seed: 3, stddev: 0.2 }),
+      }),
       tfl.layers.flatten(),
       tfl.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }),
     ],
@@ -203,7 +222,13 @@ test('a monitor built from a retained measurement equals one built from the data
 
 test('crafted monitor text is CORRUPT_DATA; a model with other positions is MODEL_MISMATCH', async () => {
   const conv = (size: number) =>
-    tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [size, size, 1], filters: 2, kernelSize: 3, activation: 'relu', name: 'c' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2, name: 'o' })] })
+    tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [size, size, 1], filters: 2, kernelSize: 3, activation: 'relu', name: 'c' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 2, name: 'o' }),
+      ],
+    })
   const small = conv(4)
   const x = tf.randomNormal([20, 4, 4, 1], 0, 1, 'float32', 9)
   const monitor = await buildMonitor(small, x, { labels: Array.from({ length: 20 }, (_, i) => i % 2) })

@@ -14,14 +14,20 @@ class SwitchingReader extends Reader {
   }
 }
 
-const recorder = () => new Recorder({ id: 's', units: 3, granularity: 'position', dataFormat: 'channelsLast', thresholds: [0], caps: [null] })
+const recorder = () =>
+  new Recorder({ id: 's', units: 3, granularity: 'position', dataFormat: 'channelsLast', thresholds: [0], caps: [null] })
 
 describe('Reader', () => {
   test('deliveries keep the order reads started, across device and in-pass reads', async () => {
     const reader = new SwitchingReader('auto')
     const rec = recorder()
     const got: number[][] = []
-    const delivery = { done: (b: PackedBatch[]) => void got.push(Array.from(b[0]!.words.subarray(0, b[0]!.rows))), failed: (e: unknown) => { throw e } }
+    const delivery = {
+      done: (b: PackedBatch[]) => void got.push(Array.from(b[0]!.words.subarray(0, b[0]!.rows))),
+      failed: (e: unknown) => {
+        throw e
+      },
+    }
     const xs = [
       [1, -1, 1],
       [-1, 1, 1],

@@ -10,10 +10,43 @@ beforeAll(useCpu)
 type Build = () => ReturnType<typeof tfl.sequential>
 const models: [string, Build, number[], Parameters<typeof instrument>[1]][] = [
   ['dense, 37 and 70 units', () => mlp(1, [12, 37, 70, 3]), [9, 12], {}],
-  ['conv2d channels-last, 35 channels', () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [5, 6, 2], filters: 35, kernelSize: 2, activation: 'relu' })] }), [3, 5, 6, 2], {}],
-  ['conv2d channels-first', () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [2, 5, 6], filters: 17, kernelSize: 2, activation: 'relu', dataFormat: 'channelsFirst' })] }), [3, 2, 5, 6], {}],
-  ['conv2d, example granularity', () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [5, 6, 2], filters: 3, kernelSize: 2, activation: 'relu' })] }), [3, 5, 6, 2], { granularity: 'example' }],
-  ['relu6 with saturation plane', () => tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 40, activation: 'relu6', kernelInitializer: tfl.initializers.randomNormal({ stddev: 5, seed: 3 }) })] }), [20, 4], { saturation: true }],
+  [
+    'conv2d channels-last, 35 channels',
+    () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [5, 6, 2], filters: 35, kernelSize: 2, activation: 'relu' })] }),
+    [3, 5, 6, 2],
+    {},
+  ],
+  [
+    'conv2d channels-first',
+    () =>
+      tfl.sequential({
+        layers: [tfl.layers.conv2d({ inputShape: [2, 5, 6], filters: 17, kernelSize: 2, activation: 'relu', dataFormat: 'channelsFirst' })],
+      }),
+    [3, 2, 5, 6],
+    {},
+  ],
+  [
+    'conv2d, example granularity',
+    () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [5, 6, 2], filters: 3, kernelSize: 2, activation: 'relu' })] }),
+    [3, 5, 6, 2],
+    { granularity: 'example' },
+  ],
+  [
+    'relu6 with saturation plane',
+    () =>
+      tfl.sequential({
+        layers: [
+          tfl.layers.dense({
+            inputShape: [4],
+            units: 40,
+            activation: 'relu6',
+            kernelInitializer: tfl.initializers.randomNormal({ stddev: 5, seed: 3 }),
+          }),
+        ],
+      }),
+    [20, 4],
+    { saturation: true },
+  ],
 ]
 
 describe.each(models)('%s', (_name, build, shape, options) => {

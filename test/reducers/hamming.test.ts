@@ -23,38 +23,61 @@ function brutePairs(rows: boolean[][], groups: number[][]) {
 describe('hamming', () => {
   test('all pairs: equals brute force', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 70 }).chain((u) => fc.tuple(fc.constant(u), boolRows(u, 40))), ([units, rows]) => {
-        const h = hamming()
-        const got = h.result(h.update(h.init(layoutOf(units)), batchOf(rows, units)))
-        const want = brutePairs(rows, [rows.map((_, i) => i)])
-        expect(got.pairs).toBe(want.pairs)
-        expect(got.exact).toBe(true)
-        expect(got.meanDistance).toBeCloseTo(want.pairs ? want.sum / (want.pairs * units) : 0, 12)
-        const hist = Array.from(got.histogram)
-        want.histogram.forEach((c: number, d: number) => expect(hist[d]).toBe(c))
-        expect(hist.reduce((a, b) => a + b, 0)).toBe(want.pairs)
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 70 }).chain((u) => fc.tuple(fc.constant(u), boolRows(u, 40))),
+        ([units, rows]) => {
+          const h = hamming()
+          const got = h.result(h.update(h.init(layoutOf(units)), batchOf(rows, units)))
+          const want = brutePairs(rows, [rows.map((_, i) => i)])
+          expect(got.pairs).toBe(want.pairs)
+          expect(got.exact).toBe(true)
+          expect(got.meanDistance).toBeCloseTo(want.pairs ? want.sum / (want.pairs * units) : 0, 12)
+          const hist = Array.from(got.histogram)
+          want.histogram.forEach((c: number, d: number) => expect(hist[d]).toBe(c))
+          expect(hist.reduce((a, b) => a + b, 0)).toBe(want.pairs)
+        },
+      ),
     )
   })
 
   test('samePosition pairs only rows of different examples at the same position', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer(), (units, positions, examples, seed) => {
-        const rows = Array.from({ length: positions * examples }, (_, r) => Array.from({ length: units }, (_, u) => ((Math.imul(seed ^ r, 2654435761) >>> (u % 31)) & 1) === 1))
-        const batch: PackedBatch = { ...batchOf(rows, units), positions }
-        const h = hamming({ pairs: 'samePosition' })
-        const got = h.result(h.update(h.init(layoutOf(units)), batch))
-        const groups = Array.from({ length: positions }, (_, p) => Array.from({ length: examples }, (_, e) => e * positions + p))
-        const want = brutePairs(rows, groups)
-        expect(got.pairs).toBe(want.pairs)
-        expect(got.meanDistance).toBeCloseTo(want.pairs ? want.sum / (want.pairs * units) : 0, 12)
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer(),
+        (units, positions, examples, seed) => {
+          const rows = Array.from({ length: positions * examples }, (_, r) =>
+            Array.from({ length: units }, (_, u) => ((Math.imul(seed ^ r, 2654435761) >>> (u % 31)) & 1) === 1),
+          )
+          const batch: PackedBatch = { ...batchOf(rows, units), positions }
+          const h = hamming({ pairs: 'samePosition' })
+          const got = h.result(h.update(h.init(layoutOf(units)), batch))
+          const groups = Array.from({ length: positions }, (_, p) => Array.from({ length: examples }, (_, e) => e * positions + p))
+          const want = brutePairs(rows, groups)
+          expect(got.pairs).toBe(want.pairs)
+          expect(got.meanDistance).toBeCloseTo(want.pairs ? want.sum / (want.pairs * units) : 0, 12)
+        },
+      ),
     )
   })
 
   test('hand-worked: 000, 011, 111 have distances 2, 3, 1', () => {
     const h = hamming()
-    const got = h.result(h.update(h.init(layoutOf(3)), batchOf([[false, false, false], [false, true, true], [true, true, true]], 3)))
+    const got = h.result(
+      h.update(
+        h.init(layoutOf(3)),
+        batchOf(
+          [
+            [false, false, false],
+            [false, true, true],
+            [true, true, true],
+          ],
+          3,
+        ),
+      ),
+    )
     expect(got.pairs).toBe(3)
     expect(Array.from(got.histogram)).toEqual([0, 1, 1, 1])
     expect(got.meanDistance).toBeCloseTo(6 / 9, 12)
@@ -62,7 +85,7 @@ describe('hamming', () => {
 
   test('above maxPairs it samples exactly maxPairs pairs, reproducibly, close to the exact mean', () => {
     const units = 50
-    const rows = Array.from({ length: 300 }, (_, r) => Array.from({ length: units }, (_, u) => ((r * 7 + u * 13) % 5) < 2 + (r % 3)))
+    const rows = Array.from({ length: 300 }, (_, r) => Array.from({ length: units }, (_, u) => (r * 7 + u * 13) % 5 < 2 + (r % 3)))
     const exact = hamming()
     const e = exact.result(exact.update(exact.init(layoutOf(units)), batchOf(rows, units)))
     const sampled = hamming({ maxPairs: 20_000 })
@@ -86,12 +109,15 @@ describe('hamming', () => {
 describe('hammingMatrix', () => {
   test('equals brute-force distances', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 70 }).chain((u) => fc.tuple(fc.constant(u), boolRows(u, 30))), ([units, rows]) => {
-        const m = hammingMatrix(batchOf(rows, units))
-        expect(m.rows).toBe(rows.length)
-        for (let i = 0; i < rows.length; i++)
-          for (let j = 0; j < rows.length; j++) expect(m.distances[i * rows.length + j]).toBe(dist(rows[i]!, rows[j]!))
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 70 }).chain((u) => fc.tuple(fc.constant(u), boolRows(u, 30))),
+        ([units, rows]) => {
+          const m = hammingMatrix(batchOf(rows, units))
+          expect(m.rows).toBe(rows.length)
+          for (let i = 0; i < rows.length; i++)
+            for (let j = 0; j < rows.length; j++) expect(m.distances[i * rows.length + j]).toBe(dist(rows[i]!, rows[j]!))
+        },
+      ),
     )
   })
 

@@ -3,7 +3,14 @@
 // counts of the same streams, through merges and serialisation.
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { type PackedBatch, type PatternHistogramState, deserialize, histogramEntropy, patternHistogram, serialize } from '../../src/index.js'
+import {
+  type PackedBatch,
+  type PatternHistogramState,
+  deserialize,
+  histogramEntropy,
+  patternHistogram,
+  serialize,
+} from '../../src/index.js'
 
 /** A batch of one-word patterns (units 32) or two-word patterns (units 40). */
 function batch(values: number[], units = 32): PackedBatch {
@@ -26,7 +33,7 @@ function truth(values: number[]) {
 /** Zipf-like stream: value i with weight 1 / (i + 1), from a fixed seed. */
 function zipf(n: number, range: number, seed: number): number[] {
   let s = seed
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
   return Array.from({ length: n }, () => Math.floor(range ** rnd()) - 1 + 1000)
 }
 
@@ -51,7 +58,8 @@ describe('past the cap', () => {
     expect(e.topCountBounds[1]).toBeGreaterThanOrEqual(t.top)
     // heavy hitters bound the untracked counts of their patterns; unlisted ones are under the floor
     const tracked = new Map<number, number>()
-    for (let slot = 0; slot < s.table.capacity; slot++) if (s.table.counts[slot]! > 0) tracked.set(s.table.keys[slot]!, s.table.counts[slot]!)
+    for (let slot = 0; slot < s.table.capacity; slot++)
+      if (s.table.counts[slot]! > 0) tracked.set(s.table.keys[slot]!, s.table.counts[slot]!)
     const listed = new Set<number>()
     for (const hh of e.heavyHitters) {
       const v = hh.words[0]!
@@ -204,7 +212,8 @@ describe('past the cap', () => {
     const h = patternHistogram({ maxBytes: 1 << 20 })
     const labelled = (values: number[]) => ({ ...batch(values), labels: Int32Array.from(values, (v) => v % 10) })
     const feed = (s: PatternHistogramState, values: number[], labels: boolean) => {
-      for (let i = 0; i < values.length; i += 1000) h.update(s, labels ? labelled(values.slice(i, i + 1000)) : batch(values.slice(i, i + 1000)))
+      for (let i = 0; i < values.length; i += 1000)
+        h.update(s, labels ? labelled(values.slice(i, i + 1000)) : batch(values.slice(i, i + 1000)))
     }
     const first = Array.from({ length: 40_000 }, (_, i) => i * 7 + 1)
     const extra = Array.from({ length: 100 }, (_, i) => 5_000_000 + i)
@@ -239,7 +248,11 @@ describe('past the cap', () => {
       (s) => void ((s.overflow as unknown as { refused: unknown }).refused = null),
     ]
     const more = batch(zipf(300, 5000, 2))
-    for (const damage of [...bad, (s: PatternHistogramState) => void ((s.overflow!.refused as { k: number }).k = 0), (s: PatternHistogramState) => void (s.overflow!.refused.counts[0] = 1e9)]) {
+    for (const damage of [
+      ...bad,
+      (s: PatternHistogramState) => void ((s.overflow!.refused as { k: number }).k = 0),
+      (s: PatternHistogramState) => void (s.overflow!.refused.counts[0] = 1e9),
+    ]) {
       const s = deserialize(serialize(make())) as PatternHistogramState
       damage(s)
       expect(() => h.result(s)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))

@@ -38,9 +38,18 @@ describe('patternHistogram with labels', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 40 }).chain((u) =>
-          fc.tuple(fc.constant(u), boolRows(u, 120).filter((r) => r.length > 0)).chain(([u2, rows]) =>
-            fc.tuple(fc.constant(u2), fc.constant(rows), fc.array(fc.integer({ min: -2, max: 3 }), { minLength: rows.length, maxLength: rows.length })),
-          ),
+          fc
+            .tuple(
+              fc.constant(u),
+              boolRows(u, 120).filter((r) => r.length > 0),
+            )
+            .chain(([u2, rows]) =>
+              fc.tuple(
+                fc.constant(u2),
+                fc.constant(rows),
+                fc.array(fc.integer({ min: -2, max: 3 }), { minLength: rows.length, maxLength: rows.length }),
+              ),
+            ),
         ),
         fc.integer({ min: 1, max: 3 }),
         ([units, rows, labels], parts) => {
@@ -78,7 +87,14 @@ describe('patternHistogram with labels', () => {
 describe("the reference's label measures", () => {
   test('uniform class prior: H(A|L) = H(A,L) - log2(classes); normalised as the reference does', () => {
     // 6 rows, 3-bit patterns, imbalanced labels (4 of class 0, 2 of class 1)
-    const rows = [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 1, 0]].map((r) => r.map(Boolean))
+    const rows = [
+      [1, 0, 0],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 1, 0],
+      [1, 1, 0],
+    ].map((r) => r.map(Boolean))
     const labels = [0, 0, 0, 0, 1, 1]
     const h = (counts: number[], n: number) => -counts.reduce((s, c) => s + (c / n) * Math.log2(c / n), 0)
     const joint = h([2, 1, 1, 2], 6)
@@ -109,16 +125,23 @@ describe("the reference's label measures", () => {
 
 test('with the empirical prior the normalised label measures stay within [0, 1]', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 6 }).chain((u) => fc.tuple(fc.constant(u), boolRows(u, 60), fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 60, maxLength: 60 }))), ([units, rows, labels]) => {
-      fc.pre(rows.length > 0)
-      const r = patternHistogram()
-      const got = r.result(r.update(r.init(layoutOf(units)), batchOf(rows, units, 0, labels.slice(0, rows.length))))
-      for (const v of [got.normalizedConditionalEntropy, got.normalizedMutualInformation]) {
-        if (v !== null) {
-          expect(v).toBeGreaterThanOrEqual(0)
-          expect(v).toBeLessThanOrEqual(1 + 1e-12)
+    fc.property(
+      fc
+        .integer({ min: 1, max: 6 })
+        .chain((u) =>
+          fc.tuple(fc.constant(u), boolRows(u, 60), fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 60, maxLength: 60 })),
+        ),
+      ([units, rows, labels]) => {
+        fc.pre(rows.length > 0)
+        const r = patternHistogram()
+        const got = r.result(r.update(r.init(layoutOf(units)), batchOf(rows, units, 0, labels.slice(0, rows.length))))
+        for (const v of [got.normalizedConditionalEntropy, got.normalizedMutualInformation]) {
+          if (v !== null) {
+            expect(v).toBeGreaterThanOrEqual(0)
+            expect(v).toBeLessThanOrEqual(1 + 1e-12)
+          }
         }
-      }
-    }),
+      },
+    ),
   )
 })

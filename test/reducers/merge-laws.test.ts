@@ -1,6 +1,17 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { type AnyReducer, InstrumentError, coverage, derive, dormant, hamming, layoutOf, patternHistogram, splitBy, unitStats } from '../../src/index.js'
+import {
+  type AnyReducer,
+  type InstrumentError,
+  coverage,
+  derive,
+  dormant,
+  hamming,
+  layoutOf,
+  patternHistogram,
+  splitBy,
+  unitStats,
+} from '../../src/index.js'
 import { batchOf, boolRows } from '../helpers/batches.js'
 import { expectClose } from '../helpers/close.js'
 
@@ -17,9 +28,7 @@ const builtIns: [string, AnyReducer][] = [
 ]
 
 describe.each(builtIns)('%s merge', (_name, r) => {
-  const input = fc
-    .integer({ min: 1, max: 40 })
-    .chain((u) => fc.tuple(fc.constant(u), boolRows(u, 60), boolRows(u, 60), boolRows(u, 60)))
+  const input = fc.integer({ min: 1, max: 40 }).chain((u) => fc.tuple(fc.constant(u), boolRows(u, 60), boolRows(u, 60), boolRows(u, 60)))
 
   test('merge(update(s0, a), update(s0, b)) has the result of update(update(s0, a), b)', () => {
     fc.assert(

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { InstrumentError, histogramEntropy, layoutOf, patternHistogram } from '../../src/index.js'
+import { histogramEntropy, layoutOf, patternHistogram } from '../../src/index.js'
 import { batchOf, boolRows } from '../helpers/batches.js'
 
 const h = patternHistogram()
@@ -79,7 +79,14 @@ describe('patternHistogram', () => {
 
   test('empty state gives zeros, never NaN', () => {
     expect(h.result(h.init(layoutOf(4)))).toMatchObject({
-      rows: 0, distinct: 0, entropy: 0, maxEntropy: 0, normalizedEntropy: 0, topCount: 0, topShare: 0, exact: true,
+      rows: 0,
+      distinct: 0,
+      entropy: 0,
+      maxEntropy: 0,
+      normalizedEntropy: 0,
+      topCount: 0,
+      topShare: 0,
+      exact: true,
     })
   })
 
@@ -101,7 +108,8 @@ describe('patternHistogram', () => {
           const labels = pairs.map(([, l]) => l)
           const size = Math.ceil(rows.length / parts)
           const states = []
-          for (let i = 0; i < rows.length; i += size) states.push(r.update(r.init(layoutOf(12)), batchOf(rows.slice(i, i + size), 12, 0, labels.slice(i, i + size))))
+          for (let i = 0; i < rows.length; i += size)
+            states.push(r.update(r.init(layoutOf(12)), batchOf(rows.slice(i, i + size), 12, 0, labels.slice(i, i + size))))
           const merged = states.reduce((a, b) => r.merge(a, b))
           for (const s of [...states, merged]) {
             const got = r.result(s)
@@ -127,7 +135,15 @@ describe('patternHistogram', () => {
   test('64 KiB with labels holds at most 64 KiB', () => {
     const r = patternHistogram({ maxBytes: 64 * 1024 })
     const rows = Array.from({ length: 5000 }, (_, i) => Array.from({ length: 16 }, (_, b) => ((i >> b) & 1) === 1))
-    const s = r.update(r.init(layoutOf(16)), batchOf(rows, 16, 0, rows.map((_, i) => i % 10)))
+    const s = r.update(
+      r.init(layoutOf(16)),
+      batchOf(
+        rows,
+        16,
+        0,
+        rows.map((_, i) => i % 10),
+      ),
+    )
     const got = r.result(s)
     expect(got.bytes).toBeLessThanOrEqual(64 * 1024)
     expect(got.exact).toBe(false)
@@ -138,17 +154,21 @@ describe('patternHistogram', () => {
 
 test('histogramEntropy has the same bits in any order of the counts (merged tables are ordered otherwise)', () => {
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 4000, max: 1e7 })), { minLength: 1, maxLength: 60 }), fc.integer(), (counts, seed) => {
-      const total = counts.reduce((a, b) => a + b, 0)
-      const shuffled = [...counts]
-      let s = seed
-      for (let i = shuffled.length - 1; i > 0; i--) {
-        s = (Math.imul(s, 1103515245) + 12345) | 0
-        const j = (s >>> 0) % (i + 1)
-        ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
-      }
-      expect(Object.is(histogramEntropy(shuffled, total), histogramEntropy(counts, total))).toBe(true)
-    }),
+    fc.property(
+      fc.array(fc.oneof(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 4000, max: 1e7 })), { minLength: 1, maxLength: 60 }),
+      fc.integer(),
+      (counts, seed) => {
+        const total = counts.reduce((a, b) => a + b, 0)
+        const shuffled = [...counts]
+        let s = seed
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          s = (Math.imul(s, 1103515245) + 12345) | 0
+          const j = (s >>> 0) % (i + 1)
+          ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
+        }
+        expect(Object.is(histogramEntropy(shuffled, total), histogramEntropy(counts, total))).toBe(true)
+      },
+    ),
     { numRuns: 300 },
   )
 })

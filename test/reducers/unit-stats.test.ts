@@ -55,7 +55,18 @@ describe('unitStats', () => {
   })
 
   test('hand-worked: a unit on half the time has 1 bit of entropy', () => {
-    const got = r.result(r.update(r.init(layoutOf(2)), batchOf([[true, false], [false, false]], 2)))
+    const got = r.result(
+      r.update(
+        r.init(layoutOf(2)),
+        batchOf(
+          [
+            [true, false],
+            [false, false],
+          ],
+          2,
+        ),
+      ),
+    )
     expect(Array.from(got.entropy)).toEqual([1, 0])
     expect(got.dead).toBe(1)
     expect(binaryEntropy(0.5)).toBe(1)

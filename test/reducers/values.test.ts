@@ -53,15 +53,23 @@ const value = fc.integer({ min: 0, max: 40 }).map((k) => (k % 3 === 0 ? 0 : k / 
 describe('dormant', () => {
   test('equals ReDo computed by brute force', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 9 }).chain((u) => fc.tuple(fc.constant(u), fc.array(fc.array(value, { minLength: u, maxLength: u }), { minLength: 1, maxLength: 30 }))), fc.double({ min: 0, max: 1.5, noNaN: true }), ([units, rows], tau) => {
-        const r = dormant({ tau })
-        const s = r.update(r.init(layoutOf(units)), valueBatch(rows.flat(), units))
-        const got = r.result(s)
-        const want = redo(rows, tau)
-        got.scores.forEach((x, u) => expect(x).toBeCloseTo(want.scores[u]!, 10))
-        expect(got.dormant).toBe(want.dormant)
-        expect(got.dead).toBe(Array.from({ length: units }, (_, u) => rows.every((row) => row[u] === 0)).filter(Boolean).length)
-      }),
+      fc.property(
+        fc
+          .integer({ min: 1, max: 9 })
+          .chain((u) =>
+            fc.tuple(fc.constant(u), fc.array(fc.array(value, { minLength: u, maxLength: u }), { minLength: 1, maxLength: 30 })),
+          ),
+        fc.double({ min: 0, max: 1.5, noNaN: true }),
+        ([units, rows], tau) => {
+          const r = dormant({ tau })
+          const s = r.update(r.init(layoutOf(units)), valueBatch(rows.flat(), units))
+          const got = r.result(s)
+          const want = redo(rows, tau)
+          got.scores.forEach((x, u) => expect(x).toBeCloseTo(want.scores[u]!, 10))
+          expect(got.dormant).toBe(want.dormant)
+          expect(got.dead).toBe(Array.from({ length: units }, (_, u) => rows.every((row) => row[u] === 0)).filter(Boolean).length)
+        },
+      ),
     )
   })
 
@@ -71,27 +79,45 @@ describe('dormant', () => {
     expect(got).toMatchObject({ dormant: 3, dead: 3, dormantShare: 1 })
     expect(Array.from(got.scores)).toEqual([0, 0, 0])
     const { values: _, ...bare } = valueBatch([1, 0, 1], 3)
-    expect(() => r.update(r.init(layoutOf(3)), bare)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('needs') }))
+    expect(() => r.update(r.init(layoutOf(3)), bare)).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('needs') }),
+    )
     expect(() => dormant({ tau: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-    expect(() => dormant({ tua: 1 } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('tau') }))
+    expect(() => dormant({ tua: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('tau') }),
+    )
   })
 })
 
 describe('coverage', () => {
   test('equals DeepXplore and DeepGauge computed by brute force, on examples of several positions', () => {
-    const arb = fc.record({ units: fc.integer({ min: 1, max: 7 }), positions: fc.integer({ min: 1, max: 4 }) }).chain(({ units, positions }) =>
-      fc.tuple(fc.constant(units), fc.constant(positions), fc.array(fc.array(fc.array(value, { minLength: units, maxLength: units }), { minLength: positions, maxLength: positions }), { minLength: 1, maxLength: 12 })),
-    )
+    const arb = fc
+      .record({ units: fc.integer({ min: 1, max: 7 }), positions: fc.integer({ min: 1, max: 4 }) })
+      .chain(({ units, positions }) =>
+        fc.tuple(
+          fc.constant(units),
+          fc.constant(positions),
+          fc.array(fc.array(fc.array(value, { minLength: units, maxLength: units }), { minLength: positions, maxLength: positions }), {
+            minLength: 1,
+            maxLength: 12,
+          }),
+        ),
+      )
     fc.assert(
-      fc.property(arb, fc.double({ min: 0, max: 0.95, noNaN: true }), fc.integer({ min: 1, max: 4 }), ([units, positions, examples], threshold, k) => {
-        const r = coverage({ threshold, topK: k })
-        const got = r.result(r.update(r.init(layoutOf(units)), valueBatch(examples.flat(2), units, positions)))
-        const want = bruteCoverage(examples, threshold, k)
-        expect(Array.from(got.coveredUnits, Boolean)).toEqual(want.covered)
-        expect(Array.from(got.topKUnits, Boolean)).toEqual(want.top)
-        expect(got.coverage).toBe(want.covered.filter(Boolean).length / units)
-        expect(got.examples).toBe(examples.length)
-      }),
+      fc.property(
+        arb,
+        fc.double({ min: 0, max: 0.95, noNaN: true }),
+        fc.integer({ min: 1, max: 4 }),
+        ([units, positions, examples], threshold, k) => {
+          const r = coverage({ threshold, topK: k })
+          const got = r.result(r.update(r.init(layoutOf(units)), valueBatch(examples.flat(2), units, positions)))
+          const want = bruteCoverage(examples, threshold, k)
+          expect(Array.from(got.coveredUnits, Boolean)).toEqual(want.covered)
+          expect(Array.from(got.topKUnits, Boolean)).toEqual(want.top)
+          expect(got.coverage).toBe(want.covered.filter(Boolean).length / units)
+          expect(got.examples).toBe(examples.length)
+        },
+      ),
     )
   })
 })
@@ -100,50 +126,89 @@ describe('values through a probe', () => {
   /** conv -> dense; brute force from the layers' outputs. */
   function model(): tfl.LayersModel {
     const input = tfl.input({ shape: [4, 4, 2] })
-    const c = tfl.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'relu', name: 'c', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }).apply(input) as tfl.SymbolicTensor
-    const d = tfl.layers.dense({ units: 6, activation: 'relu', name: 'd', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }), biasInitializer: tfl.initializers.constant({ value: -0.1 }) }).apply(tfl.layers.flatten().apply(c)) as tfl.SymbolicTensor
+    const c = tfl.layers
+      .conv2d({ filters: 3, kernelSize: 2, activation: 'relu', name: 'c', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) })
+      .apply(input) as tfl.SymbolicTensor
+    const d = tfl.layers
+      .dense({
+        units: 6,
+        activation: 'relu',
+        name: 'd',
+        kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }),
+        biasInitializer: tfl.initializers.constant({ value: -0.1 }),
+      })
+      .apply(tfl.layers.flatten().apply(c)) as tfl.SymbolicTensor
     return tfl.model({ inputs: input, outputs: d })
   }
 
-  test.each(['sync', 'async'] as const)('read %s: dormant and coverage equal brute force at conv, dense and network sites; no tensor leaks', async (read) => {
-    const m = model()
-    const x = tf.randomNormal([13, 4, 4, 2], 0, 1, 'float32', 3)
-    const outs = (tfl.model({ inputs: m.inputs, outputs: [m.getLayer('c').output, m.getLayer('d').output] as tfl.SymbolicTensor[] }).predict(x) as tf.Tensor[]).map((t) => t.arraySync() as number[][] | number[][][][])
-    const convRows = (outs[0] as number[][][][]).map((ex) => ex.flat())
-    const denseRows = outs[1] as number[][]
-    const before = tf.memory().numTensors
-    const probe = instrument(m, { read, network: true, reducers: { d: dormant({ tau: 0.2 }), c: coverage({ threshold: 0.25, topK: 2 }) } })
-    const r = await probe.measure(x, { batchSize: 5 })
-    probe.dispose()
-    expect(tf.memory().numTensors).toBe(before)
-    const conv = redo(convRows.flat(), 0.2)
-    r.c!.d.scores.forEach((s, u) => expect(s).toBeCloseTo(conv.scores[u]!, 5))
-    expect(r.c!.d.dormant).toBe(conv.dormant)
-    expect(r.d!.d.dormant).toBe(redo(denseRows, 0.2).dormant)
-    const cc = bruteCoverage(convRows, 0.25, 2)
-    expect(Array.from(r.c!.c.coveredUnits, Boolean)).toEqual(cc.covered)
-    expect(Array.from(r.c!.c.topKUnits, Boolean)).toEqual(cc.top)
-    const dc = bruteCoverage(denseRows.map((row) => [row]), 0.25, 2)
-    expect(Array.from(r.d!.c.coveredUnits, Boolean)).toEqual(dc.covered)
-    const whole = convRows.map((ex, e) => [...ex.flat(), ...denseRows[e]!])
-    expect(r.network!.d.rows).toBe(13)
-    r.network!.d.meanAbs.forEach((v, u) => expect(v).toBeCloseTo(whole.reduce((s, row) => s + Math.abs(row[u]!), 0) / 13, 5))
-    const total = totalCoverage(r, 'c', probe.sites)
-    expect(total.units).toBe(3 + 6)
-    expect(total.covered).toBe(cc.covered.filter(Boolean).length + dc.covered.filter(Boolean).length)
-    x.dispose()
-  })
+  test.each(['sync', 'async'] as const)(
+    'read %s: dormant and coverage equal brute force at conv, dense and network sites; no tensor leaks',
+    async (read) => {
+      const m = model()
+      const x = tf.randomNormal([13, 4, 4, 2], 0, 1, 'float32', 3)
+      const outs = (
+        tfl
+          .model({ inputs: m.inputs, outputs: [m.getLayer('c').output, m.getLayer('d').output] as tfl.SymbolicTensor[] })
+          .predict(x) as tf.Tensor[]
+      ).map((t) => t.arraySync() as number[][] | number[][][][])
+      const convRows = (outs[0] as number[][][][]).map((ex) => ex.flat())
+      const denseRows = outs[1] as number[][]
+      const before = tf.memory().numTensors
+      const probe = instrument(m, {
+        read,
+        network: true,
+        reducers: { d: dormant({ tau: 0.2 }), c: coverage({ threshold: 0.25, topK: 2 }) },
+      })
+      const r = await probe.measure(x, { batchSize: 5 })
+      probe.dispose()
+      expect(tf.memory().numTensors).toBe(before)
+      const conv = redo(convRows.flat(), 0.2)
+      r.c!.d.scores.forEach((s, u) => expect(s).toBeCloseTo(conv.scores[u]!, 5))
+      expect(r.c!.d.dormant).toBe(conv.dormant)
+      expect(r.d!.d.dormant).toBe(redo(denseRows, 0.2).dormant)
+      const cc = bruteCoverage(convRows, 0.25, 2)
+      expect(Array.from(r.c!.c.coveredUnits, Boolean)).toEqual(cc.covered)
+      expect(Array.from(r.c!.c.topKUnits, Boolean)).toEqual(cc.top)
+      const dc = bruteCoverage(
+        denseRows.map((row) => [row]),
+        0.25,
+        2,
+      )
+      expect(Array.from(r.d!.c.coveredUnits, Boolean)).toEqual(dc.covered)
+      const whole = convRows.map((ex, e) => [...ex.flat(), ...denseRows[e]!])
+      expect(r.network!.d.rows).toBe(13)
+      r.network!.d.meanAbs.forEach((v, u) => expect(v).toBeCloseTo(whole.reduce((s, row) => s + Math.abs(row[u]!), 0) / 13, 5))
+      const total = totalCoverage(r, 'c', probe.sites)
+      expect(total.units).toBe(3 + 6)
+      expect(total.covered).toBe(cc.covered.filter(Boolean).length + dc.covered.filter(Boolean).length)
+      x.dispose()
+    },
+  )
 })
 
 test('channels-first sites hand values over in row order, like their bits', async () => {
   const input = tfl.input({ shape: [3, 4, 4] })
-  const conv = tfl.layers.conv2d({ filters: 5, kernelSize: 3, dataFormat: 'channelsFirst', activation: 'relu', name: 'cf', kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }) })
+  const conv = tfl.layers.conv2d({
+    filters: 5,
+    kernelSize: 3,
+    dataFormat: 'channelsFirst',
+    activation: 'relu',
+    name: 'cf',
+    kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }),
+  })
   const m = tfl.model({ inputs: input, outputs: conv.apply(input) as tfl.SymbolicTensor })
   const x = tf.randomNormal([3, 3, 4, 4], 0, 1, 'float32', 5)
   const out = (m.predict(x) as tf.Tensor).arraySync() as number[][][][] // [example][channel][h][w]
   const rows = out.flatMap((ex) => Array.from({ length: 4 }, (_, p) => ex.map((ch) => ch.flat()[p]!)))
   // the raw values, as a reducer sees them: row by row, unit by unit
-  const raw: Reducer<number[], number[]> = { name: 'raw', needs: 'values', init: () => [], update: (s, b) => (s.push(...b.values!), s), merge: (a, b) => [...a, ...b], result: (s) => s }
+  const raw: Reducer<number[], number[]> = {
+    name: 'raw',
+    needs: 'values',
+    init: () => [],
+    update: (s, b) => (s.push(...b.values!), s),
+    merge: (a, b) => [...a, ...b],
+    result: (s) => s,
+  }
   const probe = instrument(m, { reducers: { d: dormant(), raw } })
   const r = await probe.measure(x)
   probe.dispose()
@@ -186,8 +251,12 @@ describe('value reducers refuse what would give a wrong number', () => {
 
   test('totalCoverage counts a layer named network, and leaves out the whole-network site', async () => {
     const input = tfl.input({ shape: [3] })
-    const a = tfl.layers.dense({ units: 4, activation: 'relu', name: 'network', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }).apply(input) as tfl.SymbolicTensor
-    const b = tfl.layers.dense({ units: 2, activation: 'relu', name: 'd2', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) }).apply(a) as tfl.SymbolicTensor
+    const a = tfl.layers
+      .dense({ units: 4, activation: 'relu', name: 'network', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) })
+      .apply(input) as tfl.SymbolicTensor
+    const b = tfl.layers
+      .dense({ units: 2, activation: 'relu', name: 'd2', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) })
+      .apply(a) as tfl.SymbolicTensor
     const m = tfl.model({ inputs: input, outputs: b })
     const probe = instrument(m, { reducers: { c: coverage() } })
     const x = tf.randomNormal([8, 3], 0, 1, 'float32', 1)

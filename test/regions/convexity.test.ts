@@ -6,7 +6,14 @@ import { tf, tfl, useCpu } from '../helpers/tf.js'
 beforeAll(useCpu)
 
 /** Brute force along a segment: the pattern of every ReLU-like unit (sign, and cap for relu6) at `steps + 1` points; runs of equal patterns. */
-function bruteRegions(layers: tfl.layers.Layer[], model: tfl.LayersModel, from: number[], to: number[], steps: number, caps: number[] = []): number {
+function bruteRegions(
+  layers: tfl.layers.Layer[],
+  model: tfl.LayersModel,
+  from: number[],
+  to: number[],
+  steps: number,
+  caps: number[] = [],
+): number {
   const sub = tfl.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as tfl.SymbolicTensor) })
   const points = Array.from({ length: steps + 1 }, (_, k) => from.map((x, i) => x + (k / steps) * (to[i]! - x)))
   const outs = [sub.predict(tf.tensor2d(points))].flat() as tf.Tensor[]
@@ -15,7 +22,9 @@ function bruteRegions(layers: tfl.layers.Layer[], model: tfl.LayersModel, from: 
   let runs = 1
   let prev = ''
   for (let k = 0; k <= steps; k++) {
-    const key = values.map((v, l) => v[k]!.map((x) => `${x > 0 ? 1 : 0}${caps[l] === undefined ? '' : x >= caps[l]! ? 1 : 0}`).join('')).join('|')
+    const key = values
+      .map((v, l) => v[k]!.map((x) => `${x > 0 ? 1 : 0}${caps[l] === undefined ? '' : x >= caps[l]! ? 1 : 0}`).join(''))
+      .join('|')
     if (k > 0 && key !== prev) runs++
     prev = key
   }
@@ -23,7 +32,9 @@ function bruteRegions(layers: tfl.layers.Layer[], model: tfl.LayersModel, from: 
 }
 
 function relu6Net(): tfl.Sequential {
-  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, activation: 'relu6', inputShape: [1] }), tfl.layers.dense({ units: 1, activation: 'relu' })] })
+  const model = tfl.sequential({
+    layers: [tfl.layers.dense({ units: 2, activation: 'relu6', inputShape: [1] }), tfl.layers.dense({ units: 1, activation: 'relu' })],
+  })
   model.layers[0]!.setWeights([tf.tensor2d([[1, -0.5]]), tf.tensor1d([-1, 8])])
   model.layers[1]!.setWeights([tf.tensor2d([[-1], [1]]), tf.tensor1d([5.5])])
   return model
@@ -49,10 +60,21 @@ describe('walks that cannot rely on convexity sample densely and still find ever
     const model = tfl.sequential({
       layers: [
         tfl.layers.reshape({ targetShape: [4, 1], inputShape: [4] }),
-        tfl.layers.conv1d({ filters: 2, kernelSize: 2, activation: 'relu', kernelInitializer: tfl.initializers.randomNormal({ seed: 3 }), biasInitializer: tfl.initializers.randomNormal({ seed: 4 }) }),
+        tfl.layers.conv1d({
+          filters: 2,
+          kernelSize: 2,
+          activation: 'relu',
+          kernelInitializer: tfl.initializers.randomNormal({ seed: 3 }),
+          biasInitializer: tfl.initializers.randomNormal({ seed: 4 }),
+        }),
         tfl.layers.maxPooling1d({ poolSize: 3 }),
         tfl.layers.flatten(),
-        tfl.layers.dense({ units: 3, activation: 'relu', kernelInitializer: tfl.initializers.randomNormal({ seed: 5 }), biasInitializer: tfl.initializers.randomNormal({ seed: 6 }) }),
+        tfl.layers.dense({
+          units: 3,
+          activation: 'relu',
+          kernelInitializer: tfl.initializers.randomNormal({ seed: 5 }),
+          biasInitializer: tfl.initializers.randomNormal({ seed: 6 }),
+        }),
       ],
     })
     const from = [-2, 1, 0.5, -1]
@@ -103,9 +125,10 @@ describe('options of the walks are checked where they are given', () => {
     const probe = instrument(model)
     const inputs = tf.tensor2d([[1]])
     for (const bad of [{ lines: 0 }, { grid: 0 }, { tolerance: 2 }, { seed: 0.5 }, { batchSize: 0 }, { sites: ['x'] }, { radiu: 1 }]) {
-      expect(() => trainingCallback(probe, { every: { batches: 1 }, localComplexity: { inputs, radius: 1, ...bad } as never }), JSON.stringify(bad)).toThrow(
-        expect.objectContaining({ code: 'INVALID_OPTION' }),
-      )
+      expect(
+        () => trainingCallback(probe, { every: { batches: 1 }, localComplexity: { inputs, radius: 1, ...bad } as never }),
+        JSON.stringify(bad),
+      ).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     }
     probe.dispose()
   })

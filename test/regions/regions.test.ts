@@ -9,7 +9,9 @@ beforeAll(useCpu)
 function shallow(kernel: number[][], bias: number[]): tfl.Sequential {
   const d = kernel.length
   const h = bias.length
-  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: h, activation: 'relu', inputShape: [d] }), tfl.layers.dense({ units: 2 })] })
+  const model = tfl.sequential({
+    layers: [tfl.layers.dense({ units: h, activation: 'relu', inputShape: [d] }), tfl.layers.dense({ units: 2 })],
+  })
   model.layers[0]!.setWeights([tf.tensor2d(kernel), tf.tensor1d(bias)])
   return model
 }
@@ -29,7 +31,10 @@ function crossings(kernel: number[][], bias: number[], a: number[], b: number[])
 
 /** A deeper random net and brute force: the whole-network pattern at `steps + 1` even points. */
 function deep(seed: number): tfl.Sequential {
-  const init = (s: number) => ({ kernelInitializer: tfl.initializers.randomNormal({ stddev: 0.8, seed: seed + s }), biasInitializer: tfl.initializers.randomNormal({ stddev: 0.5, seed: seed + 40 + s }) })
+  const init = (s: number) => ({
+    kernelInitializer: tfl.initializers.randomNormal({ stddev: 0.8, seed: seed + s }),
+    biasInitializer: tfl.initializers.randomNormal({ stddev: 0.5, seed: seed + 40 + s }),
+  })
   return tfl.sequential({
     layers: [
       tfl.layers.dense({ units: 10, activation: 'relu', inputShape: [3], ...init(1) }),
@@ -119,7 +124,7 @@ describe('regionsAlong', () => {
     const probe = instrument(model, { sites: [model.layers[0]!.name] })
     const r = await regionsAlong(model, tf.tensor1d([-2, 0, 1]), tf.tensor1d([2, 1, -1]))
     const alone = crossings(
-      (model.layers[0]!.getWeights()[0]!.arraySync() as number[][]),
+      model.layers[0]!.getWeights()[0]!.arraySync() as number[][],
       model.layers[0]!.getWeights()[1]!.arraySync() as number[],
       [-2, 0, 1],
       [2, 1, -1],
@@ -129,7 +134,9 @@ describe('regionsAlong', () => {
     // the probe itself is taken where the model is, with the same reading
     const byProbe = await regionsAlong(probe, tf.tensor1d([-2, 0, 1]), tf.tensor1d([2, 1, -1]))
     expect(byProbe.breakpoints).toEqual(r.breakpoints)
-    await expect(regionsAlong(model, tf.tensor1d([0, 0, 0]), tf.tensor1d([1, 1, 1]), { sites: ['x'] })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(regionsAlong(model, tf.tensor1d([0, 0, 0]), tf.tensor1d([1, 1, 1]), { sites: ['x'] })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    })
     probe.dispose()
     await expect(regionsAlong(probe, tf.tensor1d([0, 0, 0]), tf.tensor1d([1, 1, 1]))).rejects.toMatchObject({ code: 'DISPOSED' })
     instrument(model).dispose() // nothing left tapped
@@ -145,7 +152,10 @@ describe('regionsAlong', () => {
     await expect(regionsAlong(model, tf.tensor1d([1, 2]), tf.tensor1d([1, 1]))).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(regionsAlong(model, p, p)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(regionsAlong(model, p, tf.tensor1d([1, 1, 1]), { tolerance: 1e-9 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
-    await expect(regionsAlong(model, p, tf.tensor1d([1, 1, 1]), { tolerence: 1e-3 } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('tolerance') })
+    await expect(regionsAlong(model, p, tf.tensor1d([1, 1, 1]), { tolerence: 1e-3 } as never)).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('tolerance'),
+    })
     const linear = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] })
     await expect(regionsAlong(linear, p, tf.tensor1d([1, 1, 1]))).rejects.toMatchObject({ code: 'NO_RELU_SITES' })
     expect(calls).toBe(0)
@@ -159,7 +169,12 @@ describe('regionMap', () => {
     const u = [1, 0, 0.5]
     const v = [0, 1, -0.5]
     const before = tf.memory().numTensors
-    const map = await regionMap(model, { origin: tf.tensor1d(origin), directions: [tf.tensor1d(u), tf.tensor1d(v)], extent: [2, 1.5], resolution: [40, 30] })
+    const map = await regionMap(model, {
+      origin: tf.tensor1d(origin),
+      directions: [tf.tensor1d(u), tf.tensor1d(v)],
+      extent: [2, 1.5],
+      resolution: [40, 30],
+    })
     expect(tf.memory().numTensors).toBe(before + 3)
     const points: number[][] = []
     for (let j = 0; j < 30; j++) {
@@ -203,10 +218,19 @@ describe('regionMap', () => {
     const model = deep(7)
     const o = tf.tensor1d([0, 0, 0])
     const dirs: [tf.Tensor, tf.Tensor] = [tf.tensor1d([1, 0, 0]), tf.tensor1d([0, 1, 0])]
-    await expect(regionMap(model, { origin: o, directions: dirs, extent: 0, resolution: 10 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
-    await expect(regionMap(model, { origin: o, directions: [dirs[0], tf.zeros([3])], extent: 1, resolution: 10 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
-    await expect(regionMap(model, { origin: o, directions: dirs, extent: 1, resolution: 100000 })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('maxBytes') })
-    await expect(regionMap(model, { origin: o, directions: dirs, extent: 1, resolution: 2.5 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(regionMap(model, { origin: o, directions: dirs, extent: 0, resolution: 10 })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    })
+    await expect(regionMap(model, { origin: o, directions: [dirs[0], tf.zeros([3])], extent: 1, resolution: 10 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    })
+    await expect(regionMap(model, { origin: o, directions: dirs, extent: 1, resolution: 100000 })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('maxBytes'),
+    })
+    await expect(regionMap(model, { origin: o, directions: dirs, extent: 1, resolution: 2.5 })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    })
     instrument(model).dispose()
   })
 })
@@ -229,7 +253,10 @@ describe('localComplexity', () => {
 
   test('a longer radius crosses at least as many regions along the same lines (they contain the shorter ones)', async () => {
     const model = deep(8)
-    const xs = tf.tensor2d([[0.1, 0.2, -0.3], [1, -1, 0.5]])
+    const xs = tf.tensor2d([
+      [0.1, 0.2, -0.3],
+      [1, -1, 0.5],
+    ])
     const near = await localComplexity(model, xs, { radius: 0.2, lines: 4, seed: 9, tolerance: 1e-5 })
     const far = await localComplexity(model, xs, { radius: 1.5, lines: 4, seed: 9, tolerance: 1e-5 })
     expect(far.perInput.length).toBe(2)
@@ -244,10 +271,17 @@ test('a walk from, to or along NaN or ±Infinity is INVALID_INPUT, not one regio
   const ok = tf.tensor2d([[0, 0]])
   for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
     const bad = tf.tensor2d([[v, 0]])
-    await expect(regionsAlong(model, ok, bad)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining(`holds ${v} at index 0`) })
+    await expect(regionsAlong(model, ok, bad)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining(`holds ${v} at index 0`),
+    })
     await expect(regionsAlong(model, bad, ok)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
-    await expect(regionMap(model, { origin: bad, directions: [ok, ok], resolution: 4, extent: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
-    await expect(regionMap(model, { origin: ok, directions: [bad, tf.tensor2d([[0, 1]])], resolution: 4, extent: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(regionMap(model, { origin: bad, directions: [ok, ok], resolution: 4, extent: 1 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    })
+    await expect(
+      regionMap(model, { origin: ok, directions: [bad, tf.tensor2d([[0, 1]])], resolution: 4, extent: 1 }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(localComplexity(model, bad, { radius: 0.1, lines: 2 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     bad.dispose()
   }
@@ -258,10 +292,15 @@ test('a walk from, to or along NaN or ±Infinity is INVALID_INPUT, not one regio
 test('a walk whose points overflow float32 (a huge radius or extent) is INVALID_INPUT, not one region', async () => {
   const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, inputShape: [2], activation: 'relu' })] })
   const x = tf.tensor2d([[0.5, 0.5]])
-  await expect(localComplexity(model, x, { radius: 1e39, lines: 2 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining("past float32's range") })
+  await expect(localComplexity(model, x, { radius: 1e39, lines: 2 })).rejects.toMatchObject({
+    code: 'INVALID_INPUT',
+    message: expect.stringContaining("past float32's range"),
+  })
   const u = tf.tensor2d([[1e10, 1e10]])
   const v = tf.tensor2d([[1e10, 0]])
-  await expect(regionMap(model, { origin: x, directions: [u, v], resolution: 4, extent: 1e30 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+  await expect(regionMap(model, { origin: x, directions: [u, v], resolution: 4, extent: 1e30 })).rejects.toMatchObject({
+    code: 'INVALID_INPUT',
+  })
   tf.dispose([x, u, v])
   model.dispose()
 })

@@ -28,7 +28,19 @@ describe('renderReport', () => {
   })
 
   test('highlights name dead and always-on units, unique patterns and a dominant pattern', () => {
-    const base = { units: 4, positions: 1, rows: 10, meanEntropy: 0.5, normalizedEntropy: 0.5, meanDistance: null, patternShare: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true }
+    const base = {
+      units: 4,
+      positions: 1,
+      rows: 10,
+      meanEntropy: 0.5,
+      normalizedEntropy: 0.5,
+      meanDistance: null,
+      patternShare: null,
+      conditionalEntropy: null,
+      mutualInformation: null,
+      nonFinite: 0,
+      exact: true,
+    }
     const lines = highlights([
       { ...base, site: 'a', dead: 2, alwaysOn: 0, distinct: 3, topShare: 0.2 },
       { ...base, site: 'b', dead: 0, alwaysOn: 1, distinct: 10, topShare: 0.1 },
@@ -47,8 +59,28 @@ describe('renderReport', () => {
   })
 
   test('near-unique from 90% of rows; warnings atop the page; H(L) beside I(A;L); ids shortened by the path all share, the full id on hover', async () => {
-    const base = { units: 4, positions: 1, rows: 100, dead: 0, alwaysOn: 0, meanEntropy: 0.5, normalizedEntropy: 0.5, topShare: 0.1, meanDistance: null, patternShare: null, conditionalEntropy: null, mutualInformation: null, nonFinite: 0, exact: true }
-    expect(highlights([{ ...base, site: 'a', distinct: 90 }, { ...base, site: 'b', distinct: 89 }])).toEqual(['a: 90 distinct patterns in 100 rows (90%); histogram measures say little here.'])
+    const base = {
+      units: 4,
+      positions: 1,
+      rows: 100,
+      dead: 0,
+      alwaysOn: 0,
+      meanEntropy: 0.5,
+      normalizedEntropy: 0.5,
+      topShare: 0.1,
+      meanDistance: null,
+      patternShare: null,
+      conditionalEntropy: null,
+      mutualInformation: null,
+      nonFinite: 0,
+      exact: true,
+    }
+    expect(
+      highlights([
+        { ...base, site: 'a', distinct: 90 },
+        { ...base, site: 'b', distinct: 89 },
+      ]),
+    ).toEqual(['a: 90 distinct patterns in 100 rows (90%); histogram measures say little here.'])
     expect(commonPrefix(['m/block_1/relu', 'm/block_2/relu', 'm/head'])).toBe('m/')
     expect(commonPrefix(['m/block_1/relu', 'm/block_1/relu2'])).toBe('m/block_1/')
     expect(commonPrefix(['m/a', 'm'])).toBe('')
@@ -63,7 +95,11 @@ describe('renderReport', () => {
     expect(html).toContain('H(L) = 1.000 bits, the most I(A;L) can be')
     // a shared path: shortened in the table and headings, whole on hover
     const id = Object.keys(m.results)[0]!
-    const renamed = { ...m, results: Object.fromEntries(Object.entries(m.results).map(([k, v]) => [`encoder/stage/${k}`, v])), patterns: Object.fromEntries(Object.entries(m.patterns).map(([k, v]) => [`encoder/stage/${k}`, v])) }
+    const renamed = {
+      ...m,
+      results: Object.fromEntries(Object.entries(m.results).map(([k, v]) => [`encoder/stage/${k}`, v])),
+      patterns: Object.fromEntries(Object.entries(m.patterns).map(([k, v]) => [`encoder/stage/${k}`, v])),
+    }
     const page = renderReport(renamed)
     expect(page).toContain(`<td title="encoder/stage/${id}">…/${id}</td>`)
     expect(page).toContain(`<h3 title="encoder/stage/${id}" data-id="encoder/stage/${id}">…/${id}</h3>`)
@@ -95,10 +131,18 @@ test('renderReport checks against: a measurement given directly, a mistyped key,
   const { xs } = data(10)
   const m = await probe.measure(xs, { retain: true })
   probe.dispose()
-  expect(() => renderReport(m, { against: m as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('not a measurement itself') }))
-  expect(() => renderReport(m, { against: { measurement: m, lable: 'b' } as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('lable') }))
-  expect(() => renderReport(m, { against: { measurement: m.results, label: 'b' } as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-  expect(() => renderReport(m, { against: { measurement: m, label: 3 } as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  expect(() => renderReport(m, { against: m as never })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('not a measurement itself') }),
+  )
+  expect(() => renderReport(m, { against: { measurement: m, lable: 'b' } as never })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('lable') }),
+  )
+  expect(() => renderReport(m, { against: { measurement: m.results, label: 'b' } as never })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION' }),
+  )
+  expect(() => renderReport(m, { against: { measurement: m, label: 3 } as never })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION' }),
+  )
   expect(renderReport(m, { against: { measurement: m, label: 'itself' } })).toContain('Against itself')
   xs.dispose()
 })

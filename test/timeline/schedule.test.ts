@@ -1,6 +1,14 @@
 import * as tfd from '@tensorflow/tfjs-data'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { type Reducer, Timeline, compare, compareHistograms, hartmannProtocol, instrument, localComplexity, trainingCallback } from '../../src/index.js'
+import {
+  type Reducer,
+  Timeline,
+  compareHistograms,
+  hartmannProtocol,
+  instrument,
+  localComplexity,
+  trainingCallback,
+} from '../../src/index.js'
 import { data, mlp } from '../helpers/models.js'
 import { tf, tfl, useCpu } from '../helpers/tf.js'
 
@@ -79,7 +87,11 @@ describe('trainingCallback with fit', () => {
       await schedule.onBatchEnd(i)
     }
     await schedule.onTrainEnd()
-    expect(schedule.timeline.entries.map((e) => [e.step, e.epoch])).toEqual([[0, 0], [4, 1], [8, 2]])
+    expect(schedule.timeline.entries.map((e) => [e.step, e.epoch])).toEqual([
+      [0, 0],
+      [4, 1],
+      [8, 2],
+    ])
     const drift = schedule.timeline.compare('first')
     const id = probe.sites[0]!.id
     expect(drift[0]![id]).toMatchObject({ flipRate: 0, jaccard: 1 })
@@ -91,13 +103,16 @@ describe('trainingCallback with fit', () => {
 
   test('bad cadence is INVALID_OPTION', () => {
     const probe = instrument(mlp())
-    expect(() => trainingCallback(probe, { every: { batches: 0 }, snapshot: true })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-    expect(() => trainingCallback(probe, { every: { batches: 1.5 }, snapshot: true })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => trainingCallback(probe, { every: { batches: 0 }, snapshot: true })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    )
+    expect(() => trainingCallback(probe, { every: { batches: 1.5 }, snapshot: true })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    )
     expect(() => trainingCallback(probe, { every: { epochs: 1 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     probe.dispose()
   })
 })
-
 
 describe('the schedule never stops training', () => {
   test('a reducer failing under snapshot: true leaves fit running; schedule.error says why', async () => {
@@ -139,12 +154,18 @@ describe('local complexity on schedule', () => {
     expect(entries[2]!.localComplexity!.perInput).toEqual(direct.perInput)
     expect(entries[2]!.localComplexity!.mean).toBe(direct.mean)
     const rows = schedule.timeline.series().filter((r) => r.metric === 'localComplexity')
-    expect(rows.map((r) => [r.step, r.site])).toEqual([[0, 'network'], [3, 'network'], [6, 'network']])
+    expect(rows.map((r) => [r.step, r.site])).toEqual([
+      [0, 'network'],
+      [3, 'network'],
+      [6, 'network'],
+    ])
     expect(Timeline.parse(schedule.timeline.stringify()).entries[1]!.localComplexity).toEqual(entries[1]!.localComplexity)
     // the training stream recorded only training and its own passes, not the walks
     expect(probe.counters()[probe.sites[0]!.id]!.rows).toBe(48)
     probe.dispose()
-    expect(() => trainingCallback(instrument(model), { every: { batches: 1 }, localComplexity: { inputs, radius: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => trainingCallback(instrument(model), { every: { batches: 1 }, localComplexity: { inputs, radius: -1 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    )
     tf.dispose([xs, ys, inputs])
   })
 })
@@ -153,7 +174,12 @@ describe("the reference's protocol", () => {
   test('every step during the early phase, then on the cadence; in training mode, leaving the model as it was', async () => {
     const model = tfl.sequential({
       layers: [
-        tfl.layers.dense({ inputShape: [12], units: 16, activation: 'relu', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }),
+        tfl.layers.dense({
+          inputShape: [12],
+          units: 16,
+          activation: 'relu',
+          kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }),
+        }),
         tfl.layers.batchNormalization(),
         tfl.layers.dense({ units: 8, activation: 'relu', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) }),
         tfl.layers.dense({ units: 3, activation: 'softmax' }),
@@ -162,7 +188,13 @@ describe("the reference's protocol", () => {
     model.compile({ optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy' })
     const { xs, ys } = data(64)
     const probe = instrument(model)
-    const schedule = trainingCallback(probe, { ...hartmannProtocol, every: { epochs: 0.5 }, early: { batches: 3 }, measure: xs, batchSize: 16 })
+    const schedule = trainingCallback(probe, {
+      ...hartmannProtocol,
+      every: { epochs: 0.5 },
+      early: { batches: 3 },
+      measure: xs,
+      batchSize: 16,
+    })
     await model.fit(xs, ys, { epochs: 2, batchSize: 16, callbacks: [schedule] })
     // 4 steps per epoch: 0 (init), 1, 2, 3 (early), then every 2 steps: 4, 6, 8 (end)
     expect(schedule.timeline.entries.map((e) => e.step)).toEqual([0, 1, 2, 3, 4, 6, 8])
@@ -174,7 +206,9 @@ describe("the reference's protocol", () => {
     expect(schedule.timeline.entries.at(-1)!.results[id]!.patterns.distinct).toBe(again[id]!.patterns.distinct)
     const inference = await probe.measure(xs, { batchSize: 16 })
     expect(Array.from(inference[probe.sites[1]!.id]!.units.frequency)).not.toEqual(Array.from(again[probe.sites[1]!.id]!.units.frequency))
-    expect(() => trainingCallback(probe, { every: { batches: 1 }, measure: xs, early: { steps: 2 } as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => trainingCallback(probe, { every: { batches: 1 }, measure: xs, early: { steps: 2 } as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    )
     probe.dispose()
     tf.dispose([xs, ys])
   })
@@ -199,11 +233,22 @@ test('trainingCallback checks the probe set and its labels at the call: count, s
   const { xs } = data(64)
   const wrongShape = tf.zeros([8, 5])
   const two = [xs, xs]
-  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: xs, labels: [0, 1] })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('labels has 2 entries, and the probe set 64 examples') }))
-  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: wrongShape })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('has shape [8, 5], and the model takes [n, 12]') }))
-  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: two })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('the model takes 1 inputs') }))
+  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: xs, labels: [0, 1] })).toThrow(
+    expect.objectContaining({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('labels has 2 entries, and the probe set 64 examples'),
+    }),
+  )
+  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: wrongShape })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('has shape [8, 5], and the model takes [n, 12]') }),
+  )
+  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: two })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('the model takes 1 inputs') }),
+  )
   // the right ones pass
-  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: xs, labels: Array.from({ length: 64 }, (_, i) => i % 3) })).not.toThrow()
+  expect(() =>
+    trainingCallback(probe, { every: { batches: 2 }, measure: xs, labels: Array.from({ length: 64 }, (_, i) => i % 3) }),
+  ).not.toThrow()
   probe.dispose()
   tf.dispose([xs, wrongShape])
 })
@@ -213,10 +258,15 @@ test('trainingCallback refuses at the call a disposed probe set, and localComple
   const probe = instrument(model)
   const gone = tf.zeros([4, 12])
   gone.dispose()
-  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: gone })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('disposed') }))
+  expect(() => trainingCallback(probe, { every: { batches: 2 }, measure: gone })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('disposed') }),
+  )
   const wrong = tf.zeros([2, 5])
   const nan = tf.fill([2, 12], Number.NaN)
-  for (const inputs of [gone, wrong, nan]) expect(() => trainingCallback(probe, { every: { batches: 2 }, localComplexity: { inputs, radius: 0.1, lines: 2 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  for (const inputs of [gone, wrong, nan])
+    expect(() => trainingCallback(probe, { every: { batches: 2 }, localComplexity: { inputs, radius: 0.1, lines: 2 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    )
   probe.dispose()
   tf.dispose([wrong, nan])
 })

@@ -1,6 +1,5 @@
-import * as tfd from '@tensorflow/tfjs-data'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { Timeline, compare, compareHistograms, instrument, serialize, trainingCallback } from '../../src/index.js'
+import { Timeline, compare, instrument, serialize } from '../../src/index.js'
 import { data, mlp } from '../helpers/models.js'
 import { tf, useCpu } from '../helpers/tf.js'
 
@@ -48,11 +47,18 @@ describe('Timeline', () => {
     expect(rows.find((r) => r.step === 5 && r.metric === 'vsFirst.weightedJaccard')!.value).toBe(1)
     expect(rows.filter((r) => r.metric === 'units.dead')).toHaveLength(4)
     expect(rows.some((r) => r.metric === 'units.frequency')).toBe(false) // arrays are not scalars
-    const csv = timeline.toCSV({ against: ['first'] }).trim().split('\n')
+    const csv = timeline
+      .toCSV({ against: ['first'] })
+      .trim()
+      .split('\n')
     expect(csv[0]).toBe('step,epoch,examples,label,site,metric,value')
     expect(csv).toHaveLength(rows.length + 1)
     expect(csv[1]!.startsWith('0,0,0,init,')).toBe(true)
-    const lines = timeline.toJSONLines().trim().split('\n').map((l) => JSON.parse(l))
+    const lines = timeline
+      .toJSONLines()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines).toEqual(timeline.series())
     const back = Timeline.parse(timeline.stringify())
     expect(back.entries).toEqual(timeline.entries)
@@ -68,7 +74,9 @@ describe('Timeline input is checked', () => {
     const t = new Timeline()
     expect(() => t.compare('last' as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     expect(() => t.series({ against: ['constructor' as never] })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-    expect(() => t.toCSV({ againts: [] } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('toCSV') }))
+    expect(() => t.toCSV({ againts: [] } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('toCSV') }),
+    )
   })
 
   test('Timeline.parse refuses malformed entries with CORRUPT_DATA', () => {
@@ -82,9 +90,18 @@ describe('per-unit exports', () => {
   test('unitSeries holds every per-unit array and per-unit flips; unitDeaths names when units died; CSV has a row each', () => {
     const t = new Timeline({ keep: 'results' })
     const f = (...v: number[]) => Float64Array.from(v)
-    t.add({ step: 0, epoch: 0 }, { s: { units: { units: 3, frequency: f(0.5, 0.2, 0), entropy: f(1, 0.7, 0) }, h: { units: 3, histogram: f(1, 2, 3, 4) } } })
-    t.add({ step: 5, epoch: 0.5 }, { s: { units: { units: 3, frequency: f(0, 0.1, 0.3), entropy: f(0, 0.4, 0.8) }, h: { units: 3, histogram: f(1, 2, 3, 4) } } })
-    t.add({ step: 10, epoch: 1 }, { s: { units: { units: 3, frequency: f(0, 0, 0.4), entropy: f(0, 0, 0.9) }, h: { units: 3, histogram: f(1, 2, 3, 4) } } })
+    t.add(
+      { step: 0, epoch: 0 },
+      { s: { units: { units: 3, frequency: f(0.5, 0.2, 0), entropy: f(1, 0.7, 0) }, h: { units: 3, histogram: f(1, 2, 3, 4) } } },
+    )
+    t.add(
+      { step: 5, epoch: 0.5 },
+      { s: { units: { units: 3, frequency: f(0, 0.1, 0.3), entropy: f(0, 0.4, 0.8) }, h: { units: 3, histogram: f(1, 2, 3, 4) } } },
+    )
+    t.add(
+      { step: 10, epoch: 1 },
+      { s: { units: { units: 3, frequency: f(0, 0, 0.4), entropy: f(0, 0, 0.9) }, h: { units: 3, histogram: f(1, 2, 3, 4) } } },
+    )
     const rows = t.unitSeries()
     expect(rows).toHaveLength(3 * 2 * 3) // entries x arrays of unit length x units (the 4-long histogram is not per unit)
     expect(rows.filter((r) => r.metric === 'units.frequency' && r.unit === 2).map((r) => r.value)).toEqual([0, 0.3, 0.4])
@@ -110,7 +127,10 @@ describe('per-unit exports', () => {
     t.add({ step: 4 }, later)
     const id = probe.sites[0]!.id
     const want = compare(first, later)[id]!.unitFlipRate
-    const got = t.unitSeries({ against: ['first'] }).filter((r) => r.step === 4 && r.site === id && r.metric === 'vsFirst.unitFlipRate').map((r) => r.value)
+    const got = t
+      .unitSeries({ against: ['first'] })
+      .filter((r) => r.step === 4 && r.site === id && r.metric === 'vsFirst.unitFlipRate')
+      .map((r) => r.value)
     expect(got).toEqual(Array.from(want))
     expect(want.some((v) => v > 0)).toBe(true)
     probe.dispose()
@@ -138,14 +158,20 @@ test('a timeline goes in training order: add and parse refuse a step before the 
   reversed.add({ step: 0 }, { a: { u: { x: 1 } } })
   reversed.add({ step: 5 }, { a: { u: { x: 2 } } })
   ;(reversed.entries as { step: number }[]).reverse()
-  expect(() => Timeline.parse(reversed.stringify())).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('entry 1 is at step 0, before entry 0 at step 5') }))
+  expect(() => Timeline.parse(reversed.stringify())).toThrow(
+    expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('entry 1 is at step 0, before entry 0 at step 5') }),
+  )
 })
 
 test('Timeline.add takes only what parse reads back: numeric epoch and examples, a string label, no other key; parse refuses an unknown keep', () => {
   const t = new Timeline()
   expect(() => t.add({ step: 0, epoch: '1' } as never, { a: { u: { x: 1 } } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-  expect(() => t.add({ step: 0, epoch: null } as never, { a: { u: { x: 1 } } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-  expect(() => t.add({ stpe: 0, step: 0 } as never, { a: { u: { x: 1 } } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('stpe') }))
+  expect(() => t.add({ step: 0, epoch: null } as never, { a: { u: { x: 1 } } })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION' }),
+  )
+  expect(() => t.add({ stpe: 0, step: 0 } as never, { a: { u: { x: 1 } } })).toThrow(
+    expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('stpe') }),
+  )
   t.add({ step: 0, epoch: 0.5, examples: 10, label: 'a' }, { a: { u: { x: 1 } } })
   expect(Timeline.parse(t.stringify()).entries).toHaveLength(1)
   const text = t.stringify()

@@ -87,7 +87,13 @@ test('a pool measures with the weights of the moment, through training', async (
   model.compile({ optimizer: tf.train.sgd(0.5), loss: 'categoricalCrossentropy' })
   const probe = instrument(model, { reducers: reducers() })
   const xs = tf.randomNormal([120, 8, 8, 2], 0, 1, 'float32', 6)
-  const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 120 }, (_, i) => i % 3), 'int32'), 3)
+  const ys = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: 120 }, (_, i) => i % 3),
+      'int32',
+    ),
+    3,
+  )
   const pool = await workerPool(probe, { workers: 2 })
   expect(pool.workers).toBe(2)
   const first = await pool.measure(xs, { batchSize: 16 })
@@ -115,7 +121,9 @@ test('measures asked at once run one after another, each with its own result', a
   expect(b).toEqual(await probe.measure(small, { batchSize: 50 }))
   // a failing measure does not poison the next one
   await expect(pool.measure(small, { labels: [0.5, ...Array(9).fill(1)] })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
-  expect(await pool.measure(small, { labels: tf.tensor1d(Array(10).fill(2), 'int32') as never })).toEqual(await probe.measure(small, { labels: Array(10).fill(2) }))
+  expect(await pool.measure(small, { labels: tf.tensor1d(Array(10).fill(2), 'int32') as never })).toEqual(
+    await probe.measure(small, { labels: Array(10).fill(2) }),
+  )
   // closing while a measure runs rejects it with DISPOSED
   const running = pool.measure(big, { batchSize: 10 })
   await pool.close()
@@ -128,7 +136,17 @@ test('measures asked at once run one after another, each with its own result', a
 test('what cannot run in a worker is a coded error, before any worker starts', async () => {
   const model = convBn(2)
   const xs = tf.randomNormal([10, 8, 8, 2], 0, 1, 'float32', 4)
-  const custom = instrument(model, { reducers: { rows: { name: 'rows', init: () => 0, update: (s: number, b: { rows: number }) => s + b.rows, merge: (a: number, b: number) => a + b, result: (s: number) => s } } })
+  const custom = instrument(model, {
+    reducers: {
+      rows: {
+        name: 'rows',
+        init: () => 0,
+        update: (s: number, b: { rows: number }) => s + b.rows,
+        merge: (a: number, b: number) => a + b,
+        result: (s: number) => s,
+      },
+    },
+  })
   await expect(measureInWorkers(custom, xs)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/spec/) })
   custom.dispose()
   const bySite = instrument(model, { sites: (s) => s.units > 5 })
@@ -144,7 +162,10 @@ test('what cannot run in a worker is a coded error, before any worker starts', a
   await expect(measureInWorkers(bySite, xs)).rejects.toMatchObject({ code: 'DISPOSED' })
   const a = tfl.input({ shape: [3] })
   const b = tfl.input({ shape: [3] })
-  const twoInputs = tfl.model({ inputs: [a, b], outputs: tfl.layers.dense({ units: 4, activation: 'relu' }).apply(tfl.layers.concatenate().apply([a, b])) as never })
+  const twoInputs = tfl.model({
+    inputs: [a, b],
+    outputs: tfl.layers.dense({ units: 4, activation: 'relu' }).apply(tfl.layers.concatenate().apply([a, b])) as never,
+  })
   const p2 = instrument(twoInputs)
   await expect(workerPool(p2)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/one input/) })
   p2.dispose()

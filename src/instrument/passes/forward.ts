@@ -33,12 +33,7 @@ export interface RunnableModel {
 }
 
 export function isTensor(x: unknown): x is Tensor {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    Array.isArray((x as Tensor).shape) &&
-    typeof (x as Tensor).dataSync === 'function'
-  )
+  return typeof x === 'object' && x !== null && Array.isArray((x as Tensor).shape) && typeof (x as Tensor).dataSync === 'function'
 }
 
 function isDataset(x: unknown): x is DatasetLike {
@@ -71,7 +66,7 @@ function inputsOf(element: unknown, names: readonly string[] | undefined): Tenso
 
 function byName(xs: Record<string, unknown>, names: readonly string[] | undefined): Tensor[] {
   const keys = Object.keys(xs)
-  const missing = (names ?? []).filter((n) => !Object.prototype.hasOwnProperty.call(xs, n))
+  const missing = (names ?? []).filter((n) => !Object.hasOwn(xs, n))
   if (names === undefined || missing.length > 0 || keys.length !== names.length || !keys.every((k) => isTensor(xs[k]))) {
     throw invalid(
       `A dataset element's xs has keys ${keys.join(', ') || '(none)'}; the model's inputs are named ` +
@@ -96,12 +91,16 @@ export function checkInput(model: RunnableModel, input: Tensor | Tensor[]): void
   if (list[0] !== undefined && list[0].rank === 0) throw invalid('measure() got a scalar; inputs need a first axis of examples.')
   const specs = model.inputs ?? []
   if (specs.length > 0 && list.length !== specs.length) {
-    throw invalid(`The model has ${specs.length} input${specs.length === 1 ? '' : 's'} but measure() got ${list.length} tensor${list.length === 1 ? '' : 's'}. Pass one tensor per model input, in order.`)
+    throw invalid(
+      `The model has ${specs.length} input${specs.length === 1 ? '' : 's'} but measure() got ${list.length} tensor${list.length === 1 ? '' : 's'}. Pass one tensor per model input, in order.`,
+    )
   }
   list.forEach((t, i) => {
     if (t.isDisposed) throw invalid(`Input tensor ${i} has been disposed. Keep the probe set alive while measuring it.`)
     if (t.shape[0] !== list[0]!.shape[0]) {
-      throw invalid(`Input tensors have different numbers of examples (${list[0]!.shape[0]} and ${t.shape[0]}); give each model input the same examples.`)
+      throw invalid(
+        `Input tensors have different numbers of examples (${list[0]!.shape[0]} and ${t.shape[0]}); give each model input the same examples.`,
+      )
     }
     const want = specs[i]?.shape
     if (want === undefined) return
@@ -199,7 +198,7 @@ export async function forEachBatch(
     )
   }
   const iterator = await fromDataset(() => x.iterator(), stopped)
-  if (typeof iterator?.next !== 'function') throw invalid('The dataset\'s iterator() gave no iterator.')
+  if (typeof iterator?.next !== 'function') throw invalid("The dataset's iterator() gave no iterator.")
   for (;;) {
     const { value, done } = await fromDataset(() => iterator.next(), stopped)
     if (done === true) break

@@ -21,7 +21,11 @@ interface Measured {
 
 function measureOptions(o: unknown, call: string): Measured {
   const { labels, ...rest } = MEASURE_OPTIONS.parse(o, `probe.${call}(x, options)`)
-  if (rest.predictions && !rest.retain) throw new InstrumentError('INVALID_OPTION', `probe.${call}(x, options): predictions: true keeps them in a Measurement; add retain: true.`)
+  if (rest.predictions && !rest.retain)
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      `probe.${call}(x, options): predictions: true keeps them in a Measurement; add retain: true.`,
+    )
   return { ...rest, labels: labels === undefined ? null : toLabels(labels, `${call}()`) }
 }
 
@@ -36,7 +40,10 @@ function callSafely(handler: ((error: InstrumentError) => void) | undefined, err
 }
 
 const interrupted = (call = 'measure()'): InstrumentError =>
-  new InstrumentError('DISPOSED', `The probe was disposed while ${call} was running; ${call === 'measure()' ? 'the measurement is incomplete and has been dropped' : 'its patterns are incomplete and have been dropped'}.`)
+  new InstrumentError(
+    'DISPOSED',
+    `The probe was disposed while ${call} was running; ${call === 'measure()' ? 'the measurement is incomplete and has been dropped' : 'its patterns are incomplete and have been dropped'}.`,
+  )
 
 /**
  * The recording machinery behind a probe: the taps, the training stream, the reader and
@@ -86,7 +93,8 @@ export class Recording {
   attach(): void {
     this.undos.push(
       ...this.source.attach(
-        (group, out, training, owner) => this.onOutput(this.groups[group]!, out, training, owner as { value: MeasureSession | null } | undefined),
+        (group, out, training, owner) =>
+          this.onOutput(this.groups[group]!, out, training, owner as { value: MeasureSession | null } | undefined),
         () => this.passes.current,
       ),
     )
@@ -102,30 +110,45 @@ export class Recording {
   }
 
   /** One ordered pass over `x` into a fresh stream of its own. */
-  async measure(x: MeasureInput, o: unknown, states = false): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
+  async measure(
+    x: MeasureInput,
+    o: unknown,
+    states = false,
+  ): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
     const { batchSize, training, labels, retain, predictions } = measureOptions(o, states ? 'measureStates' : 'measure')
-    if (states && (retain || predictions)) throw new InstrumentError('INVALID_OPTION', 'measureStates(x, options) returns states only: retain and predictions do not apply.')
-    if (training && !this.source.trains) throw new InstrumentError('INVALID_OPTION', `${states ? 'measureStates' : 'measure'}({ training: true }): a graph model has no training mode.`)
+    if (states && (retain || predictions))
+      throw new InstrumentError('INVALID_OPTION', 'measureStates(x, options) returns states only: retain and predictions do not apply.')
+    if (training && !this.source.trains)
+      throw new InstrumentError(
+        'INVALID_OPTION',
+        `${states ? 'measureStates' : 'measure'}({ training: true }): a graph model has no training mode.`,
+      )
     const see = predictions ? (output: unknown) => session.addPredictions(predictedClasses(output)) : undefined
     const session = new MeasureSession(this.reducers, this.sites, labels, retain, this.network)
     const model = this.model
-    await forEachBatch(x, batchSize, model, (input, examples) => {
-      if (this.disposed) throw interrupted()
-      session.beginBatch(Array.isArray(input) ? input : [input], examples)
-      const failed = (error: unknown): never => {
-        if (error instanceof InstrumentError) throw error
-        throw new InstrumentError('INVALID_INPUT', `The model could not run on this input: ${String(error)}`, { cause: error })
-      }
-      if (this.source.asyncOnly) {
-        // executeAsync is called (and takes its owner) inside the synchronous run; awaited after
-        return this.passes.run(session, () => forwardAsync(model, input, see)).catch(failed)
-      }
-      try {
-        this.passes.run(session, () => forward(model, input, training, see))
-      } catch (error) {
-        failed(error)
-      }
-    }, this.stopped)
+    await forEachBatch(
+      x,
+      batchSize,
+      model,
+      (input, examples) => {
+        if (this.disposed) throw interrupted()
+        session.beginBatch(Array.isArray(input) ? input : [input], examples)
+        const failed = (error: unknown): never => {
+          if (error instanceof InstrumentError) throw error
+          throw new InstrumentError('INVALID_INPUT', `The model could not run on this input: ${String(error)}`, { cause: error })
+        }
+        if (this.source.asyncOnly) {
+          // executeAsync is called (and takes its owner) inside the synchronous run; awaited after
+          return this.passes.run(session, () => forwardAsync(model, input, see)).catch(failed)
+        }
+        try {
+          this.passes.run(session, () => forward(model, input, training, see))
+        } catch (error) {
+          failed(error)
+        }
+      },
+      this.stopped,
+    )
     await this.reader.flush()
     if (this.disposed) throw interrupted()
     session.stream.check()
@@ -133,7 +156,13 @@ export class Recording {
     if (states) return session.stream.snapshot()
     const results = session.stream.results()
     if (!retain) return results
-    const measurement = { kind: 'measurement' as const, examples: session.examples, inputs: session.inputs, results, patterns: session.retained() }
+    const measurement = {
+      kind: 'measurement' as const,
+      examples: session.examples,
+      inputs: session.inputs,
+      results,
+      patterns: session.retained(),
+    }
     return predictions ? { ...measurement, predictions: session.predictions() } : measurement
   }
 
@@ -147,9 +176,17 @@ export class Recording {
    */
   capture<T>(fn: () => T): { value: T; patterns: Promise<Record<string, RetainedPatterns> | null> } {
     if (typeof fn !== 'function') throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn) takes a function that runs forward passes.')
-    if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn) takes a function that runs forward passes, not a class.')
-    if (fn.constructor?.name === 'AsyncFunction' || fn.constructor?.name === 'AsyncGeneratorFunction' || fn.constructor?.name === 'GeneratorFunction') {
-      throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn) takes a synchronous function: the forward calls after an await would run outside it. Capture each call (probe.capture(() => model.predict(x))), or use probe.measure.')
+    if (/^class[\s{]/.test(Function.prototype.toString.call(fn)))
+      throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn) takes a function that runs forward passes, not a class.')
+    if (
+      fn.constructor?.name === 'AsyncFunction' ||
+      fn.constructor?.name === 'AsyncGeneratorFunction' ||
+      fn.constructor?.name === 'GeneratorFunction'
+    ) {
+      throw new InstrumentError(
+        'INVALID_INPUT',
+        'probe.capture(fn) takes a synchronous function: the forward calls after an await would run outside it. Capture each call (probe.capture(() => model.predict(x))), or use probe.measure.',
+      )
     }
     const around = this.passes.current
     // inside a pass already owned by a measurement (a call the library made), fn is part of it
@@ -162,7 +199,10 @@ export class Recording {
     const patterns = this.reader.flush().then(() => {
       if (this.disposed) throw interrupted('capture()')
       if (later) {
-        throw new InstrumentError('INVALID_INPUT', 'probe.capture(fn): fn returned a promise, so the forward calls after its first await ran outside the capture; its patterns would be partial. Capture each call instead.')
+        throw new InstrumentError(
+          'INVALID_INPUT',
+          'probe.capture(fn): fn returned a promise, so the forward calls after its first await ran outside the capture; its patterns would be partial. Capture each call instead.',
+        )
       }
       session.stream.check()
       return session.retained()

@@ -17,7 +17,10 @@ export function toLabels(labels: unknown, where = 'measure()'): Int32Array {
   if (isTensor(labels)) {
     if (labels.isDisposed) throw new InstrumentError('INVALID_INPUT', `${where}: the labels tensor has been disposed. Pass a live tensor.`)
     if (labels.shape.length !== 1) {
-      throw new InstrumentError('INVALID_INPUT', `${where}: labels must be a 1-D tensor (one integer per example), not shape [${labels.shape.join(', ')}].`)
+      throw new InstrumentError(
+        'INVALID_INPUT',
+        `${where}: labels must be a 1-D tensor (one integer per example), not shape [${labels.shape.join(', ')}].`,
+      )
     }
     values = labels.dataSync()
   } else if (Array.isArray(labels) || (ArrayBuffer.isView(labels) && !(labels instanceof DataView))) {
@@ -167,7 +170,9 @@ export class MeasureSession {
 
   retained(): Record<string, RetainedPatterns> {
     const out: Record<string, RetainedPatterns> = {}
-    this.retainers?.forEach((r, i) => putOwn(out, this.sites[i]!.id, r.done()))
+    this.retainers?.forEach((r, i) => {
+      putOwn(out, this.sites[i]!.id, r.done())
+    })
     return out
   }
 }

@@ -4,7 +4,6 @@ import { type PackedBatch, type ReducerMap, layoutOf } from '../../reducer.js'
 import { NetworkAssembler, type NetworkPart } from '../sites/network.js'
 import type { Site } from '../sites/layers.js'
 
-
 /** What a site has seen since the last reset. */
 export interface SiteCounters {
   /** Forward calls of the layer (each graph node counts). */
@@ -37,26 +36,46 @@ export class ReducerSet {
   /** Fresh states of every reducer for one site. */
   init(site: Site): Record<string, unknown> {
     const states: Record<string, unknown> = {}
-    for (const key of this.keys) putOwn(states, key, this.call(key, site, 'init', (r) => r.init(layoutOf(site.units))))
+    for (const key of this.keys)
+      putOwn(
+        states,
+        key,
+        this.call(key, site, 'init', (r) => r.init(layoutOf(site.units))),
+      )
     return states
   }
 
   /** Folds one batch into one site's states, in place. */
   update(site: Site, states: Record<string, unknown>, batch: PackedBatch): void {
-    for (const key of this.keys) putOwn(states, key, this.call(key, site, 'update', (r) => r.update(states[key], batch)))
+    for (const key of this.keys)
+      putOwn(
+        states,
+        key,
+        this.call(key, site, 'update', (r) => r.update(states[key], batch)),
+      )
   }
 
   /** One site's states merged (neither input changes). */
   merge(site: Site, a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = {}
-    for (const key of this.keys) putOwn(out, key, this.call(key, site, 'merge', (r) => r.merge(a[key], b[key])))
+    for (const key of this.keys)
+      putOwn(
+        out,
+        key,
+        this.call(key, site, 'merge', (r) => r.merge(a[key], b[key])),
+      )
     return out
   }
 
   /** Results of one site's states. */
   results(site: Site, states: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = {}
-    for (const key of this.keys) putOwn(out, key, this.call(key, site, 'result', (r) => r.result(states[key])))
+    for (const key of this.keys)
+      putOwn(
+        out,
+        key,
+        this.call(key, site, 'result', (r) => r.result(states[key])),
+      )
     return out
   }
 
@@ -66,7 +85,8 @@ export class ReducerSet {
     } catch (error) {
       if (error instanceof InstrumentError && error.code === 'REDUCER_FAILED') throw error
       // damaged or mismatched states given to merge or result keep their own code
-      if (method !== 'update' && error instanceof InstrumentError && (error.code === 'CORRUPT_DATA' || error.code === 'LAYOUT_MISMATCH')) throw error
+      if (method !== 'update' && error instanceof InstrumentError && (error.code === 'CORRUPT_DATA' || error.code === 'LAYOUT_MISMATCH'))
+        throw error
       throw new InstrumentError(
         'REDUCER_FAILED',
         `Reducer "${key}" threw in ${method}() at site "${site.id}": ${String(error)}. ` +
@@ -177,7 +197,9 @@ export class Stream {
   results(): Record<string, Record<string, unknown>> {
     this.check()
     const out: Record<string, Record<string, unknown>> = {}
-    this.sites.forEach((site, i) => putOwn(out, site.id, this.reducers.results(site, this.states[i]!)))
+    this.sites.forEach((site, i) => {
+      putOwn(out, site.id, this.reducers.results(site, this.states[i]!))
+    })
     return out
   }
 
@@ -199,7 +221,9 @@ export class Stream {
   /** Copies of the counters, keyed by site id. */
   countersById(): Record<string, SiteCounters> {
     const out: Record<string, SiteCounters> = {}
-    this.sites.forEach((site, i) => putOwn(out, site.id, { ...this.counters[i]! }))
+    this.sites.forEach((site, i) => {
+      putOwn(out, site.id, { ...this.counters[i]! })
+    })
     return out
   }
 }
@@ -207,7 +231,12 @@ export class Stream {
 /** The assembler of the whole-network site, which is the last of `sites`. */
 function assembler(sites: readonly Site[], parts: readonly NetworkPart[]): NetworkAssembler {
   const indices = new Map<number, number>()
-  parts.forEach((part, p) => indices.set(sites.findIndex((s) => s.id === part.id), p))
+  parts.forEach((part, p) => {
+    indices.set(
+      sites.findIndex((s) => s.id === part.id),
+      p,
+    )
+  })
   return new NetworkAssembler(parts, indices, sites[sites.length - 1]!.units)
 }
 

@@ -111,12 +111,30 @@ function boundOf(node: GraphNode, weights: Weights): Bound | null {
 }
 
 /** Ops whose output is never negative: a ReLU after one of them is the identity. */
-const NON_NEGATIVE = new Set(['Relu', 'Relu6', 'Sigmoid', 'Softmax', 'Exp', 'Abs', 'Square', 'Sqrt', 'Rsqrt', 'Softplus', 'OnesLike', 'ZerosLike'])
+const NON_NEGATIVE = new Set([
+  'Relu',
+  'Relu6',
+  'Sigmoid',
+  'Softmax',
+  'Exp',
+  'Abs',
+  'Square',
+  'Sqrt',
+  'Rsqrt',
+  'Softplus',
+  'OnesLike',
+  'ZerosLike',
+])
 
 /** Whether a node's output is never negative: those ops, any lower bound at 0 (Maximum(x, 0), a fused relu), through identities. */
 function nonNegative(node: GraphNode, weights: Weights, depth = 8): boolean {
   if (NON_NEGATIVE.has(node.op) || boundOf(node, weights)?.lower === true) return true
-  return depth > 0 && (node.op === 'Identity' || node.op === 'StopGradient') && node.inputs[0] !== undefined && nonNegative(node.inputs[0], weights, depth - 1)
+  return (
+    depth > 0 &&
+    (node.op === 'Identity' || node.op === 'StopGradient') &&
+    node.inputs[0] !== undefined &&
+    nonNegative(node.inputs[0], weights, depth - 1)
+  )
 }
 
 /** Caps applied above a chain's input by `Minimum(x, c)` nodes that feed other ops too (not in the chain): still this activation's caps. */
@@ -174,7 +192,9 @@ function negativePart(node: GraphNode, x: Tensor, weights: Weights, depth = 4): 
     case 'Relu':
     case 'Maximum': {
       const inner = node.op === 'Relu' ? a : withScalar(node, weights)?.c === 0 ? withScalar(node, weights)!.x.node : undefined
-      return inner?.op === 'Neg' && inner.inputs[0] === x.node && tensorName(inner.inputNames[0]!) === tensorName(x.name) ? [node, inner] : null
+      return inner?.op === 'Neg' && inner.inputs[0] === x.node && tensorName(inner.inputNames[0]!) === tensorName(x.name)
+        ? [node, inner]
+        : null
     }
     case 'Sub':
       return is(0) && b?.op === 'Abs' && b.inputs[0] === x.node && tensorName(b.inputNames[0]!) === tensorName(x.name) ? [node, b] : null
@@ -243,7 +263,8 @@ function preluAround(end: GraphNode, x: Tensor, weights: Weights): { add: GraphN
   if (end.children.length !== 1) return null
   const add = end.children[0]!
   if (add.op !== 'Add' && add.op !== 'AddV2' && add.op !== 'Sub') return null
-  if (add.inputs.length !== 2 || add.inputs.filter((i) => i === end).length !== 1 || (add.op === 'Sub' && add.inputs[0] !== end)) return null
+  if (add.inputs.length !== 2 || add.inputs.filter((i) => i === end).length !== 1 || (add.op === 'Sub' && add.inputs[0] !== end))
+    return null
   const branch = negativePart(add.inputs.find((i) => i !== end)!, x, weights)
   return branch === null ? null : { add, branch }
 }
@@ -256,7 +277,8 @@ function leakyOf(node: GraphNode, weights: Weights): { x: string; node: GraphNod
     const x = node.inputs[k]!
     if (mul.op !== 'Mul' || mul.inputs.length !== 2) continue
     const s = withScalar(mul, weights)
-    if (s !== null && s.x.node === x && tensorName(s.x.name) === tensorName(node.inputNames[k]!)) return { x: node.inputNames[k]!, node: x, alpha: s.c }
+    if (s !== null && s.x.node === x && tensorName(s.x.name) === tensorName(node.inputNames[k]!))
+      return { x: node.inputNames[k]!, node: x, alpha: s.c }
   }
   return null
 }
@@ -269,10 +291,18 @@ function singleOp(node: GraphNode, kinds: ReadonlySet<ActivationKind>): GraphFor
   const base = { node, ops: op }
   if (op === 'LeakyRelu' || op === 'Prelu') {
     const kind = op === 'LeakyRelu' ? 'leakyRelu' : 'prelu'
-    if (!kinds.has(kind)) return { ...base, detail: `${op} passes negative values through, so its sign is not a ReLU's on/off state; ${OPT_IN(kind)}.` }
+    if (!kinds.has(kind))
+      return { ...base, detail: `${op} passes negative values through, so its sign is not a ReLU's on/off state; ${OPT_IN(kind)}.` }
     const alpha = node.attrParams['alpha']?.value
     const input = op === 'Prelu' || (typeof alpha === 'number' && alpha < 0)
-    return { ...base, kind, maxValue: null, read: input ? node.inputNames[0]! : node.name, readNode: input ? node.inputs[0]! : node, reads: input ? 'input' : 'output' }
+    return {
+      ...base,
+      kind,
+      maxValue: null,
+      read: input ? node.inputNames[0]! : node.name,
+      readNode: input ? node.inputs[0]! : node,
+      reads: input ? 'input' : 'output',
+    }
   }
   if ((op === 'Elu' || op === 'Selu') && kinds.has(op === 'Elu' ? 'elu' : 'selu')) {
     return { ...base, kind: op === 'Elu' ? 'elu' : 'selu', maxValue: null, read: node.name, readNode: node, reads: 'output' }
@@ -282,8 +312,10 @@ function singleOp(node: GraphNode, kinds: ReadonlySet<ActivationKind>): GraphFor
     const last = Array.isArray(fused) ? String(fused[fused.length - 1]).toLowerCase() : ''
     const alpha = node.attrParams['leakyreluAlpha']?.value
     const read = { read: node.name, readNode: node, reads: 'output' as const, maxValue: null }
-    if (last === 'leakyrelu' && kinds.has('leakyRelu') && !(typeof alpha === 'number' && alpha < 0)) return { ...base, kind: 'leakyRelu', ...read }
-    if (last === 'leakyrelu' || last === 'prelu') return { ...base, detail: `${op} fuses ${last}: the input of the activation is not a tensor of the graph.` }
+    if (last === 'leakyrelu' && kinds.has('leakyRelu') && !(typeof alpha === 'number' && alpha < 0))
+      return { ...base, kind: 'leakyRelu', ...read }
+    if (last === 'leakyrelu' || last === 'prelu')
+      return { ...base, detail: `${op} fuses ${last}: the input of the activation is not a tensor of the graph.` }
     if (last === 'elu' && kinds.has('elu')) return { ...base, kind: 'elu', ...read }
   }
   return null
@@ -297,7 +329,11 @@ function singleOp(node: GraphNode, kinds: ReadonlySet<ActivationKind>): GraphFor
  * or LeakyReLU spelled as ops, and hard-swish / hard-sigmoid built on `Relu6(x + 3)`, are
  * their own kinds, recorded only when asked for.
  */
-export function graphForms(nodes: readonly GraphNode[], weights: Weights, kinds: ReadonlySet<ActivationKind>): { forms: GraphForm[]; skipped: GraphSkip[] } {
+export function graphForms(
+  nodes: readonly GraphNode[],
+  weights: Weights,
+  kinds: ReadonlySet<ActivationKind>,
+): { forms: GraphForm[]; skipped: GraphSkip[] } {
   const found = new Map<GraphNode, GraphForm | GraphSkip>()
   const inside = new Set<GraphNode>()
   const put = (form: GraphForm | GraphSkip, members: readonly GraphNode[]): void => {
@@ -310,8 +346,20 @@ export function graphForms(nodes: readonly GraphNode[], weights: Weights, kinds:
     const leaky = leakyOf(node, weights)
     if (leaky === null) continue
     const ops = `Maximum+Mul`
-    if (!kinds.has('leakyRelu')) put({ node, ops, detail: `A LeakyReLU spelled as Maximum(x, ${leaky.alpha}·x) passes negative values through; ${OPT_IN('leakyRelu')}.` }, [node.inputs[0]!, node.inputs[1]!].filter((n) => n.op === 'Mul'))
-    else put({ node, ops, kind: 'leakyRelu', maxValue: null, read: leaky.x, readNode: leaky.node, reads: 'input' }, node.inputs.filter((n) => n.op === 'Mul'))
+    if (!kinds.has('leakyRelu'))
+      put(
+        {
+          node,
+          ops,
+          detail: `A LeakyReLU spelled as Maximum(x, ${leaky.alpha}·x) passes negative values through; ${OPT_IN('leakyRelu')}.`,
+        },
+        [node.inputs[0]!, node.inputs[1]!].filter((n) => n.op === 'Mul'),
+      )
+    else
+      put(
+        { node, ops, kind: 'leakyRelu', maxValue: null, read: leaky.x, readNode: leaky.node, reads: 'input' },
+        node.inputs.filter((n) => n.op === 'Mul'),
+      )
   }
   const all = chains(nodes, weights)
   // PReLUs first: their negative branch may hold a Relu(-x) that is not a site of its own
@@ -324,7 +372,14 @@ export function graphForms(nodes: readonly GraphNode[], weights: Weights, kinds:
     const spelled = `${joined(ops)}+${prelu.add.op}`
     const members = [...ops, ...prelu.branch]
     if (!kinds.has('prelu')) {
-      put({ node: prelu.add, ops: spelled, detail: `A PReLU spelled as ops (${spelled}, the second addend built from the same input) passes γ·x for negative x, so its units are never off; ${OPT_IN('prelu')}.` }, members)
+      put(
+        {
+          node: prelu.add,
+          ops: spelled,
+          detail: `A PReLU spelled as ops (${spelled}, the second addend built from the same input) passes γ·x for negative x, so its units are never off; ${OPT_IN('prelu')}.`,
+        },
+        members,
+      )
     } else put({ node: prelu.add, ops: spelled, kind: 'prelu', maxValue: null, read: x.name, readNode: x.node, reads: 'input' }, members)
   }
   for (const { ops, bounds } of all) {
@@ -347,7 +402,14 @@ export function graphForms(nodes: readonly GraphNode[], weights: Weights, kinds:
       }
       const kind = swish ? 'hardSwish' : 'hardSigmoid'
       const what = swish ? 'hard-swish x·relu6(x + 3)/6' : 'hard-sigmoid relu6(x + 3)/6'
-      if (!kinds.has(kind)) put({ ...form, detail: `${what} is not a ReLU: its units are on from x > -3; record them (on: x > -3, saturated: x >= 3) with instrument(model, { activations: ['relu', '${kind}'] }).` }, ops)
+      if (!kinds.has(kind))
+        put(
+          {
+            ...form,
+            detail: `${what} is not a ReLU: its units are on from x > -3; record them (on: x > -3, saturated: x >= 3) with instrument(model, { activations: ['relu', '${kind}'] }).`,
+          },
+          ops,
+        )
       else put({ ...form, kind }, ops)
       continue
     }

@@ -3,14 +3,61 @@ import { FUSED, type GraphNode, type Weights, constTensor } from './graph-forms.
 
 /** Graph ops that keep their input's axis order (element-wise, pooling, padding, normalisation, joins). */
 const KEEPS_AXES = new Set([
-  'Identity', 'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'RealDiv', 'Div', 'Maximum', 'Minimum', 'ClipByValue', 'Relu', 'Relu6',
-  'Elu', 'Selu', 'LeakyRelu', 'Prelu', 'Sigmoid', 'Tanh', 'Softplus', 'Cast', 'Neg', 'Abs', 'Square', 'Sqrt', 'Rsqrt', 'Exp',
-  'SquaredDifference', 'Pow', 'MaxPool', 'AvgPool', 'FusedBatchNorm', 'FusedBatchNormV3', 'Pad', 'PadV2', 'MirrorPad', 'ConcatV2',
-  'StopGradient', 'Switch', 'Merge', 'Enter', 'Exit',
+  'Identity',
+  'BiasAdd',
+  'Add',
+  'AddV2',
+  'AddN',
+  'Sub',
+  'Mul',
+  'RealDiv',
+  'Div',
+  'Maximum',
+  'Minimum',
+  'ClipByValue',
+  'Relu',
+  'Relu6',
+  'Elu',
+  'Selu',
+  'LeakyRelu',
+  'Prelu',
+  'Sigmoid',
+  'Tanh',
+  'Softplus',
+  'Cast',
+  'Neg',
+  'Abs',
+  'Square',
+  'Sqrt',
+  'Rsqrt',
+  'Exp',
+  'SquaredDifference',
+  'Pow',
+  'MaxPool',
+  'AvgPool',
+  'FusedBatchNorm',
+  'FusedBatchNormV3',
+  'Pad',
+  'PadV2',
+  'MirrorPad',
+  'ConcatV2',
+  'StopGradient',
+  'Switch',
+  'Merge',
+  'Enter',
+  'Exit',
 ])
 
 /** Ops whose channels are last whatever they are given: dense products and image resizes. */
-const CHANNELS_LAST = new Set(['MatMul', '_FusedMatMul', 'FusedMatMul', 'BatchMatMul', 'BatchMatMulV2', 'ResizeBilinear', 'ResizeNearestNeighbor'])
+const CHANNELS_LAST = new Set([
+  'MatMul',
+  '_FusedMatMul',
+  'FusedMatMul',
+  'BatchMatMul',
+  'BatchMatMulV2',
+  'ResizeBilinear',
+  'ResizeNearestNeighbor',
+])
 
 /**
  * The channel axis of a node's output: an index from the start (`>= 0`) or from the end
@@ -24,7 +71,12 @@ export type ChannelAxis = number | null | undefined
  * through transposes. With `rank` (the output's, kept by every op walked through), axes
  * are given from the start, so that -1 and 3 of a rank-4 tensor agree.
  */
-export function channelAxisOf(node: GraphNode, weights: Weights, rank: number | null = null, memo = new Map<GraphNode, ChannelAxis>()): ChannelAxis {
+export function channelAxisOf(
+  node: GraphNode,
+  weights: Weights,
+  rank: number | null = null,
+  memo = new Map<GraphNode, ChannelAxis>(),
+): ChannelAxis {
   if (memo.has(node)) return memo.get(node)
   memo.set(node, null) // a node reached again while its own inputs are walked (a loop) says nothing yet
   const found = walk(node, weights, rank, memo)
@@ -90,13 +142,18 @@ export function batchFirst(node: GraphNode, weights: Weights, seen = new Set<Gra
  */
 export function unitsFromWeights(start: GraphNode, weights: Weights, depth = 64): { units: number; dense: boolean } | null {
   const seen = new Set<GraphNode>()
-  for (let node: GraphNode | undefined = start; node !== undefined && !seen.has(node) && depth > 0; node = node.inputs.find((i) => i.op !== 'Const')) {
+  for (
+    let node: GraphNode | undefined = start;
+    node !== undefined && !seen.has(node) && depth > 0;
+    node = node.inputs.find((i) => i.op !== 'Const')
+  ) {
     seen.add(node)
     depth--
     const w = constTensor(node.inputs[1], weights)?.shape
     const op = node.op
     if ((op === 'Conv2D' || op === '_FusedConv2D' || op === 'FusedConv2D') && w?.length === 4) return { units: w[3]!, dense: false }
-    if ((op === 'DepthwiseConv2dNative' || op === 'FusedDepthwiseConv2dNative') && w?.length === 4) return { units: w[2]! * w[3]!, dense: false }
+    if ((op === 'DepthwiseConv2dNative' || op === 'FusedDepthwiseConv2dNative') && w?.length === 4)
+      return { units: w[2]! * w[3]!, dense: false }
     if ((op === 'MatMul' || op === '_FusedMatMul' || op === 'FusedMatMul') && w?.length === 2) {
       return { units: node.attrParams['transposeB']?.value === true ? w[0]! : w[1]!, dense: true }
     }

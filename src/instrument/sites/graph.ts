@@ -8,7 +8,6 @@ import { type GraphForm, type GraphNode, graphForms } from './graph-forms.js'
 import { batchFirst, channelAxisOf, unitsFromWeights } from './graph-layout.js'
 import type { FindOptions, FoundSite, Site, SkippedSite } from './layers.js'
 
-
 export type Execute = (inputs: unknown, outputs: string[]) => Tensor[]
 export type ExecuteAsync = (inputs: unknown, outputs: string[]) => Promise<Tensor[]>
 
@@ -29,7 +28,10 @@ export interface GraphInternals {
   readonly executor: {
     readonly graph: { readonly nodes: Readonly<Record<string, GraphNode>> }
     readonly weightMap: Readonly<Record<string, readonly Tensor[]>>
-    readonly _signature?: { readonly inputs?: Readonly<Record<string, { name: string }>>; readonly outputs?: Readonly<Record<string, { name: string }>> }
+    readonly _signature?: {
+      readonly inputs?: Readonly<Record<string, { name: string }>>
+      readonly outputs?: Readonly<Record<string, { name: string }>>
+    }
     execute: Execute
     executeAsync: ExecuteAsync
   }
@@ -41,11 +43,28 @@ export interface GraphInternals {
 /** A tfjs-converter GraphModel, recognised by shape (tfjs-converter is an optional peer). */
 export function isGraphModel(x: unknown): x is GraphModelLike {
   const m = x as Partial<GraphInternals> | null
-  return typeof m === 'object' && m !== null && typeof m.executor?.execute === 'function' && typeof m.executor.graph?.nodes === 'object' && typeof m.predict === 'function'
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof m.executor?.execute === 'function' &&
+    typeof m.executor.graph?.nodes === 'object' &&
+    typeof m.predict === 'function'
+  )
 }
 
 /** Ops of control flow: a graph with any of them runs only with `executeAsync`. */
-export const CONTROL = new Set(['Enter', 'Exit', 'Merge', 'Switch', 'LoopCond', 'NextIteration', 'If', 'StatelessIf', 'While', 'StatelessWhile'])
+export const CONTROL = new Set([
+  'Enter',
+  'Exit',
+  'Merge',
+  'Switch',
+  'LoopCond',
+  'NextIteration',
+  'If',
+  'StatelessIf',
+  'While',
+  'StatelessWhile',
+])
 
 /** Nodes inside control-flow frames (between Enter/Switch and Exit/Merge): not fetchable as outputs. */
 function inFrames(nodes: readonly GraphNode[]): Set<GraphNode> {
@@ -74,7 +93,11 @@ function shapesOf(model: GraphInternals, names: readonly string[]): (readonly nu
       return (Array.isArray(out) ? out : [out]).map((t) => t.shape)
     })
   } catch (error) {
-    throw new InstrumentError('MODEL_NOT_BUILT', `Running the graph once to learn its sites' shapes failed: ${String(error)}. Graphs with control flow are not supported yet.`, { cause: error })
+    throw new InstrumentError(
+      'MODEL_NOT_BUILT',
+      `Running the graph once to learn its sites' shapes failed: ${String(error)}. Graphs with control flow are not supported yet.`,
+      { cause: error },
+    )
   } finally {
     for (const t of Object.values(inputs)) t.dispose()
   }
@@ -84,7 +107,12 @@ function shapesOf(model: GraphInternals, names: readonly string[]): (readonly nu
  * The channel axis of a site at rank `rank`: what the user says for this site, else what
  * the graph says, else what the user says for all sites, else a coded problem.
  */
-function layoutOf(form: GraphForm, rank: number | null, o: FindOptions, weights: GraphInternals['executor']['weightMap']): DataFormat | InstrumentError {
+function layoutOf(
+  form: GraphForm,
+  rank: number | null,
+  o: FindOptions,
+  weights: GraphInternals['executor']['weightMap'],
+): DataFormat | InstrumentError {
   const id = form.node.name
   if (!batchFirst(form.readNode, weights)) {
     // no dataFormat can help: the rows of one example are not where the recorder takes them
@@ -129,13 +157,23 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
   const candidates: GraphForm[] = []
   for (const form of forms) {
     if (frames.has(form.node)) {
-      skipped.push({ ...base(form.node, form.ops), reason: 'control-flow', detail: 'Inside a control-flow frame (a loop or conditional), which the executor cannot return as an output.' })
+      skipped.push({
+        ...base(form.node, form.ops),
+        reason: 'control-flow',
+        detail: 'Inside a control-flow frame (a loop or conditional), which the executor cannot return as an output.',
+      })
     } else candidates.push(form)
   }
   const control = nodes.some((n) => CONTROL.has(n.op))
   // tensors named `node:k`: a bare node name that is also a signature key would be taken for the key's tensor
   const tensorOf = (read: string): string => (/:\d+$/.test(read) ? read : `${read}:0`)
-  const shapes = candidates.length === 0 || control ? null : shapesOf(model, candidates.map((c) => tensorOf(c.read)))
+  const shapes =
+    candidates.length === 0 || control
+      ? null
+      : shapesOf(
+          model,
+          candidates.map((c) => tensorOf(c.read)),
+        )
   const found: FoundSite[] = []
   candidates.forEach((c, i) => {
     const { node, kind, maxValue, read, reads } = c
@@ -158,7 +196,21 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
             `of unknown size) cannot run once to learn them. Leave it out with the sites option${o.granularity === 'example' ? ", or use granularity 'position'" : ''}.`,
           { site: node.name },
         )
-        const site: Site = { id: node.name, layerName: node.name, className: c.ops, activation: kind, maxValue, reads, units: 0, positions: null, granularity: o.granularity, dataFormat: 'channelsLast', path: [], nodes: 1, plane: 'sign' }
+        const site: Site = {
+          id: node.name,
+          layerName: node.name,
+          className: c.ops,
+          activation: kind,
+          maxValue,
+          reads,
+          units: 0,
+          positions: null,
+          granularity: o.granularity,
+          dataFormat: 'channelsLast',
+          path: [],
+          nodes: 1,
+          plane: 'sign',
+        }
         found.push({ site: { ...site, tensor: tensorOf(read) }, layer: node as never, problem })
         return
       }
@@ -195,7 +247,8 @@ export function findGraphSites(graphModel: GraphModelLike, o: FindOptions): { fo
     const layer = node as never
     const problem = layout instanceof InstrumentError ? { problem: layout } : {}
     found.push({ site, layer, ...problem })
-    if (o.saturation && maxValue !== null) found.push({ site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer, ...problem })
+    if (o.saturation && maxValue !== null)
+      found.push({ site: { ...site, id: `${site.id}:saturated`, plane: 'saturation' }, layer, ...problem })
   })
   return { found, skipped }
 }

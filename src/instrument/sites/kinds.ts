@@ -9,7 +9,19 @@ import type { DataFormat } from '../../record/recorder.js'
  * Which activation a site applies: the ReLU family (`relu`, `relu6`, `relu-capped`), or a
  * kind recorded only when asked for with the `activations` option.
  */
-export type ReluKind = 'relu' | 'relu6' | 'relu-capped' | 'leakyRelu' | 'prelu' | 'elu' | 'selu' | 'gelu' | 'swish' | 'mish' | 'hardSwish' | 'hardSigmoid'
+export type ReluKind =
+  | 'relu'
+  | 'relu6'
+  | 'relu-capped'
+  | 'leakyRelu'
+  | 'prelu'
+  | 'elu'
+  | 'selu'
+  | 'gelu'
+  | 'swish'
+  | 'mish'
+  | 'hardSwish'
+  | 'hardSigmoid'
 
 /**
  * Kinds of activation a probe records (`instrument(model, { activations })`): `'relu'` (the
@@ -26,10 +38,28 @@ export type ReluKind = 'relu' | 'relu6' | 'relu-capped' | 'leakyRelu' | 'prelu' 
  */
 export type ActivationKind = 'relu' | 'leakyRelu' | 'prelu' | 'elu' | 'selu' | 'gelu' | 'swish' | 'mish' | 'hardSwish' | 'hardSigmoid'
 
-export const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'leakyRelu', 'prelu', 'elu', 'selu', 'gelu', 'swish', 'mish', 'hardSwish', 'hardSigmoid']
+export const ACTIVATION_KINDS: readonly ActivationKind[] = [
+  'relu',
+  'leakyRelu',
+  'prelu',
+  'elu',
+  'selu',
+  'gelu',
+  'swish',
+  'mish',
+  'hardSwish',
+  'hardSigmoid',
+]
 
 /** Smooth activations by their tfjs names: positive exactly where their input is. */
-const SMOOTH: Readonly<Record<string, ActivationKind>> = { elu: 'elu', selu: 'selu', gelu: 'gelu', gelu_new: 'gelu', swish: 'swish', mish: 'mish' }
+const SMOOTH: Readonly<Record<string, ActivationKind>> = {
+  elu: 'elu',
+  selu: 'selu',
+  gelu: 'gelu',
+  gelu_new: 'gelu',
+  swish: 'swish',
+  mish: 'mish',
+}
 
 /** A site's activation; `input` when its bits must be read from the input (the output's sign can differ). */
 export interface SiteKind {
@@ -55,16 +85,7 @@ export interface LayerLike {
 }
 
 /** Layers whose `call` returns `activation(linear(x))`, so the output carries the ReLU's sign. */
-const FUSED = new Set([
-  'Dense',
-  'Conv1D',
-  'Conv2D',
-  'Conv3D',
-  'Conv2DTranspose',
-  'Conv3DTranspose',
-  'SeparableConv2D',
-  'DepthwiseConv2D',
-])
+const FUSED = new Set(['Dense', 'Conv1D', 'Conv2D', 'Conv3D', 'Conv2DTranspose', 'Conv3DTranspose', 'SeparableConv2D', 'DepthwiseConv2D'])
 
 const RELU_ACTIVATIONS = new Set(['relu', 'relu6'])
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'ConvLSTM2D', 'RNN', 'SimpleRNNCell', 'LSTMCell', 'GRUCell'])
@@ -72,7 +93,11 @@ const WRAPPERS = new Set(['TimeDistributed', 'Bidirectional'])
 const LEAKY = new Set(['LeakyReLU', 'PReLU', 'ThresholdedReLU'])
 
 /** The activation a layer applies that is recorded (`kinds`), or null when the layer is not a site. */
-export function reluOf(className: string, config: Record<string, unknown>, kinds: ReadonlySet<ActivationKind> = RELU_ONLY): SiteKind | null {
+export function reluOf(
+  className: string,
+  config: Record<string, unknown>,
+  kinds: ReadonlySet<ActivationKind> = RELU_ONLY,
+): SiteKind | null {
   const extra = otherKind(className, config, kinds)
   if (extra !== null) return extra
   if (className === 'TimeDistributed') {
@@ -135,7 +160,11 @@ function recurrentRelu(config: Record<string, unknown>): string | null {
  * Why a layer that applies a ReLU somewhere inside cannot be recorded, or null when it
  * either is a site or holds no ReLU.
  */
-export function skipReasonOf(className: string, config: Record<string, unknown>, kinds: ReadonlySet<ActivationKind> = RELU_ONLY): { reason: SkipReason; detail: string } | null {
+export function skipReasonOf(
+  className: string,
+  config: Record<string, unknown>,
+  kinds: ReadonlySet<ActivationKind> = RELU_ONLY,
+): { reason: SkipReason; detail: string } | null {
   if (reluOf(className, config, kinds) !== null) return null
   if (WRAPPERS.has(className) && appliesRelu(config['layer']) && reluOf(className, config) === null) {
     return {
@@ -168,9 +197,27 @@ export function skipReasonOf(className: string, config: Record<string, unknown>,
  * mistake, not evidence of the layout).
  */
 const KEEPS_AXES = new Set([
-  'Activation', 'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Softmax', 'Dropout', 'SpatialDropout1D',
-  'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Add', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
-  'Masking', 'BatchNormalization', 'LayerNormalization',
+  'Activation',
+  'ReLU',
+  'LeakyReLU',
+  'PReLU',
+  'ELU',
+  'ThresholdedReLU',
+  'Softmax',
+  'Dropout',
+  'SpatialDropout1D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+  'Add',
+  'Multiply',
+  'Average',
+  'Maximum',
+  'Minimum',
+  'Concatenate',
+  'Masking',
+  'BatchNormalization',
+  'LayerNormalization',
 ])
 
 /**

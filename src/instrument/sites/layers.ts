@@ -161,7 +161,13 @@ function unitAxis(layer: LayerLike, id: string, rank: number, granularity: Granu
   )
 }
 
-function describe(layer: LayerLike, path: readonly string[], id: string, nodes: number, o: FindOptions): { site: Site; problem?: InstrumentError } | null {
+function describe(
+  layer: LayerLike,
+  path: readonly string[],
+  id: string,
+  nodes: number,
+  o: FindOptions,
+): { site: Site; problem?: InstrumentError } | null {
   const cls = layer.getClassName()
   const relu = reluOf(cls, layer.getConfig(), o.activations)
   if (relu === null) return null
@@ -271,5 +277,7 @@ export function findSites(model: LayerLike, o: FindOptions): { found: FoundSite[
 
 /** A layers model's ReLU sites as `instrument` names them by default (sign planes, position granularity), found without tapping anything. */
 export function modelSites(model: LayerLike): Site[] {
-  return findSites(model, { granularity: 'position', saturation: false, dataFormat: undefined, activations: new Set(['relu']) }).found.map((f) => f.site)
+  return findSites(model, { granularity: 'position', saturation: false, dataFormat: undefined, activations: new Set(['relu']) }).found.map(
+    (f) => f.site,
+  )
 }

@@ -30,8 +30,14 @@ export function networkSite(sites: readonly Site[]): { site: Site; parts: Networ
   let offset = 0
   for (const s of sites) {
     if (s.id === NETWORK_ID) throw invalid(`a layer is already named "${NETWORK_ID}"; rename it to use the whole-network site.`)
-    if (s.nodes !== 1) throw invalid(`site "${s.id}" runs ${s.nodes} times per forward pass (a shared layer), so an example has no single pattern there; leave it out with the sites option.`)
-    if (s.positions === null) throw invalid(`site "${s.id}" has no fixed spatial size, so its bits have no fixed place; give the model a fixed input shape or leave the site out.`)
+    if (s.nodes !== 1)
+      throw invalid(
+        `site "${s.id}" runs ${s.nodes} times per forward pass (a shared layer), so an example has no single pattern there; leave it out with the sites option.`,
+      )
+    if (s.positions === null)
+      throw invalid(
+        `site "${s.id}" has no fixed spatial size, so its bits have no fixed place; give the model a fixed input shape or leave the site out.`,
+      )
     parts.push({ id: s.id, offset, units: s.units, positions: s.positions })
     offset += s.units * s.positions
   }
@@ -183,7 +189,13 @@ export function joinPatterns(
     }
     for (let e = 0; e < examples; e++) {
       for (let q = 0; q < part.positions; q++) {
-        orBits(site.words, (e * part.positions + q) * site.wordsPerRow, part.units, out, (at + e) * wordsPerRow * 32 + part.offset + q * part.units)
+        orBits(
+          site.words,
+          (e * part.positions + q) * site.wordsPerRow,
+          part.units,
+          out,
+          (at + e) * wordsPerRow * 32 + part.offset + q * part.units,
+        )
       }
     }
   }

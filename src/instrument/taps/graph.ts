@@ -31,7 +31,10 @@ function dependsOn(executor: GraphInternals['executor']): (inputs: unknown, outp
   const memo = new Map<string, Set<string>>()
   const nodes = executor.graph.nodes
   return (inputs, outputs) => {
-    const fed = inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && typeof (inputs as Tensor).dataSync !== 'function' ? Object.keys(inputs).map((k) => nodeOf(resolved(executor, 'inputs', k))) : []
+    const fed =
+      inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && typeof (inputs as Tensor).dataSync !== 'function'
+        ? Object.keys(inputs).map((k) => nodeOf(resolved(executor, 'inputs', k)))
+        : []
     const key = `${outputs.join('\0')}\u0001${fed.join('\0')}`
     const known = memo.get(key)
     if (known !== undefined) return known
@@ -128,7 +131,7 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
         }
         return returned
       }
-      const own = { execute: Object.prototype.hasOwnProperty.call(executor, 'execute'), executeAsync: Object.prototype.hasOwnProperty.call(executor, 'executeAsync') }
+      const own = { execute: Object.hasOwn(executor, 'execute'), executeAsync: Object.hasOwn(executor, 'executeAsync') }
       const original = { execute: executor.execute, executeAsync: executor.executeAsync }
       executor.execute = function (this: unknown, inputs, outputs) {
         const { all, at } = extend(inputs, outputs)

@@ -16,11 +16,7 @@ export interface LayerRuntime {
 export function isLayersModel(x: unknown): x is LayersModel & LayerLike {
   const m = x as Partial<LayersModel> | null
   return (
-    typeof m === 'object' &&
-    m !== null &&
-    Array.isArray(m.layers) &&
-    typeof m.predict === 'function' &&
-    typeof m.getLayer === 'function'
+    typeof m === 'object' && m !== null && Array.isArray(m.layers) && typeof m.predict === 'function' && typeof m.getLayer === 'function'
   )
 }
 
@@ -37,7 +33,15 @@ export function groupByLayer(found: readonly FoundSite[], values = false): Layer
     const first = sites[0]!
     const thresholds = sites.map((s) => (s.plane === 'saturation' ? saturationThreshold(s.maxValue ?? 0) : 0))
     const caps = sites.map((s) => (s.plane === 'saturation' ? (s.maxValue ?? 0) : null))
-    const recorder = new Recorder({ id: first.id, units: first.units, granularity: first.granularity, dataFormat: first.dataFormat, thresholds, caps, values })
+    const recorder = new Recorder({
+      id: first.id,
+      units: first.units,
+      granularity: first.granularity,
+      dataFormat: first.dataFormat,
+      thresholds,
+      caps,
+      values,
+    })
     return { layer, recorder, planes }
   })
 }
@@ -63,7 +67,10 @@ export interface Source {
    * A source that delivers after an `await` passes the owner it took with `owner()` when
    * the call began, so the output still goes to whoever started the call.
    */
-  attach(deliver: (group: number, output: unknown, training: boolean, owner?: { value: unknown }) => void, owner: () => unknown): (() => void)[]
+  attach(
+    deliver: (group: number, output: unknown, training: boolean, owner?: { value: unknown }) => void,
+    owner: () => unknown,
+  ): (() => void)[]
 }
 
 /** The source of a layers model: each site's layer `call`, tapped. */
@@ -77,7 +84,9 @@ export function layersSource(found: readonly FoundSite[], values = false): Sourc
     attach: (deliver) =>
       runtimes.map((lr, i) => {
         const input = found[lr.planes[0]!]!.site.reads === 'input'
-        return tapLayer(lr.layer, (out, training, inputs) => deliver(i, input ? (Array.isArray(inputs) ? inputs[0] : inputs) : out, training))
+        return tapLayer(lr.layer, (out, training, inputs) =>
+          deliver(i, input ? (Array.isArray(inputs) ? inputs[0] : inputs) : out, training),
+        )
       }),
   }
 }

@@ -10,7 +10,7 @@ export type OutputListener = (output: unknown, training: boolean, inputs: unknow
  * there was one before).
  */
 export function tapLayer(layer: LayerLike, listener: OutputListener): () => void {
-  const hadOwn = Object.prototype.hasOwnProperty.call(layer, 'call')
+  const hadOwn = Object.hasOwn(layer, 'call')
   const own = hadOwn ? layer.call : undefined
   const original = layer.call
   const tapped = function (this: unknown, inputs: unknown, kwargs: Record<string, unknown>) {
