@@ -1,3 +1,4 @@
+/* The one error class, InstrumentError, its stable codes, and how uncaught handler errors are reported. */
 /**
  * Stable error codes. Codes are API and never change meaning; message text may improve.
  *

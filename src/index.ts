@@ -1,3 +1,5 @@
+/* The relu-patterns entry: every public export of the core, by name, grouped by what it is for. */
+
 // Instrumenting models
 export { instrument, probeOf } from './instrument/index.js'
 export type {

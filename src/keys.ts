@@ -1,3 +1,4 @@
+/* User strings as object keys: allowed option keys with did-you-mean, and own-property reads and writes. */
 import { InstrumentError } from './errors.js'
 
 /*

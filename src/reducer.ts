@@ -1,3 +1,4 @@
+/* The reducer contract: layouts, packed batches, reducers, their specs, and the checks every reducer shares. */
 import { wordsFor } from './bits/pack.js'
 import { InstrumentError } from './errors.js'
 

@@ -1,3 +1,4 @@
+/* States and results as versioned JSON text with typed arrays in base64 and a checksum, and back. */
 import { fingerprint, fingerprintAdd, fingerprintHex } from './bits/fingerprint.js'
 import type { PatternTable } from './bits/pattern-table.js'
 import { checkTable, isTableShaped } from './bits/table-check.js'

@@ -150,3 +150,8 @@ test('the core entry does not pull in the timeline, CSV export or deserialisatio
   const reached = [...reach].map((f) => relative(src, f))
   expect(reached.filter((f) => f.startsWith('timeline/') || f === 'serialize.ts' || f.startsWith('compare/'))).toEqual([])
 })
+
+test('every source file opens with one line saying what it holds', () => {
+  const bare = files(src).filter((f) => !/^(\/\*|\/\/) \S.*\S( \*\/)?$/.test(readFileSync(f, 'utf8').split('\n', 1)[0]!))
+  expect(bare.map((f) => relative(src, f))).toEqual([])
+})

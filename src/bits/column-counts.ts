@@ -1,3 +1,4 @@
+/* Per-unit on counts of packed rows, counted column by column in cache-sized blocks. */
 import { columnCountsKernel } from './kernel.js'
 
 /** Rows per block: a block of packed rows is read column by column while it is in cache. */

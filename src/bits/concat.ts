@@ -1,3 +1,4 @@
+/* Joining consecutive padded rows of bits into one dense pattern (all positions of an example). */
 /**
  * Concatenates `count` consecutive rows of `units` bits (each padded to whole words, the
  * documented layout) into one dense pattern of `count * units` bits: row `k`'s unit `u`

@@ -1,3 +1,4 @@
+/* A streaming 64-bit fingerprint of words, to tell inputs and states apart. */
 /**
  * A streaming 64-bit fingerprint of a sequence of 32-bit words: two independent
  * multiplicative lanes. Feeding the same words in any chunking gives the same value.

@@ -1,3 +1,4 @@
+/* An index of packed patterns for the nearest pattern by Hamming distance, pruned by popcount. */
 import { popcount32 } from './popcount.js'
 
 /**

@@ -1,3 +1,4 @@
+/* The 32-bit hash of a packed row that places it in open-addressing tables. */
 /**
  * 32-bit hash of `wordsPerRow` words starting at `offset` (multiply-xorshift per word, then a
  * final mix).

@@ -1,3 +1,4 @@
+/* A HyperLogLog sketch of distinct packed patterns, for counts past the exact cap. */
 /**
  * A HyperLogLog sketch of distinct packed patterns (Flajolet et al. 2007) with Ertl's
  * improved estimator (2017), which needs no bias tables and holds across the whole range.

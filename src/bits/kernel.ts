@@ -1,3 +1,4 @@
+/* Row packing and per-unit counting with the WebAssembly SIMD kernel, with a JavaScript fallback. */
 import { KERNEL } from './kernel-bytes.js'
 
 /*

@@ -1,3 +1,4 @@
+/* Packing activations into sign bits, one Uint32 word per 32 units, and reading bits back. */
 import { packRowsKernel } from './kernel.js'
 
 /**

@@ -1,3 +1,4 @@
+/* The open-addressing table of distinct packed patterns and their counts, under a byte cap. */
 import { InstrumentError } from '../errors.js'
 import { hashWords } from './hash.js'
 

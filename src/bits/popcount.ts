@@ -1,3 +1,4 @@
+/* Set bits of a word and Hamming distances between packed rows. */
 /**
  * Number of set bits in a 32-bit word (SWAR, no loop).
  *

@@ -1,3 +1,4 @@
+/* A small seeded random generator (mulberry32) and normal draws from it. */
 /**
  * A small seeded generator (mulberry32): uniform numbers in [0, 1), the same sequence for
  * the same seed on every platform.

@@ -1,3 +1,4 @@
+/* The Space-Saving sketch of the most frequent patterns past the table cap, with error bounds. */
 import { hashWords } from './hash.js'
 
 /**

@@ -1,3 +1,4 @@
+/* Checks of a pattern table's invariants, for tables that come from outside (states read back). */
 import { InstrumentError } from '../errors.js'
 import { hashWords } from './hash.js'
 import { type PatternTable, tableForEach } from './pattern-table.js'

@@ -1,3 +1,4 @@
+/* The `relu-patterns` executable: runs the command line tool and exits with its code. */
 import { main } from './main.js'
 
 main(process.argv.slice(2)).then(

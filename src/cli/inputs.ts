@@ -1,3 +1,4 @@
+/* The report command's inputs read from disk: images, .npy arrays and MNIST, with their labels. */
 import { readFile, readdir, stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { extname, join } from 'node:path'

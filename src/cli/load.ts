@@ -1,3 +1,4 @@
+/* Reading model.json and its weight files from disk: a layers model or a converted graph model. */
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { LayersModel } from '@tensorflow/tfjs-layers'

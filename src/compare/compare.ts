@@ -1,3 +1,4 @@
+/* Comparing two retained measurements of the same inputs, site by site: flip rates and histogram similarity. */
 import { addColumnCounts } from '../bits/column-counts.js'
 import { popcount32 } from '../bits/popcount.js'
 import { wordsFor } from '../bits/pack.js'

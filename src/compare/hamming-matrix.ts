@@ -1,3 +1,4 @@
+/* The pairwise Hamming distances of a set of packed patterns. */
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
 import { declareOptions, integer } from '../options.js'

@@ -1,3 +1,4 @@
+/* Similarity of two pattern histograms: Jaccard, weighted and thresholded Jaccard, patterns gained and lost. */
 import { tableForEach, tableGet } from '../bits/pattern-table.js'
 import { check, declareOptions } from '../options.js'
 import { assertSameLayout } from '../reducer.js'

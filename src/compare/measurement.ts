@@ -1,3 +1,4 @@
+/* What `measure(x, { retain: true })` returns: results, every packed row and each site's histogram. */
 import type { Layout } from '../reducer.js'
 import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
 

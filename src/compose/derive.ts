@@ -1,3 +1,4 @@
+/* A reducer whose result is computed from the results of other reducers run alongside it. */
 import { InstrumentError } from '../errors.js'
 import { getOwn, putOwn } from '../keys.js'
 import { type Layout, type Reducer, type ReducerMap, type SiteResults, type StateOf, assertReducer } from '../reducer.js'

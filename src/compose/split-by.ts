@@ -1,3 +1,4 @@
+/* A reducer run once per group of rows (by label or by any key of a row). */
 import { InstrumentError } from '../errors.js'
 import { getOwn, putOwn } from '../keys.js'
 import { type Layout, type PackedBatch, type Reducer, assertReducer, assertSameLayout, checkLayout, corruptState } from '../reducer.js'

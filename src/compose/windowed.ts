@@ -1,3 +1,4 @@
+/* A reducer over the last k batches only: a sliding window of states. */
 import { InstrumentError } from '../errors.js'
 import { declareOptions, integer } from '../options.js'
 import { type Layout, type Reducer, assertReducer, assertSameLayout, checkLayout, corruptState } from '../reducer.js'

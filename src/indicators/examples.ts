@@ -1,3 +1,4 @@
+/* One row per example of a retained measurement's sites, shared by the published indicators. */
 import type { Measurement } from '../compare/measurement.js'
 import { wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'

@@ -1,3 +1,4 @@
+/* NASWOT (Mellor et al., 2021): the log-determinant of the Hamming kernel of a batch's patterns. */
 import type { Measurement } from '../compare/measurement.js'
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'

@@ -1,3 +1,4 @@
+/* OUI: how evenly a batch's examples are spread over on/off patterns, from their Hamming distances. */
 import type { Measurement } from '../compare/measurement.js'
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'

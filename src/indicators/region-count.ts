@@ -1,3 +1,4 @@
+/* The number of distinct whole-network patterns (activation regions) a batch visits. */
 import type { Measurement } from '../compare/measurement.js'
 import { createTable, tableAddRows } from '../bits/pattern-table.js'
 import { INDICATOR_OPTIONS } from './examples.js'

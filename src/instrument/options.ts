@@ -1,3 +1,4 @@
+/* The options of instrument and measure: their interfaces, declarations, and what they resolve to. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { boolean, check, declareOptions, either, fn, integer, later, oneOf, strings } from '../options.js'

@@ -1,3 +1,4 @@
+/* The Probe interface and the types of its results and states. */
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import type { SiteSummary } from '../metrics/summary.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'

@@ -1,3 +1,4 @@
+/* instrument(): finds the sites, taps them, and hands back the probe; probeOf and modelAndProbe. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { summarize } from '../metrics/summary.js'
 import { InstrumentError } from '../errors.js'

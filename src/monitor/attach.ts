@@ -1,3 +1,4 @@
+/* Monitors attached to a model: one wrapper of predict that checks every call for all of them. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { RetainedPatterns } from '../compare/measurement.js'

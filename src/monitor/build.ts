@@ -1,3 +1,4 @@
+/* buildMonitor(): per-class sets of training patterns at the monitored sites, from one pass. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Measurement } from '../compare/measurement.js'

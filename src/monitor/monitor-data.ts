@@ -1,3 +1,4 @@
+/* A monitor as versioned text and back, checked. */
 import { InstrumentError } from '../errors.js'
 import { deserialize, serialize } from '../serialize.js'
 import type { MonitoredSite, PatternSet } from './pattern-sets.js'

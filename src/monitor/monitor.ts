@@ -1,3 +1,4 @@
+/* The Monitor: checks examples against the known patterns of their class, calibrates, merges. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'

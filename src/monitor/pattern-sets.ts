@@ -1,3 +1,4 @@
+/* Per-class sets of distinct patterns and the nearest known pattern of an example. */
 import { concatRows } from '../bits/concat.js'
 import { type HammingIndex, hammingIndex, nearestPattern } from '../bits/hamming-index.js'
 import { createTable, tableAdd } from '../bits/pattern-table.js'

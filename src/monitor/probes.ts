@@ -1,3 +1,4 @@
+/* How the monitor reaches a probe: the model's own, or one made for the call. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { InstrumentError } from '../errors.js'
 import { instrument, isLayersModel, modelSites as sitesOf, probeOf, type Probe, type Site } from '../instrument/index.js'

@@ -1,3 +1,4 @@
+/* Packing on GPU backends: words built on the device during the pass, read after it. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import {
   cast,

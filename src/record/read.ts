@@ -1,3 +1,4 @@
+/* Reading a tensor's values once, synchronously, in place where the backend allows. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { backend, getBackend } from '@tensorflow/tfjs-core'
 

@@ -1,3 +1,4 @@
+/* How outputs are read (in the pass, after it, or as the backend suits), in order. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { getBackend } from '@tensorflow/tfjs-core'
 import type { PackedBatch } from '../reducer.js'

@@ -1,3 +1,4 @@
+/* How one layer's output is cut into patterns and which bit planes are packed from it. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { packChannelsFirst, packRows, wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'

@@ -1,3 +1,4 @@
+/* The coverage reducer: neuron coverage and top-k neuron coverage of the inputs. */
 import { InstrumentError } from '../errors.js'
 import { check, declareOptions, integer } from '../options.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'

@@ -1,3 +1,4 @@
+/* The dormant reducer: tau-dormant units by mean absolute activation (Sokar et al., 2023). */
 import { InstrumentError } from '../errors.js'
 import { declareOptions, number } from '../options.js'
 import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'

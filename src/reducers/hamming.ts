@@ -1,3 +1,4 @@
+/* The hamming reducer: mean Hamming distance between patterns of a batch, exact or sampled. */
 import { hashWords } from '../bits/hash.js'
 import { uniform } from '../bits/random.js'
 import { hammingDistance } from '../bits/popcount.js'

@@ -1,3 +1,4 @@
+/* The patternHistogram reducer: exact distinct patterns and entropies, with labels H(A|L) and I(A;L). */
 import type { InstrumentError } from '../errors.js'
 import { bytes, declareOptions, integer, oneOf } from '../options.js'
 import { checkTableStructure } from '../bits/table-check.js'

@@ -1,3 +1,4 @@
+/* The unitStats reducer: how often each unit is on, its entropy, dead and always-on units. */
 import { addColumnCounts } from '../bits/column-counts.js'
 import { declareOptions } from '../options.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'

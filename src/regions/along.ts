@@ -1,3 +1,4 @@
+/* regionsAlong(): the activation regions a segment of input space crosses. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'

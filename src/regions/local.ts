@@ -1,3 +1,4 @@
+/* localComplexity(): regions crossed by random lines through each input. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { normal } from '../bits/random.js'

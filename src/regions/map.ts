@@ -1,3 +1,4 @@
+/* regionMap(): the activation region of every pixel of a 2-D slice of input space. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { createTable, tableAdd, tableGet } from '../bits/pattern-table.js'

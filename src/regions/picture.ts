@@ -1,3 +1,4 @@
+/* Region maps drawn: regionMapSvg, and the region map as a figure for the drawing layer. */
 import { InstrumentError } from '../errors.js'
 import { boolean, declareOptions, number } from '../options.js'
 import type { RegionFigure } from '../draw/figure.js'

@@ -1,3 +1,4 @@
+/* Running a model (or its probe) at points of our choosing and returning their whole-network patterns. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { tensor } from '@tensorflow/tfjs-core'

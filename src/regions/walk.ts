@@ -1,3 +1,4 @@
+/* Walking segments of input space: an even grid, then bisection between differing patterns. */
 import type { PatternSampler } from './sampler.js'
 
 /** A straight segment of input space: the points `from + t * (to - from)`, t in [0, 1]. */

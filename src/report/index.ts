@@ -1,3 +1,4 @@
+/* The relu-patterns/report entry: self-contained HTML reports. */
 /**
  * Self-contained HTML reports of measurements and timelines: `import { renderReport } from
  * 'relu-patterns/report'`. Plain strings, no dependency.

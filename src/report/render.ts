@@ -1,3 +1,4 @@
+/* renderReport(): one self-contained HTML page of a measurement or a timeline. */
 import { type Comparison, compare } from '../compare/compare.js'
 import type { Measurement } from '../compare/measurement.js'
 import { metricInfo, resultOfKind } from '../metrics/catalogue.js'

@@ -1,3 +1,4 @@
+/* trainingCallback(): measuring during fit on a cadence, into a Timeline. */
 import { Callback } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'

@@ -1,3 +1,4 @@
+/* The Timeline: measurements of one training run, compared against first, previous and final. */
 import { type Comparison, compare } from '../compare/compare.js'
 import {
   HISTOGRAM_COMPARISON,

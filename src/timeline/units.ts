@@ -1,3 +1,4 @@
+/* Per-unit series of a timeline and when each unit died. */
 import type { Comparison } from '../compare/compare.js'
 import type { HistogramComparison } from '../compare/histograms.js'
 import { InstrumentError } from '../errors.js'

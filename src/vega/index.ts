@@ -1,3 +1,4 @@
+/* The relu-patterns/vega entry: Vega-Lite specifications of timelines and region maps, from the drawing layer. */
 /*
  * Vega-Lite specifications of timelines and region maps: figures from the shared drawing
  * layer as plain objects, no dependency. Render them with vega-lite + vega (Node:

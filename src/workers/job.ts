@@ -1,3 +1,4 @@
+/* The messages between a pool and its workers: setup, tasks and replies. */
 import type { io } from '@tensorflow/tfjs-core'
 import type { ReducerSpec } from '../reducer.js'
 

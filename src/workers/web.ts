@@ -1,3 +1,4 @@
+/* Worker pools of the browser's web workers, and the script side that serves them. */
 /**
  * Measurements spread over a browser's web workers: the same pool as Node's worker
  * threads, with workers the application makes from a script of its own, so that its

@@ -1,3 +1,4 @@
+/* Running the model on what measure() is given: tensors or datasets, in batches, with coded errors. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { argMax, clone, slice, tidy } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../../errors.js'

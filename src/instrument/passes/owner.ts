@@ -1,3 +1,4 @@
+/* Who owns the forward pass running now: training, a measurement, or a capture. */
 /**
  * Who owns the forward pass running now. A measurement marks itself as the owner,
  * synchronously, around each forward call it starts; a tap that fires inside that call

@@ -1,3 +1,4 @@
+/* The recording machinery behind a probe: taps, the training stream, the reader, pass ownership. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { Measurement, RetainedPatterns } from '../../compare/measurement.js'
 import { InstrumentError, reportUncaught } from '../../errors.js'

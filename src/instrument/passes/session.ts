@@ -1,3 +1,4 @@
+/* One measure() call: its own stream of states, labels lined up with batches, retained rows. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { wordsFor } from '../../bits/pack.js'
 import { type Fingerprint, fingerprint, fingerprintAdd, fingerprintHex } from '../../bits/fingerprint.js'

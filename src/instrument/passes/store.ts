@@ -1,3 +1,4 @@
+/* Reducer states per site (a stream), the reducer set that updates and merges them, and site counters. */
 import { InstrumentError } from '../../errors.js'
 import { putOwn } from '../../keys.js'
 import { type PackedBatch, type ReducerMap, layoutOf } from '../../reducer.js'

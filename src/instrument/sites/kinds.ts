@@ -1,3 +1,4 @@
+/* Which layers and activations are ReLU sites, which are other kinds, and which are skipped and why. */
 import type { DataFormat } from '../../record/recorder.js'
 
 /*

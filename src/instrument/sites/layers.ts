@@ -1,3 +1,4 @@
+/* The Site type, and finding the ReLU sites of a layers model, nested models included. */
 import { InstrumentError } from '../../errors.js'
 import { getOwn } from '../../keys.js'
 import type { DataFormat, Granularity } from '../../record/recorder.js'

@@ -1,3 +1,4 @@
+/* The whole-network site: every site's bits of one example joined into one pattern. */
 import { orBits } from '../../bits/concat.js'
 import { wordsFor } from '../../bits/pack.js'
 import { InstrumentError } from '../../errors.js'

@@ -1,3 +1,4 @@
+/* Whether a model is piecewise linear between its recorded sites, so that regions are convex. */
 import type { LayerLike } from './kinds.js'
 import type { Site, SkippedSite } from './layers.js'
 

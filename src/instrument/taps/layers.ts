@@ -1,3 +1,4 @@
+/* The tap on a layers model: each site's layer instance wrapped, grouped into recorders. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import { saturationThreshold } from '../../bits/pack.js'
 import { Recorder } from '../../record/recorder.js'

@@ -1,3 +1,4 @@
+/* Wrapping one layer instance's call() so that its output is seen, and undoing it. */
 import type { LayerLike } from '../sites/layers.js'
 
 /** Receives a layer's output (and its inputs) after each `call`; `training` is the call's `kwargs.training`. */
