@@ -10,7 +10,7 @@ export type {
   SiteCounters,
   States,
 } from './instrument/index.js'
-export type { InstrumentOptions, Passes } from './instrument/index.js'
+export type { InstrumentOptions, MeasurePatternsOptions, Passes } from './instrument/index.js'
 export type { ActivationKind, DataFormat, Granularity, ReluKind, Site, SkippedSite, SkipReason } from './instrument/index.js'
 export type { DatasetLike, MeasureInput } from './instrument/index.js'
 export type { GraphModelLike } from './instrument/index.js'
@@ -45,6 +45,10 @@ export type { Measurement, RetainedPatterns } from './compare/measurement.js'
 export { summarize } from './metrics/summary.js'
 export type { SiteSummary } from './metrics/summary.js'
 
+// The metric catalogue
+export { METRICS, metricInfo } from './metrics/catalogue.js'
+export type { MetricInfo, ResultKind } from './metrics/catalogue.js'
+
 // Published indicators
 export { naswot } from './indicators/naswot.js'
 export type { NaswotOptions, NaswotResult } from './indicators/naswot.js'
@@ -64,7 +68,7 @@ export type { WindowState } from './compose/windowed.js'
 
 // Watching training
 export { Timeline } from './timeline/timeline.js'
-export type { Reference, SeriesRow, TimelineEntry, TimelineOptions, TrainingPoint } from './timeline/timeline.js'
+export type { Reference, SeriesOptions, SeriesRow, TimelineEntry, TimelineOptions, TrainingPoint } from './timeline/timeline.js'
 export type { UnitDeath, UnitRow } from './timeline/units.js'
 export { hartmannProtocol, trainingCallback } from './timeline/schedule.js'
 export type { Cadence, ProbeCallback, ScheduleOptions } from './timeline/schedule.js'
@@ -74,11 +78,11 @@ export { regionsAlong } from './regions/along.js'
 export type { AlongOptions, AlongResult } from './regions/along.js'
 export { regionMap } from './regions/map.js'
 export type { RegionMap, RegionMapOptions } from './regions/map.js'
-export { regionMapSvg, regionColour } from './regions/picture.js'
+export { regionMapSvg, regionColor } from './regions/picture.js'
 export type { RegionSvgOptions } from './regions/picture.js'
 export { localComplexity } from './regions/local.js'
 export type { LocalComplexityOptions, LocalComplexityResult } from './regions/local.js'
-export type { SamplerOptions } from './regions/sampler.js'
+export type { RegionTarget, SamplerOptions } from './regions/sampler.js'
 
 // Runtime monitoring
 export { Monitor } from './monitor/monitor.js'

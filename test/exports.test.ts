@@ -4,6 +4,7 @@ import * as api from '../src/index.js'
 test('the public export list is pinned', () => {
   expect(Object.keys(api).sort()).toEqual([
     'InstrumentError',
+    'METRICS',
     'Monitor',
     'Timeline',
     'binaryEntropy',
@@ -25,6 +26,7 @@ test('the public export list is pinned', () => {
     'instrument',
     'layoutOf',
     'localComplexity',
+    'metricInfo',
     'naswot',
     'nearestPattern',
     'oui',
@@ -33,7 +35,7 @@ test('the public export list is pinned', () => {
     'patternHistogram',
     'popcount32',
     'probeOf',
-    'regionColour',
+    'regionColor',
     'regionCount',
     'regionMap',
     'regionMapSvg',

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { boolean, bytes, check, declareOptions, either, fn, integer, number, oneOf, string, strings } from '../src/options.js'
-import { INSTRUMENT_OPTIONS, MEASURE_OPTIONS } from '../src/instrument/options.js'
+import { INSTRUMENT_OPTIONS, MEASURE_OPTIONS, MEASURE_PATTERNS_OPTIONS } from '../src/instrument/options.js'
 
 interface O {
   size?: number
@@ -59,7 +59,8 @@ describe('declared options', () => {
   })
 
   test("the library's own declarations list their interfaces' keys", () => {
-    expect([...MEASURE_OPTIONS.keys].sort()).toEqual(['batchSize', 'labels', 'predictions', 'retain', 'training'])
+    expect([...MEASURE_OPTIONS.keys].sort()).toEqual(['batchSize', 'labels', 'training'])
+    expect([...MEASURE_PATTERNS_OPTIONS.keys].sort()).toEqual(['batchSize', 'labels', 'predictions', 'training'])
     expect(INSTRUMENT_OPTIONS.keys).toContain('onError')
   })
 })

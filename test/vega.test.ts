@@ -3,7 +3,7 @@ import * as vl from 'vega-lite'
 import { beforeAll, expect, test } from 'vitest'
 import { Timeline, instrument } from '../src/index.js'
 import { heatmap, lines, regionMapSpec, sideBySide, tfvisHeatmap, unitHeatmap } from '../src/vega/index.js'
-import { regionColour } from '../src/index.js'
+import { regionColor } from '../src/index.js'
 import { data, mlp } from './helpers/models.js'
 import { tf, useCpu } from './helpers/tf.js'
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
   ids = probe.sites.map((s) => s.id)
   timeline = new Timeline()
   for (let i = 0; i < 3; i++) {
-    timeline.add({ step: i * 2, epoch: i, examples: i * 20 }, await probe.measure(xs, { retain: true }))
+    timeline.add({ step: i * 2, epoch: i, examples: i * 20 }, await probe.measurePatterns(xs))
     await model.fit(xs, ys, { epochs: 1, batchSize: 10, verbose: 0 })
   }
   probe.dispose()
@@ -138,7 +138,7 @@ test('regionMapSpec draws every pixel in its region colour', async () => {
   ])
   const svg = await render(spec)
   const fills = new Set([...svg.matchAll(/fill="([^"]+)"/g)].map((m) => m[1]))
-  for (const id of [0, 1, 2]) expect(fills).toContain(regionColour(id))
+  for (const id of [0, 1, 2]) expect(fills).toContain(regionColor(id))
   expect(() => regionMapSpec(map, { widht: 3 } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   expect(() => regionMapSpec(map, { width: -5 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   expect(() => regionMapSpec({ ...map, ids: Int32Array.from([0]) })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))

@@ -51,7 +51,7 @@ async function measurements() {
     // the protocol of the runs: batch statistics, the first training digits
     const measure = async (model) => {
       const probe = instrument(model, { reducers: histogram })
-      const m = await probe.measure(px, { retain: true, batchSize: 250, training: true })
+      const m = await probe.measurePatterns(px, { batchSize: 250, training: true })
       return { m, probe }
     }
     const a = await measure(initial)
@@ -76,9 +76,9 @@ async function measurements() {
   const xs = tf.tensor4d(train.pixels, [train.count, 28, 28, 1])
   const ys = tf.oneHot(tf.tensor1d(train.labels, 'int32'), 10)
   const probe = instrument(model, { reducers: histogram })
-  const before = await probe.measure(px, { retain: true, batchSize: 250 })
+  const before = await probe.measurePatterns(px, { batchSize: 250 })
   const history = await model.fit(xs, ys, { epochs: 1, batchSize: 32, shuffle: false, verbose: 0 })
-  const after = await probe.measure(px, { retain: true, batchSize: 250 })
+  const after = await probe.measurePatterns(px, { batchSize: 250 })
   tf.dispose([xs, ys])
   console.log(
     `trained on ${train.count} digits for 1 epoch (training accuracy ${history.history.acc[0].toFixed(3)}); measured ${measureSet.count} training digits, rows = digits x positions`,

@@ -164,7 +164,7 @@ for (const name of chosen) {
   for (let seed = 1; seed <= Number(args.seeds); seed++) {
     const m = mlp(ARCHS[name], 10 + seed)
     const p = instrument(m)
-    const score = naswot(await p.measure(batch, { retain: true })).score
+    const score = naswot(await p.measurePatterns(batch)).score
     p.dispose()
     await m.fit(xs, ys, { epochs: Number(args['arch-epochs']), batchSize: 64, shuffle: false, verbose: 0 })
     rows.push({ arch: name, seed, naswot: score, accuracy: evaluate(m) })

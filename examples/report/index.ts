@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-wasm'
 import * as tfl from '@tensorflow/tfjs-layers'
-import { type Measurement, type Results, type DefaultReducers, instrument, trainingCallback } from 'relu-patterns'
+import { type Measurement, type Results, type DefaultReducers, instrument, summarize, trainingCallback } from 'relu-patterns'
 import { renderReport } from 'relu-patterns/report'
 import { loadMnist } from '../lib/mnist.mjs'
 
@@ -42,10 +42,10 @@ const probe = instrument(model)
 const schedule = trainingCallback(probe, { every: { epochs: 0.25 }, measure: probeSet, labels: test.labels, log: true })
 await model.fit(xs, ys, { epochs: Number(args.epochs), batchSize: 64, verbose: 0, callbacks: [schedule] })
 
-const final: Measurement<Results<DefaultReducers>> = await probe.measure(probeSet, { retain: true, labels: test.labels })
+const final: Measurement<Results<DefaultReducers>> = await probe.measurePatterns(probeSet, { labels: test.labels })
 writeFileSync(join(args.out, 'training.html'), renderReport(schedule.timeline, { title: 'MLP on MNIST: patterns over training' }))
 writeFileSync(join(args.out, 'final.html'), renderReport(final, { title: 'MLP on MNIST: after training', meta: { digits: test.count } }))
-console.table(probe.summary())
+console.table(summarize(probe))
 console.log(`wrote ${join(args.out, 'training.html')} and ${join(args.out, 'final.html')}`)
 probe.dispose()
 tf.dispose([xs, ys, probeSet])

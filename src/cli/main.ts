@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname, extname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import { summarize } from '../metrics/summary.js'
+import { metricInfo } from '../metrics/catalogue.js'
+import { SUMMARY_METRICS, summarize } from '../metrics/summary.js'
 import { hamming } from '../reducers/hamming.js'
 import { patternHistogram } from '../reducers/pattern-histogram.js'
 import { unitStats } from '../reducers/unit-stats.js'
@@ -214,6 +215,10 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
     ...(warnings.length === 0 ? {} : { warnings }),
     sites: measured.sites,
     summary,
+    // what each summary key means, from the catalogue every page and chart reads
+    metrics: Object.fromEntries(
+      ['units', 'positions', 'rows', ...SUMMARY_METRICS].map((k) => [k, { label: metricInfo(k)!.label, meaning: metricInfo(k)!.meaning }]),
+    ),
     classes: inputs.classes,
     ...saved(measured.measurement),
     ...(against === null || second === null

@@ -94,9 +94,8 @@ export async function measureModel(
         }
       },
     }
-    const m = (await probe.measure(dataset, {
+    const m = (await probe.measurePatterns(dataset, {
       batchSize: size,
-      retain: true,
       ...(labels === null ? {} : { labels: labels.subarray(0, used) }),
     })) as Measured['measurement']
     // the progress reducer's null results are no reading

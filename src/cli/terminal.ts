@@ -14,8 +14,8 @@ export function terminalSummary(rows: readonly SiteSummary[], warning: string | 
     `${sign.length} sites, ${n(units)} units: ${n(dead)} dead (${((100 * dead) / Math.max(1, units)).toFixed(1)}%), ${n(on)} always on`,
   ]
   const shares = sign
-    .filter((r) => r.distinct !== null && r.rows > 0)
-    .map((r) => r.distinct! / r.rows)
+    .map((r) => r.patternShare)
+    .filter((s): s is number => s !== null)
     .sort((a, b) => a - b)
   if (shares.length > 0) {
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`

@@ -87,15 +87,15 @@ function isMeasurement(x: unknown): x is Measurement<unknown> {
 }
 
 /**
- * Compares two retained measurements of the SAME inputs (`probe.measure(x, { retain: true })`),
+ * Compares two retained measurements of the SAME inputs (`probe.measurePatterns(x)`),
  * site by site: bit flips of each row's pattern and the similarity of the two histograms.
  * `a` is the reference (e.g. the first or the final measurement).
  *
  * @example
  * ```ts
- * const before = await probe.measure(probeSet, { retain: true })
+ * const before = await probe.measurePatterns(probeSet)
  * await model.fit(xs, ys, { epochs: 1 })
- * const after = await probe.measure(probeSet, { retain: true })
+ * const after = await probe.measurePatterns(probeSet)
  * for (const [id, c] of Object.entries(compare(before, after))) {
  *   console.log(id, `${(100 * c.flipRate).toFixed(1)}% bits flipped`, c.weightedJaccard)
  * }
@@ -108,7 +108,7 @@ export function compare(
 ): Record<string, Comparison> {
   HISTOGRAM_COMPARISON.parse(options, 'compare(a, b, options)')
   if (!isMeasurement(a) || !isMeasurement(b)) {
-    throw new InstrumentError('INVALID_INPUT', 'compare() takes two measurements made with probe.measure(x, { retain: true }).')
+    throw new InstrumentError('INVALID_INPUT', 'compare() takes two measurements made with probe.measurePatterns(x).')
   }
   const idsA = Object.keys(a.patterns)
   const idsB = Object.keys(b.patterns)

@@ -33,7 +33,7 @@ export interface HammingMatrix {
  *
  * @example
  * ```ts
- * const m = await probe.measure(batch, { retain: true })
+ * const m = await probe.measurePatterns(batch)
  * const { distances, rows } = hammingMatrix(m.patterns[id]!)
  * ```
  */

@@ -1,4 +1,4 @@
-/* What `measure(x, { retain: true })` returns: results, every packed row and each site's histogram. */
+/* What `measurePatterns(x)` returns: results, every packed row and each site's histogram. */
 import type { Layout } from '../reducer.js'
 import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
 
@@ -17,7 +17,7 @@ export interface RetainedPatterns extends Layout {
 }
 
 /**
- * A measurement that kept its patterns (`probe.measure(x, { retain: true })`): what
+ * A measurement that kept its patterns (`probe.measurePatterns(x)`): what
  * `compare` needs to follow the same inputs over time. Plain data: it survives
  * `structuredClone`, `postMessage` and `serialize`.
  */
@@ -28,7 +28,7 @@ export interface Measurement<Results> {
   readonly examples: number
   /** Fingerprint of the input values, in order; equal inputs give equal fingerprints. */
   readonly inputs: string
-  /** The reducers' results, as `measure` without `retain` returns them. */
+  /** The reducers' results, as `measure` returns them. */
   readonly results: Results
   /** Per site id, the retained patterns. */
   readonly patterns: Record<string, RetainedPatterns>

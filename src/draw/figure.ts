@@ -7,7 +7,7 @@ export interface Category {
 }
 
 /** A sequential colour scale and what its ends mean. */
-export interface ColourScale {
+export interface ColorScale {
   /** Legend title, with the unit. */
   readonly title: string
   /** Values mapped to the ends of the scale, or `'data'` for the data's own range. */
@@ -36,7 +36,7 @@ export interface HeatmapFigure {
   }
   /** Values row-major (`values[row * columns + column]`), NaN where there is no reading. */
   readonly values: Float64Array
-  readonly colour: ColourScale
+  readonly color: ColorScale
   readonly width: number
   readonly height: number | null
 }

@@ -16,7 +16,7 @@ export const SCHEME = 'viridis'
 export const MISSING = '#eee'
 
 /** Line colours, in order (from the ends and the middle of the sequential scale, then greys). */
-export const LINE_COLOURS = ['#3b528b', '#5ec962', '#21918c', '#fde725', '#440154', '#888888'] as const
+export const LINE_COLORS = ['#3b528b', '#5ec962', '#21918c', '#fde725', '#440154', '#888888'] as const
 
 /** The sequential colour of v in [0, 1] (clamped; a non-finite value reads as 0). */
 export function ramp(v: number): string {
@@ -29,7 +29,7 @@ export function ramp(v: number): string {
 }
 
 /** A colour per region id: hues a golden angle apart, so neighbouring ids differ. */
-export function regionColour(id: number): string {
+export function regionColor(id: number): string {
   const hue = (id * 137.508) % 360
   const light = 52 + ((id * 7) % 3) * 8
   return `hsl(${hue.toFixed(1)},62%,${light}%)`

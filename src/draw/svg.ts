@@ -1,8 +1,8 @@
 /* Figures drawn as plain SVG strings: no dependency, no script, hover text as <title>. */
-import type { ColourScale, Figure, HeatmapFigure, LinesFigure, RankFigure, RegionFigure, StripFigure } from './figure.js'
+import type { ColorScale, Figure, HeatmapFigure, LinesFigure, RankFigure, RegionFigure, StripFigure } from './figure.js'
 import {
   AXIS_LABEL,
-  LINE_COLOURS,
+  LINE_COLORS,
   MISSING,
   NAMED_CATEGORIES,
   ROW_LABEL,
@@ -12,7 +12,7 @@ import {
   f3,
   formatValue,
   ramp,
-  regionColour,
+  regionColor,
   shorten,
   thinned,
   tickLabel,
@@ -45,7 +45,7 @@ const gradient = (id: string): string =>
   `<defs><linearGradient id="${id}">${STOPS.map((_, i) => `<stop offset="${i / (STOPS.length - 1)}" stop-color="${ramp(i / (STOPS.length - 1))}"/>`).join('')}</linearGradient></defs>`
 
 /** A horizontal colour bar of a scale, with what its ends mean. */
-export function colourLegend(scale: ColourScale, width = 320): string {
+export function colorLegend(scale: ColorScale, width = 320): string {
   return (
     `<svg class="legend-bar" viewBox="0 0 ${width} 30" width="${width}" height="30" role="img"><title>colour scale: ${escapeHtml(scale.title)}</title>${gradient('ramp')}` +
     `<rect x="0" y="0" width="${width}" height="12" fill="url(#ramp)"/><text x="0" y="25">${escapeHtml(scale.low)}</text><text x="${width}" y="25" text-anchor="end">${escapeHtml(scale.high)}</text></svg>`
@@ -53,7 +53,7 @@ export function colourLegend(scale: ColourScale, width = 320): string {
 }
 
 /** The ends of a colour scale: its domain, or the finite values' own range for `'data'`. */
-function ends(scale: ColourScale, values: ArrayLike<number>): [number, number] {
+function ends(scale: ColorScale, values: ArrayLike<number>): [number, number] {
   if (scale.domain !== 'data') return [scale.domain[0], scale.domain[1]]
   let lo = Infinity
   let hi = -Infinity
@@ -108,7 +108,7 @@ function rank(f: RankFigure): string {
   return (
     `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"><title>${escapeHtml(f.title)}</title>` +
     `<line x1="${m.l}" y1="${base}" x2="${width - m.r}" y2="${base}" stroke="#888"/><line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${base}" stroke="#888"/>${xt.join('')}${yt.join('')}` +
-    `<polyline fill="none" stroke="${LINE_COLOURS[0]}" stroke-width="1.5" points="${points.join(' ')}"/>` +
+    `<polyline fill="none" stroke="${LINE_COLORS[0]}" stroke-width="1.5" points="${points.join(' ')}"/>` +
     `<text x="${(m.l + width - m.r) / 2}" y="${height - 4}" text-anchor="middle">${escapeHtml(f.x)} (log scale, ${sorted.length} patterns)</text>` +
     `<text x="10" y="${(m.t + base) / 2}" transform="rotate(-90 10 ${(m.t + base) / 2})" text-anchor="middle">${escapeHtml(f.y)} (log)</text></svg>`
   )
@@ -159,19 +159,19 @@ function lines(f: LinesFigure): string {
   }
   let lx = m.l
   f.series.forEach((s, k) => {
-    const colour = LINE_COLOURS[k % LINE_COLOURS.length]!
+    const color = LINE_COLORS[k % LINE_COLORS.length]!
     const pts = s.points.filter((p): p is { x: number; y: number } => p.y !== null)
     parts.push(
-      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map((p) => `${f3(x(p.x))},${f3(y(p.y))}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${f3(x(p.x))},${f3(y(p.y))}`).join(' ')}"/>`,
     )
     for (const p of pts) {
       const at = items === null ? `${f.x.title} ${formatValue(p.x)}` : `${p.x + 1}. ${items[p.x]?.id ?? ''}`
       parts.push(
-        `<circle cx="${f3(x(p.x))}" cy="${f3(y(p.y))}" r="3" fill="${colour}"><title>${escapeHtml(`${at}: ${formatValue(p.y)}`)}</title></circle>`,
+        `<circle cx="${f3(x(p.x))}" cy="${f3(y(p.y))}" r="3" fill="${color}"><title>${escapeHtml(`${at}: ${formatValue(p.y)}`)}</title></circle>`,
       )
     }
     parts.push(
-      `<rect x="${lx}" y="${height - 14}" width="10" height="10" fill="${colour}"/><text x="${lx + 14}" y="${height - 5}">${escapeHtml(s.name)}</text>`,
+      `<rect x="${lx}" y="${height - 14}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${height - 5}">${escapeHtml(s.name)}</text>`,
     )
     // the next item after this one's text (about 6 px a character at this size)
     lx += 30 + 6 * s.name.length
@@ -189,7 +189,7 @@ function heatmap(f: HeatmapFigure): string {
   const cw = (width - label) / Math.max(1, columns.length)
   const rh = 14
   const height = rows.length * rh + 52
-  const [lo, hi] = ends(f.colour, f.values)
+  const [lo, hi] = ends(f.color, f.values)
   const parts = [
     `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"><title>${escapeHtml(f.title)}</title>`,
   ]
@@ -211,7 +211,7 @@ function heatmap(f: HeatmapFigure): string {
   )
   parts.push(
     `${gradient(`heat-${f.title.replace(/\W+/g, '-')}`)}<rect x="${label}" y="${y0 + 22}" width="160" height="10" fill="url(#heat-${f.title.replace(/\W+/g, '-')})"/>` +
-      `<text x="${label - 4}" y="${y0 + 31}" text-anchor="end">${escapeHtml(f.colour.low)}</text><text x="${label + 164}" y="${y0 + 31}">${escapeHtml(f.colour.high)} (grey: no reading)</text></svg>`,
+      `<text x="${label - 4}" y="${y0 + 31}" text-anchor="end">${escapeHtml(f.color.low)}</text><text x="${label + 164}" y="${y0 + 31}">${escapeHtml(f.color.high)} (grey: no reading)</text></svg>`,
   )
   return parts.join('')
 }
@@ -237,7 +237,7 @@ function regions(f: RegionFigure, scale: number, boundaries: boolean): string {
       const line = boundaries && edge(k)
       let end = i + 1
       while (end < width && ids[j * width + end] === id && (boundaries && edge(j * width + end)) === line) end++
-      const fill = line ? '#000' : regionColour(id)
+      const fill = line ? '#000' : regionColor(id)
       let list = paths.get(fill)
       if (list === undefined) {
         list = []

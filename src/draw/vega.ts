@@ -1,6 +1,6 @@
 /* Figures as Vega-Lite specifications: plain JSON with the same titles, scales and colours as the SVG drawings. */
 import type { Figure, HeatmapFigure, LinesFigure, RegionFigure } from './figure.js'
-import { LINE_COLOURS, SCHEME, regionColour } from './rules.js'
+import { LINE_COLORS, SCHEME, regionColor } from './rules.js'
 
 /** A Vega-Lite top-level specification (plain JSON). */
 export type VegaLiteSpec = Record<string, unknown>
@@ -77,8 +77,8 @@ function heatmap(f: HeatmapFigure, scheme: string): VegaLiteSpec {
       color: {
         field: 'value',
         type: 'quantitative',
-        title: f.colour.title,
-        scale: { scheme, ...(f.colour.domain === 'data' ? {} : { domain: [...f.colour.domain] }) },
+        title: f.color.title,
+        scale: { scheme, ...(f.color.domain === 'data' ? {} : { domain: [...f.color.domain] }) },
       },
       tooltip: [{ field: rows.field }, { field: columns.field, title: columns.title }, { field: 'value', format: '.4f' }],
     },
@@ -108,7 +108,7 @@ function lines(f: LinesFigure): VegaLiteSpec {
         field: 'series',
         type: 'nominal',
         sort: f.series.map((s) => s.name),
-        title: f.series.length > LINE_COLOURS.length ? null : 'series',
+        title: f.series.length > LINE_COLORS.length ? null : 'series',
       },
       tooltip: [{ field: 'series' }, { field: f.x.field }, { field: 'value', format: '.4f' }],
     },
@@ -132,7 +132,7 @@ function regions(f: RegionFigure, size: { width?: number; height?: number }): Ve
       })
     }
   }
-  const colours = Array.from({ length: f.regions }, (_, id) => regionColour(id))
+  const colours = Array.from({ length: f.regions }, (_, id) => regionColor(id))
   const w = size.width ?? 360
   return {
     $schema: SCHEMA,

@@ -36,7 +36,7 @@ export function exampleRows(
     measurement.kind !== 'measurement' ||
     typeof measurement.patterns !== 'object'
   ) {
-    throw new InstrumentError('INVALID_INPUT', `${where} takes a measurement with patterns: probe.measure(x, { retain: true }).`)
+    throw new InstrumentError('INVALID_INPUT', `${where} takes a measurement with patterns: probe.measurePatterns(x).`)
   }
   const all = Object.keys(measurement.patterns)
   // ':saturated' cannot end a layer's id (':' is escaped there), and the whole-network site says what it is

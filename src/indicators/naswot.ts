@@ -43,7 +43,7 @@ const OPTIONS = declareOptions<NaswotOptions>()('naswot(measurement, options)', 
  *
  * @example
  * ```ts
- * const m = await probe.measure(batch, { retain: true })
+ * const m = await probe.measurePatterns(batch)
  * console.log(naswot(m).score)
  * ```
  */

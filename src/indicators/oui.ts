@@ -28,7 +28,7 @@ export interface OuiResult {
  *
  * @example
  * ```ts
- * const m = await probe.measure(trainBatch, { retain: true, training: true })
+ * const m = await probe.measurePatterns(trainBatch, { training: true })
  * console.log(oui(m).value)
  * ```
  */

@@ -20,7 +20,7 @@ export interface RegionCountResult {
  *
  * @example
  * ```ts
- * const m = await probe.measure(batch, { retain: true })
+ * const m = await probe.measurePatterns(batch)
  * console.log(regionCount(m).regions, 'of', m.examples)
  * ```
  */

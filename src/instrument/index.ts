@@ -3,7 +3,7 @@
 // Making and using a probe
 export { instrument, modelAndProbe, probeOf } from './probe.js'
 export type { DefaultReducers, Probe, Results, States } from './probe-types.js'
-export { MEASURE_OPTIONS, type InstrumentOptions, type MeasureOptions, type Passes } from './options.js'
+export { MEASURE_OPTIONS, type InstrumentOptions, type MeasureOptions, type MeasurePatternsOptions, type Passes } from './options.js'
 export type { SiteCounters } from './passes/store.js'
 
 // What is recorded: sites, their kinds, and the whole-network site

@@ -217,14 +217,13 @@ export interface MeasureOptions {
    * positions); `patternHistogram` then reports H(A|L) and I(A;L).
    */
   labels?: ArrayLike<number> | Tensor
+}
+
+/** Options of {@link Probe.measurePatterns}: those of `measure`, and predictions. */
+export interface MeasurePatternsOptions extends MeasureOptions {
   /**
-   * Keep every row's packed pattern, in input order, and the exact histogram, and return
-   * a {@link Measurement} (for `compare`) instead of bare results.
-   */
-  retain?: boolean
-  /**
-   * With `retain`, also keep each example's predicted class: the index of the largest
-   * value of the model's (first) output, which must be `[examples, classes]`.
+   * Also keep each example's predicted class: the index of the largest value of the
+   * model's (first) output, which must be `[examples, classes]`. Default false.
    */
   predictions?: boolean
 }
@@ -234,6 +233,10 @@ export const MEASURE_OPTIONS = declareOptions<MeasureOptions>()('probe.measure(x
   batchSize: { check: integer(1), default: 128 },
   training: { check: boolean, default: false },
   labels: { check: later('one integer label per example') },
-  retain: { check: boolean, default: false },
+})
+
+/** The declaration of {@link MeasurePatternsOptions}. */
+export const MEASURE_PATTERNS_OPTIONS = declareOptions<MeasurePatternsOptions>()('probe.measurePatterns(x, options)', {
+  ...MEASURE_OPTIONS.fields,
   predictions: { check: boolean, default: false },
 })

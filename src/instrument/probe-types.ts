@@ -1,6 +1,5 @@
 /* The Probe interface and the types of its results and states. */
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
-import type { SiteSummary } from '../metrics/summary.js'
 import type { Reducer, ReducerMap, SiteResults, StateOf } from '../reducer.js'
 import type { PatternHistogramResult, PatternHistogramState } from '../reducers/pattern-histogram.js'
 import type { UnitStatsResult, UnitStatsState } from '../reducers/unit-stats.js'
@@ -9,7 +8,7 @@ import type { GraphModelLike } from './sites/graph.js'
 import type { MeasureInput } from './passes/forward.js'
 import type { NetworkPart } from './sites/network.js'
 import type { Site, SkippedSite } from './sites/layers.js'
-import type { InstrumentOptions, MeasureOptions } from './options.js'
+import type { InstrumentOptions, MeasureOptions, MeasurePatternsOptions } from './options.js'
 import type { SiteCounters } from './passes/store.js'
 
 /** The reducers used when `instrument` is given none. */
@@ -44,8 +43,16 @@ export interface Probe<M extends ReducerMap> {
   readonly skipped: readonly SkippedSite[]
   /** True once `dispose()` has run. */
   readonly disposed: boolean
-  /** Results of what the taps accumulated since creation or the last `reset()`. */
-  results(): Results<M>
+  /**
+   * Results of what the taps accumulated since creation or the last `reset()`; or, given
+   * states (from `states()`, `measureStates()` or `mergeStates()`), the results of those.
+   *
+   * @example
+   * ```ts
+   * probe.results(probe.mergeStates(probe.states(), await probe.measureStates(extra)))
+   * ```
+   */
+  results(states?: States<M>): Results<M>
   /**
    * A snapshot of the reducer states behind `results()`, for `merge` or saving: a deep
    * copy that later recording cannot change (it costs a copy of the states, O(distinct
@@ -55,11 +62,6 @@ export interface Probe<M extends ReducerMap> {
   states(): States<M>
   /** Per-site counts of calls, recorded batches, rows and non-finite values. */
   counters(): Record<string, SiteCounters>
-  /**
-   * One row per site of what the training stream holds (see `summarize`): units, dead
-   * units, entropies, distinct patterns, top-pattern share. `console.table(probe.summary())`.
-   */
-  summary(): SiteSummary[]
   /**
    * Resolves when every read in flight has been folded into the reducers. Needed only with
    * asynchronous reads (webgl, webgpu, or `read: 'async'`), before `results()` or `states()`.
@@ -76,15 +78,26 @@ export interface Probe<M extends ReducerMap> {
    * returns its results. The measurement holds exactly the forward calls it ran itself:
    * a `predict` by other code while it awaits a batch goes to the training stream, as it
    * would with no measurement running, and several measurements may run at once. The
-   * training stream is left as it was. With `retain: true`, returns a
-   * {@link Measurement} holding the results and every pattern. Rejects with `DISPOSED`
-   * if the probe is disposed before it completes.
+   * training stream is left as it was. Rejects with `DISPOSED` if the probe is disposed
+   * before it completes.
    */
-  measure(x: MeasureInput, options: MeasureOptions & { retain: true }): Promise<Measurement<Results<M>>>
-  measure(x: MeasureInput, options?: MeasureOptions & { retain?: false }): Promise<Results<M>>
+  measure(x: MeasureInput, options?: MeasureOptions): Promise<Results<M>>
   /**
-   * Like `measure`, into fresh state, but returns the reducer states instead of results
-   * (without `retain` or `predictions`): parts of a dataset measured apart (in turn, on
+   * Like `measure`, and also keeps every row's packed pattern in input order and each
+   * site's exact histogram: returns a {@link Measurement} (for `compare`, the indicators,
+   * monitors and reports).
+   *
+   * @example
+   * ```ts
+   * const before = await probe.measurePatterns(xs)
+   * await model.fit(trainXs, trainYs, { epochs: 1 })
+   * const flips = compare(before, await probe.measurePatterns(xs))
+   * ```
+   */
+  measurePatterns(x: MeasureInput, options?: MeasurePatternsOptions): Promise<Measurement<Results<M>>>
+  /**
+   * Like `measure`, into fresh state, but returns the reducer states instead of results:
+   * parts of a dataset measured apart (in turn, on
    * other machines, or in worker threads with `measureInWorkers`) combine with
    * `mergeStates` into exactly the states of one measurement, as long as the parts are
    * cut at batch boundaries.
@@ -93,10 +106,10 @@ export interface Probe<M extends ReducerMap> {
    * ```ts
    * const a = await probe.measureStates(firstHalf, { batchSize: 128 })
    * const b = await probe.measureStates(secondHalf, { batchSize: 128 })
-   * const results = probe.resultsOf(probe.mergeStates(a, b)) // = await probe.measure(all, { batchSize: 128 })
+   * const results = probe.results(probe.mergeStates(a, b)) // = await probe.measure(all, { batchSize: 128 })
    * ```
    */
-  measureStates(x: MeasureInput, options?: Omit<MeasureOptions, 'retain' | 'predictions'>): Promise<States<M>>
+  measureStates(x: MeasureInput, options?: MeasureOptions): Promise<States<M>>
   /**
    * The states of both inputs merged per site and reducer (neither changes): the states
    * of the two streams of passes one after the other. States missing a site or a
@@ -108,16 +121,6 @@ export interface Probe<M extends ReducerMap> {
    * ```
    */
   mergeStates(a: States<M>, b: States<M>): States<M>
-  /**
-   * The results of states (from `states()`, `measureStates()` or `mergeStates()`), as
-   * `results()` gives them for the training stream.
-   *
-   * @example
-   * ```ts
-   * console.log(probe.resultsOf(probe.states())) // the same as probe.results()
-   * ```
-   */
-  resultsOf(states: States<M>): Results<M>
   /**
    * Runs `fn` (which must run the model synchronously, e.g. `() => model.predict(x)`) as
    * a pass of its own, and returns what `fn` returned at once, with the patterns its

@@ -1,6 +1,5 @@
 /* instrument(): finds the sites, taps them, and hands back the probe; probeOf and modelAndProbe. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
-import { summarize } from '../metrics/summary.js'
 import { InstrumentError } from '../errors.js'
 import { putOwn } from '../keys.js'
 import type { ReducerMap } from '../reducer.js'
@@ -13,6 +12,7 @@ import type { MeasureInput, RunnableModel } from './passes/forward.js'
 import { type InstrumentOptions, type ResolvedOptions, checkFormatIds, resolveOptions } from './options.js'
 import type { DefaultReducers, Probe, Results, States } from './probe-types.js'
 import type { MeasureOptions } from './options.js'
+import type { Measurement } from '../compare/measurement.js'
 import { Recording } from './passes/recording.js'
 import { type NetworkPart, networkSite } from './sites/network.js'
 import { type FoundSite, type Site, type SkippedSite, findSites } from './sites/layers.js'
@@ -133,7 +133,7 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
     if (live.has(layer)) {
       throw new InstrumentError(
         'ALREADY_INSTRUMENTED',
-        `Layer "${site.id}" is already tapped by another probe (a nested model instrumented ` + 'on its own?). Dispose that probe first.',
+        `Layer "${site.id}" is already tapped by another probe (a nested model instrumented on its own?). Dispose that probe first.`,
         { site: site.id },
       )
     }
@@ -187,6 +187,11 @@ function createProbe<M extends ReducerMap>(
     assertLive(what)
     return run()
   }
+  const resultsOf = (states: States<M>): Results<M> => {
+    const out: Record<string, Record<string, unknown>> = {}
+    for (const site of recording.sites) putOwn(out, site.id, reducers.results(site, statesOf(states, site, reducers)))
+    return out as Results<M>
+  }
   const probe: Probe<M> = {
     model: model as LayersModel | GraphModelLike,
     options: made,
@@ -196,25 +201,20 @@ function createProbe<M extends ReducerMap>(
     get disposed() {
       return recording.disposed
     },
-    results: () => ifLive('results', () => recording.stream.results() as Results<M>),
+    results: (states) => ifLive('results', () => (states === undefined ? (recording.stream.results() as Results<M>) : resultsOf(states))),
     states: () => ifLive('states', () => recording.stream.snapshot() as States<M>),
     counters: () => ifLive('counters', () => recording.stream.countersById()),
-    summary: () => ifLive('summary', () => summarize(recording.stream.results(), recording.sites)),
     reset: () => ifLive('reset', () => recording.reset()),
     measure: (async (x: MeasureInput, o?: MeasureOptions) => ifLive('measure', () => recording.measure(x, o))) as Probe<M>['measure'],
-    measureStates: async (x, o) => ifLive('measureStates', () => recording.measure(x, o, true) as Promise<States<M>>),
+    measurePatterns: async (x, o) =>
+      ifLive('measurePatterns', () => recording.measure(x, o, 'measurePatterns') as Promise<Measurement<Results<M>>>),
+    measureStates: async (x, o) => ifLive('measureStates', () => recording.measure(x, o, 'measureStates') as Promise<States<M>>),
     mergeStates: (a, b) => {
       assertLive('mergeStates')
       const out: Record<string, Record<string, unknown>> = {}
       for (const site of recording.sites)
         putOwn(out, site.id, reducers.merge(site, statesOf(a, site, reducers), statesOf(b, site, reducers)))
       return out as States<M>
-    },
-    resultsOf: (states) => {
-      assertLive('resultsOf')
-      const out: Record<string, Record<string, unknown>> = {}
-      for (const site of recording.sites) putOwn(out, site.id, reducers.results(site, statesOf(states, site, reducers)))
-      return out as Results<M>
     },
     flush: () => recording.flush(),
     capture: (fn) => ifLive('capture', () => recording.capture(fn)),

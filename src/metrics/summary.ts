@@ -54,6 +54,15 @@ export const SUMMARY_METRICS = [
   'nonFinite',
 ] as const satisfies readonly (keyof SiteSummary)[]
 
+/** What `summarize` reads a probe by: its sites and its current results. */
+interface ProbeLike {
+  readonly sites: readonly { readonly id: string; readonly positions: number | null }[]
+  results(): Readonly<Record<string, Readonly<Record<string, unknown>>>>
+}
+
+const isProbe = (x: unknown): x is ProbeLike =>
+  typeof x === 'object' && x !== null && Array.isArray((x as ProbeLike).sites) && typeof (x as ProbeLike).results === 'function'
+
 /**
  * One row per site of a probe's results (or a measurement's): units, dead and always-on
  * units, unit entropy, distinct patterns, normalised entropy, top-pattern share, Hamming
@@ -63,12 +72,15 @@ export const SUMMARY_METRICS = [
  * @example
  * ```ts
  * console.table(summarize(await probe.measure(xs), probe.sites))
+ * console.table(summarize(probe)) // what the training stream holds
  * ```
  */
 export function summarize(
-  results: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  source: Readonly<Record<string, Readonly<Record<string, unknown>>>> | ProbeLike,
   sites?: readonly { readonly id: string; readonly positions: number | null }[],
 ): SiteSummary[] {
+  if (isProbe(source)) return summarize(source.results(), sites ?? source.sites)
+  const results = source
   if (typeof results !== 'object' || results === null)
     throw new InstrumentError('INVALID_INPUT', 'summarize takes the results of probe.results() or probe.measure().')
   const ids = sites?.map((s) => s.id) ?? Object.keys(results)

@@ -70,11 +70,7 @@ async function measurementOf(
 ): Promise<Measurement<unknown>> {
   if (!isMeasurement(data)) {
     return withProbe(model, ids, (probe) =>
-      probe.measure(data, {
-        retain: true,
-        predictions: true,
-        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-      }),
+      probe.measurePatterns(data, { predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
     )
   }
   if (options.batchSize !== undefined)
@@ -106,7 +102,10 @@ function monitoredSites(m: Measurement<unknown>, ids: readonly string[]): Monito
 function assignedClasses(m: Measurement<unknown>, by: 'label' | 'prediction', labels: Int32Array | null, classes: number): Int32Array {
   const assigned = by === 'label' ? labels! : m.predictions
   if (assigned === undefined)
-    throw new InstrumentError('INVALID_INPUT', "by: 'prediction' needs a measurement made with { retain: true, predictions: true }.")
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      "by: 'prediction' needs a measurement made with probe.measurePatterns(x, { predictions: true }).",
+    )
   if (assigned.length !== m.examples)
     throw new InstrumentError('INVALID_INPUT', `buildMonitor() got ${assigned.length} labels for ${m.examples} examples.`)
   const bad = assigned.findIndex((c) => c < 0 || c >= classes)
@@ -128,7 +127,7 @@ function assignedClasses(m: Measurement<unknown>, by: 'label' | 'prediction', la
  * class (the label, or the model's prediction) the exact set of distinct patterns at the
  * monitored sites. Takes the model, or its live probe (whose sites it then reads); uses the
  * model's probe if it has one, else instruments it for the pass.
- * `data` may also be a measurement already made with `probe.measure(x, { retain: true })`
+ * `data` may also be a measurement already made with `probe.measurePatterns(x)`
  * (add `predictions: true` for `by: 'prediction'`): then no pass runs. Every class must
  * have patterns.
  *

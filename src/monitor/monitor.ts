@@ -91,7 +91,7 @@ export class Monitor {
     CHECK_OPTIONS.parse(options)
     const ids = this.sites.map((s) => s.id)
     const m = await withProbe(this.model, ids, (probe) =>
-      probe.measure(x, { retain: true, predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
+      probe.measurePatterns(x, { predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
     )
     return this.checkPatterns(m.patterns, m.predictions!)
   }

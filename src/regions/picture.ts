@@ -2,7 +2,7 @@
 import { InstrumentError } from '../errors.js'
 import { boolean, declareOptions, number } from '../options.js'
 import type { RegionFigure } from '../draw/figure.js'
-import { regionColour } from '../draw/rules.js'
+import { regionColor } from '../draw/rules.js'
 import { svg } from '../draw/svg.js'
 import type { RegionMap } from './map.js'
 
@@ -19,7 +19,7 @@ const OPTIONS = declareOptions<RegionSvgOptions>()('regionMapSvg(map, options)',
   boundaries: { check: boolean, default: true },
 })
 
-export { regionColour }
+export { regionColor }
 
 /**
  * An SVG picture of a {@link RegionMap}: each region in its own colour, boundaries in

@@ -9,7 +9,7 @@ import { Timeline } from '../timeline/timeline.js'
 import { findHighlights, groupHighlights } from './highlights.js'
 import type { HeatmapFigure } from '../draw/figure.js'
 import { commonPrefix, escapeHtml } from '../draw/rules.js'
-import { colourLegend, svg } from '../draw/svg.js'
+import { colorLegend, svg } from '../draw/svg.js'
 
 /** Options of {@link renderReport}. */
 export interface ReportOptions {
@@ -29,7 +29,7 @@ type Against = NonNullable<ReportOptions['against']>
 const AGAINST = declareOptions<Against>()(
   'renderReport(input, { against })',
   {
-    measurement: { check: check<Against['measurement']>('a measurement from measure(x, { retain: true })', (m) => isMeasurement(m)) },
+    measurement: { check: check<Against['measurement']>('a measurement from measurePatterns(x)', (m) => isMeasurement(m)) },
     label: { check: string },
   },
   { required: true },
@@ -176,7 +176,7 @@ function comparison(
   return (
     `<h2>Against ${escapeHtml(label)}</h2><p>The same inputs through both models, site by site; every measure is in [0, 1].</p>${GLOSSARY}` +
     `<div class="scroll"><table><thead><tr><th>site</th>${COMPARED.map((k) => `<th title="${escapeHtml(metricInfo(k)!.meaning)}">${escapeHtml(metricInfo(k)!.label)}</th>`).join('')}</tr></thead><tbody>\n${rows}\n</tbody></table></div>` +
-    `<p>Per unit, the share of rows where the two models differ; colour scale:</p>${colourLegend({ title: 'share of rows', domain: [0, 1], low: '0% (never differs)', high: '100% (always)' })}${strips}`
+    `<p>Per unit, the share of rows where the two models differ; colour scale:</p>${colorLegend({ title: 'share of rows', domain: [0, 1], low: '0% (never differs)', high: '100% (always)' })}${strips}`
   )
 }
 
@@ -204,7 +204,7 @@ function timelinePart(t: Timeline<Record<string, Record<string, unknown>>>): str
         format: 'integer',
       },
       values,
-      colour: { title, domain: [0, 1], low: '0', high: '1' },
+      color: { title, domain: [0, 1], low: '0', high: '1' },
       width: 640,
       height: null,
     }
@@ -249,7 +249,7 @@ return d*(u!==undefined&&v!==undefined?Number(u)-Number(v):p.textContent.localeC
 
 /**
  * A self-contained HTML report (one file: no network, opens from disk) of a retained
- * measurement (`measure(x, { retain: true })`) or a `Timeline`: a sortable summary table
+ * measurement (`measurePatterns(x)`) or a `Timeline`: a sortable summary table
  * per site with a line on each column, what stands out (dead or saturated units, sites
  * where every input has its own pattern, sites one pattern dominates), per-site pictures
  * (unit frequencies, pattern frequency by rank), entropy by depth, and with `against`
@@ -260,7 +260,7 @@ return d*(u!==undefined&&v!==undefined?Number(u)-Number(v):p.textContent.localeC
  * import { writeFileSync } from 'node:fs'
  * import { renderReport } from 'relu-patterns/report'
  *
- * writeFileSync('report.html', renderReport(await probe.measure(xs, { retain: true })))
+ * writeFileSync('report.html', renderReport(await probe.measurePatterns(xs)))
  * ```
  */
 export function renderReport(
@@ -313,10 +313,10 @@ export function renderReport(
       `<h2>What stands out</h2>${standsOut(rows, short)}` +
       `<h2>Sites</h2><p>${input.examples} inputs, ${rows.length} sites${prefix === '' ? '' : `; ids shortened: … stands for <code>${escapeHtml(prefix)}</code>`}.${hl}</p>${table(rows, short)}` +
       `<h2>Entropy by depth</h2><p>Sites in model order (x), both measures in [0, 1] (y); hover a point for its site.</p>${depth}` +
-      `<h2>Each site</h2><p>Unit strips share one colour scale: the share of rows in which a unit is on.</p>${colourLegend({ title: 'share of rows', domain: [0, 1], low: '0% (never on: dead)', high: '100% (always on)' })}${rows.map((r) => siteSection(input, r, short)).join('\n')}` +
+      `<h2>Each site</h2><p>Unit strips share one colour scale: the share of rows in which a unit is on.</p>${colorLegend({ title: 'share of rows', domain: [0, 1], low: '0% (never on: dead)', high: '100% (always on)' })}${rows.map((r) => siteSection(input, r, short)).join('\n')}` +
       (options.against === undefined ? '' : comparison(input, options.against.measurement, options.against.label, short))
   } else {
-    throw new InstrumentError('INVALID_INPUT', 'renderReport takes a measurement from measure(x, { retain: true }) or a Timeline.')
+    throw new InstrumentError('INVALID_INPUT', 'renderReport takes a measurement from measurePatterns(x) or a Timeline.')
   }
   const warnings = (options.warnings ?? []).map((w) => `<p class="warning" role="alert"><b>Warning:</b> ${escapeHtml(w)}</p>`).join('')
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n<body><h1>${escapeHtml(title)}</h1>${warnings}<div class="meta">${meta}</div>\n${body}\n<script>${SORT}</script></body></html>\n`

@@ -321,9 +321,7 @@ class Schedule<M extends ReducerMap> extends Callback {
       ...(options.labels === undefined ? {} : { labels: options.labels }),
     }
     const measured =
-      this.timeline.keep !== 'results'
-        ? await probe.measure(options.measure, { ...o, retain: true })
-        : await probe.measure(options.measure, o)
+      this.timeline.keep !== 'results' ? await probe.measurePatterns(options.measure, o) : await probe.measure(options.measure, o)
     const entry = this.timeline.add(at, measured)
     if (lc !== undefined) entry.localComplexity = lc
     return entry

@@ -108,9 +108,9 @@ function scalars(prefix: string, value: unknown, out: [string, number][]): void 
  * @example
  * ```ts
  * const timeline = new Timeline()
- * timeline.add({ step: 0 }, await probe.measure(probeSet, { retain: true }))
+ * timeline.add({ step: 0 }, await probe.measurePatterns(probeSet))
  * await model.fit(xs, ys, { epochs: 1 })
- * timeline.add({ step: 100, epoch: 1 }, await probe.measure(probeSet, { retain: true }))
+ * timeline.add({ step: 100, epoch: 1 }, await probe.measurePatterns(probeSet))
  * timeline.compare('first')[1]!['dense_1']!.weightedJaccard
  * writeFileSync('series.csv', timeline.toCSV({ against: ['first', 'final'] }))
  * ```
@@ -133,7 +133,7 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
   }
 
   /**
-   * Appends a measurement (from `measure(x, { retain: true })`) or bare results taken at
+   * Appends a measurement (from `measurePatterns(x)`) or bare results taken at
    * `point`. Bare results allow no comparisons.
    */
   add(point: TrainingPoint, measured: Measurement<R> | R): TimelineEntry<R> {

@@ -205,7 +205,7 @@ export function heatmap<R extends Record<string, Record<string, unknown>>>(
     rows: { title: null, field: 'site', items: sites.map((id) => ({ id, label: id })), numeric: false },
     columns: { title: xTitle[x], field: x, items: columns, spans: null, format: x === 'epoch' ? 'fraction' : 'integer' },
     values,
-    colour: { title, domain: 'data', low: 'low', high: 'high' },
+    color: { title, domain: 'data', low: 'low', high: 'high' },
     width: options.width ?? 480,
     height: options.height ?? null,
   }
@@ -308,7 +308,7 @@ export function unitHeatmap(timeline: Timeline<Record<string, Record<string, unk
     },
     columns: { title: xTitle[x], field: 't0', items: columns, spans: 't1', format: x === 'epoch' ? 'fraction' : 'integer' },
     values: grid,
-    colour: {
+    color: {
       title: metricTitle(field),
       domain,
       low: domain === 'data' ? 'lowest' : String(domain[0]),

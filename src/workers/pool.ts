@@ -86,7 +86,7 @@ export async function startPool<M extends ReducerMap>(
     const failed = settled.find((r) => r.status === 'rejected')
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
     const states = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as States<M>[]
-    return probe.resultsOf(states.reduce((a, b) => probe.mergeStates(a, b)))
+    return probe.results(states.reduce((a, b) => probe.mergeStates(a, b)))
   }
   return {
     workers: count,

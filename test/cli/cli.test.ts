@@ -6,7 +6,7 @@ import { dump } from 'npyjs'
 import { PNG } from 'pngjs'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { main } from '../../src/cli/main.js'
-import { deserialize, instrument, hamming, patternHistogram, summarize, unitStats } from '../../src/index.js'
+import { deserialize, hamming, instrument, metricInfo, patternHistogram, summarize, unitStats } from '../../src/index.js'
 import { tf, tfl, useCpu } from '../helpers/tf.js'
 
 beforeAll(useCpu)
@@ -67,6 +67,13 @@ describe('relu-patterns report', () => {
       order.map((i) => labels[i]! % 2),
     )
     expect(report.summary).toEqual(direct)
+    // every summary key is explained, as the catalogue explains it
+    expect(Object.keys(report.metrics).sort()).toEqual(
+      Object.keys(report.summary[0])
+        .filter((k) => k !== 'site' && k !== 'exact')
+        .sort(),
+    )
+    expect(report.metrics.topShare.meaning).toBe(metricInfo('topShare')!.meaning)
     expect(report.summary.some((s: { mutualInformation: number | null }) => s.mutualInformation !== null)).toBe(true)
     const m = deserialize(JSON.stringify(report.measurement)) as { examples: number }
     expect(m.examples).toBe(60)

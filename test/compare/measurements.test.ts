@@ -15,9 +15,9 @@ describe('retained measurements and compare', () => {
     const id = model.layers[0]!.name
     const bitsBefore = signRows(sub(model, id, xs).dataSync(), 37)
     const probe = instrument(model)
-    const before = await probe.measure(xs, { retain: true, batchSize: 16 })
+    const before = await probe.measurePatterns(xs, { batchSize: 16 })
     await model.fit(xs, ys, { epochs: 5, batchSize: 10, verbose: 0 })
-    const after = await probe.measure(xs, { retain: true, batchSize: 7 })
+    const after = await probe.measurePatterns(xs, { batchSize: 7 })
     probe.dispose()
     const bitsAfter = signRows(sub(model, id, xs).dataSync(), 37)
 
@@ -63,15 +63,15 @@ describe('retained measurements and compare', () => {
     const { xs } = data(10)
     const other = tf.add(xs, 1)
     const probe = instrument(model)
-    const a = await probe.measure(xs, { retain: true })
-    const b = await probe.measure(other, { retain: true })
-    const reordered = await probe.measure(tf.reverse(xs, 0), { retain: true })
+    const a = await probe.measurePatterns(xs)
+    const b = await probe.measurePatterns(other)
+    const reordered = await probe.measurePatterns(tf.reverse(xs, 0))
     probe.dispose()
     expect(() => compare(a, b)).toThrow(expect.objectContaining({ code: 'INPUT_MISMATCH' }))
     expect(() => compare(a, reordered)).toThrow(expect.objectContaining({ code: 'INPUT_MISMATCH' }))
     const small = mlp(1, [12, 20, 3])
     const p2 = instrument(small)
-    const c = await p2.measure(xs, { retain: true })
+    const c = await p2.measurePatterns(xs)
     p2.dispose()
     expect(() => compare(a, c)).toThrow(expect.objectContaining({ code: 'MODEL_MISMATCH' }))
     expect(() => compare(a, a.results as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
@@ -85,7 +85,7 @@ describe('labels in measure', () => {
     const probe = instrument(model)
     const x = tf.randomNormal([6, 4, 4, 1], 0, 1, 'float32', 8)
     const labels = [0, 1, 0, 1, 2, 2]
-    const m = await probe.measure(x, { labels, retain: true, batchSize: 4 })
+    const m = await probe.measurePatterns(x, { labels, batchSize: 4 })
     const id = probe.sites[0]!.id
     // brute force over the 6 x 9 rows with per-row labels
     const rows = signRows((model.predict(x) as tf.Tensor).dataSync(), 3)
@@ -133,7 +133,7 @@ describe('saturation plane', () => {
       [d3, 'sign'],
     ])
     const x = tf.randomNormal([50, 5], 0, 1, 'float32', 2)
-    const m = await probe.measure(x, { retain: true })
+    const m = await probe.measurePatterns(x)
     const out1 = sub(model as never, d1!, x).dataSync()
     const outR = sub(model as never, r!, x).dataSync()
     const bits = (p: { words: Uint32Array; rows: number; units: number; wordsPerRow: number }) =>

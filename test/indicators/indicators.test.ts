@@ -186,7 +186,7 @@ describe('regionCount', () => {
     })
     const probe = instrument(model, { network: true, reducers: { h: patternHistogram() } })
     const x = tf.randomNormal([200, 4, 4, 1], 0, 1, 'float32', 1)
-    const m = await probe.measure(x, { retain: true })
+    const m = await probe.measurePatterns(x)
     probe.dispose()
     x.dispose()
     expect(regionCount(m).regions).toBe(m.results.network!.h.distinct)
@@ -245,7 +245,7 @@ test('indicators use a layer named network, and leave out the whole-network site
     .apply(a) as tfl.SymbolicTensor
   const probe = instrument(tfl.model({ inputs: input, outputs: b }))
   const x = tf.randomNormal([5, 3], 0, 1, 'float32', 1)
-  const m = await probe.measure(x, { retain: true })
+  const m = await probe.measurePatterns(x)
   probe.dispose()
   expect(regionCount(m).units).toBe(6)
   expect(naswot(m).units).toBe(6)
@@ -253,7 +253,7 @@ test('indicators use a layer named network, and leave out the whole-network site
     layers: [tfl.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), tfl.layers.dense({ units: 2, activation: 'relu' })],
   })
   const whole = instrument(model, { network: true })
-  const w = await whole.measure(x, { retain: true })
+  const w = await whole.measurePatterns(x)
   whole.dispose()
   expect(w.patterns.network!.network).toBe(true)
   expect(regionCount(w).units).toBe(6)

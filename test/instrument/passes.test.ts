@@ -196,10 +196,13 @@ describe('capture and predictions', () => {
     const model = mlp()
     const probe = instrument(model)
     const x = tf.randomNormal([9, 12], 0, 1, 'float32', 32)
-    const m = await probe.measure(x, { retain: true, predictions: true, batchSize: 4 })
+    const m = await probe.measurePatterns(x, { predictions: true, batchSize: 4 })
     const y = model.predict(x) as tf.Tensor
     expect(Array.from(m.predictions!)).toEqual(Array.from(tf.argMax(y, -1).dataSync()))
-    await expect(probe.measure(x, { predictions: true })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(probe.measure(x, { predictions: true } as never)).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('measurePatterns'),
+    })
     tf.dispose([x, y])
     probe.dispose()
   })

@@ -37,9 +37,9 @@ test('halves measured apart and merged equal one measurement (dense, labels)', a
   const [a, b] = [tf.slice(xs, 0, 48), tf.slice(xs, 48, 48)]
   const sa = await probe.measureStates(a, { batchSize: 16, labels: labels.slice(0, 48) })
   const sb = await probe.measureStates(b, { batchSize: 16, labels: labels.slice(48) })
-  expect(probe.resultsOf(probe.mergeStates(sa, sb))).toEqual(whole)
+  expect(probe.results(probe.mergeStates(sa, sb))).toEqual(whole)
   // the merge does not change its inputs, and order matters only where passes are ordered
-  expect(probe.resultsOf(sa)).toEqual(await probe.measure(a, { batchSize: 16, labels: labels.slice(0, 48) }))
+  expect(probe.results(sa)).toEqual(await probe.measure(a, { batchSize: 16, labels: labels.slice(0, 48) }))
   probe.dispose()
   tf.dispose([xs, a, b])
 })
@@ -52,28 +52,28 @@ test('a conv network with batch statistics (training: true) merges to the same r
   const whole = await probe.measure(xs, { batchSize: 10, training: true })
   const parts = [0, 20].map((at) => tf.slice(xs, at, 20))
   const states = await Promise.all(parts.map((p) => probe.measureStates(p, { batchSize: 10, training: true })))
-  expect(probe.resultsOf(probe.mergeStates(states[0]!, states[1]!))).toEqual(whole)
+  expect(probe.results(probe.mergeStates(states[0]!, states[1]!))).toEqual(whole)
   tf.dispose(parts)
   expect(tf.memory().numTensors).toBe(before)
   probe.dispose()
   xs.dispose()
 })
 
-test('resultsOf(states()) is results(); foreign states are INVALID_INPUT; retain is refused', async () => {
+test('results(states()) is results(); foreign states are INVALID_INPUT; retain is refused', async () => {
   const model = mlp()
   const { xs } = data(32)
   const probe = instrument(model, { reducers: reducers() })
   model.predict(xs)
-  expect(probe.resultsOf(probe.states())).toEqual(probe.results())
+  expect(probe.results(probe.states())).toEqual(probe.results())
   const other = instrument(mlp(2, [12, 5, 3]), { reducers: reducers() })
   const foreign = other.states() as never
   expect(() => probe.mergeStates(probe.states(), foreign)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
-  expect(() => probe.resultsOf({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  expect(() => probe.results({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
   await expect(probe.measureStates(xs, { retain: true } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
   // damaged states keep their own code through resultsOf and mergeStates
   const damaged = probe.states() as Record<string, { patterns: { rows: number } }>
   damaged[probe.sites[0]!.id]!.patterns.rows += 1
-  expect(() => probe.resultsOf(damaged as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+  expect(() => probe.results(damaged as never)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
   expect(() => probe.mergeStates(damaged as never, probe.states())).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
   probe.dispose()
   expect(() => probe.states()).toThrow(expect.objectContaining({ code: 'DISPOSED' }))

@@ -85,7 +85,7 @@ describe('what a monitor refuses', () => {
     await expect(buildMonitor(model, x, { sites: [] })).rejects.toMatchObject({ code: 'NO_SITES_SELECTED' })
     await expect(buildMonitor(model, x, { sites: 'x' as never })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     const probe = instrument(model)
-    const m = await probe.measure(train.xs, { retain: true, predictions: true })
+    const m = await probe.measurePatterns(train.xs, { predictions: true })
     await expect(buildMonitor(model, m, { labels: labels(60), batchSize: 4 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     const id = model.layers[1]!.name
     const lying = { ...m, patterns: { ...m.patterns, [id]: { ...m.patterns[id]!, rows: 61 } } }

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { instrument, localComplexity, regionColour, regionMap, regionMapSvg, regionsAlong } from '../../src/index.js'
+import { instrument, localComplexity, regionColor, regionMap, regionMapSvg, regionsAlong } from '../../src/index.js'
 import { tf, tfl, useCpu } from '../helpers/tf.js'
 
 beforeAll(useCpu)
@@ -210,7 +210,7 @@ describe('regionMap', () => {
         }
       }
     }
-    expect(painted).toEqual(Array.from(map.ids, (id) => regionColour(id)))
+    expect(painted).toEqual(Array.from(map.ids, (id) => regionColor(id)))
     expect(() => regionMapSvg(map, { boundaries: 'no' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   })
 

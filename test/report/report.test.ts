@@ -12,7 +12,7 @@ describe('renderReport', () => {
     const model = mlp(2, [12, 40, 8, 3])
     const probe = instrument(model)
     const { xs } = data(30)
-    const m = await probe.measure(xs, { retain: true })
+    const m = await probe.measurePatterns(xs)
     const rows = summarize(m.results, probe.sites)
     probe.dispose()
     const html = renderReport(m, { title: 'A <test>', meta: { model: 'mlp' } })
@@ -88,7 +88,7 @@ describe('renderReport', () => {
     const model = mlp(2, [12, 40, 8, 3])
     const probe = instrument(model)
     const { xs } = data(30)
-    const m = await probe.measure(xs, { retain: true, labels: Array.from({ length: 30 }, (_, i) => i % 2) })
+    const m = await probe.measurePatterns(xs, { labels: Array.from({ length: 30 }, (_, i) => i % 2) })
     probe.dispose()
     const html = renderReport(m, { warnings: ['Look <here>.'], labels: Array.from({ length: 30 }, (_, i) => i % 2) })
     expect(html).toMatch(/<body><h1>[^<]*<\/h1><p class="warning" role="alert"><b>Warning:<\/b> Look &#60;here&#62;\.<\/p>/)
@@ -129,7 +129,7 @@ test('renderReport checks against: a measurement given directly, a mistyped key,
   const model = mlp(2, [12, 8, 3])
   const probe = instrument(model)
   const { xs } = data(10)
-  const m = await probe.measure(xs, { retain: true })
+  const m = await probe.measurePatterns(xs)
   probe.dispose()
   expect(() => renderReport(m, { against: m as never })).toThrow(
     expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('not a measurement itself') }),

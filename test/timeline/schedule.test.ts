@@ -34,7 +34,7 @@ describe('trainingCallback with fit', () => {
     const id = probe.sites[0]!.id
     expect(schedule.timeline.entries[0]!.results[id]!.patterns.rows).toBe(10)
     // the first entry equals a measurement of the initial model... the last one the final model
-    const final = await probe.measure(probeSet, { retain: true })
+    const final = await probe.measurePatterns(probeSet)
     expect(schedule.timeline.entries[3]!.results).toEqual(final.results)
     expect(compareHistograms(schedule.timeline.entries[3]!.histograms![id]!, final.patterns[id]!.histogram).weightedJaccard).toBe(1)
     probe.dispose()

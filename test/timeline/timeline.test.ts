@@ -13,7 +13,7 @@ describe('Timeline', () => {
     const timeline = new Timeline({ keep: 'patterns' })
     const ms = []
     for (let i = 0; i < 3; i++) {
-      const m = await probe.measure(xs, { retain: true })
+      const m = await probe.measurePatterns(xs)
       ms.push(m)
       timeline.add({ step: i * 3 }, m)
       await model.fit(xs, ys, { epochs: 1, batchSize: 10, verbose: 0 })
@@ -38,8 +38,8 @@ describe('Timeline', () => {
     const { xs } = data(12)
     const probe = instrument(model)
     const timeline = new Timeline()
-    timeline.add({ step: 0, epoch: 0, examples: 0, label: 'init' }, await probe.measure(xs, { retain: true }))
-    timeline.add({ step: 5, epoch: 0.5, examples: 50 }, await probe.measure(xs, { retain: true }))
+    timeline.add({ step: 0, epoch: 0, examples: 0, label: 'init' }, await probe.measurePatterns(xs))
+    timeline.add({ step: 5, epoch: 0.5, examples: 50 }, await probe.measurePatterns(xs))
     const ids = probe.sites.map((s) => s.id)
     const rows = timeline.series({ against: ['first'] })
     const one = rows.find((r) => r.step === 5 && r.site === ids[1] && r.metric === 'patterns.normalizedEntropy')!
@@ -120,10 +120,10 @@ describe('per-unit exports', () => {
     const { xs, ys } = data(40)
     const probe = instrument(model)
     const t = new Timeline({ keep: 'patterns' })
-    const first = await probe.measure(xs, { retain: true })
+    const first = await probe.measurePatterns(xs)
     t.add({ step: 0 }, first)
     await model.fit(xs, ys, { epochs: 1, batchSize: 10 })
-    const later = await probe.measure(xs, { retain: true })
+    const later = await probe.measurePatterns(xs)
     t.add({ step: 4 }, later)
     const id = probe.sites[0]!.id
     const want = compare(first, later)[id]!.unitFlipRate

@@ -6,7 +6,7 @@ import { Reader } from '../../record/reader.js'
 import type { Group, Source } from '../taps/layers.js'
 import { type MeasureInput, type RunnableModel, forEachBatch, forward, forwardAsync, isTensor, predictedClasses } from './forward.js'
 import type { NetworkPart } from '../sites/network.js'
-import { MEASURE_OPTIONS, type ResolvedOptions } from '../options.js'
+import { MEASURE_OPTIONS, MEASURE_PATTERNS_OPTIONS, type ResolvedOptions } from '../options.js'
 import { Passes } from './owner.js'
 import { MeasureSession, toLabels } from './session.js'
 import type { Site } from '../sites/layers.js'
@@ -20,14 +20,18 @@ interface Measured {
   predictions: boolean
 }
 
-function measureOptions(o: unknown, call: string): Measured {
-  const { labels, ...rest } = MEASURE_OPTIONS.parse(o, `probe.${call}(x, options)`)
-  if (rest.predictions && !rest.retain)
+function measureOptions(o: unknown, call: 'measure' | 'measureStates' | 'measurePatterns'): Measured {
+  if (call !== 'measurePatterns' && typeof o === 'object' && o !== null && ('retain' in o || 'predictions' in o)) {
     throw new InstrumentError(
       'INVALID_OPTION',
-      `probe.${call}(x, options): predictions: true keeps them in a Measurement; add retain: true.`,
+      `probe.${call}(x, options): retain and predictions belong to probe.measurePatterns(x, options), which returns a Measurement with every pattern.`,
     )
-  return { ...rest, labels: labels === undefined ? null : toLabels(labels, `${call}()`) }
+  }
+  const retain = call === 'measurePatterns'
+  const { labels, ...rest } = retain
+    ? MEASURE_PATTERNS_OPTIONS.parse(o)
+    : { ...MEASURE_OPTIONS.parse(o, `probe.${call}(x, options)`), predictions: false }
+  return { ...rest, retain, labels: labels === undefined ? null : toLabels(labels, `${call}()`) }
 }
 
 /** Hands a handler's own exception to `reportUncaught`, never to the training loop. */
@@ -114,16 +118,12 @@ export class Recording {
   async measure(
     x: MeasureInput,
     o: unknown,
-    states = false,
+    call: 'measure' | 'measureStates' | 'measurePatterns' = 'measure',
   ): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
-    const { batchSize, training, labels, retain, predictions } = measureOptions(o, states ? 'measureStates' : 'measure')
-    if (states && (retain || predictions))
-      throw new InstrumentError('INVALID_OPTION', 'measureStates(x, options) returns states only: retain and predictions do not apply.')
+    const states = call === 'measureStates'
+    const { batchSize, training, labels, retain, predictions } = measureOptions(o, call)
     if (training && !this.source.trains)
-      throw new InstrumentError(
-        'INVALID_OPTION',
-        `${states ? 'measureStates' : 'measure'}({ training: true }): a graph model has no training mode.`,
-      )
+      throw new InstrumentError('INVALID_OPTION', `probe.${call}(x, { training: true }): a graph model has no training mode.`)
     const see = predictions ? (output: unknown) => session.addPredictions(predictedClasses(output)) : undefined
     const session = new MeasureSession(this.reducers, this.sites, labels, retain, this.network)
     const model = this.model

@@ -157,7 +157,7 @@ export class NetworkAssembler {
   }
 }
 
-/** Rows of one site, as `capture` and `measure({ retain: true })` keep them. */
+/** Rows of one site, as `capture` and `measurePatterns` keep them. */
 interface SiteRows {
   readonly words: Uint32Array
   readonly wordsPerRow: number
