@@ -190,7 +190,7 @@ export const METRICS: readonly MetricInfo[] = [
     kind: 'comparison',
     label: 'flip rate',
     title: 'flip rate (share of bits)',
-    meaning: 'Share of unit states that differ between two measurements of the same inputs.',
+    meaning: 'Share of (row, unit) bits that differ between two measurements of the same inputs: 0 the same on/off states, 0.5 unrelated.',
     range: share,
   },
   {
@@ -198,7 +198,7 @@ export const METRICS: readonly MetricInfo[] = [
     kind: 'comparison',
     label: 'rows changed',
     title: 'share of patterns changed',
-    meaning: 'Share of rows whose pattern differs between two measurements of the same inputs.',
+    meaning: 'Share of rows whose whole pattern differs between the two measurements (one bit is enough).',
     range: share,
   },
   {
@@ -206,7 +206,7 @@ export const METRICS: readonly MetricInfo[] = [
     kind: 'histogramComparison',
     label: 'Jaccard',
     title: 'Jaccard similarity of pattern sets',
-    meaning: '|A ∩ B| / |A ∪ B| over the sets of distinct patterns.',
+    meaning: 'Shared distinct patterns over all distinct patterns of both: 1 the same set, 0 none shared.',
     range: share,
   },
   {
@@ -214,7 +214,7 @@ export const METRICS: readonly MetricInfo[] = [
     kind: 'histogramComparison',
     label: 'weighted Jaccard',
     title: 'weighted Jaccard similarity',
-    meaning: 'Σ min / Σ max over pattern counts.',
+    meaning: 'Like Jaccard, each pattern weighted by how often it occurs (Σ min / Σ max of the counts): 1 the same histogram, 0 disjoint.',
     range: share,
   },
   {
