@@ -39,6 +39,18 @@ export interface PackedBatch extends Layout {
 }
 
 /**
+ * How to make a reducer again in another realm (a worker thread): the export `factory`
+ * of `module`, called with `options`. Built-in reducers carry one; a custom reducer
+ * needs one to run in `measureInWorkers` (its module must be importable by URL or
+ * package name from the worker, and `options` plain data).
+ */
+export interface ReducerSpec {
+  readonly module: string
+  readonly factory: string
+  readonly options: unknown
+}
+
+/**
  * The reducer contract. A reducer is a stateless object; all state is passed in and out,
  * so states can be kept per site, reset, merged across workers and serialised.
  *
@@ -69,17 +81,6 @@ export interface PackedBatch extends Layout {
  * })
  * ```
  */
-/**
- * How to make a reducer again in another realm (a worker thread): the export `factory`
- * of `module`, called with `options`. Built-in reducers carry one; a custom reducer
- * needs one to run in `measureInWorkers` (its module must be importable by URL or
- * package name from the worker, and `options` plain data).
- */
-export interface ReducerSpec {
-  readonly module: string
-  readonly factory: string
-  readonly options: unknown
-}
 
 export interface Reducer<State, Result> {
   /** Short name used in errors and docs, e.g. `'unitStats'`. */

@@ -31,11 +31,10 @@ const LAYERS: [string, number][] = [
   ['cli', 9],
 ]
 /**
- * Where tfjs values (not just types) may be imported: instrumentation, recording, the tfjs
- * Callback subclass, the region sampler (it makes the points it runs), worker threads, and
- * the command line tool.
+ * Where tfjs values (not just types) may be imported: instrumentation, recording, the region
+ * sampler (it makes the points it runs), worker threads, and the command line tool.
  */
-const TFJS_ALLOWED = ['instrument/', 'record/', 'timeline/schedule.ts', 'regions/sampler.ts', 'cli/', 'workers/']
+const TFJS_ALLOWED = ['instrument/', 'record/', 'regions/sampler.ts', 'cli/', 'workers/']
 /**
  * The rooms of `instrument/`, in import order: what is recorded (sites), the options that
  * choose it, how it is tapped, how passes run; then the probe and the index at the top.

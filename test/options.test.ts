@@ -1,5 +1,18 @@
 import { describe, expect, test } from 'vitest'
-import { boolean, bytes, check, declareOptions, either, fn, integer, number, oneOf, string, strings } from '../src/options.js'
+import {
+  type Declaration,
+  boolean,
+  bytes,
+  check,
+  declareOptions,
+  either,
+  fn,
+  integer,
+  number,
+  oneOf,
+  string,
+  strings,
+} from '../src/options.js'
 import { INSTRUMENT_OPTIONS, MEASURE_OPTIONS, MEASURE_PATTERNS_OPTIONS } from '../src/instrument/options.js'
 
 interface O {
@@ -8,16 +21,22 @@ interface O {
   name?: string
   every?: { batches: number }
 }
-const DECL = declareOptions<O>()('f(options)', {
-  size: { check: integer(1), default: 8 },
-  mode: { check: oneOf(['a', 'b']) },
-  name: { check: string },
-  every: {
-    check: check('{ batches: k }', (v) => typeof v === 'object' && v !== null && Number.isInteger((v as { batches?: unknown }).batches), [
-      'batches',
-    ]),
-  },
-})
+const DECL = /* @__PURE__ */ declareOptions(
+  'f(options)',
+  () =>
+    ({
+      size: { check: integer(1), default: 8 },
+      mode: { check: oneOf(['a', 'b']) },
+      name: { check: string },
+      every: {
+        check: check(
+          '{ batches: k }',
+          (v) => typeof v === 'object' && v !== null && Number.isInteger((v as { batches?: unknown }).batches),
+          ['batches'],
+        ),
+      },
+    }) satisfies Declaration<O>,
+)
 
 describe('declared options', () => {
   test('defaults fill what is not given; given values come back as they are', () => {
@@ -36,9 +55,9 @@ describe('declared options', () => {
   test('unknown keys are named with the nearest known one, at the top level and inside object values', () => {
     expect(() => DECL.parse({ sise: 3 })).toThrow(/unknown option "sise"\. Did you mean "size"\?/)
     expect(() => DECL.parse({ every: { batch: 3 } })).toThrow(/f\(options\): every: unknown option "batch"\. Did you mean "batches"\?/)
-    expect(() => declareOptions<O>()('f(options)', DECL.fields, { required: true }).parse(undefined)).toThrow(
-      /takes an options object, not undefined/,
-    )
+    expect(() =>
+      /* @__PURE__ */ declareOptions('f(options)', () => DECL.fields satisfies Declaration<O>, { required: true }).parse(undefined),
+    ).toThrow(/takes an options object, not undefined/)
   })
 
   test('each check accepts exactly what it says', () => {

@@ -2,6 +2,7 @@ import { describe, expectTypeOf, test } from 'vitest'
 import * as api from '../src/index.js'
 import { type Metric, heatmap, lines } from '../src/vega/index.js'
 import type { MeasureOptions, PatternHistogramResult, Probe, ProbeCallback, Reducer, SkippedSite, UnitStatsResult } from '../src/index.js'
+import type { Declaration } from '../src/options.js'
 
 describe('chart metrics', () => {
   test('a metric name is checked against what the timeline holds', () => {
@@ -83,13 +84,22 @@ describe('declared options', () => {
       width?: number
       title?: string
     }
-    const ok = declareOptions<O>()('f(options)', { width: { check: integer(1), default: 400 }, title: { check: string } })
+    const ok = /* @__PURE__ */ declareOptions(
+      'f(options)',
+      () =>
+        ({
+          width: { check: integer(1), default: 400 },
+          title: { check: string },
+        }) satisfies Declaration<O>,
+    )
     expectTypeOf(ok.parse({})).toEqualTypeOf<{ width: number; title: string | undefined }>()
+    const width = { check: integer(1) }
     // @ts-expect-error: title is not declared
-    declareOptions<O>()('f(options)', { width: { check: integer(1) } })
+    const missing = { width } satisfies Declaration<O>
     // @ts-expect-error: height is not a key of O
-    declareOptions<O>()('f(options)', { width: { check: integer(1) }, title: { check: string }, height: { check: integer(1) } })
+    const extra = { width, title: { check: string }, height: width } satisfies Declaration<O>
     // @ts-expect-error: title's check gives a boolean, not a string
-    declareOptions<O>()('f(options)', { width: { check: integer(1) }, title: { check: boolean } })
+    const wrong = { width, title: { check: boolean } } satisfies Declaration<O>
+    void [missing, extra, wrong]
   })
 })

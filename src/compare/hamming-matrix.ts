@@ -1,11 +1,15 @@
 /* The pairwise Hamming distances of a set of packed patterns. */
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
-import { declareOptions, integer } from '../options.js'
+import { type Declaration, declareOptions, integer } from '../options.js'
 
-const OPTIONS = declareOptions<{ maxRows?: number }>()('hammingMatrix(patterns, options)', {
-  maxRows: { check: integer(1), default: 4096 },
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'hammingMatrix(patterns, options)',
+  () =>
+    ({
+      maxRows: { check: integer(1), default: 4096 },
+    }) satisfies Declaration<{ maxRows?: number }>,
+)
 
 /** Packed rows, as in a `PackedBatch` or a measurement's `RetainedPatterns`. */
 export interface PackedRows {

@@ -1,6 +1,6 @@
 /* Similarity of two pattern histograms: Jaccard, weighted and thresholded Jaccard, patterns gained and lost. */
 import { tableForEach, tableGet } from '../bits/pattern-table.js'
-import { check, declareOptions } from '../options.js'
+import { type Declaration, check, declareOptions } from '../options.js'
 import { assertSameLayout } from '../reducer.js'
 import { type PatternHistogramState, checkHistogram } from '../reducers/pattern-histogram.js'
 
@@ -23,15 +23,19 @@ function isShare(t: unknown): boolean {
 }
 
 /** The declaration of {@link HistogramComparisonOptions}, shared by every call that compares histograms. */
-export const HISTOGRAM_COMPARISON = declareOptions<HistogramComparisonOptions>()('compareHistograms(a, b, options)', {
-  threshold: {
-    check: check(
-      'a number of occurrences (not NaN) or { share } with a share in [0, 1)',
-      (t) => (typeof t === 'number' && !Number.isNaN(t)) || isShare(t),
-    ),
-    default: 10,
-  },
-})
+export const HISTOGRAM_COMPARISON = /* @__PURE__ */ declareOptions(
+  'compareHistograms(a, b, options)',
+  () =>
+    ({
+      threshold: {
+        check: check(
+          'a number of occurrences (not NaN) or { share } with a share in [0, 1)',
+          (t) => (typeof t === 'number' && !Number.isNaN(t)) || isShare(t),
+        ),
+        default: 10,
+      },
+    }) satisfies Declaration<HistogramComparisonOptions>,
+)
 
 /** Similarity of two pattern histograms: `a` is the reference, `b` the one compared with it. */
 export interface HistogramComparison {

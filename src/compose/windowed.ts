@@ -1,9 +1,13 @@
 /* A reducer over the last k batches only: a sliding window of states. */
 import { InstrumentError } from '../errors.js'
-import { declareOptions, integer } from '../options.js'
+import { type Declaration, declareOptions, integer } from '../options.js'
 import { type Layout, type Reducer, assertReducer, assertSameLayout, checkLayout, corruptState } from '../reducer.js'
 
-const OPTIONS = declareOptions<{ batches: number }>()('windowed(reducer, options)', { batches: { check: integer(1) } }, { required: true })
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'windowed(reducer, options)',
+  () => ({ batches: { check: integer(1) } }) satisfies Declaration<{ batches: number }>,
+  { required: true },
+)
 
 /** State of a windowed reducer: a ring of per-batch states. */
 export interface WindowState<S> extends Layout {

@@ -3,7 +3,7 @@ import type { Measurement } from '../compare/measurement.js'
 import { wordsFor } from '../bits/pack.js'
 import { InstrumentError } from '../errors.js'
 import { isCount } from '../reducer.js'
-import { declareOptions, strings } from '../options.js'
+import { type Declaration, declareOptions, strings } from '../options.js'
 
 /** One site's patterns, one row per example (all positions of a conv example in one row). */
 export interface ExampleRows {
@@ -22,7 +22,13 @@ export interface IndicatorOptions {
 }
 
 /** The declaration of {@link IndicatorOptions}. */
-export const INDICATOR_OPTIONS = declareOptions<IndicatorOptions>()('indicator(measurement, options)', { sites: { check: strings } })
+export const INDICATOR_OPTIONS = /* @__PURE__ */ declareOptions(
+  'indicator(measurement, options)',
+  () =>
+    ({
+      sites: { check: strings },
+    }) satisfies Declaration<IndicatorOptions>,
+)
 
 /** The sites an indicator uses, each as one row per example; coded errors for anything else. */
 export function exampleRows(

@@ -4,7 +4,7 @@ import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
 import { INDICATOR_OPTIONS } from './examples.js'
 import { type IndicatorOptions, exampleRows } from './examples.js'
-import { declareOptions, integer } from '../options.js'
+import { type Declaration, declareOptions, integer } from '../options.js'
 
 /** Result of {@link naswot}. */
 export interface NaswotResult {
@@ -29,10 +29,14 @@ export interface NaswotOptions extends IndicatorOptions {
   maxExamples?: number
 }
 
-const OPTIONS = declareOptions<NaswotOptions>()('naswot(measurement, options)', {
-  ...INDICATOR_OPTIONS.fields,
-  maxExamples: { check: integer(1), default: 1024 },
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'naswot(measurement, options)',
+  () =>
+    ({
+      ...INDICATOR_OPTIONS.fields,
+      maxExamples: { check: integer(1), default: 1024 },
+    }) satisfies Declaration<NaswotOptions>,
+)
 
 /**
  * NASWOT's score (Mellor et al., 2021) of the measured batch: the log-determinant of the

@@ -1,7 +1,7 @@
 /* The options of instrument and measure: their interfaces, declarations, and what they resolve to. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import { boolean, check, declareOptions, either, fn, integer, later, oneOf, strings } from '../options.js'
+import { type Declaration, boolean, check, declareOptions, either, fn, integer, later, oneOf, strings } from '../options.js'
 import { type ReducerMap, assertReducer } from '../reducer.js'
 import type { ReadMode } from '../record/reader.js'
 import { ACTIVATION_KINDS, type ActivationKind } from './sites/kinds.js'
@@ -75,32 +75,35 @@ const FORMATS: readonly unknown[] = ['channelsLast', 'channelsFirst']
 const isFormat = (f: unknown): boolean => FORMATS.includes(f)
 
 /** The declaration of {@link InstrumentOptions}: keys, defaults and checks. */
-export const INSTRUMENT_OPTIONS = declareOptions<InstrumentOptions<ReducerMap>>()(
+export const INSTRUMENT_OPTIONS = /* @__PURE__ */ declareOptions(
   'instrument(model, options)',
-  {
-    reducers: { check: check('a plain record of named reducers, e.g. { units: unitStats() }', (r) => typeof r === 'object' && r !== null) },
-    sites: { check: either(strings, fn<(site: Site) => boolean>()) },
-    passes: { check: oneOf(['training', 'inference', 'all']), default: 'all' },
-    granularity: { check: oneOf(['position', 'example']), default: 'position' },
-    every: { check: integer(1), default: 1 },
-    saturation: { check: boolean, default: false },
-    read: { check: oneOf(['auto', 'sync', 'async']), default: 'auto' },
-    dataFormat: {
-      check: check(
-        "'channelsLast', 'channelsFirst', or a record of those by site id",
-        (f) => isFormat(f) || (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.values(f).every(isFormat)),
-      ),
-    },
-    activations: {
-      check: check(
-        `a non-empty array of ${ACTIVATION_KINDS.map((k) => `'${k}'`).join(', ')}`,
-        (k) => Array.isArray(k) && k.length > 0 && k.every((x) => ACTIVATION_KINDS.includes(x as ActivationKind)),
-      ),
-    },
-    network: { check: boolean, default: false },
-    allowEmpty: { check: boolean, default: false },
-    onError: { check: fn() },
-  },
+  () =>
+    ({
+      reducers: {
+        check: check('a plain record of named reducers, e.g. { units: unitStats() }', (r) => typeof r === 'object' && r !== null),
+      },
+      sites: { check: either(strings, fn<(site: Site) => boolean>()) },
+      passes: { check: oneOf(['training', 'inference', 'all']), default: 'all' },
+      granularity: { check: oneOf(['position', 'example']), default: 'position' },
+      every: { check: integer(1), default: 1 },
+      saturation: { check: boolean, default: false },
+      read: { check: oneOf(['auto', 'sync', 'async']), default: 'auto' },
+      dataFormat: {
+        check: check(
+          "'channelsLast', 'channelsFirst', or a record of those by site id",
+          (f) => isFormat(f) || (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.values(f).every(isFormat)),
+        ),
+      },
+      activations: {
+        check: check(
+          `a non-empty array of ${ACTIVATION_KINDS.map((k) => `'${k}'`).join(', ')}`,
+          (k) => Array.isArray(k) && k.length > 0 && k.every((x) => ACTIVATION_KINDS.includes(x as ActivationKind)),
+        ),
+      },
+      network: { check: boolean, default: false },
+      allowEmpty: { check: boolean, default: false },
+      onError: { check: fn() },
+    }) satisfies Declaration<InstrumentOptions<ReducerMap>>,
   { required: true },
 )
 
@@ -229,14 +232,22 @@ export interface MeasurePatternsOptions extends MeasureOptions {
 }
 
 /** The declaration of {@link MeasureOptions}: keys, defaults and checks. */
-export const MEASURE_OPTIONS = declareOptions<MeasureOptions>()('probe.measure(x, options)', {
-  batchSize: { check: integer(1), default: 128 },
-  training: { check: boolean, default: false },
-  labels: { check: later('one integer label per example') },
-})
+export const MEASURE_OPTIONS = /* @__PURE__ */ declareOptions(
+  'probe.measure(x, options)',
+  () =>
+    ({
+      batchSize: { check: integer(1), default: 128 },
+      training: { check: boolean, default: false },
+      labels: { check: later('one integer label per example') },
+    }) satisfies Declaration<MeasureOptions>,
+)
 
 /** The declaration of {@link MeasurePatternsOptions}. */
-export const MEASURE_PATTERNS_OPTIONS = declareOptions<MeasurePatternsOptions>()('probe.measurePatterns(x, options)', {
-  ...MEASURE_OPTIONS.fields,
-  predictions: { check: boolean, default: false },
-})
+export const MEASURE_PATTERNS_OPTIONS = /* @__PURE__ */ declareOptions(
+  'probe.measurePatterns(x, options)',
+  () =>
+    ({
+      ...MEASURE_OPTIONS.fields,
+      predictions: { check: boolean, default: false },
+    }) satisfies Declaration<MeasurePatternsOptions>,
+)

@@ -236,11 +236,9 @@ export const METRICS: readonly MetricInfo[] = [
   },
 ]
 
-const byKey = new Map(METRICS.map((m) => [m.key, m]))
-
 /** The catalogue entry of a metric key, or undefined for a key it does not list. */
 export function metricInfo(key: string): MetricInfo | undefined {
-  return byKey.get(key)
+  return METRICS.find((m) => m.key === key)
 }
 
 /**
@@ -250,7 +248,7 @@ export function metricInfo(key: string): MetricInfo | undefined {
  */
 export function metricTitle(metric: string): string {
   const [prefix = '', field = ''] = metric.split('.')
-  const info = byKey.get(field === '' ? prefix : field)
+  const info = metricInfo(field === '' ? prefix : field)
   if (info === undefined) return metric
   const against = /^vs(First|Previous|Final|Entry\d+)$/.exec(prefix)?.[1]
   return against === undefined

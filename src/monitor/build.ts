@@ -6,7 +6,7 @@ import { InstrumentError } from '../errors.js'
 import type { ReducerMap } from '../reducer.js'
 import { MEASURE_OPTIONS, modelAndProbe, toLabels, type MeasureInput, type Probe } from '../instrument/index.js'
 import { getOwn } from '../keys.js'
-import { bytes, declareOptions, later, oneOf, strings } from '../options.js'
+import { type Declaration, bytes, declareOptions, later, oneOf, strings } from '../options.js'
 import { Monitor } from './monitor.js'
 import { type MonitoredSite, type PatternSet, SetBuilder, examplePatterns } from './pattern-sets.js'
 import { assertModel, classesOf, modelSites, withProbe } from './probes.js'
@@ -26,13 +26,17 @@ export interface MonitorOptions {
 }
 
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
-const OPTIONS = declareOptions<MonitorOptions>()('buildMonitor(model, data, options)', {
-  sites: { check: strings },
-  by: { check: oneOf(['label', 'prediction']) },
-  labels: { check: later('one integer label per example') },
-  batchSize: MEASURE_OPTIONS.fields.batchSize,
-  maxBytes: { check: bytes, default: DEFAULT_MAX_BYTES },
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'buildMonitor(model, data, options)',
+  () =>
+    ({
+      sites: { check: strings },
+      by: { check: oneOf(['label', 'prediction']) },
+      labels: { check: later('one integer label per example') },
+      batchSize: MEASURE_OPTIONS.fields.batchSize,
+      maxBytes: { check: bytes, default: DEFAULT_MAX_BYTES },
+    }) satisfies Declaration<MonitorOptions>,
+)
 
 const isMeasurement = (x: unknown): x is Measurement<unknown> =>
   typeof x === 'object' &&

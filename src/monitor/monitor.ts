@@ -4,16 +4,26 @@ import type { RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
 import { MEASURE_OPTIONS, type MeasureInput } from '../instrument/index.js'
 import { putOwn } from '../keys.js'
-import { check, declareOptions } from '../options.js'
+import { type Declaration, check, declareOptions } from '../options.js'
 import { attachMonitor } from './attach.js'
 import { type MonitorData, fromData, toData } from './monitor-data.js'
 import { type MonitoredSite, type PatternSet, examplePatterns, indexBytes, nearestDistance, unionSets } from './pattern-sets.js'
 import { assertModel, classesOf, modelSites, withProbe } from './probes.js'
 
-const CHECK_OPTIONS = declareOptions<{ batchSize?: number }>()('monitor.check(x, options)', { batchSize: MEASURE_OPTIONS.fields.batchSize })
-const CALIBRATE_OPTIONS = declareOptions<{ falseAlarmRate: number; batchSize?: number }>()(
+const CHECK_OPTIONS = /* @__PURE__ */ declareOptions(
+  'monitor.check(x, options)',
+  () =>
+    ({
+      batchSize: MEASURE_OPTIONS.fields.batchSize,
+    }) satisfies Declaration<{ batchSize?: number }>,
+)
+const CALIBRATE_OPTIONS = /* @__PURE__ */ declareOptions(
   'monitor.calibrate(x, options)',
-  { falseAlarmRate: { check: check('a number in [0, 1)', (r) => typeof r === 'number' && r >= 0 && r < 1) }, ...CHECK_OPTIONS.fields },
+  () =>
+    ({
+      falseAlarmRate: { check: check('a number in [0, 1)', (r) => typeof r === 'number' && r >= 0 && r < 1) },
+      ...CHECK_OPTIONS.fields,
+    }) satisfies Declaration<{ falseAlarmRate: number; batchSize?: number }>,
   { required: true },
 )
 

@@ -1,13 +1,17 @@
 /* The coverage reducer: neuron coverage and top-k neuron coverage of the inputs. */
 import { InstrumentError } from '../errors.js'
-import { check, declareOptions, integer } from '../options.js'
+import { type Declaration, check, declareOptions, integer } from '../options.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 import { valuesOf } from './dormant.js'
 
-const OPTIONS = declareOptions<CoverageOptions>()('coverage(options)', {
-  threshold: { check: check('a number in [0, 1)', (t) => typeof t === 'number' && t >= 0 && t < 1), default: 0.5 },
-  topK: { check: integer(1), default: 1 },
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'coverage(options)',
+  () =>
+    ({
+      threshold: { check: check<number>('a number in [0, 1)', (t) => typeof t === 'number' && t >= 0 && t < 1), default: 0.5 },
+      topK: { check: integer(1), default: 1 },
+    }) satisfies Declaration<CoverageOptions>,
+)
 
 /** State of {@link coverage}: which units each criterion has covered so far. */
 export interface CoverageState extends Layout {

@@ -1,9 +1,12 @@
 /* The dormant reducer: tau-dormant units by mean absolute activation (Sokar et al., 2023). */
 import { InstrumentError } from '../errors.js'
-import { declareOptions, number } from '../options.js'
+import { type Declaration, declareOptions, number } from '../options.js'
 import { type Layout, type PackedBatch, type Reducer, assertSameLayout, checkLayout, corruptState, isCount } from '../reducer.js'
 
-const OPTIONS = declareOptions<DormantOptions>()('dormant(options)', { tau: { check: number(0), default: 0.1 } })
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'dormant(options)',
+  () => ({ tau: { check: number(0), default: 0.1 } }) satisfies Declaration<DormantOptions>,
+)
 
 /** State of {@link dormant}: per unit, the sum of absolute activations. */
 export interface DormantState extends Layout {

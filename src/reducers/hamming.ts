@@ -2,7 +2,7 @@
 import { hashWords } from '../bits/hash.js'
 import { uniform } from '../bits/random.js'
 import { hammingDistance } from '../bits/popcount.js'
-import { declareOptions, integer, number, oneOf } from '../options.js'
+import { type Declaration, declareOptions, integer, number, oneOf } from '../options.js'
 import {
   type Layout,
   type PackedBatch,
@@ -14,11 +14,15 @@ import {
   onlyKnownFields,
 } from '../reducer.js'
 
-const OPTIONS = declareOptions<HammingOptions>()('hamming(options)', {
-  pairs: { check: oneOf(['all', 'samePosition']), default: 'all' },
-  maxPairs: { check: integer(1), default: 1 << 20 },
-  seed: { check: number(), default: 0 },
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'hamming(options)',
+  () =>
+    ({
+      pairs: { check: oneOf(['all', 'samePosition']), default: 'all' },
+      maxPairs: { check: integer(1), default: 1 << 20 },
+      seed: { check: number(), default: 0 },
+    }) satisfies Declaration<HammingOptions>,
+)
 
 /** Options of {@link hamming}. */
 export interface HammingOptions {

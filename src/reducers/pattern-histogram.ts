@@ -1,6 +1,6 @@
 /* The patternHistogram reducer: exact distinct patterns and entropies, with labels H(A|L) and I(A;L). */
 import type { InstrumentError } from '../errors.js'
-import { bytes, declareOptions, integer, oneOf } from '../options.js'
+import { type Declaration, bytes, declareOptions, integer, oneOf } from '../options.js'
 import { checkTableStructure } from '../bits/table-check.js'
 import {
   type PatternTable,
@@ -144,11 +144,15 @@ export interface PatternHistogramResult {
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
-const OPTIONS = declareOptions<PatternHistogramOptions>()('patternHistogram(options)', {
-  maxBytes: { check: bytes, default: DEFAULT_MAX_BYTES },
-  classPrior: { check: oneOf(['empirical', 'uniform']), default: 'empirical' },
-  heavyHitters: { check: integer(1, 2 ** 20), default: 256 },
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'patternHistogram(options)',
+  () =>
+    ({
+      maxBytes: { check: bytes, default: DEFAULT_MAX_BYTES },
+      classPrior: { check: oneOf(['empirical', 'uniform']), default: 'empirical' },
+      heavyHitters: { check: integer(1, 2 ** 20), default: 256 },
+    }) satisfies Declaration<PatternHistogramOptions>,
+)
 
 /**
  * Exact histogram of distinct patterns, with entropy normalised as in Hartmann et al.

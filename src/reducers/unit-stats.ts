@@ -1,10 +1,10 @@
 /* The unitStats reducer: how often each unit is on, its entropy, dead and always-on units. */
 import { addColumnCounts } from '../bits/column-counts.js'
-import { declareOptions } from '../options.js'
+import { type Declaration, declareOptions } from '../options.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
 
 /** unitStats takes no options; an options object, if given, must be empty. */
-const OPTIONS = declareOptions<Record<string, never>>()('unitStats(options)', {})
+const OPTIONS = /* @__PURE__ */ declareOptions('unitStats(options)', () => ({}) satisfies Declaration<Record<string, never>>)
 
 /** State of {@link unitStats}: how often each unit was on. */
 export interface UnitStatsState extends Layout {

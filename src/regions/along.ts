@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
-import { check, declareOptions, integer } from '../options.js'
+import { type Declaration, check, declareOptions, integer } from '../options.js'
 import {
   type PatternSampler,
   type RegionTarget,
@@ -47,17 +47,21 @@ export interface AlongResult {
 }
 
 /** The checks of the walk's tolerance and grid (the defaults differ by function). */
-export const TOLERANCE = check<number>(
+export const TOLERANCE = /* @__PURE__ */ check<number>(
   'a number from 1e-6 to 0.5 (inputs are float32)',
   (t) => typeof t === 'number' && t >= 1e-6 && t <= 0.5,
 )
-export const GRID = integer(1, 1e6)
+export const GRID = /* @__PURE__ */ integer(1, 1e6)
 
-const OPTIONS = declareOptions<AlongOptions>()('regionsAlong(model, from, to, options)', {
-  ...SAMPLER_OPTIONS.fields,
-  tolerance: { check: TOLERANCE, default: 1e-5 },
-  grid: { check: GRID, default: 32 },
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'regionsAlong(model, from, to, options)',
+  () =>
+    ({
+      ...SAMPLER_OPTIONS.fields,
+      tolerance: { check: TOLERANCE, default: 1e-5 },
+      grid: { check: GRID, default: 32 },
+    }) satisfies Declaration<AlongOptions>,
+)
 
 /** How a walk sampled, for results. */
 export function samplingOf(sampler: PatternSampler): { sampling: 'bisection' | 'dense'; reason: string | null } {

@@ -4,7 +4,7 @@ import type { Tensor } from '@tensorflow/tfjs-core'
 import { normal } from '../bits/random.js'
 import { InstrumentError } from '../errors.js'
 import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
-import { declareOptions, integer, number } from '../options.js'
+import { type Declaration, declareOptions, integer, number } from '../options.js'
 import { GRID, TOLERANCE, samplerOptions, samplingOf } from './along.js'
 import { type RegionTarget, SAMPLER_OPTIONS, type SamplerOptions, openSampler, pointOf } from './sampler.js'
 import { type Segment, walkSegments } from './walk.js'
@@ -38,17 +38,19 @@ export interface LocalComplexityResult {
   reason: string | null
 }
 
+/** The fields of {@link LocalComplexityOptions} beyond the sampler's (the schedule takes these). */
+export const LOCAL_FIELDS = {
+  radius: { check: /* @__PURE__ */ number(0, Infinity, true) },
+  lines: { check: /* @__PURE__ */ integer(1), default: 8 },
+  seed: { check: /* @__PURE__ */ integer(), default: 0 },
+  tolerance: { check: TOLERANCE, default: 1e-4 },
+  grid: { check: GRID, default: 8 },
+} as const
+
 /** The declaration of {@link LocalComplexityOptions}. */
-export const LOCAL_OPTIONS = declareOptions<LocalComplexityOptions>()(
+export const LOCAL_OPTIONS = /* @__PURE__ */ declareOptions(
   'localComplexity(model, inputs, options)',
-  {
-    ...SAMPLER_OPTIONS.fields,
-    radius: { check: number(0, Infinity, true) },
-    lines: { check: integer(1), default: 8 },
-    seed: { check: integer(), default: 0 },
-    tolerance: { check: TOLERANCE, default: 1e-4 },
-    grid: { check: GRID, default: 8 },
-  },
+  () => ({ ...SAMPLER_OPTIONS.fields, ...LOCAL_FIELDS }) satisfies Declaration<LocalComplexityOptions>,
   { required: true },
 )
 

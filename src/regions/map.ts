@@ -4,7 +4,7 @@ import type { Tensor } from '@tensorflow/tfjs-core'
 import { createTable, tableAdd, tableGet } from '../bits/pattern-table.js'
 import { InstrumentError } from '../errors.js'
 import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
-import { type Check, bytes, check, declareOptions, later } from '../options.js'
+import { type Declaration, type Check, bytes, check, declareOptions, later } from '../options.js'
 import { type RegionTarget, SAMPLER_OPTIONS, type SamplerOptions, inputShape, openSampler, pointOf } from './sampler.js'
 import { samplerOptions } from './along.js'
 
@@ -49,16 +49,17 @@ const pairOf = (integer: boolean): Check<number | readonly [number, number]> => 
   return check(`${rule} or two of them`, (v) => ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok)))
 }
 
-const OPTIONS = declareOptions<RegionMapOptions>()(
+const OPTIONS = /* @__PURE__ */ declareOptions(
   WHERE,
-  {
-    ...SAMPLER_OPTIONS.fields,
-    origin: { check: later('one input') },
-    directions: { check: check('two tensors [u, v], each shaped like an input', (d) => Array.isArray(d) && d.length === 2) },
-    extent: { check: pairOf(false) },
-    resolution: { check: pairOf(true) },
-    maxBytes: { check: bytes, default: 512 * 2 ** 20 },
-  },
+  () =>
+    ({
+      ...SAMPLER_OPTIONS.fields,
+      origin: { check: later('one input') },
+      directions: { check: check('two tensors [u, v], each shaped like an input', (d) => Array.isArray(d) && d.length === 2) },
+      extent: { check: pairOf(false) },
+      resolution: { check: pairOf(true) },
+      maxBytes: { check: bytes, default: 512 * 2 ** 20 },
+    }) satisfies Declaration<RegionMapOptions>,
   { required: true },
 )
 

@@ -1,6 +1,6 @@
 /* Region maps drawn: regionMapSvg, and the region map as a figure for the drawing layer. */
 import { InstrumentError } from '../errors.js'
-import { boolean, declareOptions, number } from '../options.js'
+import { type Declaration, boolean, declareOptions, number } from '../options.js'
 import type { RegionFigure } from '../draw/figure.js'
 import { regionColor } from '../draw/rules.js'
 import { svg } from '../draw/svg.js'
@@ -14,10 +14,14 @@ export interface RegionSvgOptions {
   boundaries?: boolean
 }
 
-const OPTIONS = declareOptions<RegionSvgOptions>()('regionMapSvg(map, options)', {
-  scale: { check: number(0, Infinity, true), default: 2 },
-  boundaries: { check: boolean, default: true },
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'regionMapSvg(map, options)',
+  () =>
+    ({
+      scale: { check: number(0, Infinity, true), default: 2 },
+      boundaries: { check: boolean, default: true },
+    }) satisfies Declaration<RegionSvgOptions>,
+)
 
 export { regionColor }
 

@@ -17,7 +17,7 @@ import {
   type Probe,
   type Site,
 } from '../instrument/index.js'
-import { declareOptions, either, fn, integer, strings } from '../options.js'
+import { type Declaration, declareOptions, either, fn, integer, strings } from '../options.js'
 
 /** What the region functions take: a model, or a live probe of one (its sites then make the pattern). */
 export type RegionTarget = LayersModel | GraphModelLike | Probe<ReducerMap>
@@ -31,10 +31,14 @@ export interface SamplerOptions {
 }
 
 /** The declaration of {@link SamplerOptions}, shared by every region function. */
-export const SAMPLER_OPTIONS = declareOptions<SamplerOptions>()('regions(model, options)', {
-  sites: { check: either(strings, fn<(site: Site) => boolean>()) },
-  batchSize: { check: integer(1), default: 512 },
-})
+export const SAMPLER_OPTIONS = /* @__PURE__ */ declareOptions(
+  'regions(model, options)',
+  () =>
+    ({
+      sites: { check: either(strings, fn<(site: Site) => boolean>()) },
+      batchSize: { check: integer(1), default: 512 },
+    }) satisfies Declaration<SamplerOptions>,
+)
 
 /** Runs a model on points given as plain rows and returns their whole-network patterns. */
 export interface PatternSampler {

@@ -4,7 +4,7 @@ import type { Measurement } from '../compare/measurement.js'
 import { metricInfo, resultOfKind } from '../metrics/catalogue.js'
 import { SUMMARY_METRICS, type SiteSummary, summarize } from '../metrics/summary.js'
 import { InstrumentError } from '../errors.js'
-import { check, declareOptions, later, string, strings } from '../options.js'
+import { type Declaration, check, declareOptions, later, string, strings } from '../options.js'
 import { Timeline } from '../timeline/timeline.js'
 import { findHighlights, groupHighlights } from './highlights.js'
 import type { HeatmapFigure } from '../draw/figure.js'
@@ -26,26 +26,31 @@ export interface ReportOptions {
 }
 
 type Against = NonNullable<ReportOptions['against']>
-const AGAINST = declareOptions<Against>()(
+const AGAINST = /* @__PURE__ */ declareOptions(
   'renderReport(input, { against })',
-  {
-    measurement: { check: check<Against['measurement']>('a measurement from measurePatterns(x)', (m) => isMeasurement(m)) },
-    label: { check: string },
-  },
+  () =>
+    ({
+      measurement: { check: check<Against['measurement']>('a measurement from measurePatterns(x)', (m) => isMeasurement(m)) },
+      label: { check: string },
+    }) satisfies Declaration<Against>,
   { required: true },
 )
-const OPTIONS = declareOptions<ReportOptions>()('renderReport(input, options)', {
-  title: { check: string, default: 'ReLU activation patterns' },
-  meta: { check: check('a record of strings and numbers', (m) => typeof m === 'object' && m !== null && !Array.isArray(m)) },
-  against: { check: later('{ measurement, label }') },
-  warnings: { check: strings },
-  labels: {
-    check: check(
-      'an array of integer labels',
-      (l) => typeof l === 'object' && l !== null && typeof (l as ArrayLike<number>).length === 'number',
-    ),
-  },
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  'renderReport(input, options)',
+  () =>
+    ({
+      title: { check: string, default: 'ReLU activation patterns' },
+      meta: { check: check('a record of strings and numbers', (m) => typeof m === 'object' && m !== null && !Array.isArray(m)) },
+      against: { check: later('{ measurement, label }') },
+      warnings: { check: strings },
+      labels: {
+        check: check(
+          'an array of integer labels',
+          (l) => typeof l === 'object' && l !== null && typeof (l as ArrayLike<number>).length === 'number',
+        ),
+      },
+    }) satisfies Declaration<ReportOptions>,
+)
 
 /** The summary's columns, each with its label and meaning from the metric catalogue, shown under the table. */
 const COLUMNS: readonly (readonly [keyof SiteSummary, string, string])[] = [

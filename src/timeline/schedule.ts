@@ -1,12 +1,11 @@
 /* trainingCallback(): measuring during fit on a cadence, into a Timeline. */
-import { Callback } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
 import { isTensor, toLabels, type MeasureInput, type Probe, type Results } from '../instrument/index.js'
 import { summarize } from '../metrics/summary.js'
-import { boolean, check, declareOptions, either, fn, integer, later, oneOf } from '../options.js'
+import { type Declaration, boolean, check, declareOptions, either, fn, integer, later, oneOf } from '../options.js'
 import type { ReducerMap } from '../reducer.js'
-import { LOCAL_OPTIONS, type LocalComplexityOptions, localComplexity } from '../regions/local.js'
+import { LOCAL_FIELDS, type LocalComplexityOptions, localComplexity } from '../regions/local.js'
 import { Timeline, type TimelineEntry, type TimelineOptions, type TrainingPoint } from './timeline.js'
 
 /**
@@ -76,13 +75,19 @@ export interface ScheduleOptions<M extends ReducerMap> {
   onPoint?: (entry: TimelineEntry<Results<M>>) => void | Promise<void>
 }
 
+/** Training parameters as tfjs gives them to callbacks (`epochs`, `steps`, `samples`, `batchSize`, ...). */
+export type FitParams = Record<string, unknown>
+
 /**
  * A tfjs-layers callback that measures a probe set (and/or snapshots the taps) on a
- * schedule, including before the first training step. Pass it to `fit` / `fitDataset`;
- * in a custom loop call `onTrainBegin()`, `onBatchEnd(i)` after each step and
- * `onTrainEnd()` yourself.
+ * schedule, including before the first training step. Pass it to `fit` / `fitDataset`,
+ * alone or in an array with other callbacks: tfjs `Callback` instances
+ * (`tf.callbacks.earlyStopping()`), plain objects of handlers, or tfjs-vis's
+ * `fitCallbacks`, in any order. Its handlers are bound, so it works both as a callback
+ * instance and as a plain object of handlers. In a custom loop call `onTrainBegin()`,
+ * `onBatchEnd(i)` after each step and `onTrainEnd()` yourself.
  */
-export interface ProbeCallback<M extends ReducerMap> extends Callback {
+export interface ProbeCallback<M extends ReducerMap> {
   /** Probe-set measurements, one per point. */
   readonly timeline: Timeline<Results<M>>
   /** Snapshots of the accumulated training stream (with `snapshot: true`). */
@@ -95,6 +100,18 @@ export interface ProbeCallback<M extends ReducerMap> extends Callback {
    * `onPoint` is yours and rejects `fit` like any callback's.
    */
   readonly error: InstrumentError | null
+  /** What tfjs sets on callback instances; unused here. */
+  validationData: Tensor | Tensor[]
+  /** The training parameters tfjs gave (`setParams`), or those of the model's current fit. */
+  params: FitParams
+  setParams(params: FitParams): void
+  setModel(model: unknown): void
+  onTrainBegin(logs?: Record<string, unknown>): Promise<void>
+  onTrainEnd(logs?: Record<string, unknown>): Promise<void>
+  onEpochBegin(epoch: number, logs?: Record<string, unknown>): Promise<void>
+  onEpochEnd(epoch: number, logs?: Record<string, unknown>): Promise<void>
+  onBatchBegin(batch: number, logs?: Record<string, unknown>): Promise<void>
+  onBatchEnd(batch: number, logs?: Record<string, unknown>): Promise<void>
 }
 
 const WHERE = 'trainingCallback(probe, options)'
@@ -108,37 +125,42 @@ function isCadence(every: unknown): boolean {
   const [key, k] = entries[0]!
   return typeof k === 'number' && k > 0 && Number.isFinite(k) && (key === 'epochs' || (key === 'batches' && Number.isInteger(k)))
 }
-const cadence = check<Cadence>('{ batches: k } with a positive integer k, or { epochs: f } with f > 0', isCadence, ['batches', 'epochs'])
+const cadence = /* @__PURE__ */ check<Cadence>('{ batches: k } with a positive integer k, or { epochs: f } with f > 0', isCadence, [
+  'batches',
+  'epochs',
+])
 
 /** The declaration of {@link ScheduleOptions}. */
-export const SCHEDULE_OPTIONS = declareOptions<ScheduleOptions<ReducerMap>>()(
+export const SCHEDULE_OPTIONS = /* @__PURE__ */ declareOptions(
   WHERE,
-  {
-    every: { check: cadence },
-    early: { check: cadence },
-    training: { check: boolean, default: false },
-    measure: { check: later('a tensor, an array of tensors or a dataset') },
-    labels: { check: later('one integer label per example') },
-    batchSize: { check: integer(1) },
-    snapshot: { check: boolean, default: false },
-    timeline: { check: check('a Timeline', (t) => t instanceof Timeline) },
-    keep: { check: oneOf(['results', 'histograms', 'patterns']) },
-    stepsPerEpoch: { check: integer(1) },
-    localComplexity: { check: later('the options of localComplexity with inputs') },
-    log: { check: either(boolean, fn<(line: string) => void>()) },
-    onPoint: { check: fn() },
-  },
+  () =>
+    ({
+      every: { check: cadence },
+      early: { check: cadence },
+      training: { check: boolean, default: false },
+      measure: { check: later('a tensor, an array of tensors or a dataset') },
+      labels: { check: later('one integer label per example') },
+      batchSize: { check: integer(1) },
+      snapshot: { check: boolean, default: false },
+      timeline: { check: check('a Timeline', (t) => t instanceof Timeline) },
+      keep: { check: oneOf(['results', 'histograms', 'patterns']) },
+      stepsPerEpoch: { check: integer(1) },
+      localComplexity: { check: later('the options of localComplexity with inputs') },
+      log: { check: either(boolean, fn<(line: string) => void>()) },
+      onPoint: { check: fn() },
+    }) satisfies Declaration<ScheduleOptions<ReducerMap>>,
   { required: true },
 )
 
 /** The schedule's localComplexity: the function's options but the sites (the probe's make the pattern), with the inputs. */
-const { sites: _, ...LOCAL_FIELDS } = LOCAL_OPTIONS.fields
-const SCHEDULE_LOCAL = declareOptions<ScheduleOptions<ReducerMap>['localComplexity'] & object>()(
+const SCHEDULE_LOCAL = /* @__PURE__ */ declareOptions(
   `${WHERE}: localComplexity`,
-  {
-    ...LOCAL_FIELDS,
-    inputs: { check: later('a tensor of probe inputs [n, ...inputShape]') },
-  },
+  () =>
+    ({
+      ...LOCAL_FIELDS,
+      batchSize: { check: integer(1) },
+      inputs: { check: later('a tensor of probe inputs [n, ...inputShape]') },
+    }) satisfies Declaration<ScheduleOptions<ReducerMap>['localComplexity'] & object>,
   { required: true },
 )
 
@@ -222,7 +244,7 @@ function checkProbeSet(model: object, tensors: readonly Tensor[], what = 'measur
 export function trainingCallback<M extends ReducerMap>(probe: Probe<M>, options: ScheduleOptions<M>): ProbeCallback<M> {
   checkSchedule(probe, options)
   const timeline = options.timeline ?? new Timeline<Results<M>>(options.keep === undefined ? {} : { keep: options.keep })
-  return new Schedule(probe, options, timeline) as unknown as ProbeCallback<M>
+  return new Schedule(probe, options, timeline)
 }
 
 /** One line for a point: the step, then per site normalised entropy and dead units where known. */
@@ -239,11 +261,20 @@ export function logLine(entry: TimelineEntry<Record<string, Record<string, unkno
   return `${at}: ${sites.join(' | ')}${lc}`
 }
 
-/** The callback behind {@link trainingCallback}. */
-class Schedule<M extends ReducerMap> extends Callback {
+/**
+ * The callback behind {@link trainingCallback}. Not a subclass of tfjs's `Callback`: tfjs
+ * keeps an array as it is only when its first element is a `Callback` instance, and wraps
+ * every element as a plain object of handlers otherwise. This object is both: it has the
+ * methods tfjs calls on instances, and its handlers are bound own properties, so they keep
+ * their `this` when tfjs calls them from a wrapper. Wrapped, it is not given the training
+ * parameters: it reads them from the model's history, which tfjs sets before training.
+ */
+class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
   readonly stream = new Timeline<Results<M>>({ keep: 'results' })
   error: InstrumentError | null = null
   step = 0
+  validationData: Tensor | Tensor[] = []
+  private given: FitParams | null = null
   private examples = 0
   private epochStart = 0
   private stepsPerEpoch: number | undefined
@@ -254,12 +285,29 @@ class Schedule<M extends ReducerMap> extends Callback {
     private readonly options: ScheduleOptions<M>,
     readonly timeline: Timeline<Results<M>>,
   ) {
-    super()
     this.stepsPerEpoch = options.stepsPerEpoch
   }
 
+  get params(): FitParams {
+    if (this.given !== null) return this.given
+    // a Sequential fits through its inner model, whose history holds the parameters
+    type Fitted = { history?: { params?: FitParams }; model?: { history?: { params?: FitParams } } }
+    const m = this.probe.model as Fitted
+    return m.history?.params ?? m.model?.history?.params ?? {}
+  }
+
+  set params(params: FitParams) {
+    this.given = params
+  }
+
+  readonly setParams = (params: FitParams): void => {
+    this.given = params
+  }
+
+  readonly setModel = (_model: unknown): void => undefined
+
   private spe(): number | undefined {
-    return this.stepsPerEpoch ?? (this.params?.['steps'] as number | undefined) ?? this.fromSamples()
+    return this.stepsPerEpoch ?? (this.params['steps'] as number | undefined) ?? this.fromSamples()
   }
 
   private interval(): number | undefined {
@@ -270,8 +318,8 @@ class Schedule<M extends ReducerMap> extends Callback {
   }
 
   private fromSamples(): number | undefined {
-    const samples = this.params?.['samples'] as number | undefined
-    const batchSize = this.params?.['batchSize'] as number | undefined
+    const samples = this.params['samples'] as number | undefined
+    const batchSize = this.params['batchSize'] as number | undefined
     return samples !== undefined && batchSize !== undefined && samples > 0 ? Math.ceil(samples / batchSize) : undefined
   }
 
@@ -335,15 +383,17 @@ class Schedule<M extends ReducerMap> extends Callback {
     return { mean, perInput, radius, lines }
   }
 
-  override async onTrainBegin(): Promise<void> {
+  readonly onTrainBegin = async (): Promise<void> => {
     if (this.step === 0) await this.point('init')
   }
 
-  override async onEpochBegin(): Promise<void> {
+  readonly onEpochBegin = async (): Promise<void> => {
     this.epochStart = this.step
   }
 
-  override async onBatchEnd(_batch: number, logs?: Record<string, unknown>): Promise<void> {
+  readonly onBatchBegin = async (): Promise<void> => undefined
+
+  readonly onBatchEnd = async (_batch: number, logs?: Record<string, unknown>): Promise<void> => {
     this.step++
     this.examples += typeof logs?.['size'] === 'number' ? (logs['size'] as number) : 0
     const k = this.interval()
@@ -360,8 +410,8 @@ class Schedule<M extends ReducerMap> extends Callback {
     return spe === undefined || this.step <= Math.round(early.epochs * spe)
   }
 
-  override async onEpochEnd(): Promise<void> {
-    if (this.stepsPerEpoch === undefined && this.params?.['steps'] == null && this.fromSamples() === undefined) {
+  readonly onEpochEnd = async (): Promise<void> => {
+    if (this.stepsPerEpoch === undefined && this.params['steps'] == null && this.fromSamples() === undefined) {
       // an epoch of unknown length (a dataset without size) has just told its length
       this.stepsPerEpoch = this.step - this.epochStart
       const k = this.interval()
@@ -369,7 +419,7 @@ class Schedule<M extends ReducerMap> extends Callback {
     }
   }
 
-  override async onTrainEnd(): Promise<void> {
+  readonly onTrainEnd = async (): Promise<void> => {
     await this.point('end')
   }
 }

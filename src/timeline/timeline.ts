@@ -9,7 +9,7 @@ import {
 import type { Measurement, RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
 import { getOwn, putOwn } from '../keys.js'
-import { check, declareOptions, number, oneOf, string } from '../options.js'
+import { type Declaration, check, declareOptions, number, oneOf, string } from '../options.js'
 import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
 import { deserialize, serialize } from '../serialize.js'
 import { type UnitDeath, type UnitRow, unitDeaths, unitRows } from './units.js'
@@ -58,24 +58,44 @@ export type SeriesOptions = { against?: Reference[] } & HistogramComparisonOptio
 
 const isReference = (r: unknown): boolean =>
   r === 'first' || r === 'previous' || r === 'final' || (Number.isInteger(r) && (r as number) >= 0)
-const references = check<Reference[]>(
+const references = /* @__PURE__ */ check<Reference[]>(
   "an array of references ('first', 'previous', 'final' or an entry index)",
   (a) => Array.isArray(a) && a.every(isReference),
 )
 
-const TIMELINE_OPTIONS = declareOptions<TimelineOptions>()('new Timeline(options)', {
-  keep: { check: oneOf(['results', 'histograms', 'patterns']), default: 'histograms' },
-})
-const POINT = declareOptions<TrainingPoint>()(
+const TIMELINE_OPTIONS = /* @__PURE__ */ declareOptions(
+  'new Timeline(options)',
+  () =>
+    ({
+      keep: { check: oneOf(['results', 'histograms', 'patterns']), default: 'histograms' },
+    }) satisfies Declaration<TimelineOptions>,
+)
+const POINT = /* @__PURE__ */ declareOptions(
   'Timeline.add(point, ...)',
-  { step: { check: number() }, epoch: { check: number() }, examples: { check: number() }, label: { check: string } },
+  () =>
+    ({
+      step: { check: number() },
+      epoch: { check: number() },
+      examples: { check: number() },
+      label: { check: string },
+    }) satisfies Declaration<TrainingPoint>,
   { required: true },
 )
-const SERIES_OPTIONS = declareOptions<SeriesOptions>()('timeline.series(options)', {
-  against: { check: references },
-  ...HISTOGRAM_COMPARISON.fields,
-})
-const UNIT_SERIES_OPTIONS = declareOptions<{ against?: Reference[] }>()('timeline.unitSeries(options)', { against: { check: references } })
+const SERIES_OPTIONS = /* @__PURE__ */ declareOptions(
+  'timeline.series(options)',
+  () =>
+    ({
+      against: { check: references },
+      ...HISTOGRAM_COMPARISON.fields,
+    }) satisfies Declaration<SeriesOptions>,
+)
+const UNIT_SERIES_OPTIONS = /* @__PURE__ */ declareOptions(
+  'timeline.unitSeries(options)',
+  () =>
+    ({
+      against: { check: references },
+    }) satisfies Declaration<{ against?: Reference[] }>,
+)
 
 /** One scalar of a timeline, as in a long-format table. */
 export interface SeriesRow {

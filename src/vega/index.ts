@@ -7,7 +7,7 @@
  */
 import { InstrumentError } from '../errors.js'
 import { closest, getOwn } from '../keys.js'
-import { check, declareOptions, number, oneOf, string, strings } from '../options.js'
+import { type Declaration, check, declareOptions, number, oneOf, string, strings } from '../options.js'
 import type { RegionMap } from '../regions/map.js'
 import { regionFigure } from '../regions/picture.js'
 import { metricTitle } from '../metrics/catalogue.js'
@@ -67,62 +67,78 @@ export interface ChartOptions {
 const REFS: Record<string, Reference> = { vsFirst: 'first', vsPrevious: 'previous', vsFinal: 'final' }
 const isReference = (r: unknown): boolean =>
   r === 'first' || r === 'previous' || r === 'final' || (Number.isInteger(r) && (r as number) >= 0)
-const size = number(0, Infinity, true)
+const size = /* @__PURE__ */ number(0, Infinity, true)
 
 /** The declaration of {@link ChartOptions}, shared by every chart of a timeline. */
-const CHART = declareOptions<ChartOptions>()('chart(timeline, options)', {
-  x: { check: oneOf(['step', 'epoch', 'examples']) },
-  title: { check: string },
-  sites: { check: strings },
-  against: {
-    check: check<Reference[]>(
-      "an array of references ('first', 'previous', 'final' or an entry index)",
-      (a) => Array.isArray(a) && a.every(isReference),
-    ),
-  },
-  width: { check: size },
-  height: { check: size },
-  scheme: { check: string },
-})
-const METRIC_CHART = declareOptions<ChartOptions & { metric: string }>()(
+const CHART = /* @__PURE__ */ declareOptions(
   'chart(timeline, options)',
-  { ...CHART.fields, metric: { check: string } },
+  () =>
+    ({
+      x: { check: oneOf(['step', 'epoch', 'examples']) },
+      title: { check: string },
+      sites: { check: strings },
+      against: {
+        check: check<Reference[]>(
+          "an array of references ('first', 'previous', 'final' or an entry index)",
+          (a) => Array.isArray(a) && a.every(isReference),
+        ),
+      },
+      width: { check: size },
+      height: { check: size },
+      scheme: { check: string },
+    }) satisfies Declaration<ChartOptions>,
+)
+const METRIC_CHART = /* @__PURE__ */ declareOptions(
+  'chart(timeline, options)',
+  () => ({ ...CHART.fields, metric: { check: string } }) satisfies Declaration<ChartOptions & { metric: string }>,
   { required: true },
 )
-const UNIT_CHART = declareOptions<UnitChartOptions>()(
+const UNIT_CHART = /* @__PURE__ */ declareOptions(
   'unitHeatmap(timeline, options)',
-  {
-    x: CHART.fields.x,
-    title: CHART.fields.title,
-    width: CHART.fields.width,
-    height: CHART.fields.height,
-    scheme: CHART.fields.scheme,
-    site: { check: string },
-    field: { check: string, default: 'units.frequency' },
-    domain: {
-      check: check<[number, number] | 'data'>(
-        "[low, high] with low < high, or 'data'",
-        (d) => d === 'data' || (Array.isArray(d) && d.length === 2 && d.every(Number.isFinite) && d[0] < d[1]),
-      ),
-      default: [0, 1],
-    },
-  },
+  () =>
+    ({
+      x: CHART.fields.x,
+      title: CHART.fields.title,
+      width: CHART.fields.width,
+      height: CHART.fields.height,
+      scheme: CHART.fields.scheme,
+      site: { check: string },
+      field: { check: string, default: 'units.frequency' },
+      domain: {
+        check: check<[number, number] | 'data'>(
+          "[low, high] with low < high, or 'data'",
+          (d) => d === 'data' || (Array.isArray(d) && d.length === 2 && d.every(Number.isFinite) && d[0] < d[1]),
+        ),
+        default: [0, 1],
+      },
+    }) satisfies Declaration<UnitChartOptions>,
   { required: true },
 )
-const TFVIS = declareOptions<Pick<ChartOptions, 'x' | 'sites' | 'against'> & { metric: string }>()(
+const TFVIS = /* @__PURE__ */ declareOptions(
   'tfvisHeatmap(timeline, options)',
-  { x: CHART.fields.x, sites: CHART.fields.sites, against: CHART.fields.against, metric: { check: string } },
+  () =>
+    ({ x: CHART.fields.x, sites: CHART.fields.sites, against: CHART.fields.against, metric: { check: string } }) satisfies Declaration<
+      Pick<ChartOptions, 'x' | 'sites' | 'against'> & { metric: string }
+    >,
   { required: true },
 )
-const SIDE_BY_SIDE = declareOptions<{ titles?: readonly string[]; title?: string }>()('sideBySide(specs, options)', {
-  titles: { check: strings },
-  title: { check: string },
-})
-const REGION_SPEC = declareOptions<{ title?: string; width?: number; height?: number }>()('regionMapSpec(map, options)', {
-  title: CHART.fields.title,
-  width: CHART.fields.width,
-  height: CHART.fields.height,
-})
+const SIDE_BY_SIDE = /* @__PURE__ */ declareOptions(
+  'sideBySide(specs, options)',
+  () =>
+    ({
+      titles: { check: strings },
+      title: { check: string },
+    }) satisfies Declaration<{ titles?: readonly string[]; title?: string }>,
+)
+const REGION_SPEC = /* @__PURE__ */ declareOptions(
+  'regionMapSpec(map, options)',
+  () =>
+    ({
+      title: CHART.fields.title,
+      width: CHART.fields.width,
+      height: CHART.fields.height,
+    }) satisfies Declaration<{ title?: string; width?: number; height?: number }>,
+)
 
 /** Comparison metrics that need every pattern of both entries (`keep: 'patterns'`). */
 const ROW_METRICS = new Set(['flipRate', 'rowsChanged', 'rowsChangedShare'])

@@ -3,7 +3,7 @@
 // relu-patterns/web-workers.
 import { Worker } from 'node:worker_threads'
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { declareOptions } from '../options.js'
+import { type Declaration, declareOptions } from '../options.js'
 import type { ReducerMap } from '../reducer.js'
 import type { Probe, Results } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup } from './job.js'
@@ -27,11 +27,18 @@ export interface WorkerPoolOptions {
 }
 
 const WHERE = 'workerPool(probe, options)'
-const OPTIONS = declareOptions<WorkerPoolOptions>()(WHERE, { workers: { check: WORKERS, default: 2 } })
-const IN_WORKERS = declareOptions<WorkerMeasureOptions & WorkerPoolOptions>()('measureInWorkers(probe, x, options)', {
-  ...OPTIONS.fields,
-  ...WORKER_MEASURE.fields,
-})
+const OPTIONS = /* @__PURE__ */ declareOptions(
+  WHERE,
+  () => ({ workers: { check: WORKERS, default: 2 } }) satisfies Declaration<WorkerPoolOptions>,
+)
+const IN_WORKERS = /* @__PURE__ */ declareOptions(
+  'measureInWorkers(probe, x, options)',
+  () =>
+    ({
+      ...OPTIONS.fields,
+      ...WORKER_MEASURE.fields,
+    }) satisfies Declaration<WorkerMeasureOptions & WorkerPoolOptions>,
+)
 
 /**
  * Starts worker threads that each load a copy of the probe's model and instrument it the

@@ -3,7 +3,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { getBackend, io, slice } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import { declareOptions, integer } from '../options.js'
+import { type Declaration, declareOptions, integer } from '../options.js'
 import type { ReducerMap, ReducerSpec } from '../reducer.js'
 import { MEASURE_OPTIONS, isTensor, toLabels, type Probe, type Results, type States } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
@@ -39,14 +39,18 @@ export const bad = (where: string, message: string, cause?: unknown): Instrument
 
 /** Checks a worker count: an integer from 1 to 64. */
 /** The declaration of {@link WorkerMeasureOptions}: those of `measure` that a pool takes. */
-export const WORKER_MEASURE = declareOptions<WorkerMeasureOptions>()('pool.measure(x, options)', {
-  batchSize: MEASURE_OPTIONS.fields.batchSize,
-  training: MEASURE_OPTIONS.fields.training,
-  labels: MEASURE_OPTIONS.fields.labels,
-})
+export const WORKER_MEASURE = /* @__PURE__ */ declareOptions(
+  'pool.measure(x, options)',
+  () =>
+    ({
+      batchSize: MEASURE_OPTIONS.fields.batchSize,
+      training: MEASURE_OPTIONS.fields.training,
+      labels: MEASURE_OPTIONS.fields.labels,
+    }) satisfies Declaration<WorkerMeasureOptions>,
+)
 
 /** A worker count. */
-export const WORKERS = integer(1, 64)
+export const WORKERS = /* @__PURE__ */ integer(1, 64)
 
 /**
  * A pool of `count` workers opened by `open` (each is given the setup), ready when every

@@ -8,7 +8,7 @@
  */
 import { InstrumentError } from '../errors.js'
 import { describeValue } from '../keys.js'
-import { check, declareOptions, fn } from '../options.js'
+import { type Declaration, check, declareOptions, fn } from '../options.js'
 import type { ReducerMap, ReducerSpec } from '../reducer.js'
 import type { Probe } from '../instrument/index.js'
 import type { WorkerReply, WorkerSetup, WorkerTask } from './job.js'
@@ -42,20 +42,21 @@ export interface WebWorkerPoolOptions {
   timeout?: number
 }
 
-const OPTIONS = declareOptions<WebWorkerPoolOptions>()(
+const OPTIONS = /* @__PURE__ */ declareOptions(
   'webWorkerPool(probe, options)',
-  {
-    worker: { check: fn() },
-    workers: { check: WORKERS },
-    // setTimeout holds at most 2^31 - 1 ms (longer ones fire at once): Infinity means no timer
-    timeout: {
-      check: check(
-        'a number of milliseconds from 1 to 2^31 - 1, or Infinity',
-        (t) => typeof t === 'number' && t > 0 && (t <= 2 ** 31 - 1 || t === Infinity),
-      ),
-      default: 60_000,
-    },
-  },
+  () =>
+    ({
+      worker: { check: fn() },
+      workers: { check: WORKERS },
+      // setTimeout holds at most 2^31 - 1 ms (longer ones fire at once): Infinity means no timer
+      timeout: {
+        check: check(
+          'a number of milliseconds from 1 to 2^31 - 1, or Infinity',
+          (t) => typeof t === 'number' && t > 0 && (t <= 2 ** 31 - 1 || t === Infinity),
+        ),
+        default: 60_000,
+      },
+    }) satisfies Declaration<WebWorkerPoolOptions>,
   { required: true },
 )
 
@@ -196,9 +197,13 @@ export interface ServeWorkerOptions {
   reducers?: Record<string, ReducerFactory>
 }
 
-const SERVE_OPTIONS = declareOptions<ServeWorkerOptions>()('serveWorker(options)', {
-  reducers: { check: check('a record of reducer factories', (r) => typeof r === 'object' && r !== null) },
-})
+const SERVE_OPTIONS = /* @__PURE__ */ declareOptions(
+  'serveWorker(options)',
+  () =>
+    ({
+      reducers: { check: check('a record of reducer factories', (r) => typeof r === 'object' && r !== null) },
+    }) satisfies Declaration<ServeWorkerOptions>,
+)
 
 /** The global scope of a dedicated worker, as far as serving needs it. */
 interface WorkerScope {
