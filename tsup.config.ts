@@ -5,7 +5,13 @@ const external = [/^@tensorflow\//]
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', vega: 'src/vega/index.ts', report: 'src/report/index.ts', 'web-workers': 'src/workers/web.ts' },
+    entry: {
+      index: 'src/index.ts',
+      vega: 'src/vega/index.ts',
+      report: 'src/report/index.ts',
+      tensorboard: 'src/tensorboard/index.ts',
+      'web-workers': 'src/workers/web.ts',
+    },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

@@ -25,6 +25,7 @@ const LAYERS: [string, number][] = [
   ['workers', 5.7],
   ['timeline', 6],
   ['monitor', 6],
+  ['tensorboard', 6.5],
   ['vega', 7],
   ['report', 7],
   ['index.ts', 8],

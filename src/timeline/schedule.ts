@@ -73,6 +73,20 @@ export interface ScheduleOptions<M extends ReducerMap> {
   log?: boolean | ((line: string) => void)
   /** Called after each point is recorded. */
   onPoint?: (entry: TimelineEntry<Results<M>>) => void | Promise<void>
+  /**
+   * Where the points and `fit`'s loss and metrics also go, as they happen: a TensorBoard
+   * event file (`tensorboardLog()` from `relu-patterns/tensorboard`), or any
+   * {@link TrainingSink}.
+   */
+  tensorboard?: TrainingSink
+}
+
+/** Receives a schedule's points and `fit`'s logs as they happen (a TensorBoard file, a live page). */
+export interface TrainingSink {
+  /** A point was recorded: `entry` is the last of `timeline.entries`. */
+  point(entry: TimelineEntry, timeline: Timeline): void | Promise<void>
+  /** `fit`'s logs (loss and metrics, numbers) at a step: after each batch, or at an epoch's end. */
+  logs(step: number, logs: Readonly<Record<string, number>>, at: 'batch' | 'epoch'): void | Promise<void>
 }
 
 /** Training parameters as tfjs gives them to callbacks (`epochs`, `steps`, `samples`, `batchSize`, ...). */
@@ -148,6 +162,16 @@ export const SCHEDULE_OPTIONS = /* @__PURE__ */ declareOptions(
       localComplexity: { check: later('the options of localComplexity with inputs') },
       log: { check: either(boolean, fn<(line: string) => void>()) },
       onPoint: { check: fn() },
+      tensorboard: {
+        check: check<TrainingSink>(
+          'a TensorBoard log (tensorboardLog()) or an object with point() and logs()',
+          (s) =>
+            typeof s === 'object' &&
+            s !== null &&
+            typeof (s as TrainingSink).point === 'function' &&
+            typeof (s as TrainingSink).logs === 'function',
+        ),
+      },
     }) satisfies Declaration<ScheduleOptions<ReducerMap>>,
   { required: true },
 )
@@ -346,6 +370,7 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
       const log = this.options.log
       if (log !== undefined && log !== false) (log === true ? console.log : log)(logLine(entry))
       await this.options.onPoint?.(entry)
+      await this.options.tensorboard?.point(entry as TimelineEntry, this.timeline as unknown as Timeline)
     }
   }
 
@@ -395,6 +420,14 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
 
   readonly onBatchEnd = async (_batch: number, logs?: Record<string, unknown>): Promise<void> => {
     this.step++
+    const sink = this.options.tensorboard
+    if (sink !== undefined && logs !== undefined) {
+      // resolved numbers only: a scalar tensor here would cost a device read per batch
+      const numbers = Object.fromEntries(
+        Object.entries(logs).filter((e): e is [string, number] => typeof e[1] === 'number' && e[0] !== 'batch' && e[0] !== 'size'),
+      )
+      if (Object.keys(numbers).length > 0) await sink.logs(this.step, numbers, 'batch')
+    }
     this.examples += typeof logs?.['size'] === 'number' ? (logs['size'] as number) : 0
     const k = this.interval()
     if ((k !== undefined && this.step % k === 0) || this.inEarlyPhase()) await this.point()
@@ -410,7 +443,17 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
     return spe === undefined || this.step <= Math.round(early.epochs * spe)
   }
 
-  readonly onEpochEnd = async (): Promise<void> => {
+  readonly onEpochEnd = async (_epoch?: number, logs?: Record<string, unknown>): Promise<void> => {
+    const sink = this.options.tensorboard
+    if (sink !== undefined && logs !== undefined) {
+      const numbers: Record<string, number> = {}
+      for (const [key, v] of Object.entries(logs)) {
+        if (typeof v === 'number') numbers[key] = v
+        else if (typeof (v as { data?: unknown } | null)?.data === 'function')
+          numbers[key] = ((await (v as Tensor).data()) as Float32Array)[0]!
+      }
+      if (Object.keys(numbers).length > 0) await sink.logs(this.step, numbers, 'epoch')
+    }
     if (this.stepsPerEpoch === undefined && this.params['steps'] == null && this.fromSamples() === undefined) {
       // an epoch of unknown length (a dataset without size) has just told its length
       this.stepsPerEpoch = this.step - this.epochStart

@@ -204,26 +204,67 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
     if (this.keep === 'results') {
       throw new InstrumentError('INVALID_OPTION', "This timeline keeps results only (keep: 'results'); keep histograms to compare entries.")
     }
-    return this.entries.map((entry, i) => {
-      const ref = this.referenceOf(reference, i)
-      if (ref === undefined || entry.histograms === undefined || ref.histograms === undefined) return undefined
-      if (entry.patterns !== undefined && ref.patterns !== undefined) {
-        const wrap = (e: TimelineEntry<R>): Measurement<R> => ({
-          kind: 'measurement',
-          examples: -1,
-          inputs: e.inputs ?? '',
-          results: e.results,
-          patterns: e.patterns!,
-        })
-        return compare(wrap(ref), wrap(entry), options)
-      }
-      const out: Record<string, HistogramComparison> = {}
-      for (const [id, h] of Object.entries(entry.histograms)) {
-        const rh = getOwn(ref.histograms, id)
-        if (rh !== undefined) putOwn(out, id, compareHistograms(rh, h, options))
-      }
-      return out
-    })
+    return this.entries.map((_, i) => this.comparison(i, reference, options))
+  }
+
+  /**
+   * The comparison of entry `index` with a reference, as `compare(reference)[index]` holds it,
+   * computed for that entry alone (a live view compares each new entry as it lands).
+   *
+   * @example
+   * ```ts
+   * const last = timeline.entries.length - 1
+   * timeline.compareEntry(last, 'previous')?.['dense_1']?.weightedJaccard
+   * ```
+   */
+  compareEntry(
+    index: number,
+    reference: Reference,
+    options: HistogramComparisonOptions = {},
+  ): Record<string, Comparison | HistogramComparison> | undefined {
+    HISTOGRAM_COMPARISON.parse(options, 'timeline.compareEntry(index, reference, options)')
+    if (!Number.isInteger(index) || index < 0 || index >= this.entries.length) {
+      throw new InstrumentError(
+        'INVALID_OPTION',
+        `timeline.compareEntry: index must be an entry index from 0 to ${this.entries.length - 1}, not ${String(index)}.`,
+      )
+    }
+    if (!['first', 'final', 'previous'].includes(reference as string) && !(Number.isInteger(reference) && (reference as number) >= 0)) {
+      throw new InstrumentError(
+        'INVALID_OPTION',
+        `A reference is 'first', 'previous', 'final' or an entry index, not ${JSON.stringify(reference)}.`,
+      )
+    }
+    if (this.keep === 'results') {
+      throw new InstrumentError('INVALID_OPTION', "This timeline keeps results only (keep: 'results'); keep histograms to compare entries.")
+    }
+    return this.comparison(index, reference, options)
+  }
+
+  private comparison(
+    i: number,
+    reference: Reference,
+    options: HistogramComparisonOptions,
+  ): Record<string, Comparison | HistogramComparison> | undefined {
+    const entry = this.entries[i]!
+    const ref = this.referenceOf(reference, i)
+    if (ref === undefined || entry.histograms === undefined || ref.histograms === undefined) return undefined
+    if (entry.patterns !== undefined && ref.patterns !== undefined) {
+      const wrap = (e: TimelineEntry<R>): Measurement<R> => ({
+        kind: 'measurement',
+        examples: -1,
+        inputs: e.inputs ?? '',
+        results: e.results,
+        patterns: e.patterns!,
+      })
+      return compare(wrap(ref), wrap(entry), options)
+    }
+    const out: Record<string, HistogramComparison> = {}
+    for (const [id, h] of Object.entries(entry.histograms)) {
+      const rh = getOwn(ref.histograms, id)
+      if (rh !== undefined) putOwn(out, id, compareHistograms(rh, h, options))
+    }
+    return out
   }
 
   /**
