@@ -10,6 +10,7 @@ export default defineConfig([
       vega: 'src/vega/index.ts',
       report: 'src/report/index.ts',
       tensorboard: 'src/tensorboard/index.ts',
+      dashboard: 'src/dashboard/index.ts',
       'web-workers': 'src/workers/web.ts',
     },
     format: ['esm', 'cjs'],

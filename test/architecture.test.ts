@@ -26,6 +26,7 @@ const LAYERS: [string, number][] = [
   ['timeline', 6],
   ['monitor', 6],
   ['tensorboard', 6.5],
+  ['dashboard', 6.7],
   ['vega', 7],
   ['report', 7],
   ['index.ts', 8],

@@ -47,7 +47,15 @@ Image inputs whose shape is [3, H, W] (or [1, H, W]) are read channels-first; in
 fed one input per pass.
 
 Exit codes: 0 done; 2 a problem with the command, the model or the data (one line on
-standard error says what to do; nothing is left half-written in DIR); 1 anything else.`
+standard error says what to do; nothing is left half-written in DIR); 1 anything else.
+
+relu-patterns watch DIR [--port N]
+
+Serves, on this machine only (http://127.0.0.1:8787/ by default), a page that shows the
+runs whose live logs a training process writes to DIR (liveLog({ dir: DIR }) in
+trainingCallback's live option), updated about every second: heatmaps of a metric by site
+and of one site's units over training, lines of every run, fit's loss and metrics, and what
+stands out now. Ctrl-C stops it.`
 
 const OPTIONS = {
   data: { type: 'string' },
@@ -189,7 +197,9 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
   if (o.help === true || positionals.length === 0) return { help: true }
   const [command, model, ...extra] = positionals
   if (command !== 'report')
-    throw new UsageError(`unknown command ${command}; the command is report (relu-patterns report MODEL --data PATH --out DIR).`)
+    throw new UsageError(
+      `unknown command ${command}; the commands are report (relu-patterns report MODEL --data PATH --out DIR) and watch (relu-patterns watch DIR).`,
+    )
   if (model === undefined) throw new UsageError('report needs a model: relu-patterns report MODEL --data PATH --out DIR.')
   if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}; give one model (and --against for a second).`)
   if (o.data === undefined) throw new UsageError('report needs --data PATH (a folder of images, a .npy file, or mnist).')

@@ -17,6 +17,8 @@ import { type Measured, inputOf, matchSites, measureModel, renamed, sitesOf } fr
 import { declaredScaling, mismatchWarning, resolveScaling } from './scaling.js'
 import { terminalSummary } from './terminal.js'
 import { UsageError } from './usage.js'
+import { parseArgs } from 'node:util'
+import { watch } from './watch.js'
 
 export { HELP } from './flags.js'
 
@@ -120,7 +122,26 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
+/** `relu-patterns watch DIR [--port N]`: serves the live page until interrupted. */
+async function watchCommand(argv: readonly string[], io: Io): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { port: { type: 'string' } },
+    allowPositionals: true,
+    strict: false,
+  })
+  const [, dir, ...extra] = positionals
+  if (dir === undefined || extra.length > 0) throw new UsageError('watch takes one directory: relu-patterns watch DIR [--port N].')
+  const port = values['port'] === undefined ? 8787 : Number(values['port'])
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a port number, not ${String(values['port'])}.`)
+  const w = await watch(dir, port)
+  io.stderr(`relu-patterns: watching ${dir} at ${w.url} (this machine only; Ctrl-C stops)\n`)
+  await new Promise<void>((resolve) => process.once('SIGINT', () => void w.close().then(resolve)))
+}
+
 async function run(argv: readonly string[], io: Io): Promise<void> {
+  if (argv[0] === 'watch') return watchCommand(argv, io)
   const c = parseCommand(argv)
   if (c.help) {
     io.stdout(`${HELP}\n`)

@@ -1,6 +1,6 @@
 /* The short summary the report command prints on the terminal: totals, what stands out by kind, and any warning. */
 import type { SiteSummary } from '../metrics/summary.js'
-import { findHighlights, groupHighlights } from '../report/highlights.js'
+import { findHighlights, groupHighlights } from '../metrics/highlights.js'
 
 const n = (x: number): string => x.toLocaleString('en-US')
 

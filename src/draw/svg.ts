@@ -187,31 +187,39 @@ function heatmap(f: HeatmapFigure): string {
   const rows = f.rows.items
   const columns = f.columns.items
   const cw = (width - label) / Math.max(1, columns.length)
-  const rh = 14
-  const height = rows.length * rh + 52
+  // categories get a named row each; past 64 numbered rows (units) share 600 px and every few are labelled
+  const dense = f.rows.numeric && rows.length > 64
+  const rh = dense ? Math.max(600 / rows.length, 0.25) : 14
+  const labelled = new Set(dense ? thinned(rows.length, rows.length * rh, 14).map((k) => k - 1) : rows.map((_, i) => i))
+  const body = rows.length * rh
+  const height = body + 52
   const [lo, hi] = ends(f.color, f.values)
   const parts = [
-    `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"><title>${escapeHtml(f.title)}</title>`,
+    `<svg viewBox="0 0 ${width} ${f3(height)}" width="${width}" height="${f3(height)}" role="img"><title>${escapeHtml(f.title)}</title>`,
   ]
   rows.forEach((r, i) => {
-    parts.push(
-      `<text x="${label - 4}" y="${i * rh + 10}" text-anchor="end"><title>${escapeHtml(r.id)}</title>${escapeHtml(`${i + 1}. ${shorten(r.label, ROW_LABEL)}`)}</text>`,
-    )
+    if (labelled.has(i)) {
+      const text = f.rows.numeric ? r.label : `${i + 1}. ${shorten(r.label, ROW_LABEL)}`
+      parts.push(
+        `<text x="${label - 4}" y="${f3(i * rh + Math.min(rh, 14) - 4 + (dense ? 4 : 0))}" text-anchor="end"><title>${escapeHtml(r.id)}</title>${escapeHtml(text)}</text>`,
+      )
+    }
     columns.forEach((c, j) => {
       const v = f.values[i * columns.length + j]!
       const missing = Number.isNaN(v)
       parts.push(
-        `<rect x="${f3(label + j * cw)}" y="${i * rh}" width="${f3(cw + 0.3)}" height="${rh - 1}" fill="${missing ? MISSING : ramp((v - lo) / (hi - lo))}"><title>${escapeHtml(`${r.id} @ ${c.label}: ${missing ? 'no reading' : formatValue(v)}`)}</title></rect>`,
+        `<rect x="${f3(label + j * cw)}" y="${f3(i * rh)}" width="${f3(cw + 0.3)}" height="${f3(dense ? rh + 0.05 : rh - 1)}" fill="${missing ? MISSING : ramp((v - lo) / (hi - lo))}"><title>${escapeHtml(`${r.id} @ ${c.label}: ${missing ? 'no reading' : formatValue(v)}`)}</title></rect>`,
       )
     })
   })
-  const y0 = rows.length * rh
+  const y0 = body
   parts.push(
-    `<text x="${label}" y="${y0 + 12}">${escapeHtml(columns[0]?.label ?? '')}</text><text x="${width}" y="${y0 + 12}" text-anchor="end">${escapeHtml(columns.at(-1)?.label ?? '')}</text>`,
+    `<text x="${label}" y="${f3(y0 + 12)}">${escapeHtml(columns[0]?.label ?? '')}</text><text x="${width}" y="${f3(y0 + 12)}" text-anchor="end">${escapeHtml(columns.at(-1)?.label ?? '')}</text>`,
   )
+  const id = `heat-${f.title.replace(/\W+/g, '-')}`
   parts.push(
-    `${gradient(`heat-${f.title.replace(/\W+/g, '-')}`)}<rect x="${label}" y="${y0 + 22}" width="160" height="10" fill="url(#heat-${f.title.replace(/\W+/g, '-')})"/>` +
-      `<text x="${label - 4}" y="${y0 + 31}" text-anchor="end">${escapeHtml(f.color.low)}</text><text x="${label + 164}" y="${y0 + 31}">${escapeHtml(f.color.high)} (grey: no reading)</text></svg>`,
+    `${gradient(id)}<rect x="${label}" y="${f3(y0 + 22)}" width="160" height="10" fill="url(#${id})"/>` +
+      `<text x="${label - 4}" y="${f3(y0 + 31)}" text-anchor="end">${escapeHtml(f.color.low)}</text><text x="${label + 164}" y="${f3(y0 + 31)}">${escapeHtml(f.color.high)} (grey: no reading)</text></svg>`,
   )
   return parts.join('')
 }

@@ -6,7 +6,7 @@ import { SUMMARY_METRICS, type SiteSummary, summarize } from '../metrics/summary
 import { InstrumentError } from '../errors.js'
 import { type Declaration, check, declareOptions, later, string, strings } from '../options.js'
 import { Timeline } from '../timeline/timeline.js'
-import { findHighlights, groupHighlights } from './highlights.js'
+import { findHighlights, groupHighlights } from '../metrics/highlights.js'
 import type { HeatmapFigure } from '../draw/figure.js'
 import { commonPrefix, escapeHtml } from '../draw/rules.js'
 import { colorLegend, svg } from '../draw/svg.js'

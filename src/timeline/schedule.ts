@@ -79,6 +79,8 @@ export interface ScheduleOptions<M extends ReducerMap> {
    * {@link TrainingSink}.
    */
   tensorboard?: TrainingSink
+  /** Where the points and `fit`'s logs also go for a live view: `liveLog({ dir })` from `relu-patterns/dashboard`, or any {@link TrainingSink}. */
+  live?: TrainingSink
 }
 
 /** Receives a schedule's points and `fit`'s logs as they happen (a TensorBoard file, a live page). */
@@ -126,6 +128,11 @@ export interface ProbeCallback<M extends ReducerMap> {
   onEpochEnd(epoch: number, logs?: Record<string, unknown>): Promise<void>
   onBatchBegin(batch: number, logs?: Record<string, unknown>): Promise<void>
   onBatchEnd(batch: number, logs?: Record<string, unknown>): Promise<void>
+  /**
+   * Sends the points and `fit`'s logs from now on to `sink` as well (a live view mounted
+   * while training runs); returns the undo.
+   */
+  attach(sink: TrainingSink): () => void
 }
 
 const WHERE = 'trainingCallback(probe, options)'
@@ -143,6 +150,17 @@ const cadence = /* @__PURE__ */ check<Cadence>('{ batches: k } with a positive i
   'batches',
   'epochs',
 ])
+
+/** A check of a {@link TrainingSink}. */
+const sink = (expects: string) =>
+  /* @__PURE__ */ check<TrainingSink>(
+    expects,
+    (s) =>
+      typeof s === 'object' &&
+      s !== null &&
+      typeof (s as TrainingSink).point === 'function' &&
+      typeof (s as TrainingSink).logs === 'function',
+  )
 
 /** The declaration of {@link ScheduleOptions}. */
 export const SCHEDULE_OPTIONS = /* @__PURE__ */ declareOptions(
@@ -162,16 +180,8 @@ export const SCHEDULE_OPTIONS = /* @__PURE__ */ declareOptions(
       localComplexity: { check: later('the options of localComplexity with inputs') },
       log: { check: either(boolean, fn<(line: string) => void>()) },
       onPoint: { check: fn() },
-      tensorboard: {
-        check: check<TrainingSink>(
-          'a TensorBoard log (tensorboardLog()) or an object with point() and logs()',
-          (s) =>
-            typeof s === 'object' &&
-            s !== null &&
-            typeof (s as TrainingSink).point === 'function' &&
-            typeof (s as TrainingSink).logs === 'function',
-        ),
-      },
+      tensorboard: { check: sink('a TensorBoard log (tensorboardLog()) or an object with point() and logs()') },
+      live: { check: sink('a live log (liveLog()) or an object with point() and logs()') },
     }) satisfies Declaration<ScheduleOptions<ReducerMap>>,
   { required: true },
 )
@@ -310,6 +320,7 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
     readonly timeline: Timeline<Results<M>>,
   ) {
     this.stepsPerEpoch = options.stepsPerEpoch
+    for (const s of [options.tensorboard, options.live]) if (s !== undefined) this.sinks.add(s)
   }
 
   get params(): FitParams {
@@ -329,6 +340,16 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
   }
 
   readonly setModel = (_model: unknown): void => undefined
+
+  /** Where points and logs also go: the options' sinks, and those attached since. */
+  private readonly sinks = new Set<TrainingSink>()
+
+  readonly attach = (sink: TrainingSink): (() => void) => {
+    this.sinks.add(sink)
+    return () => {
+      this.sinks.delete(sink)
+    }
+  }
 
   private spe(): number | undefined {
     return this.stepsPerEpoch ?? (this.params['steps'] as number | undefined) ?? this.fromSamples()
@@ -370,7 +391,7 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
       const log = this.options.log
       if (log !== undefined && log !== false) (log === true ? console.log : log)(logLine(entry))
       await this.options.onPoint?.(entry)
-      await this.options.tensorboard?.point(entry as TimelineEntry, this.timeline as unknown as Timeline)
+      for (const s of this.sinks) await s.point(entry as TimelineEntry, this.timeline as unknown as Timeline)
     }
   }
 
@@ -420,13 +441,12 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
 
   readonly onBatchEnd = async (_batch: number, logs?: Record<string, unknown>): Promise<void> => {
     this.step++
-    const sink = this.options.tensorboard
-    if (sink !== undefined && logs !== undefined) {
+    if (this.sinks.size > 0 && logs !== undefined) {
       // resolved numbers only: a scalar tensor here would cost a device read per batch
       const numbers = Object.fromEntries(
         Object.entries(logs).filter((e): e is [string, number] => typeof e[1] === 'number' && e[0] !== 'batch' && e[0] !== 'size'),
       )
-      if (Object.keys(numbers).length > 0) await sink.logs(this.step, numbers, 'batch')
+      if (Object.keys(numbers).length > 0) for (const s of this.sinks) await s.logs(this.step, numbers, 'batch')
     }
     this.examples += typeof logs?.['size'] === 'number' ? (logs['size'] as number) : 0
     const k = this.interval()
@@ -444,15 +464,14 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
   }
 
   readonly onEpochEnd = async (_epoch?: number, logs?: Record<string, unknown>): Promise<void> => {
-    const sink = this.options.tensorboard
-    if (sink !== undefined && logs !== undefined) {
+    if (this.sinks.size > 0 && logs !== undefined) {
       const numbers: Record<string, number> = {}
       for (const [key, v] of Object.entries(logs)) {
         if (typeof v === 'number') numbers[key] = v
         else if (typeof (v as { data?: unknown } | null)?.data === 'function')
           numbers[key] = ((await (v as Tensor).data()) as Float32Array)[0]!
       }
-      if (Object.keys(numbers).length > 0) await sink.logs(this.step, numbers, 'epoch')
+      if (Object.keys(numbers).length > 0) for (const s of this.sinks) await s.logs(this.step, numbers, 'epoch')
     }
     if (this.stepsPerEpoch === undefined && this.params['steps'] == null && this.fromSamples() === undefined) {
       // an epoch of unknown length (a dataset without size) has just told its length

@@ -1,5 +1,5 @@
 /* What stands out in a summary, one item per site and finding, grouped by kind for a page or a terminal. */
-import type { SiteSummary } from '../metrics/summary.js'
+import type { SiteSummary } from './summary.js'
 
 /** Kinds of finding, in the order they are shown. */
 export const HIGHLIGHT_KINDS = [
