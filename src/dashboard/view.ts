@@ -109,12 +109,12 @@ export function dashboardHtml(runs: readonly Run[], view: View): string {
 function siteHeatmap(run: Run, metric: (typeof LIVE_METRICS)[number], sites: readonly string[], short: (id: string) => string): string {
   const cols = run.points
   const values = new Float64Array(sites.length * cols.length)
-  sites.forEach((s, i) =>
+  sites.forEach((s, i) => {
     cols.forEach((p, j) => {
       const sp = p.sites[s]
       values[i * cols.length + j] = (sp === undefined ? null : metric.value(sp)) ?? Number.NaN
-    }),
-  )
+    })
+  })
   const figure: HeatmapFigure = {
     kind: 'heatmap',
     title: metric.title,
@@ -142,7 +142,11 @@ function unitHeatmap(run: Run, site: string, short: (id: string) => string): str
   if (cols.length === 0) return '<p class="note">No per-unit reading (the probe has no unitStats).</p>'
   const units = cols.at(-1)!.sites[site]!.frequency!.length
   const values = new Float64Array(units * cols.length).fill(Number.NaN)
-  cols.forEach((p, j) => p.sites[site]!.frequency!.forEach((f, u) => (values[u * cols.length + j] = f)))
+  cols.forEach((p, j) => {
+    p.sites[site]!.frequency!.forEach((f, u) => {
+      values[u * cols.length + j] = f
+    })
+  })
   const figure: HeatmapFigure = {
     kind: 'heatmap',
     title: `${short(site)}: share of rows each unit is on`,
