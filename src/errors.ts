@@ -52,6 +52,8 @@ export interface InstrumentErrorDetails {
   reducer?: string
   /** Id of the site involved, where there is one. */
   site?: string
+  /** For `NO_RELU_SITES`: the ReLU-family layers or nodes seen but not recorded, with why. */
+  skipped?: readonly { readonly id: string; readonly reason: string }[]
 }
 
 /**
@@ -83,6 +85,8 @@ export class InstrumentError extends Error {
   readonly reducer: string | undefined
   /** Id of the site involved, where there is one. */
   readonly site: string | undefined
+  /** For `NO_RELU_SITES`: what was seen but not recorded, with why (empty when nothing was). */
+  readonly skipped: readonly { readonly id: string; readonly reason: string }[] | undefined
 
   constructor(code: InstrumentErrorCode, message: string, details: InstrumentErrorDetails = {}) {
     super(message, 'cause' in details ? { cause: details.cause } : undefined)
@@ -90,6 +94,7 @@ export class InstrumentError extends Error {
     this.code = code
     this.reducer = details.reducer
     this.site = details.site
+    this.skipped = details.skipped
     Object.defineProperty(this, ERROR_BRAND, { value: true })
   }
 }
@@ -97,11 +102,14 @@ export class InstrumentError extends Error {
 /**
  * Hands an error nobody can receive (thrown by a user's callback, or met after the call
  * that caused it returned) to the runtime's `reportError` where there is one (browsers:
- * the console and `error` listeners); never throws.
+ * the console and `error` listeners), else to `console.error` (Node); never throws.
  */
 export function reportUncaught(error: unknown): void {
   try {
-    ;(globalThis as { reportError?: (e: unknown) => void }).reportError?.(error)
+    const report = (globalThis as { reportError?: (e: unknown) => void }).reportError
+    // Node has no reportError: the error is printed, never dropped in silence
+    if (typeof report === 'function') report(error)
+    else console.error(error)
   } catch {
     // nothing may reach the code that was running
   }

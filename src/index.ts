@@ -71,7 +71,7 @@ export { Timeline } from './timeline/timeline.js'
 export type { Reference, SeriesOptions, SeriesRow, TimelineEntry, TimelineOptions, TrainingPoint } from './timeline/timeline.js'
 export type { UnitDeath, UnitRow } from './timeline/units.js'
 export { hartmannProtocol, trainingCallback } from './timeline/schedule.js'
-export type { Cadence, ProbeCallback, ScheduleOptions } from './timeline/schedule.js'
+export type { Cadence, FitParams, ProbeCallback, ScheduleOptions, TrainingSink } from './timeline/schedule.js'
 
 // Linear regions
 export { regionsAlong } from './regions/along.js'

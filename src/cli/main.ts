@@ -90,13 +90,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     if (error instanceof InstrumentError && error.code === 'NO_RELU_SITES') {
       // the skipped forms, counted; the way to record them is a flag here
-      const text = error.message.replace(/ Pass \{ allowEmpty: true \} to instrument it anyway\./, '')
-      const listed = /It has ReLUs that cannot be recorded: (.*)\.$/.exec(text)
-      const head = listed === null ? text : text.slice(0, listed.index)
-      const items = listed === null ? [] : listed[1]!.split(', ')
+      const items = (error.skipped ?? []).map((k) => `${k.id} (${k.reason})`)
       const shown = items.length > 3 ? `${items.slice(0, 3).join(', ')} and ${items.length - 3} more` : items.join(', ')
       io.stderr(
-        `relu-patterns: ${head}${items.length === 0 ? '' : `It has ReLU-family forms not recorded by default: ${shown}; record them with --activations (leakyRelu, prelu, hardSwish, ...).`}\n`,
+        `relu-patterns: The model has no ReLU site to record.${items.length === 0 ? '' : ` It has ReLU-family forms not recorded by default: ${shown}; record them with --activations (leakyRelu, prelu, hardSwish, ...).`}\n`,
       )
       return 2
     }
@@ -124,17 +121,20 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
 /** `relu-patterns watch DIR [--port N]`: serves the live page until interrupted. */
 async function watchCommand(argv: readonly string[], io: Io): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: { port: { type: 'string' } },
-    allowPositionals: true,
-    strict: false,
-  })
-  const [, dir, ...extra] = positionals
+  let parsed: { values: { port?: string | undefined }; positionals: string[] }
+  try {
+    parsed = parseArgs({ args: [...argv], options: { port: { type: 'string' } }, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError(
+      `${error instanceof Error ? error.message.split('\n')[0] : String(error)} (relu-patterns watch DIR [--port N]).`,
+      error,
+    )
+  }
+  const [, dir, ...extra] = parsed.positionals
   if (dir === undefined || extra.length > 0) throw new UsageError('watch takes one directory: relu-patterns watch DIR [--port N].')
-  const port = values['port'] === undefined ? 8787 : Number(values['port'])
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`--port must be a port number, not ${String(values['port'])}.`)
+  const given = parsed.values.port
+  const port = given === undefined ? 8787 : /^\d{1,5}$/.test(given) ? Number(given) : Number.NaN
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be a port number (0 to 65535), not ${String(given)}.`)
   const w = await watch(dir, port)
   io.stderr(`relu-patterns: watching ${dir} at ${w.url} (this machine only; Ctrl-C stops)\n`)
   await new Promise<void>((resolve) => process.once('SIGINT', () => void w.close().then(resolve)))

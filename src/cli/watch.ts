@@ -23,7 +23,19 @@ function runsOf(dir: string): () => Promise<Run[]> {
       const key = `${s.size}:${s.mtimeMs}`
       let hit = cache.get(name)
       if (hit?.key !== key) {
-        hit = { key, run: parseRun(name.slice(0, -'.jsonl'.length), await readFile(path, 'utf8')) }
+        // a damaged file is left out, and says why on the page; the other runs still show
+        let run: Run
+        try {
+          run = parseRun(name.slice(0, -'.jsonl'.length), await readFile(path, 'utf8'))
+        } catch (error) {
+          run = {
+            name: name.slice(0, -'.jsonl'.length),
+            points: [],
+            logs: [],
+            problem: error instanceof Error ? error.message : String(error),
+          }
+        }
+        hit = { key, run }
         cache.set(name, hit)
       }
       runs.push(hit.run)
@@ -70,7 +82,13 @@ export async function watch(dir: string, port = 8787): Promise<Watching> {
           dashboardHtml(all, { metric: q.get('metric') ?? 'normalizedEntropy', site: q.get('site') || null, run: q.get('run') || null }),
         )
       })
-      .catch((error: unknown) => send(500, 'text/plain', `cannot read the runs: ${String(error)}`))
+      .catch((error: unknown) =>
+        send(
+          500,
+          'text/plain',
+          `cannot read the runs: ${String(error)}`.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+        ),
+      )
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

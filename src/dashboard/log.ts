@@ -1,9 +1,15 @@
 /* The live log of a training run: its points and fit's logs kept in memory and, in Node, appended to a JSON-lines file a live page reads. */
 import { InstrumentError } from '../errors.js'
-import { type Declaration, declareOptions, string } from '../options.js'
+import { type Declaration, check, declareOptions, string } from '../options.js'
+
 import type { TrainingSink } from '../timeline/schedule.js'
 import type { Timeline, TimelineEntry } from '../timeline/timeline.js'
 import { type LogRecord, type PointRecord, type Run, pointRecord } from './records.js'
+
+const nonEmpty = /* @__PURE__ */ check<string>(
+  'a directory path (a non-empty string)',
+  (d) => typeof d === 'string' && d.replace(/[\\/]+$/, '') !== '',
+)
 
 /** Node's file system, by a name bundlers leave alone. */
 const FS = 'node:fs/promises'
@@ -54,13 +60,16 @@ export class LiveLog implements TrainingSink {
       await fs.mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true })
       await fs.appendFile(path, line)
     })
-    return this.written
+    // a failed write rejects this call (the schedule then detaches the log); later writes still run
+    const done = this.written
+    this.written = done.catch(() => undefined)
+    return done
   }
 }
 
 const OPTIONS = /* @__PURE__ */ declareOptions(
   'liveLog(options)',
-  () => ({ dir: { check: string }, name: { check: string } }) satisfies Declaration<{ dir?: string; name?: string }>,
+  () => ({ dir: { check: nonEmpty }, name: { check: string } }) satisfies Declaration<{ dir?: string; name?: string }>,
 )
 
 /**

@@ -37,7 +37,8 @@ export function mountDashboard(element: DashboardElement, schedule: ProbeCallbac
   for (const entry of timeline.entries) log.run.points.push(pointRecord(entry as never, timeline))
   const view: View = { metric: 'normalizedEntropy', site: null, run: null }
   const draw = (): void => {
-    element.innerHTML = `<style>${DASHBOARD_STYLE}</style>${dashboardHtml([log.run], view)}`
+    // the style is scoped to the view's own class: the application's page keeps its look
+    element.innerHTML = `<style>${DASHBOARD_STYLE}</style><div class="relu-dashboard">${dashboardHtml([log.run], view)}</div>`
     const pickers = element.querySelectorAll('select[data-view]')
     for (let i = 0; i < pickers.length; i++) {
       const s = pickers[i]!

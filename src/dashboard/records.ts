@@ -13,6 +13,10 @@ export interface SitePoint {
   normalizedEntropy: number | null
   distinct: number | null
   topShare: number | null
+  /** Non-finite activations seen (NaN read as off), or null without `unitStats`. */
+  nonFinite: number | null
+  /** False when the histogram passed its memory cap (distinct is then a lower bound). */
+  exact: boolean
   /** Each unit's share of rows on (from `unitStats`), or null. */
   frequency: number[] | null
   vsFirst: { weightedJaccard: number | null; flipRate: number | null } | null
@@ -43,6 +47,8 @@ export interface Run {
   name: string
   points: PointRecord[]
   logs: LogRecord[]
+  /** Why the run's log could not be read, when it could not. */
+  problem?: string
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
@@ -68,6 +74,8 @@ export function pointRecord(entry: TimelineEntry, timeline: Timeline): PointReco
       normalizedEntropy: row.normalizedEntropy,
       distinct: row.distinct,
       topShare: row.topShare,
+      nonFinite: row.nonFinite,
+      exact: row.exact,
       frequency: freq instanceof Float64Array && row.rows > 0 ? Array.from(freq) : null,
       vsFirst: vs(first),
       vsPrevious: vs(previous),
@@ -97,10 +105,23 @@ export function parseRun(name: string, text: string): Run {
       if (i === lines.length - 1) return
       throw new InstrumentError('CORRUPT_DATA', `${name}: line ${i + 1} is not JSON; the run log is damaged.`, { cause: error })
     }
-    const r = record as { type?: unknown }
-    if (r.type === 'point') run.points.push(record as PointRecord)
-    else if (r.type === 'logs') run.logs.push(record as LogRecord)
-    else throw new InstrumentError('CORRUPT_DATA', `${name}: line ${i + 1} is neither a point nor a log record.`)
+    const bad = (what: string): InstrumentError =>
+      new InstrumentError('CORRUPT_DATA', `${name}: line ${i + 1} ${what}; the run log is damaged.`)
+    const r = (typeof record === 'object' && record !== null ? record : {}) as Record<string, unknown>
+    const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v)
+    if (!isNum(r['step'])) throw bad('has no numeric step')
+    if (r['type'] === 'point') {
+      const sites = r['sites']
+      if (typeof sites !== 'object' || sites === null || Array.isArray(sites)) throw bad('has no sites')
+      if (!(r['epoch'] === null || isNum(r['epoch'])) || !(r['examples'] === null || isNum(r['examples'])))
+        throw bad('has a non-numeric epoch or examples')
+      for (const s of Object.values(sites))
+        if (typeof s !== 'object' || s === null || !isNum((s as SitePoint).units)) throw bad('has a site without units')
+      run.points.push(record as PointRecord)
+    } else if (r['type'] === 'logs') {
+      if (typeof r['values'] !== 'object' || r['values'] === null) throw bad('has no values')
+      run.logs.push(record as LogRecord)
+    } else throw bad('is neither a point nor a log record')
   })
   return run
 }

@@ -43,7 +43,7 @@ export interface View {
   run: string | null
 }
 
-const at = (p: PointRecord): string => (p.epoch !== null ? `epoch ${p.epoch.toFixed(2)}` : `step ${p.step}`)
+const at = (p: PointRecord): string => (typeof p.epoch === 'number' ? `epoch ${p.epoch.toFixed(2)}` : `step ${Number(p.step)}`)
 
 /** A summary row of a point's site, for what stands out. */
 function summaryOf(site: string, s: SitePoint): SiteSummary {
@@ -62,8 +62,8 @@ function summaryOf(site: string, s: SitePoint): SiteSummary {
     meanDistance: null,
     conditionalEntropy: null,
     mutualInformation: null,
-    nonFinite: null,
-    exact: true,
+    nonFinite: s.nonFinite ?? null,
+    exact: s.exact !== false,
   }
 }
 
@@ -72,11 +72,17 @@ function summaryOf(site: string, s: SitePoint): SiteSummary {
  * attributes, which the page or `mountDashboard` wires to re-render.
  */
 export function dashboardHtml(runs: readonly Run[], view: View): string {
+  const problems = runs
+    .filter((r) => r.problem !== undefined)
+    .map((r) => `<p class="note">Left out: ${escapeHtml(r.problem!)}</p>`)
+    .join('')
   const withPoints = runs.filter((r) => r.points.length > 0)
-  if (withPoints.length === 0) return '<p class="note">No measurement yet: the page updates when the first one lands.</p>'
+  if (withPoints.length === 0) return `${problems}<p class="note">No measurement yet: the page updates when the first one lands.</p>`
   const run = withPoints.find((r) => r.name === view.run) ?? withPoints[0]!
   const metric = LIVE_METRICS.find((m) => m.key === view.metric) ?? LIVE_METRICS[1]!
   const sites = Object.keys(run.points.at(-1)!.sites)
+  if (sites.length === 0)
+    return '<p class="note">The measurements so far hold no site (a schedule without a probe set, or snapshots only).</p>'
   const site = view.site !== null && sites.includes(view.site) ? view.site : sites[0]!
   const prefix = commonPrefix(sites)
   const short = (id: string): string => (prefix === '' ? id : `…/${id.slice(prefix.length)}`)
@@ -96,8 +102,9 @@ export function dashboardHtml(runs: readonly Run[], view: View): string {
           .map((h) => `<li title="${escapeHtml(h.site)}">${escapeHtml(short(h.site) + h.text.slice(h.site.length))}</li>`)
           .join('')}${stands.length > 8 ? `<li>${stands.length - 8} more</li>` : ''}</ul>`
   return [
+    problems,
     `<div class="pickers">${pickers}</div>`,
-    `<p class="status">${escapeHtml(run.name)}: ${run.points.length} measurement${run.points.length === 1 ? '' : 's'}, the last at ${escapeHtml(at(last))} (step ${last.step}).</p>`,
+    `<p class="status">${escapeHtml(run.name)}: ${run.points.length} measurement${run.points.length === 1 ? '' : 's'}, the last at ${escapeHtml(at(last))} (step ${Number(last.step)}).</p>`,
     `<h2>${escapeHtml(metric.title)}, by site over training</h2>${siteHeatmap(run, metric, sites, short)}`,
     `<h2>Each unit of ${escapeHtml(short(site))} over training</h2>${unitHeatmap(run, site, short)}`,
     `<h2>${escapeHtml(metric.title)} at ${escapeHtml(short(site))}, every run</h2>${svg(metricLines(withPoints, metric, site))}`,

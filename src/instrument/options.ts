@@ -66,7 +66,7 @@ export interface InstrumentOptions<M extends ReducerMap> {
   /**
    * Called once when recording into the training stream fails (a reducer threw, a read
    * failed); that stream stops until `reset()`. Anything the handler throws is caught
-   * (and passed to `reportError` where the runtime has it): it never reaches the training loop.
+   * (and passed to `reportError` where the runtime has it, else to `console.error`): it never reaches the training loop.
    */
   onError?: (error: InstrumentError) => void
 }

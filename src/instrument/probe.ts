@@ -159,6 +159,7 @@ function emptyError(all: readonly FoundSite[], skipped: readonly SkippedSite[]):
     'NO_RELU_SITES',
     'The model has no ReLU site to record (Dense/Conv with relu or relu6, ReLU or ' +
       `Activation('relu') layers).${seen} Pass { allowEmpty: true } to instrument it anyway.`,
+    { skipped: skipped.map((k) => ({ id: k.id, reason: k.reason })) },
   )
 }
 

@@ -102,6 +102,9 @@ export function summarize(
       const r = of(info.kind as ResultKind)
       row[key] = num(r?.[key] ?? (key === 'topShare' ? r?.['topFraction'] : undefined))
     }
+    // 0.1 results have no patternShare: it is distinct / rows
+    const [distinct, rows] = [num(h?.['distinct']), num(h?.['rows'])]
+    if (row['patternShare'] === null && distinct !== null && rows !== null && rows > 0) row['patternShare'] = distinct / rows
     // no pair compared (batches of one pattern) is no reading, not zero diversity
     if (num(d?.['pairs']) === 0) row['meanDistance'] = null
     return { ...row, exact: h?.['exact'] !== false } as SiteSummary

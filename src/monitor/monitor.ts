@@ -170,7 +170,7 @@ export class Monitor {
    * pass: `predict` returns what it returned before, and `onVerdict` receives the checks
    * of its examples (after any asynchronous reads). Returns the undo (idempotent); several
    * monitors may be attached at once and detached in any order. Exceptions thrown by
-   * `onVerdict` go to `reportError` where the runtime has it, never to the caller of
+   * `onVerdict` go to `reportError` where the runtime has it (else `console.error`), never to the caller of
    * `predict`. The checked calls are a pass of their own: a probe of the model does not
    * add them to its training stream.
    *

@@ -1,12 +1,18 @@
 /* TensorBoard event files built in memory: Event and Summary records in TFRecord framing, the same bytes in Node and the browser. */
 import { InstrumentError } from '../errors.js'
-import { type Declaration, declareOptions, string } from '../options.js'
+import { type Declaration, check, declareOptions, string } from '../options.js'
+
 import { resultOfKind } from '../metrics/catalogue.js'
 import { summarize } from '../metrics/summary.js'
 import type { TrainingSink } from '../timeline/schedule.js'
 import type { Timeline, TimelineEntry } from '../timeline/timeline.js'
 import { maskedCrc32c } from './crc32c.js'
 import { ProtoWriter } from './proto.js'
+
+const nonEmpty = /* @__PURE__ */ check<string>(
+  'a directory path (a non-empty string)',
+  (d) => typeof d === 'string' && d.replace(/[\\/]+$/, '') !== '',
+)
 
 /*
  * An event file is a sequence of TFRecords: the data's length (uint64, little-endian), the
@@ -37,14 +43,30 @@ const now = (): number => Date.now() / 1000
 
 /** Equal-width buckets of values in [0, 1]: upper edges and counts, for a histogram of shares. */
 export function shareBuckets(values: ArrayLike<number>, count = 20): { limits: number[]; counts: number[] } {
+  if (!Number.isInteger(count) || count < 1)
+    throw new InstrumentError('INVALID_INPUT', `shareBuckets: count must be a positive integer, not ${count}.`)
   const limits = Array.from({ length: count }, (_, i) => (i + 1) / count)
-  const counts = new Array<number>(count).fill(0)
+  return { limits, counts: bucketCounts(values, limits, 'shareBuckets') }
+}
+
+/** Counts of `values` per bucket: bucket i holds the values above `limits[i - 1]` up to `limits[i]` (the first, everything up to `limits[0]`). */
+function bucketCounts(values: ArrayLike<number>, limits: readonly number[], where: string): number[] {
+  const counts = new Array<number>(limits.length).fill(0)
   for (let i = 0; i < values.length; i++) {
-    const v = Math.min(1, Math.max(0, values[i]!))
-    // a bucket holds (edge below, its edge]; 0 falls in the first
-    counts[Math.max(0, Math.ceil(v * count) - 1)]!++
+    const v = values[i]!
+    if (!(v <= limits[limits.length - 1]!))
+      throw new InstrumentError('INVALID_INPUT', `${where}: ${v} lies above the last bucket's edge, ${limits[limits.length - 1]}.`)
+    let lo = 0
+    let hi = limits.length - 1
+    // the first edge at or above v
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (limits[mid]! >= v) hi = mid
+      else lo = mid + 1
+    }
+    counts[lo]!++
   }
-  return { limits, counts }
+  return counts
 }
 
 /**
@@ -133,7 +155,10 @@ export class TensorBoardLog implements TrainingSink {
       await fs.mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true })
       await fs.appendFile(path, bytes)
     })
-    return this.written
+    // a failed write rejects this call (the schedule then detaches the log); later writes still run
+    const done = this.written
+    this.written = done.catch(() => undefined)
+    return done
   }
 
   private event(step: number, value: ProtoWriter, wallTime: number): void {
@@ -153,6 +178,14 @@ export class TensorBoardLog implements TrainingSink {
    * upper edges and counts (bucket i holds the values above edge i - 1 up to edge i).
    */
   histogram(tag: string, step: number, values: ArrayLike<number>, buckets = shareBuckets(values), wallTime = now()): void {
+    const { limits, counts } = buckets
+    if (
+      limits.length === 0 ||
+      limits.length !== counts.length ||
+      limits.some((l, i) => !Number.isFinite(l) || (i > 0 && l <= limits[i - 1]!))
+    ) {
+      throw new InstrumentError('INVALID_INPUT', `histogram(${tag}): buckets need increasing finite limits and one count per limit.`)
+    }
     let min = Infinity
     let max = -Infinity
     let sum = 0
@@ -217,5 +250,8 @@ export function tensorboardLog(options: { dir?: string; host?: string } = {}): T
 const OPTIONS = /* @__PURE__ */ declareOptions(
   'tensorboardLog(options)',
   () =>
-    ({ dir: { check: string }, host: { check: string, default: 'relu-patterns' } }) satisfies Declaration<{ dir?: string; host?: string }>,
+    ({ dir: { check: nonEmpty }, host: { check: string, default: 'relu-patterns' } }) satisfies Declaration<{
+      dir?: string
+      host?: string
+    }>,
 )

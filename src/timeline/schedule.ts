@@ -1,6 +1,6 @@
 /* trainingCallback(): measuring during fit on a cadence, into a Timeline. */
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { InstrumentError } from '../errors.js'
+import { InstrumentError, reportUncaught } from '../errors.js'
 import { isTensor, toLabels, type MeasureInput, type Probe, type Results } from '../instrument/index.js'
 import { summarize } from '../metrics/summary.js'
 import { type Declaration, boolean, check, declareOptions, either, fn, integer, later, oneOf } from '../options.js'
@@ -97,10 +97,11 @@ export type FitParams = Record<string, unknown>
 /**
  * A tfjs-layers callback that measures a probe set (and/or snapshots the taps) on a
  * schedule, including before the first training step. Pass it to `fit` / `fitDataset`,
- * alone or in an array with other callbacks: tfjs `Callback` instances
- * (`tf.callbacks.earlyStopping()`), plain objects of handlers, or tfjs-vis's
- * `fitCallbacks`, in any order. Its handlers are bound, so it works both as a callback
- * instance and as a plain object of handlers. In a custom loop call `onTrainBegin()`,
+ * alone or in an array with other callbacks: plain objects of handlers and tfjs-vis's
+ * `fitCallbacks` in any order, and tfjs `Callback` instances
+ * (`tf.callbacks.earlyStopping()`) placed before it (tfjs cannot take an instance after
+ * a plain object). Its handlers are bound, so it works both as a callback instance and as
+ * a plain object of handlers. In a custom loop call `onTrainBegin()`,
  * `onBatchEnd(i)` after each step and `onTrainEnd()` yourself.
  */
 export interface ProbeCallback<M extends ReducerMap> {
@@ -151,16 +152,11 @@ const cadence = /* @__PURE__ */ check<Cadence>('{ batches: k } with a positive i
   'epochs',
 ])
 
+const isSink = (s: unknown): s is TrainingSink =>
+  typeof s === 'object' && s !== null && typeof (s as TrainingSink).point === 'function' && typeof (s as TrainingSink).logs === 'function'
+
 /** A check of a {@link TrainingSink}. */
-const sink = (expects: string) =>
-  /* @__PURE__ */ check<TrainingSink>(
-    expects,
-    (s) =>
-      typeof s === 'object' &&
-      s !== null &&
-      typeof (s as TrainingSink).point === 'function' &&
-      typeof (s as TrainingSink).logs === 'function',
-  )
+const sink = (expects: string) => /* @__PURE__ */ check<TrainingSink>(expects, isSink)
 
 /** The declaration of {@link ScheduleOptions}. */
 export const SCHEDULE_OPTIONS = /* @__PURE__ */ declareOptions(
@@ -324,11 +320,23 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
   }
 
   get params(): FitParams {
-    if (this.given !== null) return this.given
+    return this.given ?? this.fitParams ?? {}
+  }
+
+  /** Parameters of the running fit read from the model's history (when tfjs wraps the schedule and gives none). */
+  private fitParams: FitParams | null = null
+
+  /**
+   * The parameters of the fit starting now, from the instrumented model's history: only a
+   * history tfjs has just made for this fit (it has no epochs yet), never one left by an
+   * earlier fit, or by the fit of another model.
+   */
+  private freshParams(): FitParams | null {
+    type History = { params?: FitParams; epoch?: unknown }
     // a Sequential fits through its inner model, whose history holds the parameters
-    type Fitted = { history?: { params?: FitParams }; model?: { history?: { params?: FitParams } } }
-    const m = this.probe.model as Fitted
-    return m.history?.params ?? m.model?.history?.params ?? {}
+    const m = this.probe.model as { history?: History; model?: { history?: History } }
+    const h = m.history ?? m.model?.history
+    return h !== undefined && h.epoch === undefined && h.params !== undefined ? h.params : null
   }
 
   set params(params: FitParams) {
@@ -345,6 +353,7 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
   private readonly sinks = new Set<TrainingSink>()
 
   readonly attach = (sink: TrainingSink): (() => void) => {
+    if (!isSink(sink)) throw bad('attach(sink) takes a sink: an object with point() and logs() (liveLog(), tensorboardLog()).')
     this.sinks.add(sink)
     return () => {
       this.sinks.delete(sink)
@@ -391,7 +400,27 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
       const log = this.options.log
       if (log !== undefined && log !== false) (log === true ? console.log : log)(logLine(entry))
       await this.options.onPoint?.(entry)
-      for (const s of this.sinks) await s.point(entry as TimelineEntry, this.timeline as unknown as Timeline)
+    }
+    // a snapshot-only schedule shows its snapshots
+    const shown = entry ?? this.stream.entries.at(-1)
+    const from = entry !== undefined ? this.timeline : this.stream
+    if (shown !== undefined && shown.step === this.step)
+      await this.toSinks((s) => s.point(shown as TimelineEntry, from as unknown as Timeline))
+  }
+
+  /**
+   * Runs `send` on every sink. A sink that fails (a full disk, a throwing listener) is
+   * detached and its error reported (`reportError` where the runtime has it): a view of
+   * training never stops training.
+   */
+  private async toSinks(send: (sink: TrainingSink) => void | Promise<void>): Promise<void> {
+    for (const sink of [...this.sinks]) {
+      try {
+        await send(sink)
+      } catch (error) {
+        this.sinks.delete(sink)
+        reportUncaught(error)
+      }
     }
   }
 
@@ -430,6 +459,7 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
   }
 
   readonly onTrainBegin = async (): Promise<void> => {
+    this.fitParams = this.given === null ? this.freshParams() : null
     if (this.step === 0) await this.point('init')
   }
 
@@ -446,7 +476,7 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
       const numbers = Object.fromEntries(
         Object.entries(logs).filter((e): e is [string, number] => typeof e[1] === 'number' && e[0] !== 'batch' && e[0] !== 'size'),
       )
-      if (Object.keys(numbers).length > 0) for (const s of this.sinks) await s.logs(this.step, numbers, 'batch')
+      if (Object.keys(numbers).length > 0) await this.toSinks((s) => s.logs(this.step, numbers, 'batch'))
     }
     this.examples += typeof logs?.['size'] === 'number' ? (logs['size'] as number) : 0
     const k = this.interval()
@@ -471,7 +501,7 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
         else if (typeof (v as { data?: unknown } | null)?.data === 'function')
           numbers[key] = ((await (v as Tensor).data()) as Float32Array)[0]!
       }
-      if (Object.keys(numbers).length > 0) for (const s of this.sinks) await s.logs(this.step, numbers, 'epoch')
+      if (Object.keys(numbers).length > 0) await this.toSinks((s) => s.logs(this.step, numbers, 'epoch'))
     }
     if (this.stepsPerEpoch === undefined && this.params['steps'] == null && this.fromSamples() === undefined) {
       // an epoch of unknown length (a dataset without size) has just told its length
@@ -483,5 +513,8 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
 
   readonly onTrainEnd = async (): Promise<void> => {
     await this.point('end')
+    // parameters belong to one fit
+    this.given = null
+    this.fitParams = null
   }
 }

@@ -76,7 +76,7 @@ describe('relu-patterns watch', () => {
     try {
       expect(w.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
       const page = await (await fetch(w.url)).text()
-      expect(page).toContain('<div id="view">')
+      expect(page).toContain('<div id="view" class="relu-dashboard">')
       // nothing on the page points off this machine
       expect(page.match(/(src|href)=["']?https?:/g)).toBeNull()
       const view = await (await fetch(`${w.url}view?metric=deadShare`)).text()
@@ -127,5 +127,64 @@ describe('mountDashboard', () => {
     expect(() => mountDashboard({} as never, schedule as never)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
     probe.dispose()
     tf.dispose([xs, ys])
+  })
+})
+
+describe('a view never stops training', () => {
+  test('a sink that throws is detached and its error printed; the schedule and fit go on; a schedule without sites shows a note', async () => {
+    const { vi } = await import('vitest')
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const model = mlp(9)
+    const probe = instrument(model)
+    const { xs, ys } = data(32, 12, 3, 29)
+    let calls = 0
+    const failing = {
+      point: () => {
+        calls++
+        throw new Error('disk full')
+      },
+      logs: () => undefined,
+    }
+    const live = liveLog()
+    const schedule = trainingCallback(probe, { every: { epochs: 1 }, snapshot: true, live })
+    schedule.attach(failing)
+    await model.fit(xs, ys, { epochs: 2, batchSize: 8, verbose: 0, callbacks: [schedule] })
+    expect(calls).toBe(1)
+    expect(printed).toHaveBeenCalledWith(expect.objectContaining({ message: 'disk full' }))
+    // snapshots reach the sinks; without a probe set the points hold the training stream's sites
+    expect(live.run.points.map((p) => p.step)).toEqual([0, 4, 8])
+    expect(() => schedule.attach({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(
+      dashboardHtml([{ name: 'r', points: [{ type: 'point', step: 0, epoch: null, examples: null, label: null, sites: {} }], logs: [] }], {
+        metric: 'deadShare',
+        site: null,
+        run: null,
+      }),
+    ).toContain('hold no site')
+    printed.mockRestore()
+    probe.dispose()
+    tf.dispose([xs, ys])
+  })
+
+  test('records that are not what the writer writes are refused, and watch leaves that run out with the reason', async () => {
+    for (const line of [
+      'null',
+      '{"type":"point"}',
+      '{"type":"point","step":"<img>","sites":{}}',
+      '{"type":"point","step":1,"epoch":"x","examples":null,"sites":{}}',
+    ])
+      expect(() => parseRun('r', `${line}\n`), line).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+    const runs = join(dir, 'c')
+    const { mkdirSync, writeFileSync } = await import('node:fs')
+    mkdirSync(runs)
+    writeFileSync(join(runs, '<b>x.jsonl'), 'null\n')
+    const w = await watch(runs, 0)
+    try {
+      const view = await (await fetch(`${w.url}view`)).text()
+      expect(view).toContain('Left out: &#60;b&#62;x: line 1')
+      expect(view).not.toContain('<b>')
+    } finally {
+      await w.close()
+    }
   })
 })

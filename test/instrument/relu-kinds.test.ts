@@ -115,7 +115,11 @@ describe('what is not recorded is listed in probe.skipped', () => {
     const inner = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 5, activation: 'relu' })] })
     const model = tfl.sequential({ layers: [tfl.layers.timeDistributed({ inputShape: [3, 4], layer: inner as never, name: 'td' })] })
     expect(() => instrument(model)).toThrow(
-      expect.objectContaining({ code: 'NO_RELU_SITES', message: expect.stringContaining('td (wrapped)') }),
+      expect.objectContaining({
+        code: 'NO_RELU_SITES',
+        message: expect.stringContaining('td (wrapped)'),
+        skipped: [expect.objectContaining({ id: 'td', reason: 'wrapped' })],
+      }),
     )
     expect(instrument(model, { allowEmpty: true }).skipped).toHaveLength(1)
   })

@@ -111,3 +111,15 @@ describe('TensorBoard event files from plain JavaScript', () => {
     tf.dispose([xs, ys])
   })
 })
+
+test('bucket edges: a value on an edge falls in the bucket that edge closes, for any count', async () => {
+  const { shareBuckets } = await import('../../src/tensorboard/index.js')
+  for (const count of [20, 25, 50, 100]) {
+    for (let k = 1; k <= count; k++) {
+      const { counts } = shareBuckets([k / count], count)
+      expect(counts.indexOf(1), `${k}/${count}`).toBe(k - 1)
+    }
+  }
+  expect(() => shareBuckets([1.5])).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  expect(() => tensorboardLog({ dir: '' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+})
