@@ -83,3 +83,11 @@ describe('declared options', () => {
     expect(INSTRUMENT_OPTIONS.keys).toContain('onError')
   })
 })
+
+test('a misspelt share is named, and hammingMatrix takes Infinity for no row cap, as before', async () => {
+  const { compareHistograms, hammingMatrix } = await import('../src/index.js')
+  expect(() => compareHistograms({} as never, {} as never, { threshold: { shares: 0.1 } } as never)).toThrow(
+    /unknown option "shares"\. Did you mean "share"\?/,
+  )
+  expect(hammingMatrix({ words: new Uint32Array(2), rows: 2, units: 3, wordsPerRow: 1 }, { maxRows: Infinity }).rows).toBe(2)
+})

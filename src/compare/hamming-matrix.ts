@@ -1,13 +1,19 @@
 /* The pairwise Hamming distances of a set of packed patterns. */
 import { hammingDistance } from '../bits/popcount.js'
 import { InstrumentError } from '../errors.js'
-import { type Declaration, declareOptions, integer } from '../options.js'
+import { type Declaration, check, declareOptions, either, integer } from '../options.js'
 
 const OPTIONS = /* @__PURE__ */ declareOptions(
   'hammingMatrix(patterns, options)',
   () =>
     ({
-      maxRows: { check: integer(1), default: 4096 },
+      maxRows: {
+        check: either(
+          integer(1),
+          check<number>('Infinity', (v) => v === Infinity),
+        ),
+        default: 4096,
+      },
     }) satisfies Declaration<{ maxRows?: number }>,
 )
 

@@ -31,6 +31,7 @@ export const HISTOGRAM_COMPARISON = /* @__PURE__ */ declareOptions(
         check: check(
           'a number of occurrences (not NaN) or { share } with a share in [0, 1)',
           (t) => (typeof t === 'number' && !Number.isNaN(t)) || isShare(t),
+          ['share'],
         ),
         default: 10,
       },

@@ -9,6 +9,8 @@ import { attachMonitor } from './attach.js'
 import { type MonitorData, fromData, toData } from './monitor-data.js'
 import { type MonitoredSite, type PatternSet, examplePatterns, indexBytes, nearestDistance, unionSets } from './pattern-sets.js'
 import { assertModel, classesOf, modelSites, withProbe } from './probes.js'
+import { JUPYTER_DISPLAY, type MimeBundle } from '../draw/notebook.js'
+import { escapeHtml } from '../draw/rules.js'
 
 const CHECK_OPTIONS = /* @__PURE__ */ declareOptions(
   'monitor.check(x, options)',
@@ -67,6 +69,24 @@ export class Monitor {
     threshold: number | null,
   ) {
     this.threshold = threshold
+    // an own property, not a computed method: a class with a computed key cannot be left out of bundles that do not use it
+    Object.defineProperty(this, JUPYTER_DISPLAY, { value: () => this.display() })
+  }
+
+  /** How a notebook shows the monitor: its sites, classes, patterns and threshold (Deno's Jupyter kernel calls it through `Symbol.for('Jupyter.display')`). */
+  display(): MimeBundle {
+    const text = `Monitor: ${this.sites.length} site${this.sites.length === 1 ? '' : 's'}, ${this.classes} classes by ${this.by}, ${this.patterns} distinct patterns, threshold ${this.threshold ?? 'not calibrated'}`
+    const rows = this.sites
+      .map((s) => {
+        let n = 0
+        for (const set of this.sets.get(s.id)?.values() ?? []) n += set.rows
+        return `<tr><td>${escapeHtml(s.id)}</td><td>${s.bits}</td><td>${n}</td></tr>`
+      })
+      .join('')
+    return {
+      'text/plain': text,
+      'text/html': `<div><p>${escapeHtml(text)}.</p><table><thead><tr><th>site</th><th>bits per example</th><th>distinct patterns</th></tr></thead><tbody>${rows}</tbody></table></div>`,
+    }
   }
 
   /** Distinct patterns held, over all sites and classes. */

@@ -13,6 +13,9 @@ import { type Declaration, check, declareOptions, number, oneOf, string } from '
 import type { PatternHistogramState } from '../reducers/pattern-histogram.js'
 import { deserialize, serialize } from '../serialize.js'
 import { type UnitDeath, type UnitRow, unitDeaths, unitRows } from './units.js'
+import { JUPYTER_DISPLAY, type MimeBundle, summaryHeatmap, summaryTable } from '../draw/notebook.js'
+import { escapeHtml } from '../draw/rules.js'
+import { summarize } from '../metrics/summary.js'
 
 /** Where in training a measurement was taken. */
 export interface TrainingPoint {
@@ -149,7 +152,28 @@ export class Timeline<R extends Record<string, Record<string, unknown>> = Record
 
   constructor(options: TimelineOptions = {}) {
     Object.defineProperty(this, TIMELINE_BRAND, { value: true })
+    // an own property, not a computed method: a class with a computed key cannot be left out of bundles that do not use it
+    Object.defineProperty(this, JUPYTER_DISPLAY, { value: () => this.display() })
     this.keep = TIMELINE_OPTIONS.parse(options).keep
+  }
+
+  /**
+   * How a notebook shows the timeline: the last measurement's summary and the normalised
+   * pattern entropy by site over training. Deno's Jupyter kernel calls it through
+   * `timeline[Symbol.for('Jupyter.display')]()`.
+   */
+  display(): MimeBundle {
+    const n = this.entries.length
+    const text = `Timeline: ${n} measurement${n === 1 ? '' : 's'}${n === 0 ? '' : `, steps ${this.entries[0]!.step} to ${this.entries[n - 1]!.step}`}`
+    if (n === 0) return { 'text/plain': text, 'text/html': `<p>${escapeHtml(text)}.</p>` }
+    const columns = this.entries.map((e) => ({
+      label: e.epoch === undefined ? `step ${e.step}` : `epoch ${e.epoch.toFixed(2)}`,
+      rows: summarize(e.results),
+    }))
+    return {
+      'text/plain': text,
+      'text/html': `<div><p>${escapeHtml(text)}.</p><h4>At the last measurement</h4>${summaryTable(columns[n - 1]!.rows)}<h4>Over training</h4>${summaryHeatmap(columns, 'normalizedEntropy')}</div>`,
+    }
   }
 
   /**
