@@ -20,6 +20,7 @@
  * - `MODEL_MISMATCH`: two measurements compared come from models with different sites.
  * - `CORRUPT_DATA`: serialised data is damaged or is not ours.
  * - `UNSUPPORTED_VERSION`: serialised data was written by an incompatible version.
+ * - `MISSING_PEER`: a feature needs an optional peer package that is not installed; the message names it.
  */
 export type InstrumentErrorCode =
   | 'NOT_A_MODEL'
@@ -40,6 +41,7 @@ export type InstrumentErrorCode =
   | 'MODEL_MISMATCH'
   | 'CORRUPT_DATA'
   | 'UNSUPPORTED_VERSION'
+  | 'MISSING_PEER'
 
 /** Marks errors of every copy of the library (see `InstrumentError[Symbol.hasInstance]`). */
 const ERROR_BRAND = Symbol.for('relu-patterns.InstrumentError')

@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from 'vitest'
 import { Timeline, buildMonitor, instrument, summarize } from '../src/index.js'
+import { displayReport, renderReport } from '../src/report/index.js'
 import { data, mlp } from './helpers/models.js'
 import { tf } from './helpers/tf.js'
 
@@ -32,4 +33,30 @@ test("a timeline and a monitor answer a notebook kernel's display call with an H
   expect(m['text/plain']).toBe(`Monitor: 1 site, 3 classes by label, ${monitor.patterns} distinct patterns, threshold not calibrated`)
   expect(m['text/html']).toContain(`<td>${monitor.sites[0]!.id}</td>`)
   tf.dispose([xs, ys])
+})
+
+test('a retained measurement and a report display themselves; the measurement stays plain data', async () => {
+  const model = mlp(12)
+  const probe = instrument(model)
+  const { xs } = data(30, 12, 3, 41)
+  const m = await probe.measurePatterns(xs)
+  const bundle = (m as unknown as Displayable)[DISPLAY]()
+  expect(bundle['text/plain']).toBe(`Measurement: 30 examples, ${probe.sites.length} site${probe.sites.length === 1 ? '' : 's'}`)
+  const rows = summarize(m.results)
+  expect(bundle['text/html']).toContain(`<td>${rows[0]!.distinct}</td>`)
+  expect(bundle['text/html']).toContain('<th title="Distinct patterns among all rows, counted exactly.">distinct</th>')
+  // the display is not an enumerable key: copies, messages and stored states do not carry it
+  expect(Object.keys(m)).toEqual(['kind', 'examples', 'inputs', 'results', 'patterns'])
+  expect(() => structuredClone(m)).not.toThrow()
+  const report = displayReport(m, { title: 'A <small> model' })
+  expect(report.html).toBe(renderReport(m, { title: 'A <small> model' }))
+  const shown = (report as unknown as Displayable)[DISPLAY]()
+  expect(shown['text/plain']).toBe('Report: A <small> model')
+  // the page, escaped once, is the frame's document
+  const srcdoc = /srcdoc="([^"]*)"/.exec(shown['text/html'])?.[1] ?? ''
+  const unescaped = srcdoc.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)))
+  expect(unescaped).toBe(report.html)
+  expect(shown['text/html']).toMatch(/^<iframe title="A &#60;small&#62; model" sandbox="allow-scripts"/)
+  probe.dispose()
+  tf.dispose(xs)
 })

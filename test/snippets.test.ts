@@ -14,7 +14,7 @@ import { expect, test } from 'vitest'
 const root = join(__dirname, '..')
 const GIVENS = `import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
-import type { DefaultReducers, Probe, States } from 'relu-patterns'
+import type { DefaultReducers, Probe, ProbeCallback, States } from 'relu-patterns'
 declare global {
   /** A trained tfjs-layers model, and the probe that instruments it. */
   const model: LayersModel
@@ -24,6 +24,8 @@ declare global {
   const probeXs: Tensor, firstHalf: Tensor, secondHalf: Tensor, extra: Tensor, from: Tensor, to: Tensor, x0: Tensor, u: Tensor, v: Tensor
   const trainLabels: Int32Array, probeLabels: Int32Array
   const statesA: States<DefaultReducers>, statesB: States<DefaultReducers>
+  /** A training schedule, as trainingCallback(probe, options) returns it. */
+  const schedule: ProbeCallback<DefaultReducers>
 }
 export {}
 `

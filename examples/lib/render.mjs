@@ -1,14 +1,10 @@
-// Renders a Vega-Lite specification to an SVG file in Node (vega + vega-lite, no canvas).
+// Writes a Vega-Lite specification to an SVG file in Node (toSVG draws with vega + vega-lite, no canvas).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import * as vega from 'vega'
-import * as vl from 'vega-lite'
+import { toSVG } from 'relu-patterns/vega'
 
 export async function writeSvg(spec, path) {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' })
-  const svg = await view.toSVG()
-  view.finalize()
   mkdirSync(dirname(path), { recursive: true })
-  writeFileSync(path, svg)
+  writeFileSync(path, await toSVG(spec))
   return path
 }

@@ -1,5 +1,6 @@
 /* mountDashboard: the live view inside an application's own page, re-drawn as a schedule records points while fit runs there. */
 import { InstrumentError } from '../errors.js'
+import type { ReducerMap } from '../reducer.js'
 import type { ProbeCallback } from '../timeline/schedule.js'
 import type { Timeline } from '../timeline/timeline.js'
 import { LiveLog } from './log.js'
@@ -27,7 +28,7 @@ export interface DashboardElement {
  * await model.fit(xs, ys, { epochs: 5, callbacks: [schedule] })
  * ```
  */
-export function mountDashboard(element: DashboardElement, schedule: ProbeCallback<never>): () => void {
+export function mountDashboard<M extends ReducerMap>(element: DashboardElement, schedule: ProbeCallback<M>): () => void {
   if (typeof element?.querySelectorAll !== 'function')
     throw new InstrumentError('INVALID_INPUT', 'mountDashboard(element, schedule) takes a DOM element.')
   if (typeof schedule?.attach !== 'function')

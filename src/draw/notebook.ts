@@ -1,6 +1,6 @@
 /* Notebook displays: the MIME bundles Jupyter kernels for JavaScript ask an object for (Deno's Symbol.for('Jupyter.display')). */
 import { metricInfo } from '../metrics/catalogue.js'
-import { SUMMARY_METRICS, type SiteSummary } from '../metrics/summary.js'
+import { SUMMARY_METRICS, type SiteSummary, summarize } from '../metrics/summary.js'
 import type { HeatmapFigure } from './figure.js'
 import { escapeHtml, formatValue, shorten } from './rules.js'
 import { svg } from './svg.js'
@@ -57,4 +57,14 @@ export function summaryHeatmap(
     height: null,
   }
   return svg(figure)
+}
+
+/** How a notebook shows a retained measurement: its examples and the summary per site. */
+export function measurementBundle(measurement: {
+  readonly examples: number
+  readonly results: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+}): MimeBundle {
+  const rows = summarize(measurement.results)
+  const text = `Measurement: ${measurement.examples} example${measurement.examples === 1 ? '' : 's'}, ${rows.length} site${rows.length === 1 ? '' : 's'}`
+  return { 'text/plain': text, 'text/html': `<div><p>${escapeHtml(text)}.</p>${summaryTable(rows)}</div>` }
 }

@@ -5,3 +5,4 @@
  */
 export { renderReport, highlights } from './render.js'
 export type { ReportOptions } from './render.js'
+export { displayReport, type ReportDisplay } from './display.js'

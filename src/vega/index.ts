@@ -17,6 +17,7 @@ import type { Comparison } from '../compare/compare.js'
 import type { Reference, SeriesRow, Timeline } from '../timeline/timeline.js'
 
 export type { VegaLiteSpec }
+export { toSVG, type ToSvgOptions, type VegaLiteModule, type VegaModule } from './render.js'
 
 type ScalarKeys<T> = unknown extends T
   ? string

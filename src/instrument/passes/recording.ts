@@ -1,6 +1,7 @@
 /* The recording machinery behind a probe: taps, the training stream, the reader, pass ownership. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import type { Measurement, RetainedPatterns } from '../../compare/measurement.js'
+import { JUPYTER_DISPLAY, measurementBundle } from '../../draw/notebook.js'
 import { InstrumentError, reportUncaught } from '../../errors.js'
 import { Reader } from '../../record/reader.js'
 import type { Group, Source } from '../taps/layers.js'
@@ -164,7 +165,10 @@ export class Recording {
       results,
       patterns: session.retained(),
     }
-    return predictions ? { ...measurement, predictions: session.predictions() } : measurement
+    const m = predictions ? { ...measurement, predictions: session.predictions() } : measurement
+    // how a notebook shows it, off its enumerable keys: it stays plain data
+    Object.defineProperty(m, JUPYTER_DISPLAY, { value: () => measurementBundle(m) })
+    return m
   }
 
   /**
