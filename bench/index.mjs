@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --out results.json] [-- --smoke] [-- --only fit,webgl,measure,reducers,monitor,regions,memory,workers]
+// npm run bench [-- --json] [-- --out results.json] [-- --smoke] [-- --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks]
 // Every ratio below is measured within this one run, with the compared tasks interleaved.
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
@@ -13,10 +13,11 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { CHROMIUM } from './chromium.mjs'
 import { webglFitOverhead } from './webgl.mjs'
 import { workersBench } from './workers.mjs'
+import { sinksOverhead } from './sinks.mjs'
 
 const json = process.argv.includes('--json')
 const smoke = process.argv.includes('--smoke')
-// --only fit,webgl,measure,reducers,monitor,regions,memory,workers runs those parts alone
+// --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks runs those parts alone
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt < 0 ? null : (process.argv[onlyAt + 1] ?? '').split(',')
 const want = (part) => only === null || only.includes(part)
@@ -57,6 +58,7 @@ const out = {
         hamming: 3,
         graphPerOrder: 5,
         workers: 7,
+        sinks: 15,
       },
 }
 
@@ -212,6 +214,17 @@ if (want('workers')) {
     `  pool of ${w.workers}: ${w.speedup.toFixed(2)}x probe.measure (IQR ${w.spread.map((x) => x.toFixed(2)).join('-')}, ${w.rounds} rounds, ${w.examples} examples); measureInWorkers with start-up ${w.oneShotSpeedup.toFixed(2)}x; results identical: ${w.identical}`,
   )
   out.workers = w
+  await tf.setBackend('cpu')
+}
+
+if (want('sinks')) {
+  log('\nlive log and TensorBoard writer during fit (wasm, MLP, a 256-example point every 2 batches)')
+  await tf.setBackend('wasm')
+  const s = await sinksOverhead(smoke ? { examples: 256, rounds: 1 } : { examples: 1024, rounds: 15 })
+  log(
+    `  with both / timeline alone ${s.ratio.toFixed(3)}  (IQR ${s.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${s.rounds} rounds, ${s.points} points a fit; ${s.timelineMs.toFixed(0)} ms a fit; target <= 1.02)`,
+  )
+  out.sinksOverhead = s
   await tf.setBackend('cpu')
 }
 

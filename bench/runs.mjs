@@ -46,6 +46,7 @@ const figures = [
   ['network site, MLP: measure with / without', 'regions.networkSite.mlp.ratio', null, 3, '-'],
   ['network site, CNN: measure with / without', 'regions.networkSite.cnn.ratio', null, 3, '-'],
   ['memory: tensors after 1000 batches', 'memory.tensorGrowth', null, 0, '0'],
+  ['fit with live log and TensorBoard writer / timeline alone, MLP, wasm', 'sinksOverhead.ratio', 'sinksOverhead.ratioSpread', 3, '≤ 1.02'],
 ]
 
 const percent = (label) => label.includes('(%)')

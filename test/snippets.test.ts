@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
@@ -7,9 +7,10 @@ import { expect, test } from 'vitest'
 /*
  * Every TypeScript and JavaScript block of the README and docs/ is type-checked as written,
  * against the package's own entries, so that a snippet cannot use a name it does not import
- * or call what the library no longer has. The data a snippet works on (a model, its inputs,
- * a probe) is declared once, below; a block that shows a value rather than code (it starts
- * with `{`) is left out.
+ * or call what the library no longer has; then run, against the built package, with real
+ * values for the data it works on (test/snippets/givens.ts). The data a snippet works on (a
+ * model, its inputs, a probe) is declared once, below; a block that shows a value rather
+ * than code (it starts with `{`) is left out.
  */
 const root = join(__dirname, '..')
 const GIVENS = `import type { LayersModel } from '@tensorflow/tfjs-layers'
@@ -30,27 +31,34 @@ declare global {
 export {}
 `
 
+/** Each code block of the README and docs/, named `<doc>#<index among the doc's blocks>`. */
+function codeBlocks(): { name: string; file: string; code: string }[] {
+  const docs = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ]
+  const blocks: { name: string; file: string; code: string }[] = []
+  for (const doc of docs) {
+    const text = readFileSync(join(root, doc), 'utf8')
+    let i = 0
+    for (const m of text.matchAll(/^```(ts|js|typescript|javascript)\n([\s\S]*?)^```/gm)) {
+      const code = m[2]!
+      if (code.trimStart().startsWith('{')) continue
+      blocks.push({ name: `${doc}#${i}`, file: `${doc.replace(/[/.]/g, '_')}_${i}.ts`, code })
+      i++
+    }
+  }
+  return blocks
+}
+
 test('every code block of the README and docs/ type-checks as written', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relu-snippets-'))
   try {
-    const docs = [
-      'README.md',
-      ...readdirSync(join(root, 'docs'))
-        .filter((f) => f.endsWith('.md'))
-        .map((f) => `docs/${f}`),
-    ]
-    let blocks = 0
-    for (const doc of docs) {
-      const text = readFileSync(join(root, doc), 'utf8')
-      let i = 0
-      for (const m of text.matchAll(/^```(ts|js|typescript|javascript)\n([\s\S]*?)^```/gm)) {
-        const code = m[2]!
-        if (code.trimStart().startsWith('{')) continue
-        writeFileSync(join(dir, `${doc.replace(/[/.]/g, '_')}_${i++}.ts`), `${code}\nexport {}\n`)
-        blocks++
-      }
-    }
-    expect(blocks).toBeGreaterThan(20)
+    const blocks = codeBlocks()
+    for (const b of blocks) writeFileSync(join(dir, b.file), `${b.code}\nexport {}\n`)
+    expect(blocks.length).toBeGreaterThan(20)
     writeFileSync(join(dir, 'givens.d.ts'), GIVENS)
     const entry = (p: string): string[] => [join(root, p)]
     writeFileSync(
@@ -93,3 +101,37 @@ test('every code block of the README and docs/ type-checks as written', () => {
     rmSync(dir, { recursive: true, force: true })
   }
 }, 120_000)
+
+/**
+ * Blocks that need what a Node test process does not have, each with where it runs instead.
+ * Everything else runs.
+ */
+const ELSEWHERE: Record<string, string> = {
+  'README.md#3': 'the webgl backend: the same calls run in headless Chromium (test/browser/browser.test.ts)',
+  'docs/guide.md#5': 'a web worker script: test/browser/web-workers.test.ts serves the same one',
+  'docs/guide.md#6': 'web workers in a page: test/browser/web-workers.test.ts',
+  'docs/guide.md#9': 'a page (document): test/browser/dashboard.test.ts mounts the view the same way',
+}
+
+test('every other code block runs as written, against the built package, with real data', () => {
+  // inside the package, so that the blocks import relu-patterns by name (a package may import itself)
+  const dir = join(__dirname, 'snippets', '.run')
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  try {
+    const blocks = codeBlocks()
+    expect(Object.keys(ELSEWHERE).filter((k) => !blocks.some((b) => b.name === k))).toEqual([])
+    const run = blocks.filter((b) => ELSEWHERE[b.name] === undefined)
+    for (const b of run) writeFileSync(join(dir, b.file), `${b.code}\nexport {}\n`)
+    const out = execFileSync(
+      process.execPath,
+      [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'snippets', 'run.ts'), ...run.map((b) => join(dir, b.file))],
+      { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 },
+    )
+    const report = JSON.parse(out.trim().split('\n').at(-1)!) as { ran: number; failed: { file: string; error: string }[] }
+    expect(report.failed.map((f) => `${run.find((b) => f.file.endsWith(b.file))?.name}: ${f.error}`)).toEqual([])
+    expect(report.ran).toBe(run.length)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}, 180_000)

@@ -22,6 +22,10 @@ interface Attached {
   readonly hadOwn: boolean
   readonly original: LayersModel['predict']
   readonly listeners: Set<Listener>
+  /** Checks whose patterns are still being read: the probe lives until they are told. */
+  readonly inflight: Set<Promise<void>>
+  /** True once the last monitor left; the state goes when the checks in flight are told. */
+  closing: boolean
 }
 
 const attached = new WeakMap<LayersModel, Attached>()
@@ -64,7 +68,7 @@ function wrapper(model: LayersModel): LayersModel['predict'] {
       return value
     }
     const listeners = [...state.listeners]
-    patterns
+    const told: Promise<void> = patterns
       .then((p) => {
         if (p === null) return // a call the library made inside its own measurement, not the application's
         for (const l of listeners) {
@@ -76,24 +80,40 @@ function wrapper(model: LayersModel): LayersModel['predict'] {
         }
       })
       .catch(reportUncaught)
+      .finally(() => {
+        state.inflight.delete(told)
+        if (state.closing && state.inflight.size === 0) close(model, state)
+      })
+    state.inflight.add(told)
     return value
   }) as LayersModel['predict']
+}
+
+/** Forgets what was attached to the model, and disposes a probe made for the monitors. */
+function close(model: LayersModel, state: Attached): void {
+  if (attached.get(model) !== state) return
+  if (state.owned) state.probe.dispose()
+  attached.delete(model)
 }
 
 /**
  * Attaches a monitor to the model's `predict`. Several monitors share one wrapper and one
  * pass; the undo (idempotent) removes this monitor, and the last one restores `predict`
- * exactly and disposes a probe made for them.
+ * exactly and disposes a probe made for them once the checks of calls made before it are
+ * told (an undo right after `predict` still gets that call's verdict).
  */
 export function attachMonitor(model: LayersModel, listener: Listener): () => void {
   let state = attached.get(model)
   const { probe, owned } = ensureProbe(model, state, listener.ids)
   if (state === undefined) {
     const hadOwn = Object.hasOwn(model, 'predict')
-    state = { probe, owned, hadOwn, original: model.predict, listeners: new Set() }
+    state = { probe, owned, hadOwn, original: model.predict, listeners: new Set(), inflight: new Set(), closing: false }
     attached.set(model, state)
     model.predict = wrapper(model)
   } else {
+    // a monitor attached while the last one's checks are still being told: the state goes on
+    if (state.closing) model.predict = wrapper(model)
+    state.closing = false
     state.probe = probe
     state.owned = owned
   }
@@ -107,7 +127,8 @@ export function attachMonitor(model: LayersModel, listener: Listener): () => voi
     if (current.listeners.size > 0) return
     if (current.hadOwn) model.predict = current.original
     else delete (model as Partial<LayersModel>).predict
-    if (current.owned) current.probe.dispose()
-    attached.delete(model)
+    // predict is the model's own again at once; checks of calls made before are still told
+    current.closing = true
+    if (current.inflight.size === 0) close(model, current)
   }
 }

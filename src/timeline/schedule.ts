@@ -83,7 +83,12 @@ export interface ScheduleOptions<M extends ReducerMap> {
   live?: TrainingSink
 }
 
-/** Receives a schedule's points and `fit`'s logs as they happen (a TensorBoard file, a live page). */
+/**
+ * Receives a schedule's points and `fit`'s logs as they happen (a TensorBoard file, a live
+ * page). Calls come in the order things happen; a promise a sink returns is not waited for
+ * before training goes on (a sink that writes keeps its writes in order itself), only at
+ * the end of `fit`, which resolves once every sink's writes have settled.
+ */
 export interface TrainingSink {
   /** A point was recorded: `entry` is the last of `timeline.entries`. */
   point(entry: TimelineEntry, timeline: Timeline): void | Promise<void>
@@ -404,25 +409,42 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
     // a snapshot-only schedule shows its snapshots
     const shown = entry ?? this.stream.entries.at(-1)
     const from = entry !== undefined ? this.timeline : this.stream
-    if (shown !== undefined && shown.step === this.step)
-      await this.toSinks((s) => s.point(shown as TimelineEntry, from as unknown as Timeline))
+    if (shown !== undefined && shown.step === this.step) this.toSinks((s) => s.point(shown as TimelineEntry, from as unknown as Timeline))
   }
 
   /**
-   * Runs `send` on every sink. A sink that fails (a full disk, a throwing listener) is
-   * detached and its error reported (`reportError` where the runtime has it): a view of
-   * training never stops training.
+   * Runs `send` on every sink, in the order points and logs happen, without waiting for
+   * what a sink writes: disk and network stay off the training loop until `fit` ends,
+   * where `onTrainEnd` waits for every write. A sink that fails (a full disk, a throwing
+   * listener) is detached and its error reported (`reportError` where the runtime has it):
+   * a view of training never stops training.
    */
-  private async toSinks(send: (sink: TrainingSink) => void | Promise<void>): Promise<void> {
+  private toSinks(send: (sink: TrainingSink) => void | Promise<void>): void {
+    const failed = (sink: TrainingSink, error: unknown): void => {
+      this.sinks.delete(sink)
+      reportUncaught(error)
+    }
     for (const sink of [...this.sinks]) {
       try {
-        await send(sink)
+        const sent = send(sink)
+        if (typeof (sent as Promise<void> | undefined)?.then === 'function') {
+          const settled: Promise<void> = Promise.resolve(sent).then(
+            () => void this.writing.delete(settled),
+            (error: unknown) => {
+              this.writing.delete(settled)
+              failed(sink, error)
+            },
+          )
+          this.writing.add(settled)
+        }
       } catch (error) {
-        this.sinks.delete(sink)
-        reportUncaught(error)
+        failed(sink, error)
       }
     }
   }
+
+  /** What the sinks are still writing. */
+  private readonly writing = new Set<Promise<void>>()
 
   private async record(at: TrainingPoint): Promise<TimelineEntry<Results<M>> | undefined> {
     const { probe, options } = this
@@ -476,7 +498,7 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
       const numbers = Object.fromEntries(
         Object.entries(logs).filter((e): e is [string, number] => typeof e[1] === 'number' && e[0] !== 'batch' && e[0] !== 'size'),
       )
-      if (Object.keys(numbers).length > 0) await this.toSinks((s) => s.logs(this.step, numbers, 'batch'))
+      if (Object.keys(numbers).length > 0) this.toSinks((s) => s.logs(this.step, numbers, 'batch'))
     }
     this.examples += typeof logs?.['size'] === 'number' ? (logs['size'] as number) : 0
     const k = this.interval()
@@ -501,7 +523,7 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
         else if (typeof (v as { data?: unknown } | null)?.data === 'function')
           numbers[key] = ((await (v as Tensor).data()) as Float32Array)[0]!
       }
-      if (Object.keys(numbers).length > 0) await this.toSinks((s) => s.logs(this.step, numbers, 'epoch'))
+      if (Object.keys(numbers).length > 0) this.toSinks((s) => s.logs(this.step, numbers, 'epoch'))
     }
     if (this.stepsPerEpoch === undefined && this.params['steps'] == null && this.fromSamples() === undefined) {
       // an epoch of unknown length (a dataset without size) has just told its length
@@ -513,6 +535,8 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
 
   readonly onTrainEnd = async (): Promise<void> => {
     await this.point('end')
+    // fit resolves once what the sinks write is written (the last point, its logs)
+    while (this.writing.size > 0) await Promise.all([...this.writing])
     // parameters belong to one fit
     this.given = null
     this.fitParams = null

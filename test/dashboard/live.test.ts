@@ -166,6 +166,40 @@ describe('a view never stops training', () => {
     tf.dispose([xs, ys])
   })
 
+  test('a slow sink does not hold training up; fit resolves once its writes have settled, in order; a rejecting one is detached', async () => {
+    const { vi } = await import('vitest')
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const model = mlp(9)
+    const probe = instrument(model)
+    const { xs, ys } = data(32, 12, 3, 29)
+    const events: string[] = []
+    const slow = {
+      point: (entry: { step: number }) =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            events.push(`written ${entry.step}`)
+            resolve()
+          }, 250),
+        ),
+      logs: () => undefined,
+    }
+    let rejected = 0
+    const rejecting = { point: () => Promise.reject(new Error('socket closed')).finally(() => rejected++), logs: () => undefined }
+    const schedule = trainingCallback(probe, { every: { batches: 1 }, measure: xs })
+    schedule.attach(slow)
+    schedule.attach(rejecting)
+    const own = { onBatchEnd: async (b: number) => void events.push(`batch ${b}`) }
+    await model.fit(xs, ys, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [schedule, own] })
+    // every batch ended before the first 250 ms write landed, and every write landed before fit resolved
+    expect(events.slice(0, 4)).toEqual(['batch 0', 'batch 1', 'batch 2', 'batch 3'])
+    expect(events.slice(4)).toEqual(['written 0', 'written 1', 'written 2', 'written 3', 'written 4'])
+    expect(rejected).toBe(1)
+    expect(printed).toHaveBeenCalledWith(expect.objectContaining({ message: 'socket closed' }))
+    printed.mockRestore()
+    probe.dispose()
+    tf.dispose([xs, ys])
+  })
+
   test('records that are not what the writer writes are refused, and watch leaves that run out with the reason', async () => {
     for (const line of [
       'null',

@@ -45,6 +45,41 @@ describe('attach, several monitors and the probe they use', () => {
     }
   })
 
+  test('an undo right after predict: that call is still told, predict is the own one at once, the probe goes after', async () => {
+    const { vi } = await import('vitest')
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const { model, train, m1, x } = await setup(23)
+    const before = ownKeys(model)
+    const seen: ExampleCheck[][] = []
+    const hadOwn = Object.hasOwn(model, 'predict')
+    const undo = m1.attach((c) => void seen.push(c))
+    tf.dispose(model.predict(x) as tf.Tensor)
+    undo()
+    expect(Object.hasOwn(model, 'predict')).toBe(hadOwn)
+    await tick()
+    expect(seen).toEqual([await m1.check(x)])
+    expect(ownKeys(model)).toEqual(before)
+    expect(printed).not.toHaveBeenCalled()
+    // the monitors' probe is gone: the model can be instrumented again
+    instrument(model).dispose()
+    // attached again before the last checks were told: the new monitor is told, nothing is lost
+    const again: ExampleCheck[][] = []
+    const undo1 = m1.attach(() => undefined)
+    tf.dispose(model.predict(x) as tf.Tensor)
+    undo1()
+    const undo2 = m1.attach((c) => void again.push(c))
+    tf.dispose(model.predict(x) as tf.Tensor)
+    await tick()
+    expect(again).toEqual([await m1.check(x)])
+    undo2()
+    await tick()
+    instrument(model).dispose()
+    expect(ownKeys(model)).toEqual(before)
+    expect(printed).not.toHaveBeenCalled()
+    printed.mockRestore()
+    tf.dispose([train.xs, train.ys, x])
+  })
+
   test("a predict inside the program's own capture is checked too, and the capture still gets its rows", async () => {
     const { model, train, m1, x } = await setup(40)
     const probe = instrument(model)
