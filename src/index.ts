@@ -92,7 +92,7 @@ export type { MonitorOptions } from './monitor/build.js'
 export type { MonitoredSite } from './monitor/pattern-sets.js'
 
 // Saving and merging
-export { serialize, deserialize } from './serialize.js'
+export { serialize, serializeBinary, serializeBinaryParts, deserialize } from './serialize/index.js'
 
 // The reducer contract
 export { layoutOf } from './reducer.js'

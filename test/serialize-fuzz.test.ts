@@ -9,6 +9,7 @@ import {
   layoutOf,
   patternHistogram,
   serialize,
+  serializeBinary,
   splitBy,
   unitStats,
   windowed,
@@ -93,7 +94,10 @@ function attempt(fn: () => unknown): void {
   }
 }
 
-describe('crafted states', () => {
+describe.each([
+  ['JSON text', serialize],
+  ['binary', serializeBinary],
+] as const)('crafted states, written as %s', (_, write: (value: unknown) => string | Uint8Array) => {
   const units = 5
   const rows = Array.from({ length: 40 }, (_, i) => Array.from({ length: units }, (_, u) => (i * 7 + u * 3) % 5 < 2 + (u % 2)))
   const labels = rows.map((_, i) => i % 3)
@@ -110,7 +114,7 @@ describe('crafted states', () => {
   const valid = reducers.map(([name, r]) => [name, r, r.update(r.update(r.init(layoutOf(units)), batch), batch)] as const)
 
   test('every valid state reads back exactly', () => {
-    for (const [, , state] of valid) expect(deserialize(serialize(state))).toEqual(state)
+    for (const [, , state] of valid) expect(deserialize(write(state))).toEqual(state)
   })
 
   test('one value changed: read back exactly or refused with a code; using it is exact or refused; nothing hangs', () => {
@@ -123,7 +127,7 @@ describe('crafted states', () => {
         const started = performance.now()
         let back: unknown
         try {
-          back = deserialize(serialize(crafted))
+          back = deserialize(write(crafted))
         } catch (e) {
           coded(e)
           return
@@ -145,7 +149,7 @@ describe('crafted states', () => {
     for (const change of [{ size: s.table.capacity + 5 }, { capacity: 2 ** 40 }, { capacity: 2 ** 30 }, { size: s.table.capacity }]) {
       const crafted = { ...s, table: { ...s.table, ...change } }
       const started = performance.now()
-      expect(() => deserialize(serialize(crafted))).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
+      expect(() => deserialize(write(crafted))).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
       expect(() => patternHistogram().update(structuredClone(crafted), batch)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
       expect(performance.now() - started).toBeLessThan(500)
     }

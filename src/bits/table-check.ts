@@ -1,7 +1,7 @@
 /* Checks of a pattern table's invariants, for tables that come from outside (states read back). */
 import { InstrumentError } from '../errors.js'
 import { hashWords } from './hash.js'
-import { type PatternTable, tableForEach } from './pattern-table.js'
+import type { PatternTable } from './pattern-table.js'
 
 /*
  * Checks of a pattern table's invariants (see PatternTable), for tables that come from
@@ -69,14 +69,34 @@ function checkStructure(t: PatternTable): void {
 
 /**
  * Throws `CORRUPT_DATA` unless `t` keeps every invariant of a {@link PatternTable},
- * in O(size log size) time whatever the values: what `deserialize` runs on every table
+ * in O(capacity + size log size) time whatever the values (O(capacity) for tables as the library fills them): what `deserialize` runs on every table
  * it reads, so that a crafted state can neither hang a later update nor give a wrong count.
  */
 export function checkTable(t: PatternTable): void {
   checkStructure(t)
+  if (t.size === 0) return
+  // a pattern's copies share its hash, so its home slot, so the run of full slots around it
+  // (the structure check holds every pattern to the run of its home): duplicates are looked
+  // for within runs, pairwise in short ones and by sorting in long ones
+  const { capacity: cap, counts } = t
+  const mask = cap - 1
+  let empty = 0
+  while (counts[empty] !== 0) empty++
+  const run: number[] = []
+  for (let i = 1; i <= cap; i++) {
+    const s = (empty + i) & mask
+    if (counts[s] !== 0) {
+      run.push(s)
+      continue
+    }
+    if (run.length > 1) duplicatesInRun(t, run)
+    run.length = 0
+  }
+}
+
+/** Throws when two slots of one run hold the same pattern. */
+function duplicatesInRun(t: PatternTable, run: number[]): void {
   const wpr = t.wordsPerRow
-  const slots: number[] = []
-  tableForEach(t, (slot) => void slots.push(slot))
   const order = (x: number, y: number): number => {
     const d = t.hashes[x]! - t.hashes[y]!
     if (d !== 0) return d
@@ -86,12 +106,18 @@ export function checkTable(t: PatternTable): void {
     }
     return 0
   }
-  slots.sort(order)
-  for (let i = 1; i < slots.length; i++) {
-    if (order(slots[i - 1]!, slots[i]!) === 0) {
-      throw new InstrumentError('CORRUPT_DATA', `Inconsistent pattern table: slots ${slots[i - 1]} and ${slots[i]} hold the same pattern.`)
-    }
+  const same = (x: number, y: number): never => {
+    throw new InstrumentError(
+      'CORRUPT_DATA',
+      `Inconsistent pattern table: slots ${Math.min(x, y)} and ${Math.max(x, y)} hold the same pattern.`,
+    )
   }
+  if (run.length <= 16) {
+    for (let i = 1; i < run.length; i++) for (let j = 0; j < i; j++) if (order(run[i]!, run[j]!) === 0) same(run[i]!, run[j]!)
+    return
+  }
+  const sorted = run.slice().sort(order)
+  for (let i = 1; i < sorted.length; i++) if (order(sorted[i - 1]!, sorted[i]!) === 0) same(sorted[i - 1]!, sorted[i]!)
 }
 
 /** The O(capacity) checks of {@link checkTable}, without the search for duplicates: cheap enough for every merge. */

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { createTable, tableAdd } from '../../src/bits/pattern-table.js'
 import { checkTable, isTableShaped } from '../../src/bits/table-check.js'
+import { hashWords } from '../../src/bits/hash.js'
 
 describe('checkTable', () => {
   test('every table built by tableAdd passes', () => {
@@ -57,5 +58,42 @@ describe('checkTable', () => {
     const sized = build()
     sized.size = 2
     expect(() => checkTable(sized)).toThrow(corrupt)
+  })
+
+  test('a duplicate anywhere in a long run (sorted, not compared pairwise) is found; the distinct ones pass', () => {
+    const cap = 64
+    // 24 patterns with one home slot: one run of 24 from there
+    const home = 5
+    const values: number[] = []
+    for (let v = 0; values.length < 25; v++) if ((hashWords(Uint32Array.of(v), 0, 1) & (cap - 1)) === home) values.push(v)
+    const fill = (vs: number[]) => {
+      const t = createTable(1, 0)
+      t.capacity = cap
+      t.keys = new Uint32Array(cap)
+      t.hashes = new Uint32Array(cap)
+      t.counts = new Float64Array(cap)
+      vs.forEach((v, i) => {
+        t.keys[home + i] = v
+        t.hashes[home + i] = hashWords(Uint32Array.of(v), 0, 1)
+        t.counts[home + i] = 1
+      })
+      t.size = vs.length
+      return t
+    }
+    expect(() => checkTable(fill(values.slice(0, 24)))).not.toThrow()
+    for (const [a, b] of [
+      [0, 23],
+      [11, 12],
+      [23, 3],
+    ]) {
+      const vs = values.slice(0, 24)
+      vs[b!] = vs[a!]!
+      expect(() => checkTable(fill(vs))).toThrow(
+        expect.objectContaining({
+          code: 'CORRUPT_DATA',
+          message: expect.stringContaining(`slots ${home + Math.min(a!, b!)} and ${home + Math.max(a!, b!)}`),
+        }),
+      )
+    }
   })
 })

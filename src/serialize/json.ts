@@ -1,9 +1,9 @@
-/* States and results as versioned JSON text with typed arrays in base64 and a checksum, and back. */
-import { fingerprint, fingerprintAdd, fingerprintHex } from './bits/fingerprint.js'
-import type { PatternTable } from './bits/pattern-table.js'
-import { checkTable, isTableShaped } from './bits/table-check.js'
-import { InstrumentError } from './errors.js'
-import { putOwn } from './keys.js'
+/* States and results as versioned JSON text with typed arrays in base64 and a checksum, and back; the tree both forms share. */
+import { fingerprint, fingerprintAdd, fingerprintHex } from '../bits/fingerprint.js'
+import type { PatternTable } from '../bits/pattern-table.js'
+import { checkTable, isTableShaped } from '../bits/table-check.js'
+import { InstrumentError } from '../errors.js'
+import { putOwn } from '../keys.js'
 
 /** Format tag and version written by {@link serialize}. */
 export const SERIAL_FORMAT = 'relu-patterns'
@@ -19,7 +19,7 @@ export const SERIAL_VERSION = 2
  * Version 1 had no key escaping; it is still read.
  */
 
-const TYPED = {
+export const TYPED = {
   Int8Array,
   Uint8Array,
   Uint8ClampedArray,
@@ -30,7 +30,7 @@ const TYPED = {
   Float32Array,
   Float64Array,
 } as const
-type TypedName = keyof typeof TYPED
+export type TypedName = keyof typeof TYPED
 
 /** Deeper nesting than this is refused, so that neither side can overflow the stack. */
 const MAX_DEPTH = 512
@@ -60,7 +60,16 @@ const unusable = (what: string, path: string): InstrumentError =>
       'objects and typed arrays, without cycles.',
   )
 
-function encode(value: unknown, path: string, open: Set<object>): unknown {
+/** How a typed array is written: base64 in JSON text, a section of its own in the binary form. */
+export type WriteTyped = (view: ArrayBufferView, name: TypedName) => unknown
+
+const base64Typed: WriteTyped = (view, name) => ({
+  $typed: name,
+  base64: toBase64(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)),
+})
+
+/** Plain data as the JSON tree both forms write (typed arrays as `typed` writes them). */
+export function encode(value: unknown, path: string, open: Set<object>, typed: WriteTyped = base64Typed): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
   if (typeof value === 'number')
     return Number.isFinite(value) && !Object.is(value, -0) ? value : { $number: String(Object.is(value, -0) ? '-0' : value) }
@@ -72,20 +81,20 @@ function encode(value: unknown, path: string, open: Set<object>): unknown {
     const ctor: unknown = view.constructor
     const name = (ctor as { name?: string }).name as TypedName
     if (!Object.hasOwn(TYPED, name) || TYPED[name] !== ctor) throw unusable(`a ${String(name)}`, path)
-    return { $typed: name, base64: toBase64(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) }
+    return typed(view, name)
   }
   open.add(value)
   try {
     if (Array.isArray(value)) {
       // holes would come back as null
       if (Object.keys(value).length !== value.length) throw unusable('a sparse array (its holes would come back as null)', path)
-      return value.map((v, i) => encode(v, `${path}[${i}]`, open))
+      return value.map((v, i) => encode(v, `${path}[${i}]`, open, typed))
     }
     const proto = Object.getPrototypeOf(value) as unknown
     if (proto !== Object.prototype && proto !== null) throw unusable(`an instance of ${value.constructor?.name ?? 'a class'}`, path)
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined) putOwn(out, k.startsWith('$') ? `$${k}` : k, encode(v, `${path}.${k}`, open))
+      if (v !== undefined) putOwn(out, k.startsWith('$') ? `$${k}` : k, encode(v, `${path}.${k}`, open, typed))
     }
     return out
   } finally {
@@ -97,7 +106,7 @@ function unusableValue(value: unknown, path: string): never {
   throw unusable(`a ${typeof value}`, path)
 }
 
-const corrupt = (what: string): InstrumentError =>
+export const corrupt = (what: string): InstrumentError =>
   new InstrumentError('CORRUPT_DATA', `deserialize(): ${what}. The data is damaged or was not written by serialize().`)
 
 function decodeNumber(o: Record<string, unknown>): number {
@@ -111,6 +120,7 @@ function decodeNumber(o: Record<string, unknown>): number {
 }
 
 function decodeTyped(o: Record<string, unknown>): ArrayBufferView {
+  if (Object.hasOwn(o, '$section')) throw corrupt('a binary section in JSON text')
   const name = o['$typed']
   const Ctor = typeof name === 'string' && Object.hasOwn(TYPED, name) ? TYPED[name as TypedName] : undefined
   if (Ctor === undefined || typeof o['base64'] !== 'string' || Object.keys(o).length !== 2) throw corrupt(`a malformed typed array`)
@@ -119,13 +129,17 @@ function decodeTyped(o: Record<string, unknown>): ArrayBufferView {
   return new Ctor(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT)
 }
 
-function decode(value: unknown, version: number, depth: number): unknown {
+/** How a typed array is read back: from base64 in JSON text, from its section in the binary form. */
+export type ReadTyped = (tag: Record<string, unknown>) => ArrayBufferView
+
+/** The tree either form wrote, back as plain data, every pattern table checked. */
+export function decode(value: unknown, version: number, depth: number, typed: ReadTyped = decodeTyped): unknown {
   if (value === null || typeof value !== 'object') return value
   if (depth > MAX_DEPTH) throw corrupt(`nesting deeper than ${MAX_DEPTH} levels`)
-  if (Array.isArray(value)) return value.map((v) => decode(v, version, depth + 1))
+  if (Array.isArray(value)) return value.map((v) => decode(v, version, depth + 1, typed))
   const o = value as Record<string, unknown>
   if (Object.hasOwn(o, '$number')) return decodeNumber(o)
-  if (Object.hasOwn(o, '$typed')) return decodeTyped(o)
+  if (Object.hasOwn(o, '$typed') || Object.hasOwn(o, '$section')) return typed(o)
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(o)) {
     let key = k
@@ -133,7 +147,7 @@ function decode(value: unknown, version: number, depth: number): unknown {
       if (!k.startsWith('$$')) throw corrupt(`an unknown tag ${JSON.stringify(k.slice(0, 20))}`)
       key = k.slice(1)
     }
-    putOwn(out, key, decode(v, version, depth + 1))
+    putOwn(out, key, decode(v, version, depth + 1, typed))
   }
   if (isTableShaped(out)) {
     try {
@@ -177,20 +191,8 @@ export function serialize(value: unknown): string {
   return `{"format":"${SERIAL_FORMAT}","version":${SERIAL_VERSION},"checksum":"${checksum(data)}","data":${data}}`
 }
 
-/**
- * Reads what {@link serialize} wrote, exactly. Damaged, foreign or inconsistent text is
- * `CORRUPT_DATA` (pattern tables are checked against their invariants, so a crafted
- * state cannot make a later `update` or `merge` hang); text from an incompatible version
- * is `UNSUPPORTED_VERSION`. Time is O(n log n) in the length of the text (pattern tables
- * are checked for duplicates by sorting). An object is taken for a pattern table, and
- * checked, only when it has exactly a table's six fields with a table's types.
- *
- * @example
- * ```ts
- * const again = deserialize(serialize({ counts: new Float64Array([1, 2]) }))
- * ```
- */
-export function deserialize(text: string): unknown {
+/** Reads what {@link serialize} wrote (see `deserialize`, which takes either form). */
+export function deserializeText(text: string): unknown {
   if (typeof text !== 'string') throw corrupt('expected a string')
   const head = /^\{"format":"([^"]*)","version":(\d+),"checksum":"([0-9a-f]{16}-\d+)","data":/.exec(text)
   if (head === null || !text.endsWith('}')) throw corrupt('no relu-patterns header')
@@ -199,7 +201,7 @@ export function deserialize(text: string): unknown {
   if (version !== 1 && version !== SERIAL_VERSION) {
     throw new InstrumentError(
       'UNSUPPORTED_VERSION',
-      `deserialize(): data has format version ${head[2]}; this release reads versions 1 and ${SERIAL_VERSION}. ` +
+      `deserialize(): data has format version ${head[2]}; this release reads versions 1, ${SERIAL_VERSION} and 3 (binary). ` +
         'Read it with the release that wrote it.',
     )
   }
