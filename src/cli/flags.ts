@@ -49,6 +49,16 @@ fed one input per pass.
 Exit codes: 0 done; 2 a problem with the command, the model or the data (one line on
 standard error says what to do; nothing is left half-written in DIR); 1 anything else.
 
+relu-patterns measure MODEL --data PATH --shard I/N --state-out FILE [options]
+relu-patterns merge FILE... --out DIR [--json]
+
+Measure the I-th of N parts of the inputs (whole passes: the parts together are the passes
+one process makes) and write its state to FILE, in any order, on any machine; merge folds
+the N state files into the same index.html and report.json that report would have written
+(equal, but for the time it was made: set SOURCE_DATE_EPOCH for that too). measure takes
+report's options (not --out, --against, --full or --json); merge refuses states of another
+model, other options or another version.
+
 relu-patterns watch DIR [--port N]
 
 Serves, on this machine only (http://127.0.0.1:8787/ by default), a page that shows the
@@ -76,6 +86,8 @@ const OPTIONS = {
   channels: { type: 'string' },
   full: { type: 'boolean' },
   json: { type: 'boolean' },
+  shard: { type: 'string' },
+  'state-out': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -136,6 +148,12 @@ function globs(patterns: readonly string[]): (site: Site) => boolean {
 /** What the command asks for, checked. */
 export interface Command {
   readonly help: boolean
+  /** report writes the report; measure writes the state of one shard, for merge. */
+  readonly command: 'report' | 'measure'
+  /** With measure: the part of the inputs this process measures, 1-based, of count parts. */
+  readonly shard: { readonly index: number; readonly count: number }
+  /** With measure: the state file to write. */
+  readonly stateOut: string | undefined
   readonly model: string
   readonly data: string
   readonly out: string
@@ -196,14 +214,31 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
   if (twice !== undefined) throw new UsageError(`--${twice} is given twice; give it once.`)
   if (o.help === true || positionals.length === 0) return { help: true }
   const [command, model, ...extra] = positionals
-  if (command !== 'report')
+  if (command !== 'report' && command !== 'measure')
     throw new UsageError(
-      `unknown command ${command}; the commands are report (relu-patterns report MODEL --data PATH --out DIR) and watch (relu-patterns watch DIR).`,
+      `unknown command ${command}; the commands are report (relu-patterns report MODEL --data PATH --out DIR), measure (relu-patterns measure MODEL --data PATH --shard I/N --state-out FILE), merge (relu-patterns merge FILE... --out DIR) and watch (relu-patterns watch DIR).`,
     )
-  if (model === undefined) throw new UsageError('report needs a model: relu-patterns report MODEL --data PATH --out DIR.')
+  if (model === undefined) throw new UsageError(`${command} needs a model: relu-patterns ${command} MODEL --data PATH ...`)
   if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}; give one model (and --against for a second).`)
-  if (o.data === undefined) throw new UsageError('report needs --data PATH (a folder of images, a .npy file, or mnist).')
-  if (o.out === undefined) throw new UsageError('report needs --out DIR.')
+  if (o.data === undefined) throw new UsageError(`${command} needs --data PATH (a folder of images, a .npy file, or mnist).`)
+  if (command === 'report') {
+    if (o.out === undefined) throw new UsageError('report needs --out DIR.')
+    if (o.shard !== undefined || o['state-out'] !== undefined)
+      throw new UsageError(
+        '--shard and --state-out belong to measure: relu-patterns measure MODEL --data PATH --shard I/N --state-out FILE.',
+      )
+  } else {
+    if (o['state-out'] === undefined) throw new UsageError('measure needs --state-out FILE (the state merge reads).')
+    const taken = (['out', 'against', 'full', 'json'] as const).find((k) => o[k] !== undefined)
+    if (taken !== undefined)
+      throw new UsageError(
+        `measure writes a state, not a report: --${taken} belongs to report${taken === 'out' || taken === 'json' ? ' and merge' : ''}.`,
+      )
+  }
+  const shard = /^(\d+)\/(\d+)$/.exec(o.shard ?? '1/1')
+  const [index, count] = [Number(shard?.[1]), Number(shard?.[2])]
+  if (shard === null || !(count >= 1 && index >= 1 && index <= count))
+    throw new UsageError(`--shard takes I/N, the I-th of N parts (1 <= I <= N), not ${o.shard}.`)
   const backend = o.backend ?? 'cpu'
   if (backend !== 'cpu' && backend !== 'wasm') throw new UsageError(`--backend takes cpu or wasm, not ${backend}.`)
   const channels = o.channels ?? 'rgb'
@@ -220,11 +255,15 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
           .filter((k) => k !== '')
   const wrong = kinds.find((k) => !ACTIVATION_KINDS.includes(k as ActivationKind))
   if (wrong !== undefined) throw new UsageError(`--activations takes ${ACTIVATION_KINDS.join(', ')}, not ${wrong}.`)
+  const { shard: _shard, 'state-out': _stateOut, ...given } = o
   return {
     help: false,
+    command,
+    shard: { index, count },
+    stateOut: o['state-out'],
     model,
     data: o.data,
-    out: o.out,
+    out: o.out ?? '',
     labels: o.labels,
     against: o.against,
     byOrder: o.match === 'order',
@@ -238,6 +277,7 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
     channels,
     full: o.full === true,
     json: o.json === true,
-    given: { ...o, model },
+    // what a report says it was asked; for a shard, the same as one process would say, less --out
+    given: { ...given, model },
   }
 }

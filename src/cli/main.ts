@@ -1,52 +1,26 @@
-/* The relu-patterns command line: report MODEL --data PATH --out DIR, from flags to files. */
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+/* The relu-patterns command line: report, measure (a shard), merge and watch, from flags to files. */
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import { metricInfo } from '../metrics/catalogue.js'
-import { SUMMARY_METRICS, summarize } from '../metrics/summary.js'
-import { hamming } from '../reducers/hamming.js'
-import { patternHistogram } from '../reducers/pattern-histogram.js'
-import { unitStats } from '../reducers/unit-stats.js'
-import { renderReport } from '../report/render.js'
-import { serialize } from '../serialize/index.js'
-import { HELP, parseCommand } from './flags.js'
-import { channelsFirst, readInputs, readLabels } from './inputs.js'
+import { type Command, HELP, parseCommand } from './flags.js'
+import { type Inputs, channelsFirst, readInputs, readLabels } from './inputs.js'
 import { loadModel } from './load.js'
-import { type Measured, inputOf, matchSites, measureModel, renamed, sitesOf } from './measure.js'
-import { declaredScaling, mismatchWarning, resolveScaling } from './scaling.js'
-import { terminalSummary } from './terminal.js'
+import { inputOf, matchSites, measureModel, reportReducers, sitesOf } from './measure.js'
+import { type Io, version, writeReport } from './report-file.js'
+import { type Scaling, declaredScaling, resolveScaling } from './scaling.js'
+import { keepingStates, mergeShards, modelFingerprint, shardRows, writeShard } from './shards.js'
 import { UsageError } from './usage.js'
-import { parseArgs } from 'node:util'
 import { watch } from './watch.js'
 
+export type { Io } from './report-file.js'
 export { HELP } from './flags.js'
-
-/** Where the CLI writes; replaceable in tests. */
-export interface Io {
-  stdout: (text: string) => void
-  stderr: (text: string) => void
-  /** True when standard error is a terminal (the progress bar is drawn only then). */
-  tty: boolean
-}
 
 const processIo: Io = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   tty: process.stderr.isTTY === true,
-}
-
-/** The package version, read from the package.json next to the built files. */
-async function version(): Promise<string> {
-  for (const up of ['..', '../..']) {
-    try {
-      const pkg = JSON.parse(await readFile(new URL(`${up}/package.json`, import.meta.url), 'utf8')) as { name?: string; version?: string }
-      if (pkg.name === 'relu-patterns' && typeof pkg.version === 'string') return pkg.version
-    } catch {
-      // try the next place
-    }
-  }
-  return 'unknown'
 }
 
 /** A progress bar on a terminal: inputs measured, and within a pass the sites done, redrawn at most 10 times a second. */
@@ -142,6 +116,7 @@ async function watchCommand(argv: readonly string[], io: Io): Promise<void> {
 
 async function run(argv: readonly string[], io: Io): Promise<void> {
   if (argv[0] === 'watch') return watchCommand(argv, io)
+  if (argv[0] === 'merge') return mergeCommand(argv, io)
   const c = parseCommand(argv)
   if (c.help) {
     io.stdout(`${HELP}\n`)
@@ -152,7 +127,8 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
   await import('@tensorflow/tfjs-backend-cpu').catch((error: unknown) => {
     throw new UsageError('report needs @tensorflow/tfjs-backend-cpu: npm install @tensorflow/tfjs-backend-cpu.', error)
   })
-  await checkOut(c.out)
+  if (c.command === 'report') await checkOut(c.out)
+  else await checkStateOut(c.stateOut!)
   if (c.backend === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm').catch((error: unknown) => {
       throw new UsageError('--backend wasm needs @tensorflow/tfjs-backend-wasm: npm install @tensorflow/tfjs-backend-wasm.', error)
@@ -164,7 +140,7 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
   const { model, kind } = await loadModel(c.model)
   const other = c.against === undefined ? null : await loadModel(c.against)
   const options = {
-    reducers: { units: unitStats(), patterns: patternHistogram(), hamming: hamming() },
+    reducers: reportReducers(),
     saturation: c.saturation,
     activations: c.activations,
     ...(c.sites === undefined ? {} : { sites: c.sites }),
@@ -191,69 +167,30 @@ async function run(argv: readonly string[], io: Io): Promise<void> {
   const size = input.batch ?? c.batchSize
   const used = input.batch === null ? inputs.count : inputs.count - (inputs.count % input.batch)
   io.stderr(`relu-patterns: ${used} inputs from ${inputs.source}, ${size} per pass; ${scaling.description}\n`)
+  if (c.command === 'measure') return measureShard(c, { model, kind, inputs, labels, size, used, scaling, batch: input.batch, options }, io)
   const bar = progress(io, inputs.count * (other === null ? 1 : 2))
   const measured = await measureModel(model, inputs, labels, c.batchSize, options, bar.tick)
   bar.next()
   const against = other === null ? null : await measureModel(other.model, inputs, labels, c.batchSize, options, bar.tick)
   bar.done()
-
-  const summary = summarize(measured.measurement.results, positioned(measured))
-  const second = against === null ? null : c.byOrder ? renamed(against.measurement, pairs!) : against.measurement
-  const warnings = [
-    mismatchWarning(summary, scaling),
-    second === null || against === null ? null : mismatchWarning(summarize(second.results, positioned(against)), scaling),
-  ]
-    .map((w, k) => (w === null ? null : k === 0 ? w : `The model of --against (fed the same inputs): ${w}`))
-    .filter((w): w is string => w !== null)
-  const warning = warnings.length === 0 ? null : warnings.join(' ')
-  const meta = {
-    model: resolve(c.model),
-    kind,
-    data: inputs.source,
-    ...(measured.used < inputs.count ? { used: `${measured.used} inputs: the model takes batches of exactly ${input.batch}` } : {}),
-    input: scaling.description,
-    batch: `${size} inputs per pass${input.batch === null ? '' : ' (the model fixes it)'}; the Hamming column compares patterns within a pass`,
-    ...(other === null ? {} : { against: resolve(c.against!) }),
-    backend: c.backend,
-    'relu-patterns': await version(),
-    created: new Date().toISOString(),
-  }
-  const html = renderReport(measured.measurement, {
-    title: `ReLU patterns of ${c.model}`,
-    meta,
-    ...(warnings.length === 0 ? {} : { warnings }),
-    ...(labels === null ? {} : { labels: labels.subarray(0, measured.used) }),
-    ...(second === null ? {} : { against: { measurement: second, label: c.against! } }),
-  })
-  // the retained patterns (most of the size) only with --full; the results always
-  const saved = (m: Measured['measurement']): Record<string, unknown> =>
-    c.full ? { measurement: JSON.parse(serialize(m)) as unknown } : { results: JSON.parse(serialize(m.results)) as unknown }
-  const report = {
-    tool: 'relu-patterns',
-    version: meta['relu-patterns'],
-    options: c.given,
-    meta,
-    ...(warnings.length === 0 ? {} : { warnings }),
-    sites: measured.sites,
-    summary,
-    // what each summary key means, from the catalogue every page and chart reads
-    metrics: Object.fromEntries(
-      ['units', 'positions', 'rows', ...SUMMARY_METRICS].map((k) => [k, { label: metricInfo(k)!.label, meaning: metricInfo(k)!.meaning }]),
-    ),
-    classes: inputs.classes,
-    ...saved(measured.measurement),
-    ...(against === null || second === null
-      ? {}
-      : { against: { summary: summarize(second.results, positioned(measured)), ...saved(second) } }),
-  }
-  const json = `${JSON.stringify(report)}\n`
-  await writeAtomically(c.out, { 'index.html': html, 'report.json': json })
-  for (const line of terminalSummary(summary, warning)) io.stderr(`${line}\n`)
-  if (c.json) io.stdout(json)
-  else io.stdout(`wrote ${join(c.out, 'index.html')} and ${join(c.out, 'report.json')} (${megabytes(json.length)})\n`)
+  await writeReport(
+    {
+      c,
+      kind,
+      source: inputs.source,
+      classes: inputs.classes,
+      count: inputs.count,
+      batch: input.batch,
+      size,
+      scaling,
+      labels,
+      measured,
+      against,
+      pairs,
+    },
+    io,
+  )
 }
-
-const megabytes = (n: number): string => (n < 1e6 ? `${(n / 1e3).toFixed(0)} kB` : `${(n / 1e6).toFixed(1)} MB`)
 
 /** Channels of an image input ([H, W, C] or [C, H, W]), or null for other inputs. */
 function channelsOf(shape: readonly (number | null)[]): number | null {
@@ -261,9 +198,107 @@ function channelsOf(shape: readonly (number | null)[]): number | null {
   return (channelsFirst(shape) ? shape[0] : shape[2]) ?? null
 }
 
-/** Sites with the positions the measurement saw where the model does not fix them. */
-function positioned(m: Measured): { id: string; positions: number | null }[] {
-  return m.sites.map((s) => ({ id: s.id, positions: s.positions ?? m.measurement.patterns[s.id]?.positions ?? null }))
+/** What one shard measures with: the model, the inputs read, how they are fed. */
+interface ShardInput {
+  model: Parameters<typeof measureModel>[0]
+  kind: string
+  inputs: Inputs
+  labels: Int32Array | null
+  size: number
+  used: number
+  scaling: Scaling
+  batch: number | null
+  options: Parameters<typeof measureModel>[4]
+}
+
+/** `measure --shard I/N --state-out FILE`: measures the I-th part of the passes and writes its state. */
+async function measureShard(c: Command, s: ShardInput, io: Io): Promise<void> {
+  const { from, to } = shardRows(s.used, s.size, c.shard)
+  if (from === to)
+    throw new UsageError(
+      `shard ${c.shard.index}/${c.shard.count} has no pass to measure: ${s.used} inputs make ${Math.ceil(s.used / s.size)} passes of ${s.size}; split into fewer shards.`,
+    )
+  const per = s.inputs.shape.reduce((a, b) => a * b, 1)
+  const part: Inputs = { ...s.inputs, values: s.inputs.values.subarray(from * per, to * per), count: to - from }
+  const labels = s.labels === null ? null : s.labels.slice(from, to)
+  io.stderr(`relu-patterns: shard ${c.shard.index}/${c.shard.count}: inputs ${from} to ${to - 1} of ${s.used}\n`)
+  const bar = progress(io, part.count)
+  const measured = await measureModel(
+    s.model,
+    part,
+    labels,
+    c.batchSize,
+    { ...s.options, reducers: keepingStates(reportReducers()) },
+    bar.tick,
+  )
+  bar.done()
+  const { stateOut: _file, shard: _shard, ...command } = c
+  const bytes = await writeShard(c.stateOut!, {
+    tool: await version(),
+    shard: c.shard,
+    rows: { from, to, of: s.used },
+    same: {
+      model: modelFingerprint(weightsOf(s.model), measured.sites),
+      options: c.given,
+      inputs: { source: s.inputs.source, count: s.inputs.count, used: s.used, perPass: s.size },
+      scaling: s.scaling,
+    },
+    finished: {
+      c: { model: command.model, against: undefined, byOrder: false, full: false, backend: command.backend, given: command.given },
+      kind: s.kind,
+      source: s.inputs.source,
+      classes: s.inputs.classes,
+      count: s.inputs.count,
+      batch: s.batch,
+      size: s.size,
+      scaling: s.scaling,
+      labels,
+      measured,
+    },
+  })
+  io.stdout(`wrote ${c.stateOut} (shard ${c.shard.index}/${c.shard.count}, ${to - from} inputs, ${(bytes / 1e6).toFixed(1)} MB)\n`)
+}
+
+/** The model's weights, as float32 values in order. */
+function weightsOf(model: object): Float32Array[] {
+  const m = model as { getWeights?: () => tf.Tensor[]; weights?: Record<string, tf.Tensor[]> }
+  const tensors = typeof m.getWeights === 'function' ? m.getWeights() : Object.values(m.weights ?? {}).flat()
+  return tensors.map((t) => Float32Array.from(t.dataSync() as ArrayLike<number>))
+}
+
+/** `relu-patterns merge FILE... --out DIR [--json]`: the report of N shards, as one process would have written it. */
+async function mergeCommand(argv: readonly string[], io: Io): Promise<void> {
+  let parsed: { values: { out?: string | undefined; json?: boolean | undefined }; positionals: string[] }
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { out: { type: 'string' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    })
+  } catch (error) {
+    throw new UsageError(
+      `${error instanceof Error ? error.message.split('\n')[0] : String(error)} (relu-patterns merge FILE... --out DIR [--json]).`,
+      error,
+    )
+  }
+  const files = parsed.positionals.slice(1)
+  if (files.length === 0) throw new UsageError('merge takes the state files measure wrote: relu-patterns merge FILE... --out DIR.')
+  const out = parsed.values.out
+  if (out === undefined) throw new UsageError('merge needs --out DIR.')
+  await checkOut(out)
+  const merged = await mergeShards(files)
+  const json = parsed.values.json === true
+  const given = { ...merged.c.given, out, ...(json ? { json: true } : {}) }
+  await writeReport({ ...merged, c: { ...merged.c, out, json, given } }, io)
+}
+
+/** Refuses a state file that cannot be written, before any work. */
+async function checkStateOut(file: string): Promise<void> {
+  const info = await stat(file).catch(() => null)
+  if (info?.isDirectory() === true) throw new UsageError(`--state-out ${file} is a folder; give a file.`)
+  const dir = await stat(dirname(resolve(file))).catch(() => null)
+  if (dir?.isDirectory() !== true) throw new UsageError(`--state-out ${file}: its folder ${dirname(resolve(file))} does not exist.`)
 }
 
 /** Refuses an output that cannot take the report, before any work. */
@@ -295,19 +330,5 @@ async function checkOut(dir: string): Promise<void> {
   for (const name of ['index.html', 'report.json']) {
     const inner = await stat(join(dir, name)).catch(() => null)
     if (inner?.isDirectory() === true) throw new UsageError(`--out ${dir} holds a folder named ${name}; move it or choose another --out.`)
-  }
-}
-
-/** Writes every file into a fresh folder beside DIR, then moves each into DIR: a failure leaves DIR as it was. */
-async function writeAtomically(dir: string, files: Record<string, string>): Promise<void> {
-  const target = resolve(dir)
-  await mkdir(dirname(target), { recursive: true })
-  const staging = await mkdtemp(join(dirname(target), '.relu-patterns-'))
-  try {
-    for (const [name, text] of Object.entries(files)) await writeFile(join(staging, name), text)
-    await mkdir(target, { recursive: true })
-    for (const name of Object.keys(files)) await rename(join(staging, name), join(target, name))
-  } finally {
-    await rm(staging, { recursive: true, force: true })
   }
 }

@@ -1,13 +1,21 @@
 /* Measuring a model on the inputs read from disk: fixed batches, the model's own batch size and dtype, progress site by site. */
 import * as tf from '@tensorflow/tfjs-core'
 import type { Measurement } from '../compare/measurement.js'
-import type { Reducer } from '../reducer.js'
+import type { AnyReducer, Reducer } from '../reducer.js'
+import { hamming } from '../reducers/hamming.js'
+import { patternHistogram } from '../reducers/pattern-histogram.js'
+import { unitStats } from '../reducers/unit-stats.js'
 import { instrument, type Site } from '../instrument/index.js'
 import type { Inputs } from './inputs.js'
 import { UsageError } from './usage.js'
 
 type Options = NonNullable<Parameters<typeof instrument>[1]>
 export type Measured = { measurement: Measurement<Record<string, Record<string, unknown>>>; sites: Site[] }
+
+/** What a report reads at each site: unit statistics, the exact pattern histogram, Hamming distances within a pass. */
+export function reportReducers(): Record<string, AnyReducer> {
+  return { units: unitStats(), patterns: patternHistogram(), hamming: hamming() }
+}
 
 /** The model's one input: its shape after the batch, its fixed batch size (null when free) and dtype. */
 export function inputOf(model: object): { shape: (number | null)[]; batch: number | null; dtype: string } {

@@ -98,10 +98,11 @@ export function labelInformation(state: Counts, entropy: number, maxEntropy: num
   const conditional = Math.max(0, joint - labels)
   const mutual = Math.max(0, entropy - conditional)
   // true bounds: H(A|L) <= sum_l p_l min(C, log2 n_l); I(A;L) <= min(H(L), max H(A))
+  // summed in the order of the counts, not of the table's slots: equal counts give equal bits, however they were merged
+  const perLabel: number[] = []
+  tableForEach(state.labelCounts, (_slot, n) => void perLabel.push(n))
   let maxConditional = 0
-  tableForEach(state.labelCounts, (_slot, n) => {
-    maxConditional += (n / rows) * Math.min(units, Math.log2(n))
-  })
+  for (const n of perLabel.sort((a, b) => a - b)) maxConditional += (n / rows) * Math.min(units, Math.log2(n))
   return {
     conditionalEntropy: conditional,
     mutualInformation: mutual,
