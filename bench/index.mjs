@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --out results.json] [-- --smoke] [-- --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks]
+// npm run bench [-- --json] [-- --out results.json] [-- --smoke] [-- --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks,states]
 // Every ratio below is measured within this one run, with the compared tasks interleaved.
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
@@ -14,10 +14,11 @@ import { CHROMIUM } from './chromium.mjs'
 import { webglFitOverhead } from './webgl.mjs'
 import { workersBench } from './workers.mjs'
 import { sinksOverhead } from './sinks.mjs'
+import { statesBench } from './states.mjs'
 
 const json = process.argv.includes('--json')
 const smoke = process.argv.includes('--smoke')
-// --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks runs those parts alone
+// --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks,states runs those parts alone
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt < 0 ? null : (process.argv[onlyAt + 1] ?? '').split(',')
 const want = (part) => only === null || only.includes(part)
@@ -59,6 +60,7 @@ const out = {
         graphPerOrder: 5,
         workers: 7,
         sinks: 15,
+        states: 5,
       },
 }
 
@@ -226,6 +228,19 @@ if (want('sinks')) {
   )
   out.sinksOverhead = s
   await tf.setBackend('cpu')
+}
+
+if (want('states')) {
+  log('\nstates to bytes and back: a histogram of 64-bit patterns, each seen once')
+  const st = await statesBench(smoke ? { distinct: 10_000, rounds: 1, json: false } : { distinct: 1_000_000, rounds: 5, json: true })
+  log(
+    `  ${fmt(st.distinct)} distinct, ${(st.bytes / 1e6).toFixed(1)} MB: serializeBinary ${st.serializeMBps.toFixed(0)} MB/s (range ${st.serializeMBpsRange.map((x) => x.toFixed(0)).join('-')}), parts to a file ${st.serializeToFileMBps.toFixed(0)} MB/s, deserialize ${st.readMBps.toFixed(0)} MB/s (range ${st.readMBpsRange.map((x) => x.toFixed(0)).join('-')}); extra memory while writing ${(st.extraBytesWhileWriting / 1e6).toFixed(0)} MB; target >= 200 MB/s each way`,
+  )
+  if (st.json !== null)
+    log(
+      `  JSON text: ${(st.json.bytes / 1e6).toFixed(1)} MB, serialize ${(st.json.serializeMs / 1000).toFixed(1)} s, deserialize ${(st.json.readMs / 1000).toFixed(1)} s`,
+    )
+  out.states = st
 }
 
 out.seconds = Math.round((performance.now() - started) / 1000)

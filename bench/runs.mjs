@@ -47,6 +47,12 @@ const figures = [
   ['network site, CNN: measure with / without', 'regions.networkSite.cnn.ratio', null, 3, '-'],
   ['memory: tensors after 1000 batches', 'memory.tensorGrowth', null, 0, '0'],
   ['fit with live log and TensorBoard writer / timeline alone, MLP, wasm', 'sinksOverhead.ratio', 'sinksOverhead.ratioSpread', 3, '≤ 1.02'],
+  ['serializeBinary, 1M distinct patterns (MB/s)', 'states.serializeMBps', 'states.serializeMBpsRange', 0, '≥ 200'],
+  ['serializeBinaryParts to a file (MB/s)', 'states.serializeToFileMBps', null, 0, '≥ 200'],
+  ['deserialize of the bytes (MB/s)', 'states.readMBps', 'states.readMBpsRange', 0, '≥ 200'],
+  ['extra memory while writing / state size', 'states.extraOverState', null, 2, '≤ 1'],
+  ['serialize, JSON text (s)', 'states.json.serializeS', null, 1, '-'],
+  ['deserialize, JSON text (s)', 'states.json.readS', null, 1, '-'],
 ]
 
 const percent = (label) => label.includes('(%)')

@@ -29,8 +29,11 @@ export function isTableShaped(x: Record<string, unknown>): boolean {
   )
 }
 
-/** The O(capacity) invariants: structure, counts, size and probe runs (not duplicates). */
-function checkStructure(t: PatternTable): void {
+/**
+ * The O(capacity) invariants: structure, counts, size and probe runs; with `duplicates`,
+ * also no pattern twice (looked for within each run, where a pattern's copies must be).
+ */
+function checkStructure(t: PatternTable, duplicates: boolean): void {
   const bad = (what: string): never => {
     throw new InstrumentError('CORRUPT_DATA', `Inconsistent pattern table: ${what}.`)
   }
@@ -59,6 +62,7 @@ function checkStructure(t: PatternTable): void {
   for (let i = 1; i <= cap; i++) {
     const s = (empty + i) & mask
     if (t.counts[s] === 0) {
+      if (duplicates && ((s - runStart) & mask) > 1) duplicatesInRun(t, runStart, (s - runStart) & mask)
       runStart = (s + 1) & mask
       continue
     }
@@ -73,35 +77,18 @@ function checkStructure(t: PatternTable): void {
  * it reads, so that a crafted state can neither hang a later update nor give a wrong count.
  */
 export function checkTable(t: PatternTable): void {
-  checkStructure(t)
-  if (t.size === 0) return
-  // a pattern's copies share its hash, so its home slot, so the run of full slots around it
-  // (the structure check holds every pattern to the run of its home): duplicates are looked
-  // for within runs, pairwise in short ones and by sorting in long ones
-  const { capacity: cap, counts } = t
-  const mask = cap - 1
-  let empty = 0
-  while (counts[empty] !== 0) empty++
-  const run: number[] = []
-  for (let i = 1; i <= cap; i++) {
-    const s = (empty + i) & mask
-    if (counts[s] !== 0) {
-      run.push(s)
-      continue
-    }
-    if (run.length > 1) duplicatesInRun(t, run)
-    run.length = 0
-  }
+  checkStructure(t, true)
 }
 
-/** Throws when two slots of one run hold the same pattern. */
-function duplicatesInRun(t: PatternTable, run: number[]): void {
-  const wpr = t.wordsPerRow
+/** Throws when two of the `length` slots from `start` (a run, wrapping) hold the same pattern. */
+function duplicatesInRun(t: PatternTable, start: number, length: number): void {
+  const { wordsPerRow: wpr, hashes, keys } = t
+  const mask = t.capacity - 1
   const order = (x: number, y: number): number => {
-    const d = t.hashes[x]! - t.hashes[y]!
+    const d = hashes[x]! - hashes[y]!
     if (d !== 0) return d
     for (let w = 0; w < wpr; w++) {
-      const e = t.keys[x * wpr + w]! - t.keys[y * wpr + w]!
+      const e = keys[x * wpr + w]! - keys[y * wpr + w]!
       if (e !== 0) return e
     }
     return 0
@@ -112,15 +99,21 @@ function duplicatesInRun(t: PatternTable, run: number[]): void {
       `Inconsistent pattern table: slots ${Math.min(x, y)} and ${Math.max(x, y)} hold the same pattern.`,
     )
   }
-  if (run.length <= 16) {
-    for (let i = 1; i < run.length; i++) for (let j = 0; j < i; j++) if (order(run[i]!, run[j]!) === 0) same(run[i]!, run[j]!)
+  if (length <= 16) {
+    for (let i = 1; i < length; i++) {
+      const a = (start + i) & mask
+      for (let j = 0; j < i; j++) {
+        const b = (start + j) & mask
+        if (hashes[a] === hashes[b] && order(a, b) === 0) same(a, b)
+      }
+    }
     return
   }
-  const sorted = run.slice().sort(order)
+  const sorted = Array.from({ length }, (_, i) => (start + i) & mask).sort(order)
   for (let i = 1; i < sorted.length; i++) if (order(sorted[i - 1]!, sorted[i]!) === 0) same(sorted[i - 1]!, sorted[i]!)
 }
 
 /** The O(capacity) checks of {@link checkTable}, without the search for duplicates: cheap enough for every merge. */
 export function checkTableStructure(t: PatternTable): void {
-  checkStructure(t)
+  checkStructure(t, false)
 }

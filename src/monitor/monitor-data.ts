@@ -1,6 +1,6 @@
 /* A monitor as versioned text and back, checked. */
 import { InstrumentError } from '../errors.js'
-import { deserialize, serialize } from '../serialize/index.js'
+import { deserializeText as deserialize, serialize } from '../serialize/json.js'
 import type { MonitoredSite, PatternSet } from './pattern-sets.js'
 
 /** What a stringified monitor holds, checked. */
