@@ -42,6 +42,8 @@ test('the public export list is pinned', () => {
     'regionsAlong',
     'saturationThreshold',
     'serialize',
+    'serializeBinary',
+    'serializeBinaryParts',
     'splitBy',
     'summarize',
     'totalCoverage',

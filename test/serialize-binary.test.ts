@@ -76,6 +76,22 @@ describe('the binary form (version 3)', () => {
     )
   })
 
+  test("bytes off an 8-byte boundary, inside a larger buffer or from Node's pool are copied once, and read the same", () => {
+    const value = { a: new Float64Array([1, 2, 3]), b: new Uint32Array([7]) }
+    const bytes = serializeBinary(value)
+    // a framed Buffer: one byte in front
+    const framed = Buffer.concat([Buffer.alloc(1), Buffer.from(bytes)]).subarray(1)
+    expect(framed.byteOffset % 8).not.toBe(0)
+    expect(deserialize(framed)).toEqual(value)
+    // a small Buffer in Node's shared pool: not a view of the pool, a copy
+    const pooled = Buffer.from(bytes)
+    const back = deserialize(pooled) as typeof value
+    expect(back).toEqual(value)
+    if (pooled.buffer.byteLength > 2 * pooled.byteLength) expect(back.a.buffer).not.toBe(pooled.buffer)
+    // an ArrayBuffer of JSON text reads as the text does
+    expect(deserialize(new TextEncoder().encode(serialize(value)).buffer as ArrayBuffer)).toEqual(value)
+  })
+
   test('the parts are the bytes; sections are 8-byte aligned views of the state; JSON text read as bytes still reads', () => {
     const value = { t: [new Uint8Array([1, 2, 3]), new Float64Array([Math.PI, Number.NaN]), new Int16Array([-2])], n: -0, s: '$x', $k: 1 }
     const bytes = serializeBinary(value)
@@ -131,6 +147,31 @@ describe('the binary form (version 3)', () => {
       ['a wrong total', (hd) => (hd['bytes'] = 8)],
     ]
     for (const [what, edit] of crafted) expect(() => deserialize(withHeader(bytes, edit)), what).toThrow(corrupt)
+    // a section no value uses, bytes between the last section and the checksum, padding that is not zero
+    const resealed = (b: Uint8Array): Uint8Array => {
+      new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true)
+      return b
+    }
+    const unused = withHeader(bytes, (hd) => ((hd['data'] as { table: { hashes: unknown } }).table.hashes = 0))
+    expect(() => deserialize(unused)).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('is not used') }),
+    )
+    const longer = new Uint8Array(bytes.length + 8)
+    longer.set(bytes.subarray(0, bytes.length - 4))
+    expect(() => deserialize(resealed(withHeader(longer, (hd) => (hd['bytes'] = longer.length))))).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('between the last section and the checksum') }),
+    )
+    const { header: h0, length: hl } = headerOf(bytes)
+    const firstPad = 16 + hl
+    const sections = h0['sections'] as Sections
+    const padAt = firstPad < sections[0]![1] ? firstPad : sections.map(([, o, l]) => o + l).find((e) => e % 8 !== 0)
+    if (padAt !== undefined) {
+      const padded = bytes.slice()
+      padded[padAt] = 1
+      expect(() => deserialize(resealed(padded))).toThrow(
+        expect.objectContaining({ code: 'CORRUPT_DATA', message: expect.stringContaining('padding') }),
+      )
+    }
     // a table's keys retyped: no longer a table's shape, so read as data, and refused where it is used as a state
     const retyped = deserialize(
       withHeader(bytes, (hd) => ((hd['sections'] as Sections).find((x) => x[0] === 'Uint32Array')![0] = 'Int32Array')),

@@ -36,22 +36,50 @@ def read(data: bytes):
     header = json.loads(data[16:16 + header_length].decode("utf-8"))
     if header["format"] != "relu-patterns" or header["bytes"] != len(data):
         raise ValueError("not a relu-patterns state, or a truncated one")
-    sections = [np.frombuffer(data, dtype=TYPES[t], count=length // np.dtype(TYPES[t]).itemsize, offset=offset)
-                for t, offset, length in header["sections"]]
+    # sections: known types, whole elements, each where the last one's padding ends, zero padding
+    sections = []
+    at = (16 + header_length + 7) & ~7
+    end = len(data) - 4
+    if any(data[16 + header_length:at]):
+        raise ValueError("non-zero padding after the header")
+    for t, offset, length in header["sections"]:
+        size = np.dtype(TYPES[t]).itemsize
+        if offset != at or length % size != 0 or offset + length > end:
+            raise ValueError("a section out of place")
+        sections.append(np.frombuffer(data, dtype=TYPES[t], count=length // size, offset=offset))
+        at = (offset + length + 7) & ~7
+        if any(data[offset + length:at]):
+            raise ValueError("non-zero padding after a section")
+    if at != end:
+        raise ValueError("bytes between the last section and the checksum")
+    used = [0] * len(sections)
 
-    def decode(v):
+    def decode(v, depth=0):
+        if depth > 512:
+            raise ValueError("nesting deeper than 512 levels")
         if isinstance(v, list):
-            return [decode(x) for x in v]
+            return [decode(x, depth + 1) for x in v]
         if not isinstance(v, dict):
             return v
         if "$section" in v:
+            if len(v) != 1 or used[v["$section"]]:
+                raise ValueError("a malformed or repeated section reference")
+            used[v["$section"]] = 1
             return sections[v["$section"]]
         if "$number" in v:
             return NUMBERS[v["$number"]]
-        # a key of the data that starts with $ was written with one more $ in front
-        return {(k[1:] if k.startswith("$") else k): decode(x) for k, x in v.items()}
+        out = {}
+        for k, x in v.items():
+            if k.startswith("$") and not k.startswith("$$"):
+                raise ValueError(f"an unknown tag {k}")
+            # a key of the data that starts with $ was written with one more $ in front
+            out[k[1:] if k.startswith("$") else k] = decode(x, depth + 1)
+        return out
 
-    return decode(header["data"])
+    value = decode(header["data"])
+    if not all(used):
+        raise ValueError("a section no value uses")
+    return value
 
 
 def histogram(state):

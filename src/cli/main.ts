@@ -10,7 +10,7 @@ import { loadModel } from './load.js'
 import { inputOf, matchSites, measureModel, reportReducers, sitesOf } from './measure.js'
 import { type Io, version, writeReport } from './report-file.js'
 import { type Scaling, declaredScaling, resolveScaling } from './scaling.js'
-import { keepingStates, mergeShards, modelFingerprint, shardRows, writeShard } from './shards.js'
+import { dataFingerprint, keepingStates, mergeShards, modelFingerprint, shardRows, writeShard } from './shards.js'
 import { UsageError } from './usage.js'
 import { watch } from './watch.js'
 
@@ -232,19 +232,22 @@ async function measureShard(c: Command, s: ShardInput, io: Io): Promise<void> {
     bar.tick,
   )
   bar.done()
-  const { stateOut: _file, shard: _shard, ...command } = c
+  const { model: _model, data: _data, labels: _labels, ...options } = c.given
   const bytes = await writeShard(c.stateOut!, {
     tool: await version(),
     shard: c.shard,
     rows: { from, to, of: s.used },
     same: {
+      // what the model is, the data are and the options were, not where they were read from
       model: modelFingerprint(weightsOf(s.model), measured.sites),
-      options: c.given,
+      data: dataFingerprint(s.inputs.values.subarray(0, s.used * per), s.labels?.subarray(0, s.used) ?? null),
+      options: Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       inputs: { source: s.inputs.source, count: s.inputs.count, used: s.used, perPass: s.size },
       scaling: s.scaling,
     },
     finished: {
-      c: { model: command.model, against: undefined, byOrder: false, full: false, backend: command.backend, given: command.given },
+      c: { model: c.model, against: undefined, byOrder: false, full: false, backend: c.backend, given: c.given },
+      modelPath: resolve(c.model),
       kind: s.kind,
       source: s.inputs.source,
       classes: s.inputs.classes,
@@ -287,7 +290,7 @@ async function mergeCommand(argv: readonly string[], io: Io): Promise<void> {
   const out = parsed.values.out
   if (out === undefined) throw new UsageError('merge needs --out DIR.')
   await checkOut(out)
-  const merged = await mergeShards(files)
+  const merged = await mergeShards(files, await version())
   const json = parsed.values.json === true
   const given = { ...merged.c.given, out, ...(json ? { json: true } : {}) }
   await writeReport({ ...merged, c: { ...merged.c, out, json, given } }, io)

@@ -35,6 +35,8 @@ export interface Finished {
   measured: Measured & { used: number }
   against: (Measured & { used: number }) | null
   pairs: Map<string, string> | null
+  /** The model's absolute path, where it was resolved elsewhere (a shard, measured in another folder). */
+  modelPath?: string
 }
 
 /** The package version, read from the package.json next to the built files. */
@@ -79,7 +81,7 @@ export async function writeReport(r: Finished, io: Io): Promise<void> {
     .filter((w): w is string => w !== null)
   const warning = warnings.length === 0 ? null : warnings.join(' ')
   const meta = {
-    model: resolve(c.model),
+    model: r.modelPath ?? resolve(c.model),
     kind,
     data: r.source,
     ...(measured.used < r.count ? { used: `${measured.used} inputs: the model takes batches of exactly ${r.batch}` } : {}),

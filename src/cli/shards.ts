@@ -41,6 +41,14 @@ export function modelFingerprint(weights: readonly Float32Array[], sites: readon
   return fingerprintHex(f)
 }
 
+/** A fingerprint of the inputs fed (their float32 bits, in order) and their labels: shards of other data are not merged. */
+export function dataFingerprint(values: Float32Array, labels: Int32Array | null): string {
+  const f = fingerprint()
+  fingerprintAdd(f, new Uint32Array(values.buffer, values.byteOffset, values.length))
+  if (labels !== null) fingerprintAdd(f, new Uint32Array(labels.buffer, labels.byteOffset, labels.length))
+  return `${fingerprintHex(f)}${labels === null ? '' : '+labels'}`
+}
+
 /** What a shard's file holds. */
 export interface Shard {
   format: typeof SHARD_FORMAT
@@ -65,9 +73,12 @@ export async function writeShard(path: string, shard: Omit<Shard, 'format' | 've
       await file.write(p)
       bytes += p.length
     }
-  } finally {
+  } catch (error) {
     await file.close()
+    await rm(staging, { force: true })
+    throw error
   }
+  await file.close()
   await rename(staging, path).catch(async (error: unknown) => {
     await rm(staging, { force: true })
     throw error
@@ -76,7 +87,10 @@ export async function writeShard(path: string, shard: Omit<Shard, 'format' | 've
 }
 
 /** Reads N shard files and folds them into what one process would have measured. */
-export async function mergeShards(paths: readonly string[]): Promise<Omit<Finished, 'c'> & { c: Omit<Finished['c'], 'out' | 'json'> }> {
+export async function mergeShards(
+  paths: readonly string[],
+  tool: string,
+): Promise<Omit<Finished, 'c'> & { c: Omit<Finished['c'], 'out' | 'json'> }> {
   const shards: Shard[] = []
   for (const path of paths) {
     let value: unknown
@@ -102,8 +116,18 @@ export async function mergeShards(paths: readonly string[]): Promise<Omit<Finish
       )
     if (JSON.stringify(s.same) !== key) {
       const differs = Object.keys(first.same).find((k) => JSON.stringify(first.same[k]) !== JSON.stringify(s.same[k])) ?? 'options'
+      const a = (first.same['options'] ?? {}) as Record<string, unknown>
+      const b = (s.same['options'] ?? {}) as Record<string, unknown>
+      const flag = [...new Set([...Object.keys(a), ...Object.keys(b)])].find((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+      const names: Record<string, string> = {
+        model: 'the model (weights or sites)',
+        data: 'the data (inputs or labels)',
+        inputs: 'the inputs read',
+        scaling: 'how inputs are scaled',
+      }
+      const what = differs === 'options' && flag !== undefined ? `--${flag}` : (names[differs] ?? differs)
       throw new UsageError(
-        `${paths[i]} and ${paths[0]} differ in ${differs}: shards of one merge measure one model with the same options and data.`,
+        `${paths[i]} and ${paths[0]} differ in ${what}: shards of one merge measure one model with the same options and data.`,
       )
     }
     if (s.shard.count !== first.shard.count)
@@ -128,7 +152,36 @@ export async function mergeShards(paths: readonly string[]): Promise<Omit<Finish
     if (s.rows.from !== from || s.rows.of !== first.rows.of)
       throw new UsageError(`shard ${i + 1}/${count} does not start where shard ${i}/${count} ends.`)
   })
-  return fold(ordered)
+  try {
+    return fold(ordered)
+  } catch (error) {
+    throw new UsageError(
+      `the shards cannot be merged: ${error instanceof Error ? error.message : String(error)} Measure them again with one release.`,
+      error,
+    )
+  }
+}
+
+/** Whether a value read from a shard file has the fields merge reads. */
+function isShard(s: Partial<Shard>): s is Shard {
+  const f = s.finished as Partial<Shard['finished']> | undefined
+  const m = f?.measured?.measurement as Partial<Measurement<Record<string, Record<string, unknown>>>> | undefined
+  return (
+    typeof s.tool === 'string' &&
+    typeof s.shard?.index === 'number' &&
+    typeof s.shard?.count === 'number' &&
+    typeof s.rows?.from === 'number' &&
+    typeof s.rows?.to === 'number' &&
+    typeof s.same === 'object' &&
+    s.same !== null &&
+    typeof f?.c?.model === 'string' &&
+    Array.isArray(f?.measured?.sites) &&
+    typeof m?.results === 'object' &&
+    m.results !== null &&
+    typeof m.patterns === 'object' &&
+    m.patterns !== null &&
+    typeof m.examples === 'number'
+  )
 }
 
 /** The shards' measurements as one: states merged and turned into results, patterns and labels joined in order. */

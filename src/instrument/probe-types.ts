@@ -130,7 +130,9 @@ export interface Probe<M extends ReducerMap> {
    * `measure`'s own forward call, `fn` is part of that pass and the patterns resolve to
    * null. `fn` must be synchronous: an async function is `INVALID_INPUT`, and when `fn`
    * returns a promise its patterns reject with `INVALID_INPUT` (the calls after its first
-   * `await` ran outside the capture).
+   * `await` ran outside the capture). Patterns read as the pass ran (cpu, wasm) are whole
+   * and resolve even if the probe is disposed before they are awaited; patterns still being
+   * read from a device (webgl) when it is disposed reject with `DISPOSED`.
    *
    * @example
    * ```ts

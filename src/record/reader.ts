@@ -74,6 +74,11 @@ export class Reader {
     )
   }
 
+  /** True when every read started so far has been delivered (always, between passes, on cpu and wasm). */
+  get idle(): boolean {
+    return this.inFlight === 0
+  }
+
   /** Resolves when every read started so far has been delivered. */
   async flush(): Promise<void> {
     await this.pending

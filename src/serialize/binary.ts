@@ -131,17 +131,20 @@ export function deserializeBinary(input: Uint8Array): unknown {
   if (!littleEndian) throw new InstrumentError('INVALID_INPUT', 'deserialize(): this machine is big-endian; read the JSON form instead.')
   if (!isBinaryState(input)) throw corrupt('no relu-patterns header')
   if (input.length < 20) throw corrupt(`a binary state of ${input.length} bytes`)
-  // sections are read in place: aligned, unless the bytes given start off an 8-byte boundary
-  const bytes = input.byteOffset % 8 === 0 ? input : input.slice()
+  // sections are read in place when the bytes start on an 8-byte boundary and are most of
+  // their buffer; else copied once (a Buffer from Node's pool, a frame inside a larger file)
+  const inPlace =
+    input.byteOffset % 8 === 0 && input.byteLength * 2 >= input.buffer.byteLength && !(input.buffer instanceof SharedArrayBufferOrNone())
+  const bytes = inPlace ? input : new Uint8Array(input)
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const end = bytes.length - 4
+  if (crc32(bytes.subarray(0, end)) !== dv.getUint32(end, true)) throw corrupt('checksum does not match')
   const version = dv.getUint32(8, true)
   if (version !== BINARY_VERSION)
     throw new InstrumentError(
       'UNSUPPORTED_VERSION',
       `deserialize(): a binary state of format version ${version}; this release reads binary version ${BINARY_VERSION}. Read it with the release that wrote it.`,
     )
-  const end = bytes.length - 4
-  if (crc32(bytes.subarray(0, end)) !== dv.getUint32(end, true)) throw corrupt('checksum does not match')
   const headerLength = dv.getUint32(12, true)
   if (16 + headerLength > end) throw corrupt(`a header of ${headerLength} bytes in ${bytes.length}`)
   let header: { format?: unknown; version?: unknown; bytes?: unknown; sections?: unknown; data?: unknown }
@@ -153,9 +156,9 @@ export function deserializeBinary(input: Uint8Array): unknown {
   if (typeof header !== 'object' || header === null || header.format !== SERIAL_FORMAT || header.version !== BINARY_VERSION)
     throw corrupt('a binary header of another format')
   if (header.bytes !== bytes.length) throw corrupt(`${bytes.length} bytes where the header says ${String(header.bytes)}`)
-  const sections = readSections(header.sections, align8(16 + headerLength), end)
+  const sections = readSections(header.sections, align8(16 + headerLength), end, bytes, 16 + headerLength)
   const used = new Uint8Array(sections.length)
-  return decode(header.data, 2, 0, (tag) => {
+  const value = decode(header.data, 2, 0, (tag) => {
     const index = tag['$section']
     if (Object.keys(tag).length !== 1 || typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= sections.length)
       throw corrupt('a malformed section reference')
@@ -165,13 +168,28 @@ export function deserializeBinary(input: Uint8Array): unknown {
     const Ctor = TYPED[name]
     return new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset + offset, length / Ctor.BYTES_PER_ELEMENT)
   })
+  const unused = used.indexOf(0)
+  if (unused >= 0) throw corrupt(`section ${unused} is not used`)
+  return value
 }
 
-/** The section table, checked: known types, 8-byte aligned, in order, inside the body, whole elements. */
-function readSections(table: unknown, from: number, end: number): [TypedName, number, number][] {
+/** The SharedArrayBuffer constructor where the runtime has one, else a class nothing is an instance of. */
+function SharedArrayBufferOrNone(): new () => object {
+  return typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : (class {} as new () => object)
+}
+
+/**
+ * The section table, checked: known types, whole elements, each where the last one's
+ * padding ends, the last one's padding ending at the checksum, every padding byte zero.
+ */
+function readSections(table: unknown, from: number, end: number, bytes: Uint8Array, headerEnd: number): [TypedName, number, number][] {
   if (!Array.isArray(table)) throw corrupt('a binary header without sections')
+  const zeros = (a: number, b: number, what: string): void => {
+    for (let i = a; i < b; i++) if (bytes[i] !== 0) throw corrupt(`a non-zero byte in the padding after ${what}`)
+  }
+  zeros(headerEnd, from, 'the header')
   let at = from
-  return table.map((entry: unknown, i) => {
+  const sections = table.map((entry: unknown, i): [TypedName, number, number] => {
     if (!Array.isArray(entry) || entry.length !== 3) throw corrupt(`section ${i} is malformed`)
     const [name, offset, length] = entry as [unknown, unknown, unknown]
     if (typeof name !== 'string' || !Object.hasOwn(TYPED, name)) throw corrupt(`section ${i} has type ${JSON.stringify(name)}`)
@@ -180,6 +198,9 @@ function readSections(table: unknown, from: number, end: number): [TypedName, nu
       throw corrupt(`section ${i} has offset ${String(offset)} and length ${String(length)}`)
     if ((offset as number) !== at || (offset as number) + (length as number) > end) throw corrupt(`section ${i} is out of place`)
     at = align8((offset as number) + (length as number))
+    zeros((offset as number) + (length as number), Math.min(at, end), `section ${i}`)
     return [name as TypedName, offset as number, length as number]
   })
+  if (at !== end) throw corrupt(`${end - at} bytes between the last section and the checksum`)
+  return sections
 }

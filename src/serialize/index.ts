@@ -14,7 +14,9 @@ export { serializeBinary, serializeBinaryParts, BINARY_VERSION } from './binary.
  * O(n log n) in the size of the data (pattern tables are checked for duplicates by
  * sorting). An object is taken for a pattern table, and checked, only when it has exactly
  * a table's six fields with a table's types. Typed arrays read from bytes are views of
- * them (no copy) when the bytes start on an 8-byte boundary.
+ * them (no copy) when the bytes start on an 8-byte boundary and are most of their buffer
+ * (as `readFileSync` of a large file gives); else the bytes are copied once. Views share
+ * memory with the bytes: change neither while you use the other.
  *
  * @example
  * ```ts
@@ -24,7 +26,7 @@ export { serializeBinary, serializeBinaryParts, BINARY_VERSION } from './binary.
  */
 export function deserialize(data: string | Uint8Array | ArrayBuffer): unknown {
   if (typeof data === 'string') return deserializeText(data)
-  if (data instanceof ArrayBuffer) return deserializeBinary(new Uint8Array(data))
+  if (data instanceof ArrayBuffer) data = new Uint8Array(data)
   if (data instanceof Uint8Array) {
     if (isBinaryState(data)) return deserializeBinary(data)
     // JSON text read as bytes (readFileSync without an encoding)

@@ -87,10 +87,12 @@ export interface ScheduleOptions<M extends ReducerMap> {
  * Receives a schedule's points and `fit`'s logs as they happen (a TensorBoard file, a live
  * page). Calls come in the order things happen; a promise a sink returns is not waited for
  * before training goes on (a sink that writes keeps its writes in order itself), only at
- * the end of `fit`, which resolves once every sink's writes have settled.
+ * the end of `fit`, which resolves once every sink's writes have settled: a sink whose
+ * promise never settles holds `fit` at its end. A sink that fails is detached, and its
+ * error reported once.
  */
 export interface TrainingSink {
-  /** A point was recorded: `entry` is the last of `timeline.entries`. */
+  /** A point was recorded: `entry` is the last of `timeline.entries` when the call is made (read it before any `await`). */
   point(entry: TimelineEntry, timeline: Timeline): void | Promise<void>
   /** `fit`'s logs (loss and metrics, numbers) at a step: after each batch, or at an epoch's end. */
   logs(step: number, logs: Readonly<Record<string, number>>, at: 'batch' | 'epoch'): void | Promise<void>
@@ -422,6 +424,9 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
   private toSinks(send: (sink: TrainingSink) => void | Promise<void>): void {
     const failed = (sink: TrainingSink, error: unknown): void => {
       this.sinks.delete(sink)
+      // calls made before its first failure landed fail too: one report per sink
+      if (this.failed.has(sink)) return
+      this.failed.add(sink)
       reportUncaught(error)
     }
     for (const sink of [...this.sinks]) {
@@ -445,6 +450,8 @@ class Schedule<M extends ReducerMap> implements ProbeCallback<M> {
 
   /** What the sinks are still writing. */
   private readonly writing = new Set<Promise<void>>()
+  /** Sinks detached for failing, whose later failures are not reported again. */
+  private readonly failed = new WeakSet<TrainingSink>()
 
   private async record(at: TrainingPoint): Promise<TimelineEntry<Results<M>> | undefined> {
     const { probe, options } = this

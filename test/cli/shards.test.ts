@@ -96,6 +96,27 @@ describe('shards and an exact merge', () => {
     expect(await run(['measure', MODEL, '--data', data, '--batch-size', '16', '--shard', '1/3', '--state-out', other])).toMatchObject({
       code: 0,
     })
+    // the same flags in another order, and the model by another path: the same shard
+    const reordered = join(dir, 'reordered.rps')
+    const relative = join('.', MODEL.slice(process.cwd().length + 1))
+    expect(
+      await run([
+        'measure',
+        relative,
+        '--batch-size',
+        '16',
+        '--labels',
+        labels,
+        '--data',
+        data,
+        '--shard',
+        '1/3',
+        '--state-out',
+        reordered,
+      ]),
+    ).toMatchObject({ code: 0 })
+    const saturated = join(dir, 'saturated.rps')
+    expect(await run(['measure', MODEL, ...flags, '--saturation', '--shard', '1/3', '--state-out', saturated])).toMatchObject({ code: 0 })
     const refused = async (args: string[], message: RegExp) => {
       const r = await run(['merge', ...args, '--out', join(dir, 'never')])
       expect(r.code).toBe(2)
@@ -104,7 +125,9 @@ describe('shards and an exact merge', () => {
     }
     await refused([files[0]!, files[1]!], /shard 1\/3 missing/)
     await refused([...files, files[0]!], /given twice/)
-    await refused([other, files[0]!, files[1]!], /differ in options/)
+    await refused([other, files[0]!, files[1]!], /differ in the data \(inputs or labels\)/)
+    await refused([saturated, files[0]!, files[1]!], /differ in the model|differ in --saturation/)
+    expect(await run(['merge', reordered, files[0]!, files[1]!, '--out', join(dir, 'reordered')])).toMatchObject({ code: 0 })
     writeFileSync(join(dir, 'bad.rps'), readFileSync(files[0]!).subarray(0, 100))
     await refused([join(dir, 'bad.rps'), files[1]!, files[2]!], /is not a state measure wrote/)
     await refused([join(dir, 'one', 'report.json')], /is not a state measure wrote/)

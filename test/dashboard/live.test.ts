@@ -193,8 +193,9 @@ describe('a view never stops training', () => {
     // every batch ended before the first 250 ms write landed, and every write landed before fit resolved
     expect(events.slice(0, 4)).toEqual(['batch 0', 'batch 1', 'batch 2', 'batch 3'])
     expect(events.slice(4)).toEqual(['written 0', 'written 1', 'written 2', 'written 3', 'written 4'])
-    expect(rejected).toBe(1)
-    expect(printed).toHaveBeenCalledWith(expect.objectContaining({ message: 'socket closed' }))
+    // every point before the first rejection landed was sent to it; its error is reported once
+    expect(rejected).toBeGreaterThanOrEqual(1)
+    expect(printed.mock.calls.filter(([e]) => (e as Error).message === 'socket closed')).toHaveLength(1)
     printed.mockRestore()
     probe.dispose()
     tf.dispose([xs, ys])

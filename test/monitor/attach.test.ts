@@ -80,6 +80,23 @@ describe('attach, several monitors and the probe they use', () => {
     tf.dispose([train.xs, train.ys, x])
   })
 
+  test('a monitor attached with more sites while a check is in flight: that check is still told', async () => {
+    const { vi } = await import('vitest')
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const { model, train, m1, m2, x } = await setup(24)
+    const seen: ExampleCheck[][] = []
+    const undo2 = m2.attach((c) => void seen.push(c)) // one site: a probe made for it
+    tf.dispose(model.predict(x) as tf.Tensor)
+    const undo1 = m1.attach(() => undefined) // every site: that probe is made again
+    await tick()
+    expect(seen).toEqual([await m2.check(x)])
+    expect(printed).not.toHaveBeenCalled()
+    undo1()
+    undo2()
+    printed.mockRestore()
+    tf.dispose([train.xs, train.ys, x])
+  })
+
   test("a predict inside the program's own capture is checked too, and the capture still gets its rows", async () => {
     const { model, train, m1, x } = await setup(40)
     const probe = instrument(model)

@@ -67,8 +67,11 @@ test('messages name the call the user made and the value the user gave', async (
   const { patterns } = probe.capture(() =>
     (probe.model as unknown as { predict: (t: unknown) => { dispose(): void } }).predict(x).dispose(),
   )
+  const ids = probe.sites.map((s) => s.id)
   probe.dispose()
-  await expect(patterns).rejects.toMatchObject({ code: 'DISPOSED', message: expect.stringContaining('while capture() was running') })
+  // read as the pass ran (cpu): the patterns are whole, and disposing after does not take them back
+  const whole = await patterns
+  expect(Object.keys(whole ?? {})).toEqual(ids)
   x.dispose()
 })
 

@@ -201,8 +201,10 @@ export class Recording {
     session.outer = around
     const value = this.passes.run(session, fn)
     const later = value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
+    // read as the pass ran (cpu, wasm): complete, whatever happens to the probe after
+    const complete = this.reader.idle
     const patterns = this.reader.flush().then(() => {
-      if (this.disposed) throw interrupted('capture()')
+      if (this.disposed && !complete) throw interrupted('capture()')
       if (later) {
         throw new InstrumentError(
           'INVALID_INPUT',
