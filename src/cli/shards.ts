@@ -105,7 +105,10 @@ export async function mergeShards(
       throw new UsageError(`${path} is not a state measure wrote (relu-patterns measure ... --state-out FILE).`)
     if (s.version !== SHARD_VERSION)
       throw new UsageError(`${path} is a shard of format ${String(s.version)}; this release merges format ${SHARD_VERSION}.`)
-    shards.push(s as Shard)
+    if (!isShard(s)) throw new UsageError(`${path} is not a whole shard (fields are missing); measure it again.`)
+    if (s.tool !== tool)
+      throw new UsageError(`${path} was measured by relu-patterns ${s.tool} and this is ${tool}; merge with the release that measured it.`)
+    shards.push(s)
   }
   const first = shards[0]!
   const key = JSON.stringify(first.same)

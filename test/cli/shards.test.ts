@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { shardRows } from '../../src/cli/shards.js'
+import { deserialize, serializeBinary } from '../../src/index.js'
 import { useCpu } from '../helpers/tf.js'
 
 /*
@@ -36,7 +37,7 @@ function digits(): { data: string; labels: string } {
   const images = readFileSync(join(mnist, 't10k-images-idx3-ubyte')).subarray(16, 16 + 70 * 784)
   const npy = (dtype: string, shape: number[], body: Uint8Array): Buffer => {
     let header = `{'descr': '${dtype}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`
-    header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n'
+    header += `${' '.repeat(63 - ((10 + header.length) % 64))}\n`
     const len = Buffer.alloc(2)
     len.writeUInt16LE(header.length)
     return Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), len, Buffer.from(header, 'latin1'), body])
@@ -131,6 +132,12 @@ describe('shards and an exact merge', () => {
     writeFileSync(join(dir, 'bad.rps'), readFileSync(files[0]!).subarray(0, 100))
     await refused([join(dir, 'bad.rps'), files[1]!, files[2]!], /is not a state measure wrote/)
     await refused([join(dir, 'one', 'report.json')], /is not a state measure wrote/)
+    // a shard of another release, and one missing what merge reads
+    const shard = deserialize(readFileSync(files[2]!)) as Record<string, unknown>
+    writeFileSync(join(dir, 'old.rps'), serializeBinary({ ...shard, tool: '0.0.1' }))
+    await refused([join(dir, 'old.rps'), files[0]!, files[1]!], /was measured by relu-patterns 0\.0\.1 and this is/)
+    writeFileSync(join(dir, 'hollow.rps'), serializeBinary({ ...shard, finished: {} }))
+    await refused([join(dir, 'hollow.rps'), files[0]!, files[1]!], /is not a whole shard/)
   }, 120_000)
 
   test('the flags of measure and merge are checked', async () => {
