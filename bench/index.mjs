@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --out results.json] [-- --smoke] [-- --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks,states]
+// npm run bench [-- --json] [-- --out results.json] [-- --smoke] [-- --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks,states,stress]
 // Every ratio below is measured within this one run, with the compared tasks interleaved.
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
@@ -8,7 +8,8 @@ import { graphOverhead, partialOverhead } from './graph.mjs'
 import { monitorBench } from './monitor.mjs'
 import { reducerBench } from './reducers.mjs'
 import { regionsBench } from './regions.mjs'
-import { cnn, fitOverhead, measureBench, memoryBench, mlp } from './training.mjs'
+import { cnn, cnnStress, fitOverhead, measureBench, memoryBench, mlp } from './training.mjs'
+import { registerWasmConvGradients } from '../examples/lib/wasm-conv.mjs'
 import { existsSync, writeFileSync } from 'node:fs'
 import { CHROMIUM } from './chromium.mjs'
 import { webglFitOverhead } from './webgl.mjs'
@@ -18,7 +19,7 @@ import { statesBench } from './states.mjs'
 
 const json = process.argv.includes('--json')
 const smoke = process.argv.includes('--smoke')
-// --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks,states runs those parts alone
+// --only fit,webgl,measure,reducers,monitor,regions,memory,workers,sinks,states,stress runs those parts alone
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt < 0 ? null : (process.argv[onlyAt + 1] ?? '').split(',')
 const want = (part) => only === null || only.includes(part)
@@ -31,6 +32,7 @@ const size = smoke
       mlp: { examples: 256, batchSize: 128, rounds: 1 },
       mlpWasm: { examples: 256, batchSize: 128, rounds: 1 },
       cnn: { examples: 32, batchSize: 32, rounds: 1 },
+      cnnWasm: { examples: 64, batchSize: 64, rounds: 1 },
       measure: { examples: 256, rounds: 1 },
       memory: { batches: 20 },
     }
@@ -38,6 +40,7 @@ const size = smoke
       mlp: { examples: 256, batchSize: 128, rounds: 25 },
       mlpWasm: { examples: 512, batchSize: 128, rounds: 25 },
       cnn: { examples: 64, batchSize: 32, rounds: 25 },
+      cnnWasm: { examples: 512, batchSize: 64, rounds: 11 },
       measure: { examples: 2048, rounds: 9 },
       memory: { batches: 1000 },
     }
@@ -61,6 +64,7 @@ const out = {
         workers: 7,
         sinks: 15,
         states: 5,
+        stress: size.cnnWasm.rounds,
       },
 }
 
@@ -131,6 +135,22 @@ if (!want('webgl')) {
   out.recorderShare['mlp-webgl'] = w.recorderShare
   out.fitMs['mlp-webgl'] = w
 } else log(`  mlp-webgl skipped: ${existsSync(CHROMIUM) ? '--no-webgl' : `no Chromium at ${CHROMIUM}`}`)
+
+if (want('stress')) {
+  // every training batch of a conv net recorded, against wasm's fast forward and backward passes
+  log('\nthe stress case: CNN conv 16-16-pool-32-32 on 28x28, batch 64, every batch recorded, wasm')
+  await tf.setBackend('wasm')
+  registerWasmConvGradients()
+  const s = await fitOverhead(cnnStress, [28, 28, 1], size.cnnWasm)
+  log(
+    `  cnn-wasm ${s.ratio.toFixed(3)}  (IQR ${s.ratioSpread.map((x) => x.toFixed(3)).join('-')} over ${s.rounds} rounds; ${s.plainMs.toFixed(0)} ms plain); the probe's own time ${(100 * s.recorderShare).toFixed(2)}% (${(100 * s.recorderShareRange[0]).toFixed(2)}-${(100 * s.recorderShareRange[1]).toFixed(2)}%; target <= 1%)`,
+  )
+  out.fitOverhead['cnn-wasm'] = s.ratio
+  out.fitOverheadSpread['cnn-wasm'] = s.ratioSpread
+  out.recorderShare['cnn-wasm'] = s.recorderShare
+  out.fitMs['cnn-wasm'] = s
+  await tf.setBackend('cpu')
+}
 
 if (want('measure')) {
   log('\nmeasure (wasm, MLP, 3 sites, unit stats + histogram)')

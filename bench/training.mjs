@@ -33,6 +33,27 @@ export function cnn() {
   return model
 }
 
+/**
+ * The stress case for recording: conv 16-16-pool-32-32 on 28x28 inputs, where per-position
+ * patterns are many and narrow against a fast forward and backward pass (wasm, with the
+ * convolution gradients of examples/lib/wasm-conv.mjs registered).
+ */
+export function cnnStress() {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: seeded(11) }),
+      tfl.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: seeded(12) }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', kernelInitializer: seeded(13) }),
+      tfl.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', kernelInitializer: seeded(14) }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: seeded(15) }),
+    ],
+  })
+  model.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' })
+  return model
+}
+
 function data(n, shape) {
   const xs = tf.randomUniform([n, ...shape], 0, 1, 'float32', 1)
   const ys = tf.oneHot(tf.cast(tf.mul(tf.randomUniform([n], 0, 0.999, 'float32', 2), 10), 'int32'), 10)

@@ -233,6 +233,7 @@ export function mergeTables(
  */
 export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, maxBytes: number, onRefused?: OnRefused): number {
   const wpr = t.wordsPerRow
+  if (wpr === 1 && rows >= NARROW_MIN_ROWS && addNarrowRows(t, words, rows, maxBytes)) return 0
   let refused = 0
   for (let r = 0, offset = 0; r < rows; r++, offset += wpr) {
     if (t.capacity === 0) {
@@ -269,4 +270,63 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
     }
   }
   return refused
+}
+
+/** Batches this long or longer of patterns of 16 bits or fewer are counted directly first. */
+const NARROW_MIN_ROWS = 256
+/** Per value of 16 bits, its count in the batch being added (zero between calls). */
+let narrowCounts: Uint32Array | null = null
+/** The batch's distinct values, in the order they first appear. */
+let narrowOrder: Uint32Array | null = null
+const narrowWord = new Uint32Array(1)
+
+/**
+ * The most patterns `t` can hold without refusing one: 7/8 of the largest capacity it may
+ * grow to under `maxBytes` (a table refuses only when it can grow no more and is 7/8 full).
+ */
+function roomFor(t: PatternTable, maxBytes: number): number {
+  const slot = slotBytes(t.wordsPerRow)
+  let capacity = t.capacity
+  if (capacity === 0) {
+    if (MIN_CAPACITY * slot > maxBytes) return 0
+    capacity = MIN_CAPACITY
+  }
+  while (capacity * 2 * slot <= maxBytes && capacity < 2 ** 30) capacity *= 2
+  return Math.floor((capacity * 7) / 8)
+}
+
+/**
+ * Adds a batch of one-word patterns whose values all fit in 16 bits (conv sites of up to 16
+ * channels, the cheapest rows and the most numerous) by counting them in a direct table
+ * first, then adding each distinct value once with its count, in the order values first
+ * appear: the same table, slot for slot, as adding the rows one by one, for one hash per
+ * distinct value instead of one per row. Returns false, having changed nothing, when the
+ * values do not fit in 16 bits or when some new pattern could be refused (the row-by-row
+ * path then decides which, as always).
+ */
+function addNarrowRows(t: PatternTable, words: Uint32Array, rows: number, maxBytes: number): boolean {
+  let any = 0
+  for (let r = 0; r < rows; r++) any |= words[r]!
+  if (any >>> 16 !== 0) return false
+  if (narrowCounts === null) narrowCounts = new Uint32Array(1 << 16)
+  if (narrowOrder === null) narrowOrder = new Uint32Array(1 << 16)
+  const counts = narrowCounts
+  const order = narrowOrder
+  let distinct = 0
+  for (let r = 0; r < rows; r++) {
+    const v = words[r]!
+    const c = counts[v]!
+    if (c === 0) order[distinct++] = v
+    counts[v] = c + 1
+  }
+  const fits = t.size + distinct <= roomFor(t, maxBytes)
+  for (let i = 0; i < distinct; i++) {
+    const v = order[i]!
+    if (fits) {
+      narrowWord[0] = v
+      addHashed(t, narrowWord, 0, counts[v]!, maxBytes, hashWords(narrowWord, 0, 1))
+    }
+    counts[v] = 0
+  }
+  return fits
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { cloneTable, createTable, slotBytes, tableAdd, tableForEach, tableGet } from '../../src/bits/pattern-table.js'
+import { cloneTable, createTable, slotBytes, tableAdd, tableAddRows, tableForEach, tableGet } from '../../src/bits/pattern-table.js'
 import { hashWords } from '../../src/index.js'
 
 const key = (words: Uint32Array, offset: number, wpr: number): string => Array.from(words.subarray(offset, offset + wpr)).join(',')
@@ -71,5 +71,53 @@ describe('pattern table', () => {
     const a = new Uint32Array([1, 2, 3])
     expect(hashWords(a, 1, 2)).toBe(hashWords(new Uint32Array([2, 3]), 0, 2))
     expect(hashWords(a, 0, 2)).not.toBe(hashWords(new Uint32Array([1, 3]), 0, 2))
+  })
+})
+
+describe('batches of narrow patterns (16 bits or fewer), counted directly first', () => {
+  /** The same rows added one at a time: the reference. */
+  const oneByOne = (wpr: number, batches: Uint32Array[], maxBytes: number) => {
+    const t = createTable(wpr, 0)
+    let refused = 0
+    for (const b of batches) for (let r = 0; r < b.length; r++) if (!tableAdd(t, b, r, 1, maxBytes)) refused++
+    return { t, refused }
+  }
+
+  test('give the same table, slot for slot, and the same refusals, as adding the rows one by one, capped or not', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc
+            .tuple(fc.integer({ min: 1, max: 1200 }), fc.integer({ min: 1, max: 16 }), fc.nat())
+            .map(([rows, bits, seed]) =>
+              Uint32Array.from({ length: rows }, (_, i) => (Math.imul(i + 1, 2654435761 + seed) >>> (32 - bits)) & ((1 << bits) - 1)),
+            ),
+          { minLength: 1, maxLength: 5 },
+        ),
+        fc.constantFrom(Number.POSITIVE_INFINITY, 4096, 600, 100),
+        (batches, maxBytes) => {
+          const t = createTable(1, 0)
+          let refused = 0
+          for (const b of batches) refused += tableAddRows(t, b, b.length, maxBytes)
+          const ref = oneByOne(1, batches, maxBytes)
+          expect(refused).toBe(ref.refused)
+          expect({ capacity: t.capacity, size: t.size }).toEqual({ capacity: ref.t.capacity, size: ref.t.size })
+          expect(Array.from(t.keys)).toEqual(Array.from(ref.t.keys))
+          expect(Array.from(t.hashes)).toEqual(Array.from(ref.t.hashes))
+          expect(Array.from(t.counts)).toEqual(Array.from(ref.t.counts))
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
+  test('a batch with one value past 16 bits takes the row-by-row path, with the same result', () => {
+    const b = Uint32Array.from({ length: 1000 }, (_, i) => i % 37)
+    b[999] = 1 << 20
+    const t = createTable(1, 0)
+    tableAddRows(t, b, b.length, Number.POSITIVE_INFINITY)
+    const ref = oneByOne(1, [b], Number.POSITIVE_INFINITY)
+    expect(Array.from(t.counts)).toEqual(Array.from(ref.t.counts))
+    expect(t.size).toBe(38)
   })
 })
