@@ -82,6 +82,7 @@ export { regionMapSvg, regionColor } from './regions/picture.js'
 export type { RegionSvgOptions } from './regions/picture.js'
 export { localComplexity } from './regions/local.js'
 export type { LocalComplexityOptions, LocalComplexityResult } from './regions/local.js'
+export type { PolytopeComplexityOptions, PolytopeComplexityResult, PolytopeSite } from './regions/polytope.js'
 export type { RegionTarget, SamplerOptions } from './regions/sampler.js'
 
 // Runtime monitoring

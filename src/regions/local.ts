@@ -1,16 +1,19 @@
-/* localComplexity(): regions crossed by random lines through each input. */
+/* localComplexity(): regions crossed by random lines through each input, or (method: 'polytope') the published count over a cross-polytope. */
 import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { normal } from '../bits/random.js'
 import { InstrumentError } from '../errors.js'
 import { type GraphModelLike, modelAndProbe } from '../instrument/index.js'
-import { type Declaration, declareOptions, integer, number } from '../options.js'
+import { type Declaration, declareOptions, integer, number, oneOf } from '../options.js'
+import { type PolytopeComplexityOptions, type PolytopeComplexityResult, polytopeComplexity } from './polytope.js'
 import { GRID, TOLERANCE, samplerOptions, samplingOf } from './along.js'
 import { type RegionTarget, SAMPLER_OPTIONS, type SamplerOptions, openSampler, pointOf } from './sampler.js'
 import { type Segment, walkSegments } from './walk.js'
 
 /** Options of {@link localComplexity}. */
 export interface LocalComplexityOptions extends SamplerOptions {
+  /** `'lines'` (the default): regions crossed by lines; `'polytope'`: see {@link PolytopeComplexityOptions}. */
+  method?: 'lines'
   /** Half-length of each line through an input, in input units (Euclidean). */
   radius: number
   /** Random lines through each input (default 8). */
@@ -40,6 +43,7 @@ export interface LocalComplexityResult {
 
 /** The fields of {@link LocalComplexityOptions} beyond the sampler's (the schedule takes these). */
 export const LOCAL_FIELDS = {
+  method: { check: /* @__PURE__ */ oneOf(['lines'] as const) },
   radius: { check: /* @__PURE__ */ number(0, Infinity, true) },
   lines: { check: /* @__PURE__ */ integer(1), default: 8 },
   seed: { check: /* @__PURE__ */ integer(), default: 0 },
@@ -55,25 +59,44 @@ export const LOCAL_OPTIONS = /* @__PURE__ */ declareOptions(
 )
 
 /**
- * How finely the network cuts input space around each input: the mean number of
- * activation regions crossed by `lines` random lines through the input, each from
- * `x - radius * d` to `x + radius * d` with `d` a random unit direction (the same
- * directions for every input). 1 means no boundary within `radius` along those lines.
- * A line-sampled version of the local complexity of Humayun et al. (2024); see
- * docs/regions.md for how the two relate.
+ * How finely the network cuts input space around each input, in one of two ways.
+ *
+ * `method: 'lines'` (the default): the mean number of activation regions crossed by
+ * `lines` random lines through the input, each from `x - radius * d` to `x + radius * d`
+ * with `d` a random unit direction (the same directions for every input). 1 means no
+ * boundary within `radius` along those lines.
+ *
+ * `method: 'polytope'`: local complexity as Humayun et al. (ICML 2024, "Deep networks
+ * always grok") define it: the units, per site and in total, whose sign is not the same at
+ * every vertex `x ± radius * d` of a cross-polytope of `directions` orthonormal directions
+ * (drawn from `seed`, or given). docs/regions.md says how the two relate.
  *
  * @example
  * ```ts
  * import { localComplexity } from 'relu-patterns'
  *
  * const { mean } = await localComplexity(model, testXs.slice([0], [50]), { radius: 0.5 })
+ * const published = await localComplexity(model, testXs.slice([0], [50]), { method: 'polytope', radius: 0.5, directions: 25 })
+ * console.log(published.mean, published.sites.map((s) => [s.site, s.mean]))
  * ```
  */
+export async function localComplexity(target: RegionTarget, inputs: Tensor, options: LocalComplexityOptions): Promise<LocalComplexityResult>
 export async function localComplexity(
   target: RegionTarget,
   inputs: Tensor,
-  options: LocalComplexityOptions,
-): Promise<LocalComplexityResult> {
+  options: PolytopeComplexityOptions,
+): Promise<PolytopeComplexityResult>
+export async function localComplexity(
+  target: RegionTarget,
+  inputs: Tensor,
+  options: LocalComplexityOptions | PolytopeComplexityOptions,
+): Promise<LocalComplexityResult | PolytopeComplexityResult> {
+  if ((options as { method?: unknown } | undefined)?.method === 'polytope')
+    return polytopeComplexity(target, inputs, options as PolytopeComplexityOptions)
+  return linesComplexity(target, inputs, options as LocalComplexityOptions)
+}
+
+async function linesComplexity(target: RegionTarget, inputs: Tensor, options: LocalComplexityOptions): Promise<LocalComplexityResult> {
   const where = 'localComplexity(model, inputs, options)'
   const { model, probe } = modelAndProbe<LayersModel | GraphModelLike>(target, where)
   const { radius, lines, seed, tolerance, grid } = checkLocal(options, where)
