@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest'
-import { Timeline, buildMonitor, instrument, summarize } from '../src/index.js'
+import { Timeline, buildMonitor, instrument, patternHistogram, summarize, unitStats } from '../src/index.js'
 import { displayReport, renderReport } from '../src/report/index.js'
 import { data, mlp } from './helpers/models.js'
 import { tf } from './helpers/tf.js'
@@ -57,6 +57,27 @@ test('a retained measurement and a report display themselves; the measurement st
   const unescaped = srcdoc.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)))
   expect(unescaped).toBe(report.html)
   expect(shown['text/html']).toMatch(/^<iframe title="A &#60;small&#62; model" sandbox="allow-scripts"/)
+  probe.dispose()
+  tf.dispose(xs)
+})
+
+test('values of a histogram past its cap are marked as estimates, in the notebook table and the report', async () => {
+  const model = mlp(13, [12, 40, 30, 3])
+  const probe = instrument(model, { reducers: { units: unitStats(), patterns: patternHistogram({ maxBytes: 400 }) } })
+  const { xs } = data(200, 12, 3, 43)
+  const m = await probe.measurePatterns(xs)
+  const rows = summarize(m.results)
+  const capped = rows.filter((r) => !r.exact)
+  expect(capped.length).toBeGreaterThan(0)
+  const html = (m as unknown as Displayable)[DISPLAY]()['text/html']
+  const page = renderReport(m)
+  for (const r of capped) {
+    expect(html).toContain(`>≥${r.distinct}</td>`)
+    expect(page).toContain(`>≥${r.distinct}</td>`)
+  }
+  for (const text of [html, page]) expect(text).toContain('≥ and ≈ mark an estimate: the histogram passed its memory cap')
+  // a row that stayed under its cap carries no mark
+  for (const r of rows.filter((x) => x.exact)) expect(page).not.toContain(`>≥${r.distinct}</td>`)
   probe.dispose()
   tf.dispose(xs)
 })

@@ -22,6 +22,11 @@ export function terminalSummary(rows: readonly SiteSummary[], warning: string | 
     lines.push(
       `distinct patterns per row: median ${pct(shares[Math.floor(shares.length / 2)]!)} over sites (from ${pct(shares[0]!)} to ${pct(shares[shares.length - 1]!)})`,
     )
+    const capped = sign.filter((r) => !r.exact).length
+    if (capped > 0)
+      lines.push(
+        `${capped} site${capped === 1 ? '' : 's'} passed the histogram's memory cap: their distinct counts are lower bounds and their entropies estimates (marked ≥ and ≈ in the report)`,
+      )
   }
   const groups = groupHighlights(findHighlights(rows))
   if (groups.length > 0)

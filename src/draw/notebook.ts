@@ -2,7 +2,7 @@
 import { metricInfo } from '../metrics/catalogue.js'
 import { SUMMARY_METRICS, type SiteSummary, summarize } from '../metrics/summary.js'
 import type { HeatmapFigure } from './figure.js'
-import { escapeHtml, formatValue, shorten } from './rules.js'
+import { ESTIMATE_NOTE, escapeHtml, estimateMark, formatValue, shorten } from './rules.js'
 import { svg } from './svg.js'
 
 /** The key a notebook kernel calls on an object to display it (Deno's Jupyter kernel). */
@@ -20,10 +20,11 @@ export function summaryTable(rows: readonly SiteSummary[]): string {
   const body = rows
     .map(
       (r) =>
-        `<tr><td title="${escapeHtml(r.site)}">${escapeHtml(shorten(r.site, 40))}</td>${keys.map((k) => `<td>${r[k] === null ? '' : escapeHtml(formatValue(r[k] as number))}</td>`).join('')}</tr>`,
+        `<tr><td title="${escapeHtml(r.site)}">${escapeHtml(shorten(r.site, 40))}</td>${keys.map((k) => `<td${estimateMark(k, r.exact) === '' ? '' : ` title="${escapeHtml(ESTIMATE_NOTE)}"`}>${r[k] === null ? '' : escapeHtml(estimateMark(k, r.exact) + formatValue(r[k] as number))}</td>`).join('')}</tr>`,
     )
     .join('')
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`
+  const note = rows.some((r) => !r.exact) ? `<p>≥ and ≈ mark ${escapeHtml(ESTIMATE_NOTE)}.</p>` : ''
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${note}`
 }
 
 /** A heatmap of one summary metric, sites by measurements, as SVG. */

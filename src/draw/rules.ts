@@ -86,3 +86,19 @@ export const NAMED_CATEGORIES = 12
 /** Characters of a category label on an axis; a row label of a heatmap has more room. */
 export const AXIS_LABEL = 18
 export const ROW_LABEL = 26
+
+/** Summary fields read from a pattern histogram: estimates once it passed its memory cap. */
+const FROM_HISTOGRAM = new Set(['distinct', 'patternShare', 'normalizedEntropy', 'topShare', 'conditionalEntropy', 'mutualInformation'])
+
+/** What an estimate is marked with, and why, on every table that shows a summary. */
+export const ESTIMATE_NOTE = 'an estimate: the histogram passed its memory cap (distinct is a lower bound)'
+
+/**
+ * What goes before a summary value in a table: nothing when it is exact, `≥` before a
+ * distinct count whose histogram passed its cap (a lower bound), `≈` before the other
+ * values read from such a histogram.
+ */
+export function estimateMark(key: string, exact: boolean): '' | '≥' | '≈' {
+  if (exact || !FROM_HISTOGRAM.has(key)) return ''
+  return key === 'distinct' ? '≥' : '≈'
+}

@@ -8,7 +8,7 @@ import { type Declaration, check, declareOptions, later, string, strings } from 
 import { Timeline } from '../timeline/timeline.js'
 import { findHighlights, groupHighlights } from '../metrics/highlights.js'
 import type { HeatmapFigure } from '../draw/figure.js'
-import { commonPrefix, escapeHtml } from '../draw/rules.js'
+import { ESTIMATE_NOTE, commonPrefix, escapeHtml, estimateMark } from '../draw/rules.js'
 import { colorLegend, svg } from '../draw/svg.js'
 
 /** Options of {@link renderReport}. */
@@ -120,11 +120,15 @@ function table(summary: readonly SiteSummary[], short: (id: string) => string = 
   const cell = (r: SiteSummary, key: keyof SiteSummary): string => {
     const v = r[key]
     if (key === 'site') return `<td title="${escapeHtml(r.site)}">${escapeHtml(short(r.site))}</td>`
-    return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${escapeHtml(fmt(v))}</td>`
+    const mark = typeof v === 'number' ? estimateMark(key, r.exact) : ''
+    const shown = mark + fmt(v)
+    const marked = mark === '' ? '' : ` title="${escapeHtml(ESTIMATE_NOTE)}"`
+    return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}${marked}>${escapeHtml(shown)}</td>`
   }
   const body = rows.map((r) => `<tr>${used.map(([key]) => cell(r, key)).join('')}</tr>`).join('\n')
   const legend = used.map(([, name, what]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(what)}</dd>`).join('')
-  return `<div class="scroll"><table id="summary"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div><p class="note">Click a column to sort; hover a site for its full id.</p><dl class="legend">${legend}</dl>`
+  const estimates = rows.some((r) => !r.exact) ? ` ≥ and ≈ mark ${escapeHtml(ESTIMATE_NOTE)}.` : ''
+  return `<div class="scroll"><table id="summary"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div><p class="note">Click a column to sort; hover a site for its full id.${estimates}</p><dl class="legend">${legend}</dl>`
 }
 
 /** A heading with the short id, and the full one on hover when they differ. */
