@@ -1,4 +1,5 @@
 /* The report command's flags: its help text, parsing with "did you mean", and the checks each value gets. */
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ACTIVATION_KINDS, type ActivationKind, type Site } from '../instrument/index.js'
 import { UsageError } from './usage.js'
@@ -229,11 +230,13 @@ export function parseCommand(argv: readonly string[]): Command | { help: true } 
       )
   } else {
     if (o['state-out'] === undefined) throw new UsageError('measure needs --state-out FILE (the state merge reads).')
-    const taken = (['out', 'against', 'full', 'json'] as const).find((k) => o[k] !== undefined)
+    const taken = (['out', 'against', 'match', 'full', 'json'] as const).find((k) => o[k] !== undefined)
     if (taken !== undefined)
       throw new UsageError(
         `measure writes a state, not a report: --${taken} belongs to report${taken === 'out' || taken === 'json' ? ' and merge' : ''}.`,
       )
+    if (resolve(o['state-out']) === resolve(o.data))
+      throw new UsageError(`--state-out ${o['state-out']} is the --data file; write the state elsewhere.`)
   }
   const shard = /^(\d+)\/(\d+)$/.exec(o.shard ?? '1/1')
   const [index, count] = [Number(shard?.[1]), Number(shard?.[2])]

@@ -151,6 +151,8 @@ describe('shards and an exact merge', () => {
     await bad(['measure', MODEL, '--data', 'mnist', '--state-out', join(dir, 'x'), '--out', dir], /--out belongs to report and merge/)
     await bad(['report', MODEL, '--data', 'mnist', '--out', dir, '--shard', '1/2'], /--shard and --state-out belong to measure/)
     await bad(['merge', '--out', dir], /merge takes the state files/)
+    await bad(['measure', MODEL, '--data', 'mnist', '--state-out', join(dir, 'x'), '--match', 'order'], /--match belongs to report/)
+    await bad(['measure', MODEL, '--data', join(dir, 'd.npy'), '--state-out', join(dir, 'd.npy')], /is the --data file/)
     await bad(
       ['measure', MODEL, '--data', 'mnist', '--limit', '20', '--batch-size', '16', '--shard', '1/3', '--state-out', join(dir, 'x')],
       /has no pass to measure/,
