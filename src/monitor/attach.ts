@@ -19,8 +19,8 @@ interface Attached {
   probe: Probe<ReducerMap>
   /** True when the probe was made for the monitors (and is disposed with the last one). */
   owned: boolean
-  readonly hadOwn: boolean
-  readonly original: LayersModel['predict']
+  hadOwn: boolean
+  original: LayersModel['predict']
   readonly listeners: Set<Listener>
   /** Checks whose patterns are still being read: the probe lives until they are told. */
   readonly inflight: Set<Promise<void>>
@@ -47,17 +47,19 @@ function ensureProbe(
 }
 
 /** `predict`, checked: the call runs as a pass of its own, every attached monitor is told. */
-function wrapper(model: LayersModel): LayersModel['predict'] {
+function wrapper(model: LayersModel, original: LayersModel['predict']): LayersModel['predict'] {
   return ((x: Tensor | Tensor[], config?: object) => {
-    const state = attached.get(model)!
+    const state = attached.get(model)
+    // a wrapper kept by the program after the last monitor left: the model's own predict
+    if (state === undefined || state.closing) return original.call(model, x, config as never)
     let captured: ReturnType<Probe<ReducerMap>['capture']> | undefined
     try {
-      captured = state.probe.capture(() => state.original.call(model, x, config as never))
+      captured = state.probe.capture(() => original.call(model, x, config as never))
     } catch (error) {
       // the user disposed the probe the monitors were using: predict still works
       if (!(error instanceof InstrumentError && error.code === 'DISPOSED')) throw error
       reportUncaught(error)
-      return state.original.call(model, x, config as never)
+      return original.call(model, x, config as never)
     }
     const { value, patterns } = captured
     let classes: Int32Array
@@ -109,10 +111,15 @@ export function attachMonitor(model: LayersModel, listener: Listener): () => voi
     const hadOwn = Object.hasOwn(model, 'predict')
     state = { probe, owned, hadOwn, original: model.predict, listeners: new Set(), inflight: new Set(), closing: false }
     attached.set(model, state)
-    model.predict = wrapper(model)
+    model.predict = wrapper(model, state.original)
   } else {
-    // a monitor attached while the last one's checks are still being told: the state goes on
-    if (state.closing) model.predict = wrapper(model)
+    // a monitor attached while the last one's checks are still being told: the state goes
+    // on, wrapping predict as it is now (the program may have replaced it meanwhile)
+    if (state.closing) {
+      state.hadOwn = Object.hasOwn(model, 'predict')
+      state.original = model.predict
+      model.predict = wrapper(model, state.original)
+    }
     state.closing = false
     state.probe = probe
     state.owned = owned

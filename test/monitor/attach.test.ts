@@ -158,3 +158,39 @@ describe('what a monitor refuses', () => {
     tf.dispose([train.xs, train.ys, x, held])
   })
 })
+
+test('a predict wrapper kept after the last monitor left calls the model, and one installed meanwhile is kept when a monitor comes back', async () => {
+  const model = mlp(31, [12, 24, 20, 3])
+  const train = data(60, 12, 3, 32)
+  const m = await buildMonitor(model, train.xs, { labels: labels(60) })
+  const x = tf.randomNormal([4, 12], 0, 1, 'float32', 33)
+  const expected = (model.predict(x) as tf.Tensor).arraySync()
+  const undo = m.attach(() => undefined)
+  const kept = model.predict
+  undo()
+  await tick()
+  // the program still holds the wrapper: it is the model's predict
+  const y = kept.call(model, x) as tf.Tensor
+  expect(y.arraySync()).toEqual(expected)
+  y.dispose()
+  // attached and left with a check in flight, the program wraps predict, a monitor comes back
+  const undo1 = m.attach(() => undefined)
+  tf.dispose(model.predict(x) as tf.Tensor)
+  undo1()
+  let calls = 0
+  const own = model.predict
+  model.predict = ((...a: Parameters<typeof own>) => {
+    calls++
+    return own.apply(model, a)
+  }) as typeof own
+  const programs = model.predict
+  const seen: ExampleCheck[][] = []
+  const undo2 = m.attach((c) => void seen.push(c))
+  tf.dispose(model.predict(x) as tf.Tensor)
+  await tick()
+  expect(calls).toBe(1)
+  expect(seen).toEqual([await m.check(x)])
+  undo2()
+  expect(model.predict).toBe(programs)
+  tf.dispose([train.xs, train.ys, x])
+})
