@@ -162,6 +162,38 @@ for (const dataset of ['mnist', 'fashion']) {
     say()
   }
 }
+// every run on its own: what the means above hide
+say('### Every run')
+say()
+say(
+  '| data | network | schedule | seed | test accuracy | epoch wJ vs final reaches 0.5, per site | highest wJ vs final at a stage-2 site before the last measurement | largest fall of normalised entropy, start to end |',
+)
+say('| --- | --- | --- | --- | --- | --- | --- | --- |')
+for (const r of [...runs].sort((a, b) =>
+  `${a.config.dataset} ${a.config.family} ${a.config.schedule} ${a.config.seed}`.localeCompare(
+    `${b.config.dataset} ${b.config.family} ${b.config.schedule} ${b.config.seed}`,
+  ),
+)) {
+  const stage2 = r.sites.filter(({ id }) => id.startsWith('s2'))
+  const before = r.entries.slice(0, -1)
+  const highest = Math.max(...stage2.flatMap(({ id }) => before.map((e) => e.sites[id].vsFinal?.weightedJaccard ?? 0)))
+  // a fall that never recovers: end below start
+  const falls = r.sites.map(({ id }) => {
+    const h = r.entries.map((e) => e.sites[id].normalizedEntropy)
+    return [id, h[0], h.at(-1)]
+  })
+  const [site, from, to] = falls.reduce((a, b) => (b[1] - b[2] > a[1] - a[2] ? b : a))
+  say(
+    `| ${r.config.dataset} | ${r.config.family} | ${r.config.schedule} | ${r.config.seed} | ${fmt(r.testAccuracy, 4)} | ${reachEpochs(
+      r,
+      0.5,
+    )
+      .map((v) => fmt(v, 1))
+      .join(' ')} | ${fmt(highest)} | ${from > to ? `${site}: ${fmt(from, 3)} → ${fmt(to, 3)}` : 'none'} |`,
+  )
+}
+say()
+say(`${runs.length} runs.`)
 console.log(lines.join('\n'))
 
 // ---- figures (MNIST, one-cycle, mean over seeds) ----
