@@ -92,6 +92,11 @@ describe('the binary form (version 3)', () => {
     expect(deserialize(new TextEncoder().encode(serialize(value)).buffer as ArrayBuffer)).toEqual(value)
   })
 
+  test('many sections, whose offsets lengthen the header as they grow, lay out and read back', () => {
+    const value = Array.from({ length: 3000 }, (_, i) => new Uint8Array(i % 13).fill(i & 0xff))
+    expect(deserialize(serializeBinary(value))).toEqual(value)
+  })
+
   test('the parts are the bytes; sections are 8-byte aligned views of the state; JSON text read as bytes still reads', () => {
     const value = { t: [new Uint8Array([1, 2, 3]), new Float64Array([Math.PI, Number.NaN]), new Int16Array([-2])], n: -0, s: '$x', $k: 1 }
     const bytes = serializeBinary(value)

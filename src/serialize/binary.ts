@@ -97,13 +97,15 @@ export function serializeBinaryParts(value: unknown): Uint8Array[] {
   }
   let start = 16
   let header = new Uint8Array(0)
-  for (let round = 0; round < 8; round++) {
+  // a later start only lengthens the header, so this settles, in a round or two
+  for (let round = 0; ; round++) {
     const { offsets, end } = layout(start)
     const sections = views.map((v, i) => [names[i], offsets[i], v.byteLength])
     const text = `{"format":"${SERIAL_FORMAT}","version":${BINARY_VERSION},"bytes":${end + 4},"sections":${JSON.stringify(sections)},"data":${JSON.stringify(data)}}`
     header = new TextEncoder().encode(text)
     const settled = align8(16 + header.length)
     if (settled === start) break
+    if (round === 64) throw new InstrumentError('RECORD_FAILED', 'serializeBinary(): the header did not settle; please report this.')
     start = settled
   }
   const head = new Uint8Array(start)
