@@ -178,6 +178,10 @@ if (want('reducers')) {
   log(
     `  histogram   64 bits  ${fmt(r.histogramLarge.patternsPerSec)} patterns/s at ${fmt(r.histogramLarge.distinct)} distinct (out of cache), ${r.histogramLarge.bytesPerPattern.toFixed(1)} bytes per distinct pattern`,
   )
+  const [wlo, whi] = r.histogramWarm4096Spread
+  log(
+    `  histogram 4096 bits  ${fmt(r.histogramWarm4096)} patterns/s into a state holding them already (IQR ${fmt(wlo)}-${fmt(whi)}); fresh memory: ${r.firstTouchMsPerMiB.toFixed(2)} ms per MiB on first touch`,
+  )
   log(
     `  unitStats  512 bits  ${fmt(r.unitStatsRowsPerSec512)} rows/s  (${r.unitStatsVsNaive.toFixed(1)}x a per-bit loop, IQR ${r.unitStatsVsNaiveSpread.map((x) => x.toFixed(1)).join('-')})`,
   )

@@ -85,6 +85,21 @@ function largeHistogram(distinct) {
   return { distinct, patternsPerSec: Math.round((2 * distinct) / (ms / 1000)), bytesPerPattern: r.bytes / distinct }
 }
 
+/**
+ * Milliseconds per MiB to write one word in every 4 KiB page of freshly allocated typed
+ * arrays (the operating system maps and zeroes each page on its first touch): median of 5.
+ */
+function firstTouch(mib) {
+  const times = []
+  for (let round = 0; round < 5; round++) {
+    const t0 = performance.now()
+    const a = new Uint32Array(mib * 262_144)
+    for (let i = 0; i < a.length; i += 1024) a[i] = 1
+    times.push((performance.now() - t0) / mib)
+  }
+  return quantile(times, 0.5)
+}
+
 /** Items per second at the interquartile times of the rounds: [slow, fast]. */
 function rateSpread(times, items) {
   return [Math.round(items / (quantile(times, 0.75) / 1000)), Math.round(items / (quantile(times, 0.25) / 1000))]
@@ -110,6 +125,13 @@ export async function reducerBench({ smoke = false } = {}) {
     histogramSpread[units] = rateSpread(t.rounds.fast, n)
     if (units <= 512) histogramVsNaive[units] = pairedRatio(t, 'naive', 'fast')
   }
+  // the widest case again on a state that already holds its patterns: hashing, probing and
+  // comparing alone, no new memory; the figure above includes growing the table into fresh
+  // pages, whose first touch costs what the machine charges for it (firstTouchMsPerMiB)
+  const wide = patterns(smoke ? 2_500 : rows / 8, 4096, 20_000)
+  const hw = patternHistogram()
+  const warm = hw.update(hw.init(layoutOf(4096)), wide)
+  const tw = await interleave({ warm: () => hw.update(warm, wide) }, { rounds: smoke ? 1 : 5, warmup: 1 })
   const u = unitStats()
   const ub = patterns(smoke ? 5_000 : 200_000, 512, 50_000, 3)
   const tu = await interleave(
@@ -125,6 +147,9 @@ export async function reducerBench({ smoke = false } = {}) {
     histogramPatternsPerSec: histogram,
     histogramPatternsPerSecSpread: histogramSpread,
     histogramLarge: large,
+    histogramWarm4096: Math.round(wide.rows / (tw.warm / 1000)),
+    histogramWarm4096Spread: rateSpread(tw.rounds.warm, wide.rows),
+    firstTouchMsPerMiB: firstTouch(smoke ? 4 : 64),
     histogramVsNaive,
     unitStatsRowsPerSec512: Math.round(ub.rows / (tu.fast / 1000)),
     unitStatsVsNaive: pairedRatio(tu, 'naive', 'fast'),

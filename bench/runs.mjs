@@ -36,6 +36,8 @@ const figures = [
   ['histogram, 64-bit patterns (/s)', 'histogramPatternsPerSec.64', 'histogramPatternsPerSecSpread.64', 1, '≥ 30M'],
   ['histogram, 512-bit patterns (/s)', 'histogramPatternsPerSec.512', 'histogramPatternsPerSecSpread.512', 1, '-'],
   ['histogram, 4096-bit patterns (/s)', 'histogramPatternsPerSec.4096', 'histogramPatternsPerSecSpread.4096', 1, '≥ 2M'],
+  ['histogram, 4096-bit patterns, state holding them (/s)', 'histogramWarm4096', 'histogramWarm4096Spread', 1, '-'],
+  ['fresh memory, first touch (ms per MiB)', 'firstTouchMsPerMiB', null, 2, '-'],
   ['histogram, 64-bit, 10M distinct (/s)', 'histogramLarge.patternsPerSec', null, 1, '-'],
   ['histogram, 64-bit, 10M distinct (bytes per pattern)', 'histogramLarge.bytesPerPattern', null, 1, '-'],
   ['unitStats, 512 units (rows/s)', 'unitStatsRowsPerSec512', null, 1, '-'],

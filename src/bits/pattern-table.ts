@@ -1,6 +1,7 @@
 /* The open-addressing table of distinct packed patterns and their counts, under a byte cap. */
 import { InstrumentError } from '../errors.js'
-import { hashWords } from './hash.js'
+import { hashRows, hashWords } from './hash.js'
+import { copyRow, sameRow } from './rows.js'
 
 /**
  * Exact counts of distinct packed patterns: an open-addressing (linear probing) table
@@ -70,14 +71,6 @@ export function cloneTable(t: PatternTable): PatternTable {
   }
 }
 
-function sameKey(t: PatternTable, slot: number, words: Uint32Array, offset: number): boolean {
-  const wpr = t.wordsPerRow
-  const base = slot * wpr
-  const keys = t.keys
-  for (let w = 0; w < wpr; w++) if (keys[base + w] !== words[offset + w]) return false
-  return true
-}
-
 /** Slot holding the pattern at `words[offset..]`, or the empty slot where it would go. */
 function findSlot(t: PatternTable, words: Uint32Array, offset: number, hash: number): number {
   const mask = t.capacity - 1
@@ -86,7 +79,7 @@ function findSlot(t: PatternTable, words: Uint32Array, offset: number, hash: num
   const hashes = t.hashes
   for (let probes = 0; counts[slot] !== 0; probes++) {
     if (probes >= t.capacity) throw full()
-    if (hashes[slot] === hash && sameKey(t, slot, words, offset)) return slot
+    if (hashes[slot] === hash && sameRow(t.keys, slot * t.wordsPerRow, words, offset, t.wordsPerRow)) return slot
     slot = (slot + 1) & mask
   }
   return slot
@@ -120,7 +113,7 @@ function grow(t: PatternTable): void {
     while (counts[slot] !== 0) slot = (slot + 1) & mask
     counts[slot] = c
     hashes[slot] = h
-    for (let w = 0, from = s * wpr, to = slot * wpr; w < wpr; w++) keys[to + w] = oldKeys[from + w]!
+    copyRow(oldKeys, s * wpr, keys, slot * wpr, wpr)
   }
   t.capacity = capacity
   t.keys = keys
@@ -162,9 +155,7 @@ function insert(t: PatternTable, words: Uint32Array, offset: number, count: numb
   }
   t.counts[slot] = count
   t.hashes[slot] = hash
-  const wpr = t.wordsPerRow
-  const keys = t.keys
-  for (let w = 0, base = slot * wpr; w < wpr; w++) keys[base + w] = words[offset + w]!
+  copyRow(words, offset, t.keys, slot * t.wordsPerRow, t.wordsPerRow)
   t.size++
   return true
 }
@@ -234,6 +225,8 @@ export function mergeTables(
 export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, maxBytes: number, onRefused?: OnRefused): number {
   const wpr = t.wordsPerRow
   if (wpr === 1 && rows >= NARROW_MIN_ROWS && addNarrowRows(t, words, rows, maxBytes)) return 0
+  // rows of 4 words or more are hashed in one pass first, four at a time (see hashRows)
+  const hashed = wpr >= BATCH_HASH_WORDS ? batchHashes(words, rows, wpr) : null
   let refused = 0
   for (let r = 0, offset = 0; r < rows; r++, offset += wpr) {
     if (t.capacity === 0) {
@@ -243,7 +236,7 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
       }
       continue
     }
-    const hash = hashWords(words, offset, wpr)
+    const hash = hashed === null ? hashWords(words, offset, wpr) : hashed[r]!
     const mask = t.capacity - 1
     const counts = t.counts
     const hashes = t.hashes
@@ -252,15 +245,10 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
     let found = false
     for (let probes = 0; counts[slot] !== 0; probes++) {
       if (probes >= mask) throw full()
-      if (hashes[slot] === hash) {
-        let w = 0
-        const base = slot * wpr
-        while (w < wpr && keys[base + w] === words[offset + w]) w++
-        if (w === wpr) {
-          counts[slot] = counts[slot]! + 1
-          found = true
-          break
-        }
+      if (hashes[slot] === hash && sameRow(keys, slot * wpr, words, offset, wpr)) {
+        counts[slot] = counts[slot]! + 1
+        found = true
+        break
       }
       slot = (slot + 1) & mask
     }
@@ -270,6 +258,17 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
     }
   }
   return refused
+}
+
+/** Rows of this many words or more are hashed a batch at a time. */
+const BATCH_HASH_WORDS = 4
+/** The hashes of the batch being added (reused between calls). */
+let rowHashes = new Uint32Array(0)
+
+function batchHashes(words: Uint32Array, rows: number, wpr: number): Uint32Array {
+  if (rowHashes.length < rows) rowHashes = new Uint32Array(Math.max(rows, 2 * rowHashes.length))
+  hashRows(words, rows, wpr, rowHashes)
+  return rowHashes
 }
 
 /** Batches this long or longer of patterns of 16 bits or fewer are counted directly first. */
