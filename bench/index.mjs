@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs-backend-wasm'
 import { fmt } from './harness.mjs'
 import { graphOverhead, partialOverhead } from './graph.mjs'
+import { detectorBench } from './detectors.mjs'
 import { monitorBench } from './monitor.mjs'
 import { reducerBench } from './reducers.mjs'
 import { regionsBench } from './regions.mjs'
@@ -200,6 +201,11 @@ if (want('monitor')) {
     )
   }
   out.monitorChecksPerSec = mon
+  log('\ndetectors at the size of the MNIST comparison: 20,000 training examples, 192 values, 10 classes')
+  const det = detectorBench({ smoke })
+  for (const [name, r] of Object.entries(det))
+    log(`  ${name.padEnd(12)} ${fmt(r.checksPerSec)} checks/s, ${(r.bytes / 1024).toFixed(0)} KiB, built in ${r.fitMs} ms`)
+  out.detectors = det
 }
 
 if (want('regions')) {

@@ -1,33 +1,51 @@
-// Has the model seen this before? A pattern monitor on an MNIST classifier, evaluated on
-// held-out digits (in distribution) against Fashion-MNIST and corrupted digits, next to
-// the maximum-softmax-probability baseline (Hendrycks & Gimpel 2017).
+// Has the model seen this before? Every detector of the library on an MNIST classifier,
+// evaluated on held-out digits (in distribution) against Fashion-MNIST and corrupted
+// digits: the pattern monitor, class-conditional Mahalanobis and kNN on the same layers'
+// values (all three from one forward pass per set), and the logit baselines (maximum
+// softmax probability, maximum logit, energy).
 //
-//   node examples/monitor/index.mjs [--train 20000] [--epochs 4] [--seeds 1,2,3] [--test 2000] [--held 2000]
-//                                   [--sites dense2,dense3] [--out examples/monitor/out]
+//   node examples/monitor/index.mjs [--train 20000] [--epochs 4] [--seeds 1,2,3,4,5] [--test 2000] [--held 2000]
+//                                   [--sites dense2,dense3] [--k 1] [--bootstrap 1000] [--out examples/monitor/results]
 //
-// Fashion-MNIST comes from Debian's dataset-fashion-mnist package; without it that set is
-// skipped (and said so). Writes results.json and roc.svg (seed of the first run).
+// A seed fixes everything: the initial weights, and the order of the training examples in
+// every epoch (a seeded permutation, then fit with shuffle: false; fit's own shuffle uses
+// Math.random). The same seed gives the same results.json entry bit for bit (wasm backend,
+// one thread). Fashion-MNIST comes from Debian's dataset-fashion-mnist package; without it
+// that set is skipped (and said so). Writes results.json (one entry per seed) and roc.svg
+// (first seed); summarize.mjs prints the tables of docs/findings.md from results.json.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import '@tensorflow/tfjs-backend-wasm'
-import { buildMonitor } from 'relu-patterns'
+import {
+  buildMonitor,
+  evaluateScores,
+  featuresOf,
+  instrument,
+  knnFit,
+  knnScores,
+  logitScores,
+  mahalanobisFit,
+  mahalanobisScores,
+} from 'relu-patterns'
 import { hasFashion, loadFashion } from '../lib/fashion.mjs'
 import { loadMnist } from '../lib/mnist.mjs'
 import { writeSvg } from '../lib/render.mjs'
-import { auroc, corrupt, fprAt95, rocPoints } from './ood.mjs'
+import { corrupt, rocPoints } from './ood.mjs'
 
 const { values: args } = parseArgs({
   options: {
     train: { type: 'string', default: '20000' },
     epochs: { type: 'string', default: '4' },
-    seeds: { type: 'string', default: '1,2,3' },
+    seeds: { type: 'string', default: '1,2,3,4,5' },
     test: { type: 'string', default: '2000' },
     held: { type: 'string', default: '2000' },
     sites: { type: 'string', default: 'dense2,dense3' },
-    out: { type: 'string', default: 'examples/monitor/out' },
+    k: { type: 'string', default: '1' },
+    bootstrap: { type: 'string', default: '1000' },
+    out: { type: 'string', default: 'examples/monitor/results' },
   },
 })
 await tf.setBackend('wasm')
@@ -35,6 +53,8 @@ mkdirSync(args.out, { recursive: true })
 const nTrain = Number(args.train)
 const nTest = Number(args.test)
 const nHeld = Number(args.held)
+const sites = args.sites.split(',')
+const bootstrap = Number(args.bootstrap)
 const train = loadMnist('train', 0, nTrain)
 const held = loadMnist('train', nTrain, nHeld)
 const test = loadMnist('test', 0, nTest)
@@ -54,102 +74,150 @@ function makeModel(seed) {
       tfl.layers.dense({ inputShape: [784], units: 256, activation: 'relu', kernelInitializer: init(1), name: 'dense1' }),
       tfl.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(2), name: 'dense2' }),
       tfl.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(3), name: 'dense3' }),
-      tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4), name: 'out' }),
+      // logits: the softmax is in the loss, so that maxLogit and energy see the logits
+      tfl.layers.dense({ units: 10, kernelInitializer: init(4), name: 'logits' }),
     ],
   })
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p), metrics: ['accuracy'] })
   return model
 }
 
-/** 1 - the largest softmax probability: higher means less confident (the baseline's score). */
-function mspScores(model, x) {
-  const y = model.predict(x)
-  const s = Array.from(tf.tidy(() => tf.sub(1, tf.max(y, -1))).dataSync())
-  y.dispose()
-  return s
+/** A seeded permutation of 0..n-1 (xorshift32 and Fisher-Yates). */
+function permutation(n, seed) {
+  let s = seed >>> 0 || 1
+  const next = () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0) / 4294967296)
+  const p = Int32Array.from({ length: n }, (_, i) => i)
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1))
+    ;[p[i], p[j]] = [p[j], p[i]]
+  }
+  return p
 }
+
+/** Trains `epochs` epochs, each over a seeded permutation of the examples, with fit's shuffle off. */
+async function train_(model, pixels, labels, epochs, seed) {
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const order = permutation(labels.length, seed * 1000 + epoch + 1)
+    const xs = new Float32Array(labels.length * 784)
+    const ys = new Int32Array(labels.length)
+    order.forEach((from, to) => {
+      xs.set(pixels.subarray(from * 784, (from + 1) * 784), to * 784)
+      ys[to] = labels[from]
+    })
+    const x = t2(xs, labels.length)
+    const y = tf.oneHot(tf.tensor1d(ys, 'int32'), 10)
+    await model.fit(x, y, { epochs: 1, batchSize: 64, shuffle: false, verbose: 0 })
+    tf.dispose([x, y])
+  }
+}
+
+/** Every detector's scores for one set, from one forward pass (patterns and values) and the logits. */
+async function scoreAll(model, probe, monitor, detectors, x) {
+  const m = await probe.measurePatterns(x, { predictions: true, values: true })
+  const features = featuresOf(m, sites)
+  const logits = tf.tidy(() => model.predict(x).dataSync())
+  return {
+    classes: m.predictions,
+    scores: {
+      patterns: Float64Array.from(monitor.checkPatterns(m.patterns, m.predictions), (c) => c.score),
+      mahalanobis: mahalanobisScores(detectors.mahalanobis, features),
+      knn: knnScores(detectors.knn, features),
+      maxSoftmax: logitScores(logits, 10, 'maxSoftmax'),
+      maxLogit: logitScores(logits, 10, 'maxLogit'),
+      energy: logitScores(logits, 10, 'energy'),
+    },
+  }
+}
+
+const round = (v) => Math.round(v * 1e6) / 1e6
+const figures = (e) => ({
+  auroc: round(e.auroc.value),
+  aurocInterval: e.auroc.interval.map(round),
+  aupr: round(e.aupr.value),
+  fpr95: round(e.fprAt95.value),
+  fpr95Interval: e.fprAt95.interval.map(round),
+})
 
 const runs = []
 for (const seed of args.seeds.split(',').map(Number)) {
   const model = makeModel(seed)
+  let started = performance.now()
+  await train_(model, train.pixels, train.labels, Number(args.epochs), seed)
+  const trainSeconds = (performance.now() - started) / 1000
+  const probe = instrument(model, { reducers: {}, sites, values: true, passes: 'training' })
   const xs = t2(train.pixels, nTrain)
-  const ys = tf.oneHot(tf.tensor1d(train.labels, 'int32'), 10)
-  const started = Date.now()
-  await model.fit(xs, ys, { epochs: Number(args.epochs), batchSize: 64, verbose: 0, seed })
+  // one pass over the training digits: the monitor's patterns and the value detectors' features
+  started = performance.now()
+  const m = await probe.measurePatterns(xs, { predictions: true, values: true })
+  const monitor = await buildMonitor(model, m, { labels: train.labels, sites })
+  const trainFeatures = featuresOf(m, sites)
+  const detectors = { mahalanobis: mahalanobisFit(trainFeatures, train.labels), knn: knnFit(trainFeatures, { k: Number(args.k) }) }
+  const buildSeconds = (performance.now() - started) / 1000
+  const heldX = t2(held.pixels, nHeld)
+  const calibration = await monitor.calibrate(heldX, { falseAlarmRate: 0.05 })
   const testX = t2(test.pixels, nTest)
-  const predicted = tf.tidy(() => tf.argMax(model.predict(testX), -1)).dataSync()
-  const accuracy = predicted.filter((c, i) => c === test.labels[i]).length / nTest
-  const monitor = await buildMonitor(model, xs, { labels: train.labels, sites: args.sites.split(',') })
-  const calibration = await monitor.calibrate(t2(held.pixels, nHeld), { falseAlarmRate: 0.05 })
-  const idChecks = await monitor.check(testX)
-  const id = { monitor: idChecks.map((c) => c.score), msp: mspScores(model, testX) }
+  const id = await scoreAll(model, probe, monitor, detectors, testX)
+  const correct = Array.from(id.classes, (c, i) => c === test.labels[i])
   const result = {
     seed,
-    accuracy,
-    trainSeconds: (Date.now() - started) / 1000,
+    accuracy: round(correct.filter(Boolean).length / nTest),
+    trainSeconds: Math.round(trainSeconds),
+    buildSeconds: Math.round(buildSeconds),
     patterns: monitor.patterns,
-    bytes: monitor.bytes,
+    bytes: {
+      patterns: monitor.bytes,
+      mahalanobis:
+        detectors.mahalanobis.means.byteLength + detectors.mahalanobis.scatter.byteLength + detectors.mahalanobis.counts.byteLength,
+      knn: detectors.knn.vectors.byteLength,
+    },
     threshold: calibration.threshold,
-    idFlagged: idChecks.filter((c) => c.verdict === 'out').length / nTest,
     sets: {},
+    misclassified: {},
   }
+  const roc = {}
   for (const [name, pixels] of Object.entries(sets)) {
     const x = t2(pixels, nTest)
-    const checks = await monitor.check(x)
-    const ood = { monitor: checks.map((c) => c.score), msp: mspScores(model, x) }
-    result.sets[name] = {
-      flagged: checks.filter((c) => c.verdict === 'out').length / nTest,
-      monitor: { auroc: auroc(id.monitor, ood.monitor), fpr95: fprAt95(id.monitor, ood.monitor) },
-      msp: { auroc: auroc(id.msp, ood.msp), fpr95: fprAt95(id.msp, ood.msp) },
+    const ood = await scoreAll(model, probe, monitor, detectors, x)
+    result.sets[name] = {}
+    roc[name] = {}
+    for (const [detector, s] of Object.entries(ood.scores)) {
+      result.sets[name][detector] = figures(evaluateScores(id.scores[detector], s, { bootstrap, seed }))
+      roc[name][detector] = rocPoints(Array.from(id.scores[detector]), Array.from(s))
     }
-    if (runs.length === 0) result.sets[name].roc = { monitor: rocPoints(id.monitor, ood.monitor), msp: rocPoints(id.msp, ood.msp) }
     x.dispose()
   }
-  runs.push(result)
-  console.log(
-    `seed ${seed}: accuracy ${accuracy.toFixed(3)}, ${monitor.patterns} distinct patterns (${(monitor.bytes / 1024).toFixed(0)} KiB), threshold ${calibration.threshold.toFixed(4)}, ID flagged ${(100 * result.idFlagged).toFixed(1)}%`,
-  )
-  for (const [name, r] of Object.entries(result.sets)) {
-    console.log(
-      `  ${name.padEnd(10)} flagged ${(100 * r.flagged).toFixed(1).padStart(5)}%   AUROC monitor ${r.monitor.auroc.toFixed(3)} msp ${r.msp.auroc.toFixed(3)}   FPR95 monitor ${r.monitor.fpr95.toFixed(3)} msp ${r.msp.fpr95.toFixed(3)}`,
-    )
+  // misclassification detection on the test digits: the misclassified ones are the positives
+  for (const [detector, s] of Object.entries(id.scores)) {
+    const right = s.filter((_, i) => correct[i])
+    const wrong = s.filter((_, i) => !correct[i])
+    if (wrong.length > 0) result.misclassified[detector] = figures(evaluateScores(right, wrong, { bootstrap, seed }))
   }
-  tf.dispose([xs, ys, testX])
+  // a seed given twice must give the same result, bit for bit (timings aside)
+  const same = runs.find((r) => r.seed === seed)
+  const comparable = ({ trainSeconds, buildSeconds, ...r }) => JSON.stringify(r)
+  if (same !== undefined && comparable(same) !== comparable(result)) throw new Error(`seed ${seed} gave another result on a second run`)
+  if (same !== undefined) console.log(`seed ${seed} again: the same result, bit for bit`)
+  else runs.push(result)
+  if (runs.length === 1) runs.roc = roc
+  console.log(
+    `seed ${seed}: accuracy ${result.accuracy.toFixed(4)}, ${monitor.patterns} distinct patterns, trained in ${result.trainSeconds} s, detectors built in ${result.buildSeconds} s`,
+  )
+  for (const [name, r] of Object.entries(result.sets))
+    console.log(
+      `  ${name.padEnd(10)} AUROC ${Object.entries(r)
+        .map(([d, f]) => `${d} ${f.auroc.toFixed(3)}`)
+        .join('  ')}`,
+    )
+  probe.dispose()
+  tf.dispose([xs, heldX, testX])
   model.dispose()
 }
 
-const summary = {}
-for (const name of Object.keys(runs[0].sets)) {
-  const stat = (f) => {
-    const v = runs.map(f)
-    const mean = v.reduce((a, b) => a + b, 0) / v.length
-    return { mean, min: Math.min(...v), max: Math.max(...v) }
-  }
-  summary[name] = {
-    monitorAuroc: stat((r) => r.sets[name].monitor.auroc),
-    mspAuroc: stat((r) => r.sets[name].msp.auroc),
-    monitorFpr95: stat((r) => r.sets[name].monitor.fpr95),
-    mspFpr95: stat((r) => r.sets[name].msp.fpr95),
-    flagged: stat((r) => r.sets[name].flagged),
-  }
-}
-writeFileSync(
-  join(args.out, 'results.json'),
-  JSON.stringify(
-    {
-      args,
-      summary,
-      runs: runs.map(({ sets, ...r }) => ({ ...r, sets: Object.fromEntries(Object.entries(sets).map(([k, { roc, ...v }]) => [k, v])) })),
-    },
-    null,
-    2,
-  ),
-)
+writeFileSync(join(args.out, 'results.json'), `${JSON.stringify({ args, runs }, null, 1)}\n`)
 
 const values = []
-for (const [name, r] of Object.entries(runs[0].sets)) {
-  for (const [score, points] of Object.entries(r.roc)) for (const p of points) values.push({ set: name, score, ...p })
-}
+for (const [name, byDetector] of Object.entries(runs.roc))
+  for (const [score, points] of Object.entries(byDetector)) for (const p of points) values.push({ set: name, score, ...p })
 await writeSvg(
   {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -164,7 +232,7 @@ await writeSvg(
       encoding: {
         x: { field: 'fpr', type: 'quantitative', title: 'false-positive rate (ID flagged)' },
         y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate (OOD flagged)' },
-        color: { field: 'score', type: 'nominal', title: 'score' },
+        color: { field: 'score', type: 'nominal', title: 'detector' },
       },
     },
   },

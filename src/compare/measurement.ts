@@ -34,4 +34,14 @@ export interface Measurement<Results> {
   readonly patterns: Record<string, RetainedPatterns>
   /** With `predictions: true`: per example, the index of the largest output (the predicted class). */
   readonly predictions?: Int32Array
+  /** With `values: true`: per site id, each example's activations averaged over the site's positions. */
+  readonly values?: Record<string, ExampleValues>
+}
+
+/** Each example's activations at one site, averaged over its positions (a dense site's values as they are). */
+export interface ExampleValues {
+  readonly units: number
+  readonly examples: number
+  /** `examples * units` values, example by example. */
+  readonly values: Float32Array
 }

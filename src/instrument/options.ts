@@ -61,6 +61,13 @@ export interface InstrumentOptions<M extends ReducerMap> {
    * inputs visit. `probe.network` says where each site's bits sit. Default false.
    */
   network?: boolean
+  /**
+   * Read the float activations behind the bits at every site, as for a reducer that
+   * declares `needs: 'values'`, so that `measurePatterns(x, { values: true })` can keep each
+   * example's mean activations (the value detectors' features). Reads become synchronous
+   * on GPU backends. Default false (true anyway when a reducer needs the values).
+   */
+  values?: boolean
   /** Allow a model without ReLU sites, or a `sites` selection that matches none (the probe then records nothing). */
   allowEmpty?: boolean
   /**
@@ -101,6 +108,7 @@ export const INSTRUMENT_OPTIONS = /* @__PURE__ */ declareOptions(
         ),
       },
       network: { check: boolean, default: false },
+      values: { check: boolean, default: false },
       allowEmpty: { check: boolean, default: false },
       onError: { check: fn() },
     }) satisfies Declaration<InstrumentOptions<ReducerMap>>,
@@ -115,6 +123,7 @@ export interface ResolvedOptions {
   granularity: Granularity
   saturation: boolean
   network: boolean
+  values: boolean
   passes: Passes
   every: number
   allowEmpty: boolean
@@ -229,6 +238,13 @@ export interface MeasurePatternsOptions extends MeasureOptions {
    * model's (first) output, which must be `[examples, classes]`. Default false.
    */
   predictions?: boolean
+  /**
+   * Also keep, per site, each example's activations averaged over its positions (a dense
+   * site's values as they are; a conv site's global average per channel): `m.values[id]`,
+   * `examples * units` float32 values. The probe must read values (instrument with
+   * `values: true`, or a reducer that needs them); `INVALID_OPTION` otherwise. Default false.
+   */
+  values?: boolean
 }
 
 /** The declaration of {@link MeasureOptions}: keys, defaults and checks. */
@@ -249,5 +265,6 @@ export const MEASURE_PATTERNS_OPTIONS = /* @__PURE__ */ declareOptions(
     ({
       ...MEASURE_OPTIONS.fields,
       predictions: { check: boolean, default: false },
+      values: { check: boolean, default: false },
     }) satisfies Declaration<MeasurePatternsOptions>,
 )

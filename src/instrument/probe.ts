@@ -138,7 +138,7 @@ export function instrument<M extends ReducerMap = DefaultReducers>(
       )
     }
   }
-  const values = Object.values(reducers).some((r) => (r as { needs?: unknown }).needs === 'values')
+  const values = opts.values || Object.values(reducers).some((r) => (r as { needs?: unknown }).needs === 'values')
   const source = graph ? graphSource(model, found, values) : layersSource(found, values)
   const network = opts.network ? networkSite(found.map((f) => f.site)) : null
   const made = Object.freeze({ ...options, reducers }) as Readonly<InstrumentOptions<M>>

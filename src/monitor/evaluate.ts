@@ -1,6 +1,7 @@
 /* How well a score tells inputs apart: AUROC, AUPR and FPR at 95% TPR, with seeded bootstrap intervals; and the standard baseline scores from logits. */
 import { uniform } from '../bits/random.js'
 import { InstrumentError } from '../errors.js'
+import { putOwn } from '../keys.js'
 import { type Declaration, check, declareOptions, integer } from '../options.js'
 
 /** Options of {@link evaluateScores}. */
@@ -136,6 +137,76 @@ export function evaluateScores(inliers: ArrayLike<number>, outliers: ArrayLike<n
     confidence,
     seed,
   }
+}
+
+/** A detector as {@link evaluateDetectors} takes it: scores for a data set (higher = more likely an outlier), one per example. */
+export type ScoreFunction<D> = (data: D) => ArrayLike<number> | Promise<ArrayLike<number>>
+
+/**
+ * Every detector on the same data: each scores `inData` (in distribution) once and every
+ * set of `outSets`, and {@link evaluateScores} compares them with the same options (the
+ * same seed, so one seed gives the same intervals bit for bit). Returns, per detector and
+ * per out-of-distribution set, AUROC, AUPR and FPR at 95% TPR with their intervals.
+ * Detectors run one after another, in the order given. A detector that gives the wrong
+ * number of scores is `INVALID_INPUT`, named.
+ *
+ * Misclassification detection (Cheng et al. 2019's use) is the same call with the
+ * correctly classified inputs as `inData` and the misclassified ones as an out set.
+ *
+ * @example
+ * ```ts
+ * import { evaluateDetectors } from 'relu-patterns'
+ *
+ * const table = await evaluateDetectors(
+ *   { patterns: async (x) => (await monitor.check(x)).map((c) => c.score), maxSoftmax: (x) => logitScores(logProbs(x), 10, 'maxSoftmax') },
+ *   testXs,
+ *   { noise: noiseXs, fashion: fashionXs },
+ *   { seed: 1 },
+ * )
+ * table.patterns.noise.auroc // { value, interval }
+ * ```
+ */
+export async function evaluateDetectors<D>(
+  detectors: Record<string, ScoreFunction<D>>,
+  inData: D,
+  outSets: Record<string, D>,
+  options: EvaluateOptions = {},
+): Promise<Record<string, Record<string, ScoreEvaluation>>> {
+  OPTIONS.parse(options)
+  if (detectors === null || typeof detectors !== 'object' || Object.keys(detectors).length === 0)
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      'evaluateDetectors(detectors, inData, outSets): detectors is a record of score functions, at least one.',
+    )
+  if (outSets === null || typeof outSets !== 'object' || Object.keys(outSets).length === 0)
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      'evaluateDetectors(detectors, inData, outSets): outSets is a record of data sets, at least one.',
+    )
+  for (const [name, fn] of Object.entries(detectors))
+    if (typeof fn !== 'function')
+      throw new InstrumentError('INVALID_INPUT', `evaluateDetectors: detector "${name}" is not a function of the data.`)
+  const out: Record<string, Record<string, ScoreEvaluation>> = {}
+  for (const [name, fn] of Object.entries(detectors)) {
+    const scored = async (data: D, set: string): Promise<ArrayLike<number>> => {
+      const s = await fn(data)
+      if (s === null || typeof s !== 'object' || typeof s.length !== 'number')
+        throw new InstrumentError('INVALID_INPUT', `evaluateDetectors: detector "${name}" gave no array of scores for ${set}.`)
+      const shape = (data as { shape?: unknown } | null)?.shape
+      const examples = Array.isArray(shape) && typeof shape[0] === 'number' ? shape[0] : null
+      if (examples !== null && s.length !== examples)
+        throw new InstrumentError(
+          'INVALID_INPUT',
+          `evaluateDetectors: detector "${name}" gave ${s.length} scores for the ${examples} examples of ${set}.`,
+        )
+      return s
+    }
+    const inliers = await scored(inData, 'inData')
+    const row: Record<string, ScoreEvaluation> = {}
+    for (const [set, data] of Object.entries(outSets)) putOwn(row, set, evaluateScores(inliers, await scored(data, set), options))
+    putOwn(out, name, row)
+  }
+  return out
 }
 
 /** Which baseline score {@link logitScores} computes. */

@@ -63,14 +63,34 @@ export const failure = (error: unknown): WorkerReply => ({
   code: error instanceof InstrumentError ? error.code : null,
 })
 
-/** Measures one task and replies, with the task's id, its states or why it failed. */
+/**
+ * The buffers of the typed arrays in `value` that can move to the main thread instead of
+ * being copied: each one whole (its array spans it) and listed once. A task's states are
+ * the worker's to give away: it keeps none of them.
+ */
+export function transferable(value: unknown, out: ArrayBuffer[] = [], seen = new Set<unknown>()): ArrayBuffer[] {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return out
+  seen.add(value)
+  if (ArrayBuffer.isView(value)) {
+    const b = value.buffer
+    if (b instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === b.byteLength && !seen.has(b)) {
+      seen.add(b)
+      out.push(b)
+    }
+    return out
+  }
+  for (const v of Object.values(value)) transferable(v, out, seen)
+  return out
+}
+
+/** Measures one task and replies, with the task's id, its states (their buffers moved) or why it failed. */
 export function answer(
   run: (task: WorkerTask) => Promise<unknown>,
   task: WorkerTask & { id: number },
-  reply: (r: WorkerReply, id: number) => void,
+  reply: (r: WorkerReply, id: number, transfer: ArrayBuffer[]) => void,
 ): void {
   run(task).then(
-    (states) => reply({ states }, task.id),
-    (error: unknown) => reply(failure(error), task.id),
+    (states) => reply({ states }, task.id, transferable(states)),
+    (error: unknown) => reply(failure(error), task.id, []),
   )
 }

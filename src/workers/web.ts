@@ -207,7 +207,7 @@ const SERVE_OPTIONS = /* @__PURE__ */ declareOptions(
 
 /** The global scope of a dedicated worker, as far as serving needs it. */
 interface WorkerScope {
-  postMessage(message: unknown): void
+  postMessage(message: unknown, transfer?: Transferable[]): void
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
 }
 
@@ -236,7 +236,7 @@ export function serveWorker(options: ServeWorkerOptions = {}): void {
       throw new Error(`no reducer factory "${spec.factory}" from ${spec.module}: pass it to serveWorker({ reducers: { ${spec.factory} } })`)
     return factory as ReducerFactory
   }
-  const reply = (r: WorkerReply, id: number): void => scope.postMessage({ ...r, id })
+  const reply = (r: WorkerReply, id: number, transfer: ArrayBuffer[] = []): void => scope.postMessage({ ...r, id }, transfer)
   let run: Promise<(task: WorkerTask) => Promise<unknown>> | null = null
   scope.addEventListener('message', ({ data }) => {
     const message = data as { setup?: WorkerSetup; id: number } & WorkerTask

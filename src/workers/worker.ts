@@ -11,7 +11,7 @@ async function lookup(spec: { module: string; factory: string }): Promise<Reduce
   return factory as ReducerFactory
 }
 
-const reply = (r: WorkerReply, id: number): void => parentPort!.postMessage({ ...r, id })
+const reply = (r: WorkerReply, id: number, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage({ ...r, id }, transfer)
 const setup = workerData as WorkerSetup
 
 import(setup.backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu')

@@ -16,9 +16,11 @@ function mnistShaped(): tfl.LayersModel {
         units: 32,
         activation: 'relu',
         kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+        name: 'dense1',
       }),
-      tfl.layers.dense({ units: 16, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
-      tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+      tfl.layers.dense({ units: 16, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }), name: 'dense2' }),
+      tfl.layers.dense({ units: 16, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }), name: 'dense3' }),
+      tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }), name: 'out' }),
     ],
   })
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' })

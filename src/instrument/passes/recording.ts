@@ -19,19 +19,20 @@ interface Measured {
   labels: Int32Array | null
   retain: boolean
   predictions: boolean
+  values: boolean
 }
 
 function measureOptions(o: unknown, call: 'measure' | 'measureStates' | 'measurePatterns'): Measured {
-  if (call !== 'measurePatterns' && typeof o === 'object' && o !== null && ('retain' in o || 'predictions' in o)) {
+  if (call !== 'measurePatterns' && typeof o === 'object' && o !== null && ('retain' in o || 'predictions' in o || 'values' in o)) {
     throw new InstrumentError(
       'INVALID_OPTION',
-      `probe.${call}(x, options): retain and predictions belong to probe.measurePatterns(x, options), which returns a Measurement with every pattern.`,
+      `probe.${call}(x, options): retain, predictions and values belong to probe.measurePatterns(x, options), which returns a Measurement with every pattern.`,
     )
   }
   const retain = call === 'measurePatterns'
   const { labels, ...rest } = retain
     ? MEASURE_PATTERNS_OPTIONS.parse(o)
-    : { ...MEASURE_OPTIONS.parse(o, `probe.${call}(x, options)`), predictions: false }
+    : { ...MEASURE_OPTIONS.parse(o, `probe.${call}(x, options)`), predictions: false, values: false }
   return { ...rest, retain, labels: labels === undefined ? null : toLabels(labels, `${call}()`) }
 }
 
@@ -122,11 +123,17 @@ export class Recording {
     call: 'measure' | 'measureStates' | 'measurePatterns' = 'measure',
   ): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
     const states = call === 'measureStates'
-    const { batchSize, training, labels, retain, predictions } = measureOptions(o, call)
+    const { batchSize, training, labels, retain, predictions, values } = measureOptions(o, call)
     if (training && !this.source.trains)
       throw new InstrumentError('INVALID_OPTION', `probe.${call}(x, { training: true }): a graph model has no training mode.`)
+    if (values && !this.source.values) {
+      throw new InstrumentError(
+        'INVALID_OPTION',
+        `probe.${call}(x, { values: true }): this probe reads only bits. Instrument the model with { values: true } (or a reducer that needs values) to keep activation values.`,
+      )
+    }
     const see = predictions ? (output: unknown) => session.addPredictions(predictedClasses(output)) : undefined
-    const session = new MeasureSession(this.reducers, this.sites, labels, retain, this.network)
+    const session = new MeasureSession(this.reducers, this.sites, labels, retain, this.network, values)
     const model = this.model
     await forEachBatch(
       x,
@@ -165,7 +172,11 @@ export class Recording {
       results,
       patterns: session.retained(),
     }
-    const m = predictions ? { ...measurement, predictions: session.predictions() } : measurement
+    const m = {
+      ...measurement,
+      ...(predictions ? { predictions: session.predictions() } : {}),
+      ...(values ? { values: session.values() } : {}),
+    }
     // how a notebook shows it, off its enumerable keys: it stays plain data
     Object.defineProperty(m, JUPYTER_DISPLAY, { value: () => measurementBundle(m) })
     return m

@@ -2,7 +2,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { wordsFor } from '../../bits/pack.js'
 import { type Fingerprint, fingerprint, fingerprintAdd, fingerprintHex } from '../../bits/fingerprint.js'
-import type { RetainedPatterns } from '../../compare/measurement.js'
+import type { ExampleValues, RetainedPatterns } from '../../compare/measurement.js'
 import { InstrumentError } from '../../errors.js'
 import { putOwn } from '../../keys.js'
 import type { PackedBatch } from '../../reducer.js'
@@ -41,6 +41,41 @@ export function toLabels(labels: unknown, where = 'measure()'): Int32Array {
     out[i] = v
   }
   return out
+}
+
+/** Per example, a site's activations averaged over its positions, in pass order. */
+class MeanValues {
+  private values = new Float32Array(1024)
+  private examples = 0
+  private readonly sums: Float64Array
+
+  constructor(private readonly site: Site) {
+    this.sums = new Float64Array(site.units)
+  }
+
+  add(batch: PackedBatch): void {
+    const { units, positions, rows } = batch
+    const v = batch.values
+    if (v === undefined) throw new InstrumentError('INVALID_INPUT', `Site "${this.site.id}" was recorded without its values.`)
+    const examples = rows / positions
+    if (this.values.length < (this.examples + examples) * units) {
+      const grown = new Float32Array(Math.max((this.examples + examples) * units, 2 * this.values.length))
+      grown.set(this.values.subarray(0, this.examples * units))
+      this.values = grown
+    }
+    const sums = this.sums
+    for (let e = 0; e < examples; e++) {
+      sums.fill(0)
+      for (let p = 0, i = e * positions * units; p < positions; p++) for (let u = 0; u < units; u++, i++) sums[u] = sums[u]! + v[i]!
+      const at = (this.examples + e) * units
+      for (let u = 0; u < units; u++) this.values[at + u] = sums[u]! / positions
+    }
+    this.examples += examples
+  }
+
+  done(): ExampleValues {
+    return { units: this.site.units, examples: this.examples, values: this.values.slice(0, this.examples * this.site.units) }
+  }
 }
 
 /** A growable copy of every packed row of one site, plus its exact histogram. */
@@ -91,6 +126,7 @@ export class MeasureSession {
   readonly stream: Stream
   private readonly print: Fingerprint = fingerprint()
   private readonly retainers: Retainer[] | null
+  private readonly means: MeanValues[] | null
 
   constructor(
     reducers: ReducerSet,
@@ -98,10 +134,29 @@ export class MeasureSession {
     private readonly labels: Int32Array | null,
     retain: boolean,
     network: readonly NetworkPart[] | null = null,
+    values = false,
   ) {
     this.retainers = retain ? sites.map((s) => new Retainer(s)) : null
+    // the whole-network site has no values of its own
+    const means = values ? sites.map((s) => (s.plane === 'network' ? null : new MeanValues(s))) : null
+    this.means = means === null ? null : (means.filter((m) => m !== null) as MeanValues[])
     const retainers = this.retainers
-    this.stream = new Stream(reducers, sites, undefined, retainers === null ? null : (i, batch) => retainers[i]!.add(batch), network)
+    const keep =
+      retainers === null
+        ? null
+        : (i: number, batch: PackedBatch) => {
+            retainers[i]!.add(batch)
+            means?.[i]?.add(batch)
+          }
+    this.stream = new Stream(reducers, sites, undefined, keep, network)
+  }
+
+  /** Per site id (the whole-network site has none), each example's mean activations. */
+  values(): Record<string, ExampleValues> {
+    const out: Record<string, ExampleValues> = {}
+    const sites = this.sites.filter((s) => s.plane !== 'network')
+    for (const [i, m] of (this.means ?? []).entries()) putOwn(out, sites[i]!.id, m.done())
+    return out
   }
 
   /** The id of the forward pass running now: one per batch. */

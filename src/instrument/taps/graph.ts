@@ -92,6 +92,7 @@ export function graphSource(graphModel: GraphModelLike, found: readonly FoundSit
   return {
     groups,
     tapped: [executor],
+    values,
     trains: false,
     asyncOnly: nodes.some((n) => CONTROL.has(n.op)),
     attach(deliver, owner) {

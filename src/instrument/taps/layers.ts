@@ -59,6 +59,8 @@ export interface Source {
   readonly groups: readonly Group[]
   /** Objects now instrumented (layers, an executor), so that a second probe is refused. */
   readonly tapped: readonly object[]
+  /** True when the float values are read with the bits (for reducers that need them, or `values: true`). */
+  readonly values: boolean
   /** False for models without a training mode (graph models). */
   readonly trains: boolean
   /** True when the model runs only asynchronously (a graph with control flow: `executeAsync`). */
@@ -80,6 +82,7 @@ export function layersSource(found: readonly FoundSite[], values = false): Sourc
   return {
     groups: runtimes,
     tapped: runtimes.map((lr) => lr.layer),
+    values,
     trains: true,
     asyncOnly: false,
     attach: (deliver) =>
