@@ -18,7 +18,8 @@ function overSeeds(v) {
   if (v.length < 2) return { m, lo: m, hi: m }
   const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1))
   const h = ((T95[v.length - 1] ?? 1.96) * sd) / Math.sqrt(v.length)
-  return { m, lo: m - h, hi: m + h }
+  // AUROC and FPR are rates: the interval is cut to [0, 1]
+  return { m, lo: Math.max(0, m - h), hi: Math.min(1, m + h) }
 }
 const f3 = (x) => x.toFixed(3)
 const cell = ({ m, lo, hi }) => `${f3(m)} [${f3(lo)}, ${f3(hi)}]`
@@ -73,8 +74,13 @@ for (const d of detectors) {
 }
 
 const kib = (b) => `${Math.round(b / 1024)} KiB`
+// the patterns alone: 4 bytes per 32 bits of the monitored sites, per distinct pattern (the
+// example's MLP: dense1 256 units, dense2 128, dense3 64)
+const WIDTH = { dense1: 256, dense2: 128, dense3: 64 }
+const bits = runArgs.sites.split(',').reduce((n, id) => n + WIDTH[id], 0)
+const patternBytes = (r) => r.patterns * 4 * Math.ceil(bits / 32)
 console.log(
-  `\nMemory (seed ${runs[0].seed}): pattern monitor ${kib(runs[0].bytes.patterns)} (${runs[0].patterns} distinct patterns), Mahalanobis ${kib(runs[0].bytes.mahalanobis)}, kNN ${kib(runs[0].bytes.knn)}.`,
+  `\nMemory (seed ${runs[0].seed}): pattern monitor ${kib(runs[0].bytes.patterns)} with the search indexes built while checking (${runs[0].patterns} distinct patterns of ${bits} bits: ${kib(patternBytes(runs[0]))} of patterns), Mahalanobis ${kib(runs[0].bytes.mahalanobis)}, kNN ${kib(runs[0].bytes.knn)}.`,
 )
 console.log(
   `Training ${runs.map((r) => r.trainSeconds).join(', ')} s per seed; detectors built in ${runs.map((r) => r.buildSeconds).join(', ')} s.`,
