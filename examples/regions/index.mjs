@@ -2,12 +2,15 @@
 // accuracy reached.
 //
 //   node examples/regions/index.mjs [--train 6000] [--epochs 2] [--every 0.25] [--segments 20] [--runs 3]
-//     [--lc 50] [--radius 1] [--archs all] [--seeds 3] [--arch-epochs 1] [--out examples/regions/out]
+//     [--lc 50] [--radius 1] [--radii 0.5,1,2] [--archs all] [--seeds 3] [--arch-epochs 1] [--out examples/regions/results]
 //
 // Part 1 trains a 784-64-64-32-10 MLP. At each point it counts the activation regions
 // crossed by segments between test digits of different classes (regionsAlong) and the
-// local complexity of test digits (mean regions on random lines of length 2 * radius
-// through each), and maps the plane through three test digits before and after training.
+// local complexity (mean regions on lines of length 2 * radius through each of --lc digits)
+// along random directions and along the direction to a digit of another class, at test
+// and at training digits, for each radius of --radii, and maps the plane through three test
+// digits before and after training. summarize.mjs prints the tables of docs/findings.md
+// from the results.json this writes.
 // Part 2 scores a few architectures with NASWOT on one batch of 128 training digits at
 // initialisation, trains each for --arch-epochs, and compares the ranks.
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -16,7 +19,7 @@ import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import '@tensorflow/tfjs-backend-wasm'
-import { instrument, naswot, regionMap, regionMapSvg, regionsAlong, trainingCallback } from 'relu-patterns'
+import { instrument, localComplexity, naswot, regionMap, regionMapSvg, regionsAlong, trainingCallback } from 'relu-patterns'
 import { loadMnist } from '../lib/mnist.mjs'
 import { writeSvg } from '../lib/render.mjs'
 
@@ -28,16 +31,18 @@ const { values: args } = parseArgs({
     segments: { type: 'string', default: '20' },
     lc: { type: 'string', default: '50' },
     radius: { type: 'string', default: '1' },
+    radii: { type: 'string', default: '0.5,1,2' },
     resolution: { type: 'string', default: '160' },
     archs: { type: 'string', default: 'all' },
     seeds: { type: 'string', default: '3' },
     runs: { type: 'string', default: '3' },
     'arch-epochs': { type: 'string', default: '1' },
-    out: { type: 'string', default: 'examples/regions/out' },
+    out: { type: 'string', default: 'examples/regions/results' },
   },
 })
 
 await tf.setBackend('wasm')
+const began = Date.now()
 mkdirSync(args.out, { recursive: true })
 const train = loadMnist('train', 0, Number(args.train))
 const test = loadMnist('test', 0, 1000)
@@ -65,7 +70,29 @@ for (let i = 0; pairs.length < Number(args.segments); i++) {
   if (test.labels[i] !== test.labels[j]) pairs.push([i, j])
 }
 const ends = pairs.map(([i, j]) => [digit(i), digit(j)])
-const lcInputs = tf.tensor2d(test.pixels.subarray(0, Number(args.lc) * 784), [Number(args.lc), 784])
+const lc = Number(args.lc)
+const radii = args.radii.split(',').map(Number)
+const lcSets = {
+  test: { pixels: test.pixels, labels: test.labels, inputs: tf.tensor2d(test.pixels.subarray(0, lc * 784), [lc, 784]) },
+  train: { pixels: train.pixels, labels: train.labels, inputs: tf.tensor2d(train.pixels.subarray(0, lc * 784), [lc, 784]) },
+}
+// the lines toward another digit: through digit i of a set, toward the next digit of another class in it
+for (const set of Object.values(lcSets)) {
+  const row = (i) => set.pixels.subarray(i * 784, (i + 1) * 784)
+  set.toward = {}
+  for (const r of radii) set.toward[r] = []
+  for (let i = 0; i < lc; i++) {
+    let j = i + 1
+    while (set.labels[j] === set.labels[i]) j++
+    const x = row(i)
+    const d = row(j).map((v, k) => v - x[k])
+    const norm = Math.hypot(...d)
+    for (const r of radii) {
+      const end = (sign) => tf.tensor1d(x.map((v, k) => v + (sign * r * d[k]) / norm))
+      set.toward[r].push([end(-1), end(1)])
+    }
+  }
+}
 const plane = [digit(0), tf.sub(digit(1), digit(0)), tf.sub(digit(2), digit(0))]
 const centre = tf.add(plane[0], tf.mul(0.5, tf.add(plane[1], plane[2])))
 
@@ -78,16 +105,27 @@ for (let seed = 1; seed <= Number(args.runs); seed++) {
     regionMap(model, { origin: centre, directions: [plane[1], plane[2]], extent: 0.75, resolution: Number(args.resolution) })
   const schedule = trainingCallback(probe, {
     every: { epochs: Number(args.every) },
-    localComplexity: { inputs: lcInputs, radius: Number(args.radius), lines: 4, seed: 1 },
+    localComplexity: { inputs: lcSets.test.inputs, radius: Number(args.radius), lines: 4, seed: 1 },
     onPoint: async (entry) => {
       let along = 0
       for (const [a, b] of ends) along += (await regionsAlong(model, a, b, { tolerance: 1e-4 })).regions
+      // local complexity: random lines (localComplexity) and lines toward another digit, per set and radius
+      const complexity = {}
+      for (const [name, set] of Object.entries(lcSets)) {
+        for (const r of radii) {
+          complexity[`random-${name}-${r}`] = (await localComplexity(model, set.inputs, { radius: r, lines: 4, seed: 1 })).mean
+          let toward = 0
+          for (const [a, b] of set.toward[r]) toward += (await regionsAlong(model, a, b, { tolerance: 1e-4 })).regions
+          complexity[`toward-${name}-${r}`] = toward / set.toward[r].length
+        }
+      }
       points.push({
         seed,
         examples: entry.examples,
         epoch: entry.epoch ?? 0,
         regionsAlong: along / ends.length,
         localComplexity: entry.localComplexity.mean,
+        complexity,
       })
     },
   })
@@ -200,9 +238,13 @@ await writeSvg(
   },
   join(args.out, 'naswot.svg'),
 )
-writeFileSync(join(args.out, 'results.json'), JSON.stringify({ args, runs, points, naswot: rows, kendallTau: tau }, null, 1))
+writeFileSync(
+  join(args.out, 'results.json'),
+  `${JSON.stringify({ args, seconds: Math.round((Date.now() - began) / 1000), runs, points, naswot: rows, kendallTau: tau }, null, 1)}\n`,
+)
 console.log(`wrote ${args.out}/regions-over-training.svg, plane-init.svg, plane-trained.svg, naswot.svg, results.json`)
-tf.dispose([xs, ys, lcInputs, batch, centre, ...ends.flat(), ...plane])
+tf.dispose([xs, ys, batch, centre, ...ends.flat(), ...plane])
+for (const set of Object.values(lcSets)) tf.dispose([set.inputs, ...Object.values(set.toward).flat(2)])
 
 function evaluate(m) {
   const x = tf.tensor2d(test.pixels, [test.count, 784])
