@@ -103,8 +103,9 @@ function grow(t: PatternTable): void {
   const hashes = new Uint32Array(capacity)
   const counts = new Float64Array(capacity)
   const mask = capacity - 1
-  // stored hashes place each pattern again; its words are copied one by one (a subarray
-  // per pattern would allocate, which made growing the histogram's largest cost)
+  // stored hashes place each pattern again; narrow rows are copied word by word (a subarray
+  // per pattern would allocate, which made growing the histogram's largest cost), rows of
+  // 16 words or more as a block (copyRow)
   for (let s = 0; s < oldCapacity; s++) {
     const c = oldCounts[s]!
     if (c === 0) continue
@@ -225,8 +226,10 @@ export function mergeTables(
 export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, maxBytes: number, onRefused?: OnRefused): number {
   const wpr = t.wordsPerRow
   if (wpr === 1 && rows >= NARROW_MIN_ROWS && addNarrowRows(t, words, rows, maxBytes)) return 0
-  // rows of 4 words or more are hashed in one pass first, four at a time (see hashRows)
+  // rows of 4 words or more are hashed in one pass first, four at a time (see hashRows); the
+  // scratch array is taken while in use, so a nested call (from onRefused) gets its own
   const hashed = wpr >= BATCH_HASH_WORDS ? batchHashes(words, rows, wpr) : null
+  if (hashed !== null) rowHashes = EMPTY
   let refused = 0
   for (let r = 0, offset = 0; r < rows; r++, offset += wpr) {
     if (t.capacity === 0) {
@@ -257,13 +260,15 @@ export function tableAddRows(t: PatternTable, words: Uint32Array, rows: number, 
       onRefused?.(words, offset, 1)
     }
   }
+  if (hashed !== null) rowHashes = hashed
   return refused
 }
 
 /** Rows of this many words or more are hashed a batch at a time. */
 const BATCH_HASH_WORDS = 4
-/** The hashes of the batch being added (reused between calls). */
-let rowHashes = new Uint32Array(0)
+const EMPTY = new Uint32Array(0)
+/** The hashes of the batch being added (reused between calls; EMPTY while a call holds them). */
+let rowHashes: Uint32Array = EMPTY
 
 function batchHashes(words: Uint32Array, rows: number, wpr: number): Uint32Array {
   if (rowHashes.length < rows) rowHashes = new Uint32Array(Math.max(rows, 2 * rowHashes.length))

@@ -139,6 +139,21 @@ export function evaluateScores(inliers: ArrayLike<number>, outliers: ArrayLike<n
   }
 }
 
+/**
+ * How many examples a data set holds, where it says: a tensor's first axis (the first
+ * tensor's, for the inputs of a multi-input model), Features' `examples`, a plain array's
+ * length; else null.
+ */
+function examplesOf(data: unknown): number | null {
+  if (Array.isArray(data))
+    return data.length > 0 && data.every((d) => d !== null && typeof d === 'object') ? examplesOf(data[0]) : data.length
+  if (data === null || typeof data !== 'object') return null
+  const { shape, examples } = data as { shape?: unknown; examples?: unknown }
+  if (Array.isArray(shape) && typeof shape[0] === 'number') return shape[0]
+  if (typeof examples === 'number') return examples
+  return null
+}
+
 /** A detector as {@link evaluateDetectors} takes it: scores for a data set (higher = more likely an outlier), one per example. */
 export type ScoreFunction<D> = (data: D) => ArrayLike<number> | Promise<ArrayLike<number>>
 
@@ -192,13 +207,15 @@ export async function evaluateDetectors<D>(
       const s = await fn(data)
       if (s === null || typeof s !== 'object' || typeof s.length !== 'number')
         throw new InstrumentError('INVALID_INPUT', `evaluateDetectors: detector "${name}" gave no array of scores for ${set}.`)
-      const shape = (data as { shape?: unknown } | null)?.shape
-      const examples = Array.isArray(shape) && typeof shape[0] === 'number' ? shape[0] : null
+      const examples = examplesOf(data)
       if (examples !== null && s.length !== examples)
         throw new InstrumentError(
           'INVALID_INPUT',
           `evaluateDetectors: detector "${name}" gave ${s.length} scores for the ${examples} examples of ${set}.`,
         )
+      for (let i = 0; i < s.length; i++)
+        if (Number.isNaN(s[i]))
+          throw new InstrumentError('INVALID_INPUT', `evaluateDetectors: detector "${name}" scored example ${i} of ${set} NaN.`)
       return s
     }
     const inliers = await scored(inData, 'inData')

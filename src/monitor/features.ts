@@ -4,24 +4,10 @@ import type { ExampleValues, Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
 import { type MeasureInput, instrument, probeOf } from '../instrument/index.js'
 import { type Declaration, check, declareOptions, integer } from '../options.js'
+import type { Features } from './feature-vectors.js'
 import { assertModel, modelSites } from './probes.js'
 
-/**
- * Feature vectors, one per example: at each site in `sites`, the example's activations
- * averaged over the site's positions (a dense site's values as they are, a conv site's
- * global average per channel), concatenated in site order.
- */
-export interface Features {
-  readonly examples: number
-  /** Values per example: the sum of the sites' units. */
-  readonly dims: number
-  /** `examples * dims` values, example by example. */
-  readonly values: Float32Array
-  /** Where each site's units sit in a vector. */
-  readonly sites: readonly { readonly id: string; readonly units: number; readonly offset: number }[]
-  /** Per example, the model's predicted class, when the pass kept it. */
-  readonly predictions?: Int32Array
-}
+export type { Features } from './feature-vectors.js'
 
 /**
  * The features of a measurement made with `measurePatterns(x, { values: true })`, at
@@ -83,10 +69,11 @@ const OPTIONS = /* @__PURE__ */ declareOptions(
 )
 
 /**
- * One forward pass over `x`: the {@link Features} at `sites` (default: the last ReLU site)
- * and each example's predicted class. Uses the model's own probe when it reads values and
- * records those sites (its training stream is untouched), else a probe made for the call;
- * a model whose probe reads only bits is `ALREADY_INSTRUMENTED`.
+ * One forward pass over `x`: the {@link Features} at `sites` (default: the last ReLU site),
+ * and for a classifier each example's predicted class. A model without a probe gets one
+ * for the call; a model with its own probe is measured with it (its training stream is
+ * untouched) when that probe reads values, records those sites and records per position,
+ * else it is `ALREADY_INSTRUMENTED`.
  *
  * @example
  * ```ts
@@ -104,19 +91,29 @@ export async function measureFeatures(
   const all = modelSites(model)
   const ids = o.sites ?? (all.length > 0 ? [all[all.length - 1]!.id] : [])
   const existing = probeOf(model)
-  if (
-    existing !== undefined &&
-    !existing.options.values &&
-    !Object.values(existing.options.reducers ?? {}).some((r) => r.needs === 'values')
-  ) {
-    throw new InstrumentError(
-      'ALREADY_INSTRUMENTED',
-      "measureFeatures: the model's probe reads only bits. Instrument it with { values: true }, or measure before instrumenting.",
-    )
+  if (existing !== undefined) {
+    // the model's own probe: it must read values, at those sites, per position (a probe per example gives whole maps, not channel means)
+    const reads = existing.options.values === true || Object.values(existing.options.reducers ?? {}).some((r) => r.needs === 'values')
+    const missing = ids.filter((id) => !existing.sites.some((s) => s.id === id))
+    const perExample = existing.options.granularity === 'example'
+    if (!reads || missing.length > 0 || perExample) {
+      const why = !reads
+        ? 'reads only bits'
+        : missing.length > 0
+          ? `does not record ${missing.join(', ')}`
+          : "records per example (granularity 'example')"
+      throw new InstrumentError(
+        'ALREADY_INSTRUMENTED',
+        `measureFeatures: the model's probe ${why}. Dispose it, or instrument the model with { values: true } and those sites, then measure.`,
+      )
+    }
   }
   const probe = existing ?? instrument(model, { reducers: {}, sites: [...ids], values: true })
+  // predicted classes only for a classifier ([examples, classes] output); the features do not need them
+  const shape = (model.outputs?.[0]?.shape ?? []) as unknown[]
+  const predictions = shape.length === 2
   try {
-    const m = await probe.measurePatterns(x, { predictions: true, values: true, batchSize: o.batchSize })
+    const m = await probe.measurePatterns(x, { predictions, values: true, batchSize: o.batchSize })
     return featuresOf(m, ids)
   } finally {
     if (existing === undefined) probe.dispose()

@@ -1,7 +1,7 @@
 /* The k-nearest-neighbour detector on normalised feature vectors (Sun et al. 2022): fit, merge, scores. */
 import { InstrumentError } from '../errors.js'
 import { type Declaration, declareOptions, integer } from '../options.js'
-import type { Features } from './features.js'
+import { type Features, checkFeatures } from './feature-vectors.js'
 
 /**
  * A fitted kNN detector: the training feature vectors, each scaled to unit length (an
@@ -42,10 +42,8 @@ function normalised(values: Float32Array, at: number, d: number, out: Float32Arr
  */
 export function knnFit(features: Features, options: { k?: number } = {}): KnnDetector {
   const { k } = OPTIONS.parse(options)
-  if (features === null || typeof features !== 'object' || !(features.values instanceof Float32Array) || features.dims < 1)
-    throw new InstrumentError('INVALID_INPUT', 'knnFit(features) takes Features (from measureFeatures or featuresOf).')
+  checkFeatures(features, 'knnFit(features, options)', 1)
   const { examples, dims, values } = features
-  if (values.length !== examples * dims) throw new InstrumentError('INVALID_INPUT', 'knnFit: features.values is not examples * dims long.')
   if (examples < k) throw new InstrumentError('INVALID_INPUT', `knnFit: k is ${k} but there are ${examples} examples.`)
   const bad = values.findIndex((v) => !Number.isFinite(v))
   if (bad >= 0)
@@ -105,7 +103,8 @@ export function mergeKnn(a: KnnDetector, b: KnnDetector): KnnDetector {
 export function knnScores(detector: KnnDetector, features: Features): Float64Array {
   checkDetector(detector, 'knnScores(detector, features)')
   const { dims: d, k, examples: n, vectors } = detector
-  if (features === null || typeof features !== 'object' || !(features.values instanceof Float32Array) || features.dims !== d)
+  checkFeatures(features, 'knnScores(detector, features)')
+  if (features.dims !== d)
     throw new InstrumentError('MODEL_MISMATCH', `knnScores: the detector has ${d} features per example; give Features of as many.`)
   const norms = new Float64Array(n)
   for (let i = 0; i < n; i++) {

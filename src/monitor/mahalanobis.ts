@@ -1,7 +1,7 @@
 /* The class-conditional Mahalanobis detector (shared covariance) on feature vectors: fit, merge, scores. */
 import { InstrumentError } from '../errors.js'
 import { type Declaration, declareOptions, number } from '../options.js'
-import type { Features } from './features.js'
+import { type Features, checkFeatures } from './feature-vectors.js'
 
 /**
  * A fitted Mahalanobis detector (Lee et al., NeurIPS 2018, without input preprocessing or
@@ -28,11 +28,6 @@ const OPTIONS = /* @__PURE__ */ declareOptions(
   () => ({ ridge: { check: number(0), default: 1e-6 } }) satisfies Declaration<{ ridge?: number }>,
 )
 
-function checkFeatures(f: Features, where: string): void {
-  if (f === null || typeof f !== 'object' || !(f.values instanceof Float32Array) || f.values.length !== f.examples * f.dims || f.dims < 1)
-    throw new InstrumentError('INVALID_INPUT', `${where} takes Features (from measureFeatures or featuresOf).`)
-}
-
 /**
  * Fits the class-conditional Gaussian with a shared covariance to `features`, one label per
  * example (integers from 0). Two passes over the data (class means, then the scatter about
@@ -48,7 +43,7 @@ function checkFeatures(f: Features, where: string): void {
  */
 export function mahalanobisFit(features: Features, labels: ArrayLike<number>, options: { ridge?: number } = {}): MahalanobisDetector {
   const { ridge } = OPTIONS.parse(options)
-  checkFeatures(features, 'mahalanobisFit(features, labels)')
+  checkFeatures(features, 'mahalanobisFit(features, labels)', 1)
   const { examples: n, dims: d, values } = features
   if (labels === null || typeof labels !== 'object' || labels.length !== n)
     throw new InstrumentError('INVALID_INPUT', `mahalanobisFit: give one label per example (${n}), not ${labels?.length}.`)

@@ -89,8 +89,16 @@ export function answer(
   task: WorkerTask & { id: number },
   reply: (r: WorkerReply, id: number, transfer: ArrayBuffer[]) => void,
 ): void {
+  // measureStates returns a snapshot (a structured clone of the stream's states), so every
+  // buffer in it is the task's own and can move; a reply that cannot be sent still answers
   run(task).then(
-    (states) => reply({ states }, task.id, transferable(states)),
+    (states) => {
+      try {
+        reply({ states }, task.id, transferable(states))
+      } catch (error) {
+        reply(failure(error), task.id, [])
+      }
+    },
     (error: unknown) => reply(failure(error), task.id, []),
   )
 }

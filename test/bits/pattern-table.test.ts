@@ -121,3 +121,62 @@ describe('batches of narrow patterns (16 bits or fewer), counted directly first'
     expect(t.size).toBe(38)
   })
 })
+
+describe('batches of wide patterns (4 words or more), hashed four rows at a time', () => {
+  test('give the same table, slot for slot, the same refusals and the same refused rows, as adding the rows one by one', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 90 }), fc.nat()), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(Number.POSITIVE_INFINITY, 40_000, 4_000),
+        (wpr, shapes, maxBytes) => {
+          // few distinct rows, so that hits, misses and refusals all happen
+          const batches = shapes.map(([rows, seed]) =>
+            Uint32Array.from(
+              { length: rows * wpr },
+              (_, i) => Math.imul(((Math.floor(i / wpr) * 7 + seed) % 23) + 1, 2654435761 + (i % wpr)) >>> 0,
+            ),
+          )
+          const t = createTable(wpr, 0)
+          const seen: string[] = []
+          let refused = 0
+          for (const b of batches)
+            refused += tableAddRows(t, b, b.length / wpr, maxBytes, (words, offset) => seen.push(key(words, offset, wpr)))
+          const ref = createTable(wpr, 0)
+          const refSeen: string[] = []
+          let refRefused = 0
+          for (const b of batches)
+            for (let r = 0; r < b.length / wpr; r++)
+              if (!tableAdd(ref, b, r * wpr, 1, maxBytes)) {
+                refRefused++
+                refSeen.push(key(b, r * wpr, wpr))
+              }
+          expect(refused).toBe(refRefused)
+          expect(seen).toEqual(refSeen)
+          expect({ capacity: t.capacity, size: t.size }).toEqual({ capacity: ref.capacity, size: ref.size })
+          expect(Array.from(t.keys)).toEqual(Array.from(ref.keys))
+          expect(Array.from(t.hashes)).toEqual(Array.from(ref.hashes))
+          expect(Array.from(t.counts)).toEqual(Array.from(ref.counts))
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
+  test('a call made from onRefused gets hashes of its own (the outer batch is unharmed)', () => {
+    const wpr = 4
+    const rows = (n: number, salt: number) =>
+      Uint32Array.from({ length: n * wpr }, (_, i) => Math.imul(Math.floor(i / wpr) + salt, 2654435761) >>> 0)
+    // 20 distinct rows twice: the second time round, the rows the table holds are hits
+    const outer = Uint32Array.from({ length: 40 * wpr }, (_, i) => Math.imul((Math.floor(i / wpr) % 20) + 1, 2654435761) >>> 0)
+    const inner = createTable(wpr, 0)
+    const capped = createTable(wpr, 0)
+    // a cap that refuses part of the outer batch; each refusal adds a small batch to another table
+    tableAddRows(capped, outer, 40, 16 * (4 * wpr + 12), () => tableAddRows(inner, rows(40, 1000), 40, Number.POSITIVE_INFINITY))
+    const ref = createTable(wpr, 0)
+    for (let r = 0; r < 40; r++) tableAdd(ref, outer, r * wpr, 1, 16 * (4 * wpr + 12))
+    expect(Array.from(capped.hashes)).toEqual(Array.from(ref.hashes))
+    expect(Array.from(capped.counts)).toEqual(Array.from(ref.counts))
+    expect(inner.size).toBe(40)
+  })
+})

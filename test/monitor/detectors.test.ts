@@ -170,6 +170,41 @@ describe('Mahalanobis', () => {
     expect(() => mahalanobisScores(fit, featuresFrom([[1, 2, 3]]))).toThrow(expect.objectContaining({ code: 'MODEL_MISMATCH' }))
     expect(() => mahalanobisScores({ ...fit, means: new Float64Array(1) }, f)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
     expect(mahalanobisScores(fit, featuresFrom([[Number.POSITIVE_INFINITY, 0]]))[0]).toBe(Number.POSITIVE_INFINITY)
+    const none = { examples: 0, dims: 2, values: new Float32Array(0), sites: [] }
+    expect(() => mahalanobisFit(none, [])).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(mahalanobisScores(fit, none)).toHaveLength(0)
+    expect(() => mahalanobisScores(fit, { ...f, examples: 5 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  })
+
+  test('shards that lack a class, or hold more classes, merge into the fit of their union', () => {
+    const a = [
+      [1, 2],
+      [2, 1],
+      [0, 1],
+    ]
+    const b = [
+      [5, 5],
+      [6, 4],
+      [9, 9],
+      [8, 7],
+      [1, 1],
+    ]
+    const la = [0, 0, 0] // class 0 only
+    const lb = [2, 2, 3, 3, 0] // no class 1 at all, classes 2 and 3
+    const q = featuresFrom([
+      [3, 3],
+      [7, 8],
+      [0, 0],
+    ])
+    const whole = mahalanobisScores(mahalanobisFit(featuresFrom([...a, ...b]), [...la, ...lb], { ridge: 1e-3 }), q)
+    const merged = mergeMahalanobis(
+      mahalanobisFit(featuresFrom(a), la, { ridge: 1e-3 }),
+      mahalanobisFit(featuresFrom(b), lb, { ridge: 1e-3 }),
+    )
+    expect(merged.classes).toBe(4)
+    expect(Array.from(merged.counts)).toEqual([4, 0, 2, 2])
+    const got = mahalanobisScores(merged, q)
+    whole.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 9))
   })
 })
 
@@ -214,6 +249,10 @@ describe('kNN', () => {
     expect(() => mergeKnn(fit, knnFit(f, { k: 2 }))).toThrow(expect.objectContaining({ code: 'MODEL_MISMATCH' }))
     expect(() => knnScores({ ...fit, examples: 5 }, f)).toThrow(expect.objectContaining({ code: 'CORRUPT_DATA' }))
     expect(knnScores(fit, featuresFrom([[Number.NaN, 1]]))[0]).toBe(Number.POSITIVE_INFINITY)
+    expect(() => knnScores(fit, { ...f, examples: 10 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => knnFit({ examples: 0, dims: 2, values: new Float32Array(0), sites: [] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    )
   })
 })
 
@@ -286,6 +325,38 @@ describe('features from a model', () => {
     expect(() => featuresOf(m, ['nope'])).toThrow(expect.objectContaining({ code: 'UNKNOWN_SITE' }))
     expect(() => featuresOf({ predictions: m.predictions! })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
     probe.dispose()
+    // the model's own probe must record the sites, per position
+    const one = instrument(model, { reducers: {}, values: true, sites: [probe.sites[0]!.id] })
+    await expect(measureFeatures(model, train.xs, { sites: [id] })).rejects.toMatchObject({
+      code: 'ALREADY_INSTRUMENTED',
+      message: expect.stringContaining(`does not record ${id}`),
+    })
+    one.dispose()
+    const perExample = instrument(model, { reducers: {}, values: true, granularity: 'example' })
+    await expect(measureFeatures(model, train.xs, { sites: [id] })).rejects.toMatchObject({ code: 'ALREADY_INSTRUMENTED' })
+    perExample.dispose()
+    // a saturation plane (relu6) has the values of its sign site: kept once
+    const six = tfl.sequential({
+      layers: [
+        tfl.layers.dense({
+          inputShape: [12],
+          units: 6,
+          activation: 'relu6',
+          kernelInitializer: tfl.initializers.glorotNormal({ seed: 5 }),
+        }),
+        tfl.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    })
+    const withSaturation = instrument(six, { reducers: {}, values: true, saturation: true })
+    const s = await withSaturation.measurePatterns(train.xs, { values: true })
+    expect(Object.keys(s.values!).sort()).toEqual(
+      withSaturation.sites
+        .filter((x) => x.plane === 'sign')
+        .map((x) => x.id)
+        .sort(),
+    )
+    expect(withSaturation.sites.some((x) => x.plane === 'saturation')).toBe(true)
+    withSaturation.dispose()
     tf.dispose([train.xs, train.ys])
   })
 })
@@ -299,5 +370,14 @@ test('evaluateDetectors gives each detector what evaluateScores gives its scores
   expect(table.negated!.near).toEqual(evaluateScores([-0.1, -0.2, -0.3, -0.4], [-0.2, -0.25], { seed: 3, bootstrap: 200 }))
   await expect(evaluateDetectors({ short: () => [1] }, inData, outSets)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
   await expect(evaluateDetectors({}, inData, outSets)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+  // Features say how many examples they hold; a NaN score names its detector
+  const features = featuresFrom([[1], [2], [3]])
+  await expect(evaluateDetectors({ short: () => [1, 2] }, features, { far: features })).rejects.toMatchObject({
+    code: 'INVALID_INPUT',
+    message: expect.stringContaining('"short" gave 2 scores for the 3 examples'),
+  })
+  await expect(evaluateDetectors({ broken: () => [1, Number.NaN, 3] }, features, { far: features })).rejects.toMatchObject({
+    message: expect.stringContaining('"broken" scored example 1 of inData NaN'),
+  })
   await expect(evaluateDetectors(detectors, inData, outSets, { sed: 1 } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
 })

@@ -137,8 +137,8 @@ export class MeasureSession {
     values = false,
   ) {
     this.retainers = retain ? sites.map((s) => new Retainer(s)) : null
-    // the whole-network site has no values of its own
-    const means = values ? sites.map((s) => (s.plane === 'network' ? null : new MeanValues(s))) : null
+    // sign planes only: a saturation plane has the same values, and the whole-network site none of its own
+    const means = values ? sites.map((s) => (s.plane === 'sign' ? new MeanValues(s) : null)) : null
     this.means = means === null ? null : (means.filter((m) => m !== null) as MeanValues[])
     const retainers = this.retainers
     const keep =
@@ -151,10 +151,10 @@ export class MeasureSession {
     this.stream = new Stream(reducers, sites, undefined, keep, network)
   }
 
-  /** Per site id (the whole-network site has none), each example's mean activations. */
+  /** Per site id (sign planes; saturation planes and the whole-network site have none), each example's mean activations. */
   values(): Record<string, ExampleValues> {
     const out: Record<string, ExampleValues> = {}
-    const sites = this.sites.filter((s) => s.plane !== 'network')
+    const sites = this.sites.filter((s) => s.plane === 'sign')
     for (const [i, m] of (this.means ?? []).entries()) putOwn(out, sites[i]!.id, m.done())
     return out
   }
