@@ -217,7 +217,8 @@ writeFileSync(join(args.out, 'results.json'), `${JSON.stringify({ args, runs }, 
 
 const values = []
 for (const [name, byDetector] of Object.entries(runs.roc))
-  for (const [score, points] of Object.entries(byDetector)) for (const p of points) values.push({ set: name, score, ...p })
+  for (const [score, points] of Object.entries(byDetector))
+    for (const p of points) values.push({ set: name, score, baseline: /max|energy/.test(score) ? 'logits' : 'activations', ...p })
 await writeSvg(
   {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -232,7 +233,28 @@ await writeSvg(
       encoding: {
         x: { field: 'fpr', type: 'quantitative', title: 'false-positive rate (ID flagged)' },
         y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate (OOD flagged)' },
-        color: { field: 'score', type: 'nominal', title: 'detector' },
+        // distinct hues, and the logit baselines dashed, so that no two curves read alike
+        color: {
+          field: 'score',
+          type: 'nominal',
+          title: 'detector',
+          scale: {
+            domain: ['patterns', 'mahalanobis', 'knn', 'maxSoftmax', 'maxLogit', 'energy'],
+            range: ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#7f7f7f'],
+          },
+        },
+        strokeDash: {
+          field: 'baseline',
+          type: 'nominal',
+          title: 'kind',
+          scale: {
+            domain: ['activations', 'logits'],
+            range: [
+              [1, 0],
+              [4, 3],
+            ],
+          },
+        },
       },
     },
   },

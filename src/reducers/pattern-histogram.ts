@@ -2,16 +2,8 @@
 import type { InstrumentError } from '../errors.js'
 import { type Declaration, bytes, declareOptions, integer, oneOf } from '../options.js'
 import { checkTableStructure } from '../bits/table-check.js'
-import {
-  type PatternTable,
-  createTable,
-  mergeTables,
-  tableAdd,
-  tableAddRows,
-  tableBytes,
-  tableForEach,
-  tableGet,
-} from '../bits/pattern-table.js'
+import { mergeTables } from '../bits/table-merge.js'
+import { type PatternTable, createTable, tableAdd, tableAddRows, tableBytes, tableForEach, tableGet } from '../bits/pattern-table.js'
 import { type Layout, type Reducer, assertSameLayout, checkLayout, corruptState, isCount, onlyKnownFields } from '../reducer.js'
 import { histogramEntropy, labelInformation } from './entropy.js'
 import {
