@@ -10,10 +10,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-wasm'
-import * as tfl from '@tensorflow/tfjs-layers'
-import { hamming, instrument, patternHistogram, unitStats } from 'relu-patterns'
 import { workerPool } from 'relu-patterns/workers'
 import { median } from './harness.mjs'
+import { poolCase } from './workers.mjs'
 
 const { values: args, positionals } = parseArgs({
   options: { rounds: { type: 'string', default: '5' }, out: { type: 'string' }, show: { type: 'boolean', default: false } },
@@ -33,25 +32,7 @@ if (args.show) {
   }
   process.exit(0)
 }
-await tf.setBackend('wasm')
-const init = (s) => tfl.initializers.heNormal({ seed: s })
-const model = tfl.sequential({
-  layers: [
-    tfl.layers.conv2d({
-      inputShape: [28, 28, 1],
-      filters: 32,
-      kernelSize: 3,
-      padding: 'same',
-      activation: 'relu',
-      kernelInitializer: init(1),
-    }),
-    tfl.layers.conv2d({ filters: 64, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
-    tfl.layers.globalAveragePooling2d({}),
-    tfl.layers.dense({ units: 10, kernelInitializer: init(3) }),
-  ],
-})
-const probe = instrument(model, { reducers: { units: unitStats(), patterns: patternHistogram(), pairs: hamming({ maxPairs: 2000 }) } })
-const xs = tf.randomUniform([4096, 28, 28, 1], 0, 1, 'float32', 7)
+const { probe, xs } = await poolCase(4096)
 const halves = [tf.slice(xs, 0, 2048), tf.slice(xs, 2048, 2048)]
 const one = await workerPool(probe, { workers: 1 })
 const two = await workerPool(probe, { workers: 2 })

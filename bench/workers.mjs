@@ -11,8 +11,12 @@ import { hamming, instrument, patternHistogram, unitStats } from 'relu-patterns'
 import { measureInWorkers, workerPool } from 'relu-patterns/workers'
 import { interleave, pairedRatio, pairedRatios, pairedSpread } from './harness.mjs'
 
-/** `{ speedup, spread, singleMs, workersMs, oneShotMs, oneShotSpeedup, identical }` for `examples` 28x28 inputs over `workers` threads. */
-export async function workersBench({ examples = 4096, workers = 2, rounds = 7 } = {}) {
+/**
+ * The pool benches' case on wasm: a CNN whose conv sites (32 and 64 channels) give many
+ * patterns per example, its probe (unit statistics, histogram, Hamming pairs) and
+ * `examples` random 28x28 inputs.
+ */
+export async function poolCase(examples) {
   await tf.setBackend('wasm')
   const init = (s) => tfl.initializers.heNormal({ seed: s })
   const model = tfl.sequential({
@@ -32,6 +36,12 @@ export async function workersBench({ examples = 4096, workers = 2, rounds = 7 } 
   })
   const probe = instrument(model, { reducers: { units: unitStats(), patterns: patternHistogram(), pairs: hamming({ maxPairs: 2000 }) } })
   const xs = tf.randomUniform([examples, 28, 28, 1], 0, 1, 'float32', 7)
+  return { model, probe, xs }
+}
+
+/** `{ speedup, spread, singleMs, workersMs, oneShotMs, oneShotSpeedup, identical }` for `examples` 28x28 inputs over `workers` threads. */
+export async function workersBench({ examples = 4096, workers = 2, rounds = 7 } = {}) {
+  const { model, probe, xs } = await poolCase(examples)
   let single
   let parallel
   // a pool started once (as a training schedule keeps one), then measures interleaved with probe.measure
