@@ -1,7 +1,17 @@
 // Each out-of-distribution detector's memory and checks per second at the size of the MNIST
 // comparison in docs/findings.md: 20,000 training examples, features of 192 values (two
 // sites of 128 and 64 units), 10 classes; the pattern monitor on the same units' signs.
-import { hammingIndex, knnFit, knnScores, logitScores, mahalanobisFit, mahalanobisScores, nearestPattern } from 'relu-patterns'
+import {
+  hammingIndex,
+  knnFit,
+  knnScores,
+  logitScores,
+  mahalanobisFit,
+  mahalanobisScores,
+  napFit,
+  napScores,
+  nearestPattern,
+} from 'relu-patterns'
 import { now } from './harness.mjs'
 
 /** ReLU-like features: per class a random mean, plus noise, clipped at 0 (seeded). */
@@ -93,6 +103,16 @@ export function detectorBench({ smoke = false } = {}) {
         rounds,
       ),
     ),
+  }
+  // NAP at the library's defaults (quantiles 0 and 0.75: 384 bits per example), classes given as predictions
+  t0 = now()
+  const nap = napFit(train.f, train.labels)
+  const napFitMs = now() - t0
+  const checked = { ...test.f, predictions: test.labels }
+  out.nap = {
+    fitMs: Math.round(napFitMs),
+    bytes: nap.thresholds.byteLength + nap.sets.flat().reduce((b, set) => b + set.words.byteLength, 0),
+    checksPerSec: Math.round(rate(() => napScores(nap, checked), q, rounds)),
   }
   const logits = Float32Array.from({ length: q * classes }, (_, i) => Math.sin(i))
   out.maxSoftmax = { fitMs: 0, bytes: 0, checksPerSec: Math.round(rate(() => logitScores(logits, classes, 'maxSoftmax'), q, rounds)) }

@@ -47,6 +47,7 @@ const figures = [
   ['pattern monitor, 192 bits, 20k examples (checks/s)', 'detectors.patterns.checksPerSec', null, 0, '-'],
   ['Mahalanobis, 192 values, 10 classes (checks/s)', 'detectors.mahalanobis.checksPerSec', null, 0, '-'],
   ['kNN, 192 values, 20k examples (checks/s)', 'detectors.knn.checksPerSec', null, 0, '-'],
+  ['NAP, 2 x 192 bits, 20k examples (checks/s)', 'detectors.nap.checksPerSec', null, 0, '-'],
   ['worker pool of 2 / probe.measure', 'workers.speedup', 'workers.spread', 2, '≥ 1.6x'],
   ['measureInWorkers (with start-up) / probe.measure', 'workers.oneShotSpeedup', null, 2, '-'],
   ['regionsAlong / dense sampling', 'regions.along.speedup', null, 1, '-'],

@@ -79,7 +79,7 @@ describe('declared options', () => {
 
   test("the library's own declarations list their interfaces' keys", () => {
     expect([...MEASURE_OPTIONS.keys].sort()).toEqual(['batchSize', 'labels', 'training'])
-    expect([...MEASURE_PATTERNS_OPTIONS.keys].sort()).toEqual(['batchSize', 'labels', 'predictions', 'training', 'values'])
+    expect([...MEASURE_PATTERNS_OPTIONS.keys].sort()).toEqual(['batchSize', 'labels', 'output', 'predictions', 'training', 'values'])
     expect(INSTRUMENT_OPTIONS.keys).toContain('onError')
   })
 })

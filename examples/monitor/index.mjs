@@ -1,8 +1,9 @@
 // Has the model seen this before? Every detector of the library on an MNIST classifier,
 // evaluated on held-out digits (in distribution) against Fashion-MNIST and corrupted
-// digits: the pattern monitor, class-conditional Mahalanobis and kNN on the same layers'
-// values (all three from one forward pass per set), and the logit baselines (maximum
-// softmax probability, maximum logit, energy).
+// digits: the pattern monitor, NAP (patterns at quantile thresholds, and at the sign only,
+// sites combined by their largest distance), class-conditional Mahalanobis and kNN on the
+// same layers' values (all from one forward pass per set), and the logit baselines
+// (maximum softmax probability, maximum logit, energy).
 //
 //   node examples/monitor/index.mjs [--train 20000] [--epochs 4] [--seeds 1,2,3,4,5] [--test 2000] [--held 2000]
 //                                   [--sites dense2,dense3] [--k 1] [--bootstrap 1000] [--out examples/monitor/results]
@@ -17,7 +18,6 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
-import * as tfl from '@tensorflow/tfjs-layers'
 import '@tensorflow/tfjs-backend-wasm'
 import {
   buildMonitor,
@@ -29,11 +29,12 @@ import {
   logitScores,
   mahalanobisFit,
   mahalanobisScores,
+  napFit,
+  napScores,
 } from 'relu-patterns'
-import { hasFashion, loadFashion } from '../lib/fashion.mjs'
-import { loadMnist } from '../lib/mnist.mjs'
 import { writeSvg } from '../lib/render.mjs'
-import { corrupt, rocPoints } from './ood.mjs'
+import { rocPoints } from './ood.mjs'
+import { loadSets, makeModel, t2, trainSeeded } from './setup.mjs'
 
 const { values: args } = parseArgs({
   options: {
@@ -55,61 +56,7 @@ const nTest = Number(args.test)
 const nHeld = Number(args.held)
 const sites = args.sites.split(',')
 const bootstrap = Number(args.bootstrap)
-const train = loadMnist('train', 0, nTrain)
-const held = loadMnist('train', nTrain, nHeld)
-const test = loadMnist('test', 0, nTest)
-const sets = {
-  noise: corrupt(test.pixels, nTest, 'noise'),
-  rotation: corrupt(test.pixels, nTest, 'rotation'),
-  inversion: corrupt(test.pixels, nTest, 'inversion'),
-}
-if (hasFashion()) sets.fashion = loadFashion(0, nTest).pixels
-else console.log('Fashion-MNIST skipped: install Debian package dataset-fashion-mnist')
-const t2 = (pixels, n) => tf.tensor2d(pixels, [n, 784])
-
-function makeModel(seed) {
-  const init = (i) => tfl.initializers.glorotUniform({ seed: seed * 100 + i })
-  const model = tfl.sequential({
-    layers: [
-      tfl.layers.dense({ inputShape: [784], units: 256, activation: 'relu', kernelInitializer: init(1), name: 'dense1' }),
-      tfl.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(2), name: 'dense2' }),
-      tfl.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(3), name: 'dense3' }),
-      // logits: the softmax is in the loss, so that maxLogit and energy see the logits
-      tfl.layers.dense({ units: 10, kernelInitializer: init(4), name: 'logits' }),
-    ],
-  })
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p), metrics: ['accuracy'] })
-  return model
-}
-
-/** A seeded permutation of 0..n-1 (xorshift32 and Fisher-Yates). */
-function permutation(n, seed) {
-  let s = seed >>> 0 || 1
-  const next = () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0) / 4294967296)
-  const p = Int32Array.from({ length: n }, (_, i) => i)
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1))
-    ;[p[i], p[j]] = [p[j], p[i]]
-  }
-  return p
-}
-
-/** Trains `epochs` epochs, each over a seeded permutation of the examples, with fit's shuffle off. */
-async function train_(model, pixels, labels, epochs, seed) {
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    const order = permutation(labels.length, seed * 1000 + epoch + 1)
-    const xs = new Float32Array(labels.length * 784)
-    const ys = new Int32Array(labels.length)
-    order.forEach((from, to) => {
-      xs.set(pixels.subarray(from * 784, (from + 1) * 784), to * 784)
-      ys[to] = labels[from]
-    })
-    const x = t2(xs, labels.length)
-    const y = tf.oneHot(tf.tensor1d(ys, 'int32'), 10)
-    await model.fit(x, y, { epochs: 1, batchSize: 64, shuffle: false, verbose: 0 })
-    tf.dispose([x, y])
-  }
-}
+const { train, held, test, sets } = loadSets(nTrain, nHeld, nTest)
 
 /** Every detector's scores for one set, from one forward pass (patterns and values) and the logits. */
 async function scoreAll(model, probe, monitor, detectors, x) {
@@ -120,6 +67,8 @@ async function scoreAll(model, probe, monitor, detectors, x) {
     classes: m.predictions,
     scores: {
       patterns: Float64Array.from(monitor.checkPatterns(m.patterns, m.predictions), (c) => c.score),
+      nap: napScores(detectors.nap, features),
+      napSign: napScores(detectors.napSign, features),
       mahalanobis: mahalanobisScores(detectors.mahalanobis, features),
       knn: knnScores(detectors.knn, features),
       maxSoftmax: logitScores(logits, 10, 'maxSoftmax'),
@@ -128,6 +77,9 @@ async function scoreAll(model, probe, monitor, detectors, x) {
     },
   }
 }
+
+/** Bytes a NAP detector holds: its patterns and thresholds (indexes, built on first search, aside). */
+const napBytes = (d) => d.thresholds.byteLength + d.sets.flat().reduce((n, set) => n + set.words.byteLength, 0)
 
 const round = (v) => Math.round(v * 1e6) / 1e6
 const figures = (e) => ({
@@ -142,7 +94,7 @@ const runs = []
 for (const seed of args.seeds.split(',').map(Number)) {
   const model = makeModel(seed)
   let started = performance.now()
-  await train_(model, train.pixels, train.labels, Number(args.epochs), seed)
+  await trainSeeded(model, train.pixels, train.labels, Number(args.epochs), seed)
   const trainSeconds = (performance.now() - started) / 1000
   const probe = instrument(model, { reducers: {}, sites, values: true, passes: 'training' })
   const xs = t2(train.pixels, nTrain)
@@ -151,7 +103,14 @@ for (const seed of args.seeds.split(',').map(Number)) {
   const m = await probe.measurePatterns(xs, { predictions: true, values: true })
   const monitor = await buildMonitor(model, m, { labels: train.labels, sites })
   const trainFeatures = featuresOf(m, sites)
-  const detectors = { mahalanobis: mahalanobisFit(trainFeatures, train.labels), knn: knnFit(trainFeatures, { k: Number(args.k) }) }
+  const detectors = {
+    mahalanobis: mahalanobisFit(trainFeatures, train.labels),
+    knn: knnFit(trainFeatures, { k: Number(args.k) }),
+    // the library's defaults: quantiles [0, 0.75], the largest distance over sites
+    nap: napFit(trainFeatures, train.labels),
+    // the ablation: the sign alone (the pattern monitor's bits), sites still combined by the largest distance
+    napSign: napFit(trainFeatures, train.labels, { quantiles: [0] }),
+  }
   const buildSeconds = (performance.now() - started) / 1000
   const heldX = t2(held.pixels, nHeld)
   const calibration = await monitor.calibrate(heldX, { falseAlarmRate: 0.05 })
@@ -169,7 +128,14 @@ for (const seed of args.seeds.split(',').map(Number)) {
       mahalanobis:
         detectors.mahalanobis.means.byteLength + detectors.mahalanobis.scatter.byteLength + detectors.mahalanobis.counts.byteLength,
       knn: detectors.knn.vectors.byteLength,
+      nap: napBytes(detectors.nap),
     },
+    napPatterns: detectors.nap.sets.flat().reduce((n, set) => n + set.rows, 0),
+    // the monitor's own sets, per site: NAP at the sign alone holds exactly them (a test checks it)
+    patternsPerSite: Object.fromEntries(
+      detectors.napSign.sites.map((site, i) => [site.id, detectors.napSign.sets[i].reduce((n, set) => n + set.rows, 0)]),
+    ),
+    patternBytes: napBytes(detectors.napSign) - detectors.napSign.thresholds.byteLength,
     threshold: calibration.threshold,
     sets: {},
     misclassified: {},
@@ -239,8 +205,8 @@ await writeSvg(
           type: 'nominal',
           title: 'detector',
           scale: {
-            domain: ['patterns', 'mahalanobis', 'knn', 'maxSoftmax', 'maxLogit', 'energy'],
-            range: ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#7f7f7f'],
+            domain: ['patterns', 'nap', 'napSign', 'mahalanobis', 'knn', 'maxSoftmax', 'maxLogit', 'energy'],
+            range: ['#d62728', '#8c564b', '#e377c2', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#7f7f7f'],
           },
         },
         strokeDash: {

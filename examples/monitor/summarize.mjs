@@ -3,8 +3,12 @@
 // of AUROC and FPR at 95% TPR with a 95% t-interval over seeds, and each seed's bootstrap
 // interval range; the misclassification table; memory.
 //
+// With variants.json beside results.json (examples/monitor/variants.mjs), also the table of
+// pattern-detector variants.
+//
 //   node examples/monitor/summarize.mjs [--results examples/monitor/results/results.json]
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 
 const { values: args } = parseArgs({ options: { results: { type: 'string', default: 'examples/monitor/results/results.json' } } })
@@ -26,6 +30,8 @@ const cell = ({ m, lo, hi }) => `${f3(m)} [${f3(lo)}, ${f3(hi)}]`
 const detectors = Object.keys(runs[0].sets[Object.keys(runs[0].sets)[0]])
 const names = {
   patterns: 'pattern monitor',
+  nap: 'NAP, quantiles 0 and 0.75',
+  napSign: 'NAP, sign only',
   mahalanobis: 'Mahalanobis',
   knn: `kNN (k = ${runArgs.k})`,
   maxSoftmax: 'max softmax',
@@ -48,13 +54,15 @@ console.log(`| --- | ${sets.map(() => '---').join(' | ')} |`)
 for (const d of detectors)
   console.log(`| ${names[d] ?? d} | ${sets.map((s) => cell(overSeeds(runs.map((r) => r.sets[s][d].fpr95)))).join(' | ')} |`)
 
-console.log('\nBest by mean AUROC per set, and whether the pattern monitor is within its interval:\n')
-for (const s of sets) {
-  const ranked = detectors.map((d) => [d, overSeeds(runs.map((r) => r.sets[s][d].auroc))]).sort((a, b) => b[1].m - a[1].m)
-  const [best, b] = ranked[0]
-  const p = ranked.find(([d]) => d === 'patterns')[1]
-  const verdict = best === 'patterns' ? 'the pattern monitor is best' : p.hi >= b.lo ? 'intervals overlap' : 'the pattern monitor is below'
-  console.log(`- ${s}: ${names[best]} ${f3(b.m)}; pattern monitor ${f3(p.m)}: ${verdict}`)
+for (const mine of ['nap', 'patterns'].filter((d) => detectors.includes(d))) {
+  console.log(`\nBest by mean AUROC per set, and whether ${names[mine]} is within its interval:\n`)
+  for (const s of sets) {
+    const ranked = detectors.map((d) => [d, overSeeds(runs.map((r) => r.sets[s][d].auroc))]).sort((a, b) => b[1].m - a[1].m)
+    const [best, b] = ranked[0]
+    const p = ranked.find(([d]) => d === mine)[1]
+    const verdict = best === mine ? 'it is best' : p.hi >= b.lo ? 'intervals overlap' : 'it is below'
+    console.log(`- ${s}: ${names[best]} ${f3(b.m)}; ${names[mine]} ${f3(p.m)}: ${verdict}`)
+  }
 }
 
 console.log('\nWithin one seed, the widest bootstrap interval of AUROC (2,000 inliers and outliers, 1,000 resamples):\n')
@@ -74,14 +82,39 @@ for (const d of detectors) {
 }
 
 const kib = (b) => `${Math.round(b / 1024)} KiB`
-// the patterns alone: 4 bytes per 32 bits of the monitored sites, per distinct pattern (the
-// example's MLP: dense1 256 units, dense2 128, dense3 64)
-const WIDTH = { dense1: 256, dense2: 128, dense3: 64 }
-const bits = runArgs.sites.split(',').reduce((n, id) => n + WIDTH[id], 0)
-const patternBytes = (r) => r.patterns * 4 * Math.ceil(bits / 32)
+const r0 = runs[0]
+// per site, the distinct patterns the monitor holds (results before NAP kept only their sum over sites)
+const perSite =
+  r0.patternsPerSite === undefined
+    ? `${r0.patterns} distinct patterns summed over its sites`
+    : Object.entries(r0.patternsPerSite)
+        .map(([id, n]) => `${n} at ${id}`)
+        .join(' and ')
 console.log(
-  `\nMemory (seed ${runs[0].seed}): pattern monitor ${kib(runs[0].bytes.patterns)} with the search indexes built while checking (${runs[0].patterns} distinct patterns of ${bits} bits: ${kib(patternBytes(runs[0]))} of patterns), Mahalanobis ${kib(runs[0].bytes.mahalanobis)}, kNN ${kib(runs[0].bytes.knn)}.`,
+  `\nMemory (seed ${r0.seed}): pattern monitor ${kib(r0.bytes.patterns)} with the search indexes built while checking (${perSite}` +
+    (r0.patternBytes === undefined ? ')' : `: ${kib(r0.patternBytes)} of patterns)`) +
+    `, Mahalanobis ${kib(r0.bytes.mahalanobis)}, kNN ${kib(r0.bytes.knn)}` +
+    (r0.bytes.nap === undefined
+      ? '.'
+      : `, NAP ${kib(r0.bytes.nap)} before its search indexes (${r0.napPatterns} distinct patterns over its sites).`),
 )
 console.log(
   `Training ${runs.map((r) => r.trainSeconds).join(', ')} s per seed; detectors built in ${runs.map((r) => r.buildSeconds).join(', ')} s.`,
 )
+
+const variantsFile = join(dirname(args.results), 'variants.json')
+if (existsSync(variantsFile)) {
+  const v = JSON.parse(readFileSync(variantsFile, 'utf8'))
+  const names = Object.keys(v.runs[0].auroc)
+  const vsets = Object.keys(v.runs[0].auroc[names[0]])
+  console.log(
+    `\nPattern-detector variants, ${v.runs.length} seeds (${v.runs.map((r) => r.seed).join(', ')}): AUROC, mean over seeds [95% t-interval]; q: quantile levels, then how sites combine\n`,
+  )
+  console.log(`| variant | ${vsets.join(' | ')} | misclassified |`)
+  console.log(`| --- | ${vsets.map(() => '---').join(' | ')} | --- |`)
+  for (const n of names)
+    console.log(
+      `| ${n} | ${vsets.map((s) => cell(overSeeds(v.runs.map((r) => r.auroc[n][s])))).join(' | ')} | ${cell(overSeeds(v.runs.map((r) => r.misclassified[n])))} |`,
+    )
+  console.log(`\nVariants run in ${v.runs.map((r) => r.seconds).join(', ')} s per seed (training included).`)
+}

@@ -34,6 +34,8 @@ export interface Measurement<Results> {
   readonly patterns: Record<string, RetainedPatterns>
   /** With `predictions: true`: per example, the index of the largest output (the predicted class). */
   readonly predictions?: Int32Array
+  /** With `predictions: true`: the number of classes they are among (the width of the output they come from). */
+  readonly classes?: number
   /** With `values: true`: per site id, each example's activations averaged over the site's positions. */
   readonly values?: Record<string, ExampleValues>
 }

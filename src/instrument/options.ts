@@ -1,7 +1,20 @@
 /* The options of instrument and measure: their interfaces, declarations, and what they resolve to. */
 import type { Tensor } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../errors.js'
-import { type Declaration, boolean, check, declareOptions, either, fn, integer, later, oneOf, strings } from '../options.js'
+import {
+  type Check,
+  type Declaration,
+  boolean,
+  check,
+  declareOptions,
+  either,
+  fn,
+  integer,
+  later,
+  oneOf,
+  string,
+  strings,
+} from '../options.js'
 import { type ReducerMap, assertReducer } from '../reducer.js'
 import type { ReadMode } from '../record/reader.js'
 import { ACTIVATION_KINDS, type ActivationKind } from './sites/kinds.js'
@@ -245,6 +258,13 @@ export interface MeasurePatternsOptions extends MeasureOptions {
    * `values: true`, or a reducer that needs them); `INVALID_OPTION` otherwise. Default false.
    */
   values?: boolean
+  /**
+   * With `predictions`: the output that gives the class, as an index into the model's
+   * outputs or one of their names (a layers model's `outputNames`, a graph model's
+   * `outputNodes` or `outputs[i].name`). It must be `[examples, classes]` with at least two
+   * classes. Default: the first output.
+   */
+  output?: number | string
 }
 
 /** The declaration of {@link MeasureOptions}: keys, defaults and checks. */
@@ -258,6 +278,9 @@ export const MEASURE_OPTIONS = /* @__PURE__ */ declareOptions(
     }) satisfies Declaration<MeasureOptions>,
 )
 
+/** An output of the model, by index or name. */
+export const outputChoice: Check<number | string> = /* @__PURE__ */ either(integer(0), string)
+
 /** The declaration of {@link MeasurePatternsOptions}. */
 export const MEASURE_PATTERNS_OPTIONS = /* @__PURE__ */ declareOptions(
   'probe.measurePatterns(x, options)',
@@ -266,5 +289,6 @@ export const MEASURE_PATTERNS_OPTIONS = /* @__PURE__ */ declareOptions(
       ...MEASURE_OPTIONS.fields,
       predictions: { check: boolean, default: false },
       values: { check: boolean, default: false },
+      output: { check: outputChoice },
     }) satisfies Declaration<MeasurePatternsOptions>,
 )

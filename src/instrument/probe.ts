@@ -15,7 +15,7 @@ import type { MeasureOptions } from './options.js'
 import type { Measurement } from '../compare/measurement.js'
 import { Recording } from './passes/recording.js'
 import { type NetworkPart, networkSite } from './sites/network.js'
-import { type FoundSite, type Site, type SkippedSite, findSites } from './sites/layers.js'
+import { type FindOptions, type FoundSite, type Site, type SkippedSite, findSites } from './sites/layers.js'
 import { ReducerSet } from './passes/store.js'
 
 /** Instrumented models (to their probe) and tapped layers. */
@@ -37,6 +37,12 @@ const live = new WeakMap<object, Probe<ReducerMap> | true>()
 export function probeOf(model: object): Probe<ReducerMap> | undefined {
   const p = live.get(model)
   return p === true ? undefined : p
+}
+
+/** A model's ReLU sites as `instrument` names them by default (sign planes, position granularity), found without tapping anything. */
+export function modelSites(model: LayersModel | GraphModelLike): Site[] {
+  const o: FindOptions = { granularity: 'position', saturation: false, dataFormat: undefined, activations: new Set(['relu'] as const) }
+  return (isGraphModel(model) ? findGraphSites(model, o) : findSites(model as never, o)).found.map((f) => f.site)
 }
 
 /** Probes made by `instrument`, to tell them from models where either is taken. */

@@ -1,15 +1,19 @@
 /* Monitors attached to a model: one wrapper of predict that checks every call for all of them. */
 import type { Tensor } from '@tensorflow/tfjs-core'
-import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError, reportUncaught } from '../errors.js'
 import { instrument, predictedClasses, type Probe } from '../instrument/index.js'
 import type { ReducerMap } from '../reducer.js'
-import { probeCovering } from './probes.js'
+import { type MonitorModel, probeCovering } from './probes.js'
+
+/** The model's `predict`, as the wrapper calls it. */
+type Predict = (x: Tensor | Tensor[], config?: object) => unknown
 
 /** One attached monitor: its sites, how it checks, and whom it tells. */
 export interface Listener {
   readonly ids: readonly string[]
+  /** The index of the output that gives the class. */
+  readonly output: number
   check(patterns: Record<string, RetainedPatterns>, classes: Int32Array): unknown
   onVerdict(checks: never): void
 }
@@ -20,7 +24,7 @@ interface Attached {
   /** True when the probe was made for the monitors (and is disposed with the last one). */
   owned: boolean
   hadOwn: boolean
-  original: LayersModel['predict']
+  original: Predict
   readonly listeners: Set<Listener>
   /** Checks whose patterns are still being read: the probe lives until they are told. */
   readonly inflight: Set<Promise<void>>
@@ -28,11 +32,11 @@ interface Attached {
   closing: boolean
 }
 
-const attached = new WeakMap<LayersModel, Attached>()
+const attached = new WeakMap<MonitorModel, Attached>()
 
 /** A probe recording every listener's sites: the model's own, or one made (again) for the union. */
 function ensureProbe(
-  model: LayersModel,
+  model: MonitorModel,
   state: Attached | undefined,
   ids: readonly string[],
 ): { probe: Probe<ReducerMap>; owned: boolean } {
@@ -47,8 +51,8 @@ function ensureProbe(
 }
 
 /** `predict`, checked: the call runs as a pass of its own, every attached monitor is told. */
-function wrapper(model: LayersModel, original: LayersModel['predict']): LayersModel['predict'] {
-  return ((x: Tensor | Tensor[], config?: object) => {
+function wrapper(model: MonitorModel, original: Predict): Predict {
+  return (x: Tensor | Tensor[], config?: object) => {
     const state = attached.get(model)
     // a wrapper kept by the program after the last monitor left: the model's own predict
     if (state === undefined || state.closing) return original.call(model, x, config as never)
@@ -62,20 +66,23 @@ function wrapper(model: LayersModel, original: LayersModel['predict']): LayersMo
       return original.call(model, x, config as never)
     }
     const { value, patterns } = captured
-    let classes: Int32Array
-    try {
-      classes = predictedClasses(value)
-    } catch (error) {
-      reportUncaught(error)
-      return value
+    // each monitor's classes from its own output, read once per output
+    const classes = new Map<number, Int32Array>()
+    const listeners: Listener[] = []
+    for (const l of state.listeners) {
+      try {
+        if (!classes.has(l.output)) classes.set(l.output, predictedClasses(value, l.output).classes)
+        listeners.push(l)
+      } catch (error) {
+        reportUncaught(error)
+      }
     }
-    const listeners = [...state.listeners]
     const told: Promise<void> = patterns
       .then((p) => {
         if (p === null) return // a call the library made inside its own measurement, not the application's
         for (const l of listeners) {
           try {
-            l.onVerdict(l.check(p, classes) as never)
+            l.onVerdict(l.check(p, classes.get(l.output)!) as never)
           } catch (error) {
             reportUncaught(error)
           }
@@ -88,11 +95,11 @@ function wrapper(model: LayersModel, original: LayersModel['predict']): LayersMo
       })
     state.inflight.add(told)
     return value
-  }) as LayersModel['predict']
+  }
 }
 
 /** Forgets what was attached to the model, and disposes a probe made for the monitors. */
-function close(model: LayersModel, state: Attached): void {
+function close(model: MonitorModel, state: Attached): void {
   if (attached.get(model) !== state) return
   if (state.owned) state.probe.dispose()
   attached.delete(model)
@@ -104,21 +111,22 @@ function close(model: LayersModel, state: Attached): void {
  * exactly and disposes a probe made for them once the checks of calls made before it are
  * told (an undo right after `predict` still gets that call's verdict).
  */
-export function attachMonitor(model: LayersModel, listener: Listener): () => void {
+export function attachMonitor(model: MonitorModel, listener: Listener): () => void {
+  const m = model as { predict: Predict }
   let state = attached.get(model)
   const { probe, owned } = ensureProbe(model, state, listener.ids)
   if (state === undefined) {
     const hadOwn = Object.hasOwn(model, 'predict')
-    state = { probe, owned, hadOwn, original: model.predict, listeners: new Set(), inflight: new Set(), closing: false }
+    state = { probe, owned, hadOwn, original: m.predict, listeners: new Set(), inflight: new Set(), closing: false }
     attached.set(model, state)
-    model.predict = wrapper(model, state.original)
+    m.predict = wrapper(model, state.original)
   } else {
     // a monitor attached while the last one's checks are still being told: the state goes
     // on, wrapping predict as it is now (the program may have replaced it meanwhile)
     if (state.closing) {
       state.hadOwn = Object.hasOwn(model, 'predict')
-      state.original = model.predict
-      model.predict = wrapper(model, state.original)
+      state.original = m.predict
+      m.predict = wrapper(model, state.original)
     }
     state.closing = false
     state.probe = probe
@@ -132,8 +140,8 @@ export function attachMonitor(model: LayersModel, listener: Listener): () => voi
     done = true
     current.listeners.delete(listener)
     if (current.listeners.size > 0) return
-    if (current.hadOwn) model.predict = current.original
-    else delete (model as Partial<LayersModel>).predict
+    if (current.hadOwn) m.predict = current.original
+    else delete (m as Partial<typeof m>).predict
     // predict is the model's own again at once; checks of calls made before are still told
     current.closing = true
     if (current.inflight.size === 0) close(model, current)

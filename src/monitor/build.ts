@@ -1,19 +1,19 @@
 /* buildMonitor(): per-class sets of training patterns at the monitored sites, from one pass. */
 import type { Tensor } from '@tensorflow/tfjs-core'
-import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
 import type { ReducerMap } from '../reducer.js'
-import { MEASURE_OPTIONS, modelAndProbe, toLabels, type MeasureInput, type Probe } from '../instrument/index.js'
+import { MEASURE_OPTIONS, modelAndProbe, outputIndex, sitesOfOutput, toLabels, type MeasureInput, type Probe } from '../instrument/index.js'
+import { outputChoice } from '../instrument/index.js'
 import { getOwn } from '../keys.js'
 import { type Declaration, bytes, declareOptions, later, oneOf, strings } from '../options.js'
 import { Monitor } from './monitor.js'
 import { type MonitoredSite, type PatternSet, SetBuilder, examplePatterns } from './pattern-sets.js'
-import { assertModel, classesOf, modelSites, withProbe } from './probes.js'
+import { type MonitorModel, assertModel, declaredClasses, modelSites, withProbe } from './probes.js'
 
 /** Options of {@link buildMonitor}. */
 export interface MonitorOptions {
-  /** Site ids to monitor (default: the last ReLU site, the one nearest the output). */
+  /** Site ids to monitor (default: the last ReLU site the class output depends on, the one nearest it). */
   sites?: readonly string[]
   /** Class of a training example: its `'label'` (needs `labels`) or the model's `'prediction'`. Default: `'label'` when labels are given. */
   by?: 'label' | 'prediction'
@@ -23,6 +23,12 @@ export interface MonitorOptions {
   batchSize?: number
   /** Most bytes of distinct patterns the monitor may hold (default 256 MiB); past it building fails. */
   maxBytes?: number
+  /**
+   * The output that gives the class, for a model with several: its index or name (a layers
+   * model's `outputNames`, a graph model's `outputNodes` or `outputs[i].name`). It must be
+   * `[examples, classes]` with two or more classes. Default: the first output.
+   */
+  output?: number | string
 }
 
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -35,6 +41,7 @@ const OPTIONS = /* @__PURE__ */ declareOptions(
       labels: { check: later('one integer label per example') },
       batchSize: MEASURE_OPTIONS.fields.batchSize,
       maxBytes: { check: bytes, default: DEFAULT_MAX_BYTES },
+      output: { check: outputChoice },
     }) satisfies Declaration<MonitorOptions>,
 )
 
@@ -44,12 +51,12 @@ const isMeasurement = (x: unknown): x is Measurement<unknown> =>
   (x as Measurement<unknown>).kind === 'measurement' &&
   typeof (x as Measurement<unknown>).patterns === 'object'
 
-/** The site ids to monitor: given (checked), or the model's last ReLU site. */
-function siteIds(model: LayersModel, sites: unknown): string[] {
+/** The site ids to monitor: given (checked), or the last ReLU site the output depends on. */
+function siteIds(model: MonitorModel, sites: unknown, output: number): string[] {
   const all = modelSites(model)
   if (sites === undefined) {
-    const last = all.at(-1)
-    if (last === undefined) throw new InstrumentError('NO_RELU_SITES', 'The model has no ReLU site to monitor.')
+    const last = sitesOfOutput(model, output, all).at(-1)
+    if (last === undefined) throw new InstrumentError('NO_RELU_SITES', `Output ${output} of the model depends on no ReLU site to monitor.`)
     return [last.id]
   }
   if (!Array.isArray(sites) || !sites.every((id) => typeof id === 'string'))
@@ -67,19 +74,38 @@ function siteIds(model: LayersModel, sites: unknown): string[] {
 
 /** The measurement a monitor is built from: given (checked), or one pass over the data now. */
 async function measurementOf(
-  model: LayersModel,
+  model: MonitorModel,
   data: MeasureInput | Measurement<unknown>,
   ids: string[],
   options: MonitorOptions,
+  output: number,
 ): Promise<Measurement<unknown>> {
   if (!isMeasurement(data)) {
-    return withProbe(model, ids, (probe) =>
-      probe.measurePatterns(data, { predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
-    )
+    const batch = options.batchSize === undefined ? {} : { batchSize: options.batchSize }
+    return withProbe(model, ids, (probe) => probe.measurePatterns(data, { predictions: true, output, ...batch }))
   }
   if (options.batchSize !== undefined)
     throw new InstrumentError('INVALID_OPTION', 'batchSize applies to data; a measurement has already run.')
   return data
+}
+
+/** The number of classes: the model's declared output, checked against the measured one, or the measured one. */
+function classesOfMeasurement(m: Measurement<unknown>, declared: number | null): number {
+  const measured = m.classes
+  if (declared !== null && measured !== undefined && measured !== declared)
+    throw new InstrumentError(
+      'MODEL_MISMATCH',
+      `The measurement's predictions are among ${measured} classes; the monitored output has ${declared}. Measure with the same output.`,
+    )
+  const classes = declared ?? measured
+  if (classes === undefined) {
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      "This model does not declare its output's shape, so the number of classes comes from the pass: make the measurement " +
+        'with probe.measurePatterns(x, { predictions: true, output }), or give buildMonitor the data itself.',
+    )
+  }
+  return classes
 }
 
 /** The monitored sites and the width of their example patterns; a shared layer (two calls per pass) is refused. */
@@ -143,12 +169,12 @@ function assignedClasses(m: Measurement<unknown>, by: 'label' | 'prediction', la
  * ```
  */
 export async function buildMonitor(
-  target: LayersModel | Probe<ReducerMap>,
+  target: MonitorModel | Probe<ReducerMap>,
   data: MeasureInput | Measurement<unknown>,
   options: MonitorOptions = {},
 ): Promise<Monitor> {
   // a probe records through itself: it is its model's live probe
-  const { model } = modelAndProbe<LayersModel>(target, 'buildMonitor(model, data, options)')
+  const { model } = modelAndProbe<MonitorModel>(target, 'buildMonitor(model, data, options)')
   assertModel(model, 'buildMonitor(model, data, options)')
   const o = OPTIONS.parse(options)
   const by = o.by ?? (options.labels === undefined ? 'prediction' : 'label')
@@ -158,9 +184,11 @@ export async function buildMonitor(
     throw new InstrumentError('INVALID_OPTION', "labels are used with by: 'label' only.")
   const { maxBytes } = o
   const labels = options.labels === undefined ? null : toLabels(options.labels, 'buildMonitor()')
-  const classes = classesOf(model)
-  const ids = siteIds(model, options.sites)
-  const m = await measurementOf(model, data, ids, options)
+  const output = outputIndex(model, o.output, 'buildMonitor(model, data, options)')
+  const declared = declaredClasses(model, output)
+  const ids = siteIds(model, options.sites, output)
+  const m = await measurementOf(model, data, ids, options, output)
+  const classes = classesOfMeasurement(m, declared)
   const sites = monitoredSites(m, ids)
   const assigned = assignedClasses(m, by, labels, classes)
   const budget = { left: maxBytes }
@@ -172,5 +200,5 @@ export async function buildMonitor(
     })
     sets.set(site.id, builder.sets())
   }
-  return new Monitor(model, sites, by, classes, sets, null)
+  return new Monitor(model, sites, by, classes, sets, null, output)
 }

@@ -1,11 +1,11 @@
 /* Feature vectors for the value detectors: each example's mean activations at chosen sites, concatenated. */
-import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { ExampleValues, Measurement } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
-import { type MeasureInput, instrument, probeOf } from '../instrument/index.js'
+import { type MeasureInput, instrument, outputIndex, probeOf, sitesOfOutput } from '../instrument/index.js'
 import { type Declaration, check, declareOptions, integer } from '../options.js'
 import type { Features } from './feature-vectors.js'
-import { assertModel, modelSites } from './probes.js'
+import { outputChoice } from '../instrument/index.js'
+import { type MonitorModel, assertModel, modelSites } from './probes.js'
 
 export type { Features } from './feature-vectors.js'
 
@@ -65,12 +65,23 @@ const OPTIONS = /* @__PURE__ */ declareOptions(
         check: check<readonly string[]>('an array of site ids', (s) => Array.isArray(s) && s.every((id) => typeof id === 'string')),
       },
       batchSize: { check: integer(1), default: 128 },
-    }) satisfies Declaration<{ sites?: readonly string[]; batchSize?: number }>,
+      output: { check: outputChoice },
+    }) satisfies Declaration<FeatureOptions>,
 )
+
+/** Options of {@link measureFeatures}. */
+export interface FeatureOptions {
+  /** Site ids (default: the last ReLU site the output depends on). */
+  sites?: readonly string[]
+  /** Examples per forward pass (default 128). */
+  batchSize?: number
+  /** The output whose predicted classes the features carry, by index or name (default: the first output of a layers classifier; none for a graph model). */
+  output?: number | string
+}
 
 /**
  * One forward pass over `x`: the {@link Features} at `sites` (default: the last ReLU site),
- * and for a classifier each example's predicted class. A model without a probe gets one
+ * and for a classifier each example's predicted class (a graph model's, when `output` names it). A model without a probe gets one
  * for the call; a model with its own probe is measured with it (its training stream is
  * untouched) when that probe reads values, records those sites and records per position,
  * else it is `ALREADY_INSTRUMENTED`.
@@ -81,15 +92,12 @@ const OPTIONS = /* @__PURE__ */ declareOptions(
  * const detector = mahalanobisFit(train, trainLabels)
  * ```
  */
-export async function measureFeatures(
-  model: LayersModel,
-  x: MeasureInput,
-  options: { sites?: readonly string[]; batchSize?: number } = {},
-): Promise<Features> {
+export async function measureFeatures(model: MonitorModel, x: MeasureInput, options: FeatureOptions = {}): Promise<Features> {
   const o = OPTIONS.parse(options)
   assertModel(model, 'measureFeatures(model, x, options)')
   const all = modelSites(model)
-  const ids = o.sites ?? (all.length > 0 ? [all[all.length - 1]!.id] : [])
+  const last = sitesOfOutput(model, outputIndex(model, o.output, 'measureFeatures(model, x, options)'), all).at(-1)
+  const ids = o.sites ?? (last === undefined ? [] : [last.id])
   const existing = probeOf(model)
   if (existing !== undefined) {
     // the model's own probe: it must read values, at those sites, per position (a probe per example gives whole maps, not channel means)
@@ -109,11 +117,12 @@ export async function measureFeatures(
     }
   }
   const probe = existing ?? instrument(model, { reducers: {}, sites: [...ids], values: true })
-  // predicted classes only for a classifier ([examples, classes] output); the features do not need them
-  const shape = (model.outputs?.[0]?.shape ?? []) as unknown[]
-  const predictions = shape.length === 2
+  // predicted classes only for a classifier: the output named, or a layers model's first when [examples, classes]; the features do not need them
+  const shape = ((model as { outputs?: readonly { shape?: unknown }[] }).outputs?.[0]?.shape ?? []) as unknown[]
+  const predictions = o.output !== undefined || (shape.length === 2 && (shape[1] as number) >= 2)
   try {
-    const m = await probe.measurePatterns(x, { predictions, values: true, batchSize: o.batchSize })
+    const output = o.output === undefined ? {} : { output: o.output }
+    const m = await probe.measurePatterns(x, { predictions, values: true, batchSize: o.batchSize, ...output })
     return featuresOf(m, ids)
   } finally {
     if (existing === undefined) probe.dispose()

@@ -8,6 +8,8 @@ export interface MonitorData {
   sites: MonitoredSite[]
   by: 'label' | 'prediction'
   classes: number
+  /** The index of the model output that gives the class (format 1: always 0). */
+  output: number
   threshold: number | null
   sets: Map<string, Map<number, PatternSet>>
 }
@@ -19,12 +21,14 @@ export function toData(
   classes: number,
   sets: ReadonlyMap<string, ReadonlyMap<number, PatternSet>>,
   threshold: number | null,
+  output: number,
 ): string {
   return serialize({
     kind: 'monitor',
-    version: 1,
+    version: 2,
     by,
     classes,
+    output,
     threshold,
     sites: sites.map((s) => ({ ...s })),
     sets: sites.map((s) => [...sets.get(s.id)!].map(([cls, set]) => ({ class: cls, rows: set.rows, words: set.words }))),
@@ -40,7 +44,10 @@ export function fromData(text: string): MonitorData {
   }
   const d = deserialize(text) as Record<string, unknown>
   if (typeof d !== 'object' || d === null || d['kind'] !== 'monitor') return bad('not a monitor')
-  if (d['version'] !== 1) return bad(`monitor format ${String(d['version'])} is not 1`)
+  // format 1 predates the choice of output: its monitors read the first
+  if (d['version'] !== 1 && d['version'] !== 2) return bad(`monitor format ${String(d['version'])} is not 1 or 2`)
+  const output = d['version'] === 1 ? 0 : d['output']
+  if (!isCount(output)) return bad('no output index')
   const by = d['by']
   if (by !== 'label' && by !== 'prediction') return bad('no class source')
   const classes = d['classes']
@@ -89,5 +96,5 @@ export function fromData(text: string): MonitorData {
     if (byClass.size !== classes) bad(`site ${i} lacks the patterns of some classes`)
     out.set(s['id'] as string, byClass)
   })
-  return { sites: sites as MonitoredSite[], by, classes, threshold: threshold as number | null, sets: out }
+  return { sites: sites as MonitoredSite[], by, classes, output, threshold: threshold as number | null, sets: out }
 }

@@ -1,14 +1,13 @@
 /* The Monitor: checks examples against the known patterns of their class, calibrates, merges. */
-import type { LayersModel } from '@tensorflow/tfjs-layers'
 import type { RetainedPatterns } from '../compare/measurement.js'
 import { InstrumentError } from '../errors.js'
-import { MEASURE_OPTIONS, type MeasureInput } from '../instrument/index.js'
+import { MEASURE_OPTIONS, type MeasureInput, outputNames } from '../instrument/index.js'
 import { putOwn } from '../keys.js'
 import { type Declaration, check, declareOptions } from '../options.js'
 import { attachMonitor } from './attach.js'
 import { type MonitorData, fromData, toData } from './monitor-data.js'
 import { type MonitoredSite, type PatternSet, examplePatterns, indexBytes, nearestDistance, unionSets } from './pattern-sets.js'
-import { assertModel, classesOf, modelSites, withProbe } from './probes.js'
+import { type MonitorModel, assertModel, declaredClasses, modelSites, withProbe } from './probes.js'
 import { JUPYTER_DISPLAY, type MimeBundle } from '../draw/notebook.js'
 import { escapeHtml } from '../draw/rules.js'
 
@@ -61,12 +60,14 @@ export class Monitor {
 
   /** @internal Use {@link buildMonitor} or {@link Monitor.parse}. */
   constructor(
-    private readonly model: LayersModel,
+    private readonly model: MonitorModel,
     readonly sites: readonly MonitoredSite[],
     readonly by: 'label' | 'prediction',
     readonly classes: number,
     private readonly sets: ReadonlyMap<string, ReadonlyMap<number, PatternSet>>,
     threshold: number | null,
+    /** The index of the model output that gives the class. */
+    readonly output = 0,
   ) {
     this.threshold = threshold
     // an own property, not a computed method: a class with a computed key cannot be left out of bundles that do not use it
@@ -120,9 +121,13 @@ export class Monitor {
   async check(x: MeasureInput, options: { batchSize?: number } = {}): Promise<ExampleCheck[]> {
     CHECK_OPTIONS.parse(options)
     const ids = this.sites.map((s) => s.id)
-    const m = await withProbe(this.model, ids, (probe) =>
-      probe.measurePatterns(x, { predictions: true, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
-    )
+    const batch = options.batchSize === undefined ? {} : { batchSize: options.batchSize }
+    const m = await withProbe(this.model, ids, (probe) => probe.measurePatterns(x, { predictions: true, output: this.output, ...batch }))
+    if (m.examples > 0 && m.classes !== this.classes)
+      throw new InstrumentError(
+        'MODEL_MISMATCH',
+        `The model's output ${this.output} has ${m.classes} classes; the monitor has ${this.classes}.`,
+      )
     return this.checkPatterns(m.patterns, m.predictions!)
   }
 
@@ -135,6 +140,12 @@ export class Monitor {
       )
     }
     const examples = classes.length
+    const outside = classes.findIndex((c) => !(c >= 0 && c < this.classes))
+    if (outside >= 0)
+      throw new InstrumentError(
+        'MODEL_MISMATCH',
+        `Example ${outside} is of class ${classes[outside]}; the monitor knows classes 0 to ${this.classes - 1}. Check with the model and output it was built for.`,
+      )
     const perSite = this.sites.map((site) => {
       const retained = Object.hasOwn(patterns, site.id) ? patterns[site.id] : undefined
       if (retained === undefined)
@@ -205,6 +216,7 @@ export class Monitor {
     if (typeof onVerdict !== 'function') throw new InstrumentError('INVALID_OPTION', 'monitor.attach(onVerdict) takes a function.')
     return attachMonitor(this.model, {
       ids: this.sites.map((s) => s.id),
+      output: this.output,
       check: (patterns, classes) => this.checkPatterns(patterns, classes),
       onVerdict: onVerdict as (checks: never) => void,
     })
@@ -216,9 +228,10 @@ export class Monitor {
       other instanceof Monitor &&
       other.by === this.by &&
       other.classes === this.classes &&
+      other.output === this.output &&
       other.sites.length === this.sites.length &&
       other.sites.every((s, i) => JSON.stringify(s) === JSON.stringify(this.sites[i]))
-    if (!same) throw new InstrumentError('MODEL_MISMATCH', 'Merge monitors built the same way: same sites, classes and `by`.')
+    if (!same) throw new InstrumentError('MODEL_MISMATCH', 'Merge monitors built the same way: same sites, classes, output and `by`.')
     const sets = new Map<string, Map<number, PatternSet>>()
     for (const site of this.sites) {
       const a = this.sets.get(site.id)!
@@ -231,12 +244,12 @@ export class Monitor {
       }
       sets.set(site.id, merged)
     }
-    return new Monitor(this.model, this.sites, this.by, this.classes, sets, null)
+    return new Monitor(this.model, this.sites, this.by, this.classes, sets, null, this.output)
   }
 
   /** The monitor as text (patterns, classes, sites, threshold) that {@link Monitor.parse} reads. */
   stringify(): string {
-    return toData(this.sites, this.by, this.classes, this.sets, this.threshold)
+    return toData(this.sites, this.by, this.classes, this.sets, this.threshold, this.output)
   }
 
   /**
@@ -251,7 +264,7 @@ export class Monitor {
    * const monitor = Monitor.parse(readFileSync('monitor.json', 'utf8'), model)
    * ```
    */
-  static parse(text: string, model: LayersModel): Monitor {
+  static parse(text: string, model: MonitorModel): Monitor {
     const data: MonitorData = fromData(text)
     assertModel(model, 'Monitor.parse(text, model)')
     const sites = modelSites(model)
@@ -266,9 +279,16 @@ export class Monitor {
         )
       }
     }
-    const classes = classesOf(model)
-    if (classes !== data.classes)
-      throw new InstrumentError('MODEL_MISMATCH', `The monitor has ${data.classes} classes; this model has ${classes}.`)
-    return new Monitor(model, data.sites, data.by, data.classes, data.sets, data.threshold)
+    const outputs = outputNames(model).length
+    if (data.output >= Math.max(1, outputs))
+      throw new InstrumentError('MODEL_MISMATCH', `The monitor reads output ${data.output}; this model has ${outputs} output(s).`)
+    // a graph model rarely declares its classes: then its first check compares them
+    const classes = declaredClasses(model, data.output)
+    if (classes !== null && classes !== data.classes)
+      throw new InstrumentError(
+        'MODEL_MISMATCH',
+        `The monitor has ${data.classes} classes; this model's output ${data.output} has ${classes}.`,
+      )
+    return new Monitor(model, data.sites, data.by, data.classes, data.sets, data.threshold, data.output)
   }
 }

@@ -1,6 +1,6 @@
 /* Running the model on what measure() is given: tensors or datasets, in batches, with coded errors. */
 import type { Tensor } from '@tensorflow/tfjs-core'
-import { argMax, clone, slice, tidy } from '@tensorflow/tfjs-core'
+import { clone, slice, tidy } from '@tensorflow/tfjs-core'
 import { InstrumentError } from '../../errors.js'
 
 /** Something with tensors to run through the model: tensors, or a dataset of batches. */
@@ -223,15 +223,6 @@ async function fromDataset<T>(step: () => Promise<T>, stopped: Promise<never>): 
     throw invalid(`The dataset failed: ${String(error)}`, error)
   })
   return Promise.race([wrapped, stopped])
-}
-
-/** Index of the largest value per example of the model's (first) output, `[examples, classes]`. */
-export function predictedClasses(output: unknown): Int32Array {
-  const first = Array.isArray(output) ? output[0] : output
-  if (!isTensor(first) || first.rank !== 2) {
-    throw invalid('predictions need a model whose (first) output is [examples, classes].')
-  }
-  return tidy(() => argMax(first, -1).dataSync() as Int32Array).slice()
 }
 
 function describe(x: unknown): string {

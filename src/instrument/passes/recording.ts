@@ -5,7 +5,8 @@ import { JUPYTER_DISPLAY, measurementBundle } from '../../draw/notebook.js'
 import { InstrumentError, reportUncaught } from '../../errors.js'
 import { Reader } from '../../record/reader.js'
 import type { Group, Source } from '../taps/layers.js'
-import { type MeasureInput, type RunnableModel, forEachBatch, forward, forwardAsync, isTensor, predictedClasses } from './forward.js'
+import { type MeasureInput, type RunnableModel, forEachBatch, forward, forwardAsync, isTensor } from './forward.js'
+import { outputIndex, predictedClasses } from './outputs.js'
 import type { NetworkPart } from '../sites/network.js'
 import { MEASURE_OPTIONS, MEASURE_PATTERNS_OPTIONS, type ResolvedOptions } from '../options.js'
 import { Passes } from './owner.js'
@@ -20,6 +21,7 @@ interface Measured {
   retain: boolean
   predictions: boolean
   values: boolean
+  output: number | string | undefined
 }
 
 function measureOptions(o: unknown, call: 'measure' | 'measureStates' | 'measurePatterns'): Measured {
@@ -32,7 +34,12 @@ function measureOptions(o: unknown, call: 'measure' | 'measureStates' | 'measure
   const retain = call === 'measurePatterns'
   const { labels, ...rest } = retain
     ? MEASURE_PATTERNS_OPTIONS.parse(o)
-    : { ...MEASURE_OPTIONS.parse(o, `probe.${call}(x, options)`), predictions: false, values: false }
+    : { ...MEASURE_OPTIONS.parse(o, `probe.${call}(x, options)`), predictions: false, values: false, output: undefined }
+  if (rest.output !== undefined && !rest.predictions)
+    throw new InstrumentError(
+      'INVALID_OPTION',
+      `probe.${call}(x, options): output chooses the output of predictions; add predictions: true.`,
+    )
   return { ...rest, retain, labels: labels === undefined ? null : toLabels(labels, `${call}()`) }
 }
 
@@ -123,7 +130,7 @@ export class Recording {
     call: 'measure' | 'measureStates' | 'measurePatterns' = 'measure',
   ): Promise<Record<string, Record<string, unknown>> | Measurement<Record<string, Record<string, unknown>>>> {
     const states = call === 'measureStates'
-    const { batchSize, training, labels, retain, predictions, values } = measureOptions(o, call)
+    const { batchSize, training, labels, retain, predictions, values, output } = measureOptions(o, call)
     if (training && !this.source.trains)
       throw new InstrumentError('INVALID_OPTION', `probe.${call}(x, { training: true }): a graph model has no training mode.`)
     if (values && !this.source.values) {
@@ -132,7 +139,8 @@ export class Recording {
         `probe.${call}(x, { values: true }): this probe reads only bits. Instrument the model with { values: true } (or a reducer that needs values) to keep activation values.`,
       )
     }
-    const see = predictions ? (output: unknown) => session.addPredictions(predictedClasses(output)) : undefined
+    const index = predictions ? outputIndex(this.model, output, `probe.${call}(x, options)`) : 0
+    const see = predictions ? (returned: unknown) => session.addPredictions(predictedClasses(returned, index)) : undefined
     const session = new MeasureSession(this.reducers, this.sites, labels, retain, this.network, values)
     const model = this.model
     await forEachBatch(
@@ -174,7 +182,7 @@ export class Recording {
     }
     const m = {
       ...measurement,
-      ...(predictions ? { predictions: session.predictions() } : {}),
+      ...(predictions ? { predictions: session.predictions(), classes: session.classes } : {}),
       ...(values ? { values: session.values() } : {}),
     }
     // how a notebook shows it, off its enumerable keys: it stays plain data

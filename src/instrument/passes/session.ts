@@ -169,8 +169,18 @@ export class MeasureSession {
 
   private readonly predicted: Int32Array[] = []
 
-  /** Keeps the predicted classes of the batch that just ran. */
-  addPredictions(classes: Int32Array): void {
+  /** The number of classes the predictions are among (the chosen output's width); 0 before any. */
+  classes = 0
+
+  /** Keeps the predicted classes of the batch that just ran, among `width` classes. */
+  addPredictions({ classes, width }: { classes: Int32Array; width: number }): void {
+    if (this.classes !== 0 && width !== this.classes) {
+      throw new InstrumentError(
+        'INVALID_INPUT',
+        `predictions: the output had ${this.classes} classes in one batch and ${width} in another; give the model one kind of input.`,
+      )
+    }
+    this.classes = width
     this.predicted.push(classes)
   }
 

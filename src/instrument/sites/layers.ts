@@ -275,10 +275,3 @@ export function findSites(model: LayerLike, o: FindOptions): { found: FoundSite[
   }
   return { found, skipped }
 }
-
-/** A layers model's ReLU sites as `instrument` names them by default (sign planes, position granularity), found without tapping anything. */
-export function modelSites(model: LayerLike): Site[] {
-  return findSites(model, { granularity: 'position', saturation: false, dataFormat: undefined, activations: new Set(['relu']) }).found.map(
-    (f) => f.site,
-  )
-}
