@@ -9,6 +9,12 @@
 //     [--dataset mnist|fashion] [--schedule onecycle|step|cyclic] [--lr 0.1] [--epochs 2]
 //     [--width 16] [--blocks 2] [--batch 64] [--train 60000] [--probe 500]
 //     [--early 100] [--every 0.2] [--out examples/paper-replication/results] [--force]
+//     [--checkpoints DIR]
+//
+// With --checkpoints, the weights are also written (float32, in getWeights order) before
+// training and after steps 10, 20, ..., 100 and every 0.2 epoch: flips.mjs measures the
+// patterns of any probe set at those times from them. Writing them reads the weights
+// only, so the run and its results file are the same with and without.
 //
 // summarize.mjs turns the files of several runs into tables and figures; the commands
 // and what they show are in docs/findings.md.
@@ -44,6 +50,7 @@ const { values: args } = parseArgs({
     every: { type: 'string', default: '0.2' },
     out: { type: 'string', default: 'examples/paper-replication/results' },
     force: { type: 'boolean', default: false },
+    checkpoints: { type: 'string' },
   },
 })
 const num = (k) => {
@@ -104,10 +111,32 @@ const schedule = trainingCallback(probe, {
   batchSize: 250,
 })
 let step = 0
+// the weights at chosen steps, for flips.mjs
+const checkpointDir = args.checkpoints === undefined ? null : join(args.checkpoints, basename(file, '.json.gz'))
+const gridSteps = Math.max(1, Math.round(config.every * stepsPerEpoch))
+const checkpointAt = (s) => s === 0 || (s <= 100 && s % 10 === 0) || s % gridSteps === 0 || s === totalSteps
+const writeCheckpoint = () => {
+  const weights = model.getWeights().map((w) => w.dataSync())
+  const all = new Float32Array(weights.reduce((n, w) => n + w.length, 0))
+  let at = 0
+  for (const w of weights) {
+    all.set(w, at)
+    at += w.length
+  }
+  writeFileSync(join(checkpointDir, `step-${String(step).padStart(5, '0')}.bin`), new Uint8Array(all.buffer))
+}
+if (checkpointDir !== null) {
+  // a run's checkpoints are all of this run: none left from an earlier one
+  rmSync(checkpointDir, { recursive: true, force: true })
+  mkdirSync(checkpointDir, { recursive: true })
+  writeFileSync(join(checkpointDir, 'config.json'), JSON.stringify({ ...config, stepsPerEpoch, totalSteps }))
+  writeCheckpoint()
+}
 const lrCallback = new tfl.CustomCallback({
   onBatchBegin: () => setLearningRate(model, learningRate(config.schedule, config.lr, step / totalSteps, config.epochs)),
   onBatchEnd: () => {
     step++
+    if (checkpointDir !== null && checkpointAt(step)) writeCheckpoint()
   },
 })
 
