@@ -36,6 +36,8 @@ export interface Measurement<Results> {
   readonly predictions?: Int32Array
   /** With `predictions: true`: the number of classes they are among (the width of the output they come from). */
   readonly classes?: number
+  /** With `predictions: true`: the index of the model output they come from. */
+  readonly output?: number
   /** With `values: true`: per site id, each example's activations averaged over the site's positions. */
   readonly values?: Record<string, ExampleValues>
 }

@@ -23,5 +23,5 @@ export { isLayersModel } from './taps/layers.js'
 
 // How passes run: inputs, batches and labels
 export { type DatasetLike, type MeasureInput, isTensor } from './passes/forward.js'
-export { outputIndex, outputNames, predictedClasses, sitesOfOutput } from './passes/outputs.js'
+export { outputIndex, outputNames, predictedClasses, signatureWidth, sitesOfOutput } from './passes/outputs.js'
 export { toLabels } from './passes/session.js'

@@ -12,8 +12,9 @@ type Predict = (x: Tensor | Tensor[], config?: object) => unknown
 /** One attached monitor: its sites, how it checks, and whom it tells. */
 export interface Listener {
   readonly ids: readonly string[]
-  /** The index of the output that gives the class. */
+  /** The index of the output that gives the class, and the number of classes it must have. */
   readonly output: number
+  readonly classes: number
   check(patterns: Record<string, RetainedPatterns>, classes: Int32Array): unknown
   onVerdict(checks: never): void
 }
@@ -67,22 +68,26 @@ function wrapper(model: MonitorModel, original: Predict): Predict {
     }
     const { value, patterns } = captured
     // each monitor's classes from its own output, read once per output
-    const classes = new Map<number, Int32Array>()
-    const listeners: Listener[] = []
+    const read = new Map<number, { classes: Int32Array; width: number }>()
+    const classes = new Map<Listener, Int32Array>()
     for (const l of state.listeners) {
       try {
-        if (!classes.has(l.output)) classes.set(l.output, predictedClasses(value, l.output).classes)
-        listeners.push(l)
+        if (!read.has(l.output)) read.set(l.output, predictedClasses(value, l.output))
+        const { width, classes: c } = read.get(l.output)!
+        if (width !== l.classes)
+          throw new InstrumentError('MODEL_MISMATCH', `The model's output ${l.output} has ${width} classes; the monitor has ${l.classes}.`)
+        classes.set(l, c)
       } catch (error) {
         reportUncaught(error)
       }
     }
+    const listeners = [...classes.keys()]
     const told: Promise<void> = patterns
       .then((p) => {
         if (p === null) return // a call the library made inside its own measurement, not the application's
         for (const l of listeners) {
           try {
-            l.onVerdict(l.check(p, classes.get(l.output)!) as never)
+            l.onVerdict(l.check(p, classes.get(l)!) as never)
           } catch (error) {
             reportUncaught(error)
           }

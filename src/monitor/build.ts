@@ -55,7 +55,7 @@ const isMeasurement = (x: unknown): x is Measurement<unknown> =>
 function siteIds(model: MonitorModel, sites: unknown, output: number): string[] {
   const all = modelSites(model)
   if (sites === undefined) {
-    const last = sitesOfOutput(model, output, all).at(-1)
+    const last = sitesOfOutput(model, output, all, 'buildMonitor(model, data, options)').at(-1)
     if (last === undefined) throw new InstrumentError('NO_RELU_SITES', `Output ${output} of the model depends on no ReLU site to monitor.`)
     return [last.id]
   }
@@ -89,6 +89,18 @@ async function measurementOf(
   return data
 }
 
+/** The output that gives the class: the one asked for, else the one a given measurement's predictions come from, else the first. */
+function chosenOutput(model: MonitorModel, data: unknown, output: number | string | undefined): number {
+  const requested = output === undefined ? undefined : outputIndex(model, output, 'buildMonitor(model, data, options)')
+  const measured = isMeasurement(data) ? data.output : undefined
+  if (requested !== undefined && measured !== undefined && requested !== measured)
+    throw new InstrumentError(
+      'MODEL_MISMATCH',
+      `The measurement's predictions come from output ${measured}; the monitor is asked to read output ${requested}. Measure with { output: ${requested} }.`,
+    )
+  return requested ?? measured ?? 0
+}
+
 /** The number of classes: the model's declared output, checked against the measured one, or the measured one. */
 function classesOfMeasurement(m: Measurement<unknown>, declared: number | null): number {
   const measured = m.classes
@@ -98,6 +110,7 @@ function classesOfMeasurement(m: Measurement<unknown>, declared: number | null):
       `The measurement's predictions are among ${measured} classes; the monitored output has ${declared}. Measure with the same output.`,
     )
   const classes = declared ?? measured
+  if (classes === 0) throw new InstrumentError('INVALID_INPUT', 'buildMonitor() got no examples; give it training data.')
   if (classes === undefined) {
     throw new InstrumentError(
       'INVALID_INPUT',
@@ -184,7 +197,7 @@ export async function buildMonitor(
     throw new InstrumentError('INVALID_OPTION', "labels are used with by: 'label' only.")
   const { maxBytes } = o
   const labels = options.labels === undefined ? null : toLabels(options.labels, 'buildMonitor()')
-  const output = outputIndex(model, o.output, 'buildMonitor(model, data, options)')
+  const output = chosenOutput(model, data, o.output)
   const declared = declaredClasses(model, output)
   const ids = siteIds(model, options.sites, output)
   const m = await measurementOf(model, data, ids, options, output)

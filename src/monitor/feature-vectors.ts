@@ -28,10 +28,14 @@ export function checkFeatures(f: Features, where: string, min = 0): void {
     f.examples >= min &&
     Number.isInteger(f.dims) &&
     f.dims >= 1 &&
-    f.values.length === f.examples * f.dims
+    f.values.length === f.examples * f.dims &&
+    Array.isArray(f.sites) &&
+    f.sites.every(
+      (s) => Number.isInteger(s?.units) && s.units >= 1 && Number.isInteger(s.offset) && s.offset >= 0 && s.offset + s.units <= f.dims,
+    )
   if (!ok)
     throw new InstrumentError(
       'INVALID_INPUT',
-      `${where} takes Features${min > 0 ? ` of at least ${min} example` : ''} (from measureFeatures or featuresOf): values of examples * dims floats.`,
+      `${where} takes Features${min > 0 ? ` of at least ${min} example` : ''} (from measureFeatures or featuresOf): values of examples * dims floats, and sites within dims.`,
     )
 }

@@ -22,7 +22,10 @@ export type { Features } from './feature-vectors.js'
  * const features = featuresOf(m, ['dense2', 'dense3'])
  * ```
  */
-export function featuresOf(m: Pick<Measurement<unknown>, 'values' | 'predictions'>, sites?: readonly string[]): Features {
+export function featuresOf(
+  m: Pick<Measurement<unknown>, 'values' | 'predictions'> & { readonly examples?: number },
+  sites?: readonly string[],
+): Features {
   const kept = m?.values
   if (kept === undefined || kept === null || typeof kept !== 'object')
     throw new InstrumentError('INVALID_INPUT', 'featuresOf(m): m has no values; measure with probe.measurePatterns(x, { values: true }).')
@@ -43,6 +46,13 @@ export function featuresOf(m: Pick<Measurement<unknown>, 'values' | 'predictions
   const examples = parts[0]!.examples
   if (parts.some((p) => p.examples !== examples || p.values.length !== p.examples * p.units))
     throw new InstrumentError('CORRUPT_DATA', 'featuresOf: the sites kept values for different numbers of examples.')
+  if ((m.examples !== undefined && examples !== m.examples) || (m.predictions !== undefined && m.predictions.length !== examples)) {
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `featuresOf: the sites kept values for ${examples} examples, the measurement has ${m.examples ?? m.predictions?.length}: ` +
+        'a layer called more than once per pass (shared, or inside a nested model with several outputs). Take features at another site.',
+    )
+  }
   let dims = 0
   const layout = parts.map((p) => {
     const at = { id: p.id, units: p.units, offset: dims }
@@ -96,8 +106,12 @@ export async function measureFeatures(model: MonitorModel, x: MeasureInput, opti
   const o = OPTIONS.parse(options)
   assertModel(model, 'measureFeatures(model, x, options)')
   const all = modelSites(model)
-  const last = sitesOfOutput(model, outputIndex(model, o.output, 'measureFeatures(model, x, options)'), all).at(-1)
-  const ids = o.sites ?? (last === undefined ? [] : [last.id])
+  const where = 'measureFeatures(model, x, options)'
+  const ids =
+    o.sites ??
+    sitesOfOutput(model, outputIndex(model, o.output, where), all, where)
+      .slice(-1)
+      .map((s) => s.id)
   const existing = probeOf(model)
   if (existing !== undefined) {
     // the model's own probe: it must read values, at those sites, per position (a probe per example gives whole maps, not channel means)

@@ -217,6 +217,7 @@ export class Monitor {
     return attachMonitor(this.model, {
       ids: this.sites.map((s) => s.id),
       output: this.output,
+      classes: this.classes,
       check: (patterns, classes) => this.checkPatterns(patterns, classes),
       onVerdict: onVerdict as (checks: never) => void,
     })

@@ -1,7 +1,8 @@
 /* Binary activation patterns at quantile thresholds (Olber et al. 2023): fit, merge, scores, exact per-class sets. */
 import { InstrumentError } from '../errors.js'
-import { type Declaration, bytes, check, declareOptions, oneOf } from '../options.js'
+import { type Declaration, bytes, check, declareOptions, integer, oneOf } from '../options.js'
 import { type Features, checkFeatures } from './feature-vectors.js'
+import { QUANTILES, napThresholds } from './nap-thresholds.js'
 import { type PatternSet, SetBuilder, nearestDistance } from './pattern-sets.js'
 
 /**
@@ -31,60 +32,36 @@ export interface NapOptions {
    * reads; 0.75 sets a unit's bit only for its top quarter of training values.
    */
   quantiles?: readonly number[]
-  /** Thresholds to use instead (`levels * dims`, as {@link napThresholds} returns them): shards fitted with the same ones merge exactly. */
+  /** Thresholds to use instead of `quantiles` (`levels * dims` finite numbers, as {@link napThresholds} returns them): shards fitted with the same ones merge exactly. */
   thresholds?: Float32Array
+  /** The number of classes (default: the largest class given, plus one, every class present). With it a class may have no examples, as in a shard: an example predicted as such a class scores Infinity until a merge brings its patterns. */
+  classes?: number
   /** Most bytes of distinct patterns to hold (default 256 MiB); past it the fit fails. */
   maxBytes?: number
 }
 
-const QUANTILES = check<readonly number[]>(
-  'a non-empty array of numbers in [0, 1)',
-  (q) => Array.isArray(q) && q.length > 0 && q.every((v) => typeof v === 'number' && v >= 0 && v < 1),
-)
+/** More classes than this is a mistake (a class index, not a label, is wanted). */
+const MAX_CLASSES = 65_536
+
 const FIT = /* @__PURE__ */ declareOptions(
   'napFit(features, classes, options)',
   () =>
     ({
       quantiles: { check: QUANTILES, default: [0, 0.75] },
-      thresholds: { check: check<Float32Array>('a Float32Array of levels * dims thresholds', (t) => t instanceof Float32Array) },
+      thresholds: {
+        check: check<Float32Array>(
+          'a Float32Array of levels * dims finite thresholds',
+          (t) => t instanceof Float32Array && t.every((v) => Number.isFinite(v)),
+        ),
+      },
+      classes: { check: integer(1, MAX_CLASSES) },
       maxBytes: { check: bytes, default: 256 * 1024 * 1024 },
     }) satisfies Declaration<NapOptions>,
-)
-const THRESHOLDS = /* @__PURE__ */ declareOptions(
-  'napThresholds(features, options)',
-  () => ({ quantiles: FIT.fields.quantiles }) satisfies Declaration<{ quantiles?: readonly number[] }>,
 )
 const SCORES = /* @__PURE__ */ declareOptions(
   'napScores(detector, features, options)',
   () => ({ combine: { check: oneOf(['max', 'mean']), default: 'max' } }) satisfies Declaration<{ combine?: 'max' | 'mean' }>,
 )
-
-/**
- * Per level and unit, the threshold: 0 for quantile 0 (the sign), else the smallest
- * training value with at least that share of the unit's values at or below it.
- *
- * @example
- * ```ts
- * const thresholds = napThresholds(trainFeatures, { quantiles: [0, 0.75] })
- * ```
- */
-export function napThresholds(features: Features, options: { quantiles?: readonly number[] } = {}): Float32Array {
-  const { quantiles } = THRESHOLDS.parse(options)
-  checkFeatures(features, 'napThresholds(features, options)', 1)
-  const { examples: n, dims, values } = features
-  const out = new Float32Array(quantiles.length * dims)
-  const column = new Float32Array(n)
-  for (let d = 0; d < dims; d++) {
-    for (let e = 0; e < n; e++) column[e] = values[e * dims + d]!
-    if (column.some((v) => !Number.isFinite(v))) throw new InstrumentError('INVALID_INPUT', `napThresholds: feature ${d} is not finite.`)
-    column.sort()
-    quantiles.forEach((q, l) => {
-      // + 0 makes -0 the threshold 0: the same bits, and thresholds that compare equal for mergeNap
-      out[l * dims + d] = q === 0 ? 0 : column[Math.max(0, Math.ceil(q * n) - 1)]! + 0
-    })
-  }
-  return out
-}
 
 /** The pattern of example `e` at one site: its units' bits at every level. */
 function patternOf(
@@ -108,22 +85,31 @@ function patternOf(
   return out
 }
 
-/** The number of classes of `classes` (one integer per example, every class from 0 up present). */
-function classCount(classes: ArrayLike<number>, examples: number): number {
+/** The number of classes: `count` when given (every class below it), else the largest class plus one, every class present. */
+function classCount(classes: ArrayLike<number>, examples: number, count: number | undefined): number {
   if (classes === null || typeof classes !== 'object' || classes.length !== examples)
     throw new InstrumentError('INVALID_INPUT', `napFit: give one class per example (${examples}).`)
-  let count = 0
+  const limit = count ?? MAX_CLASSES
+  let largest = 0
   for (let e = 0; e < examples; e++) {
     const c = classes[e]!
-    if (!Number.isInteger(c) || c < 0)
-      throw new InstrumentError('INVALID_INPUT', `napFit: class ${c} of example ${e} is not a class index.`)
-    count = Math.max(count, c + 1)
+    if (!Number.isInteger(c) || c < 0 || c >= limit) {
+      const range = count === undefined ? `an index from 0 below ${MAX_CLASSES}` : `below classes, ${count}`
+      throw new InstrumentError('INVALID_INPUT', `napFit: class ${c} of example ${e} is not a class index (${range}).`)
+    }
+    largest = Math.max(largest, c + 1)
   }
+  if (count !== undefined) return count
   const seen = new Set(Array.from(classes))
-  const missing = Array.from({ length: count }, (_, c) => c).filter((c) => !seen.has(c))
-  if (missing.length > 0)
-    throw new InstrumentError('INVALID_INPUT', `napFit: class ${missing.join(', ')} has no examples; give examples of every class.`)
-  return count
+  const missing = Array.from({ length: largest }, (_, c) => c).filter((c) => !seen.has(c))
+  if (missing.length > 0) {
+    const list = missing.length > 10 ? `${missing.slice(0, 10).join(', ')} and ${missing.length - 10} more` : missing.join(', ')
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `napFit: class ${list} has no examples. Give examples of every class, or give classes (a shard may lack some).`,
+    )
+  }
+  return largest
 }
 
 /**
@@ -139,11 +125,20 @@ function classCount(classes: ArrayLike<number>, examples: number): number {
  */
 export function napFit(features: Features, classes: ArrayLike<number>, options: NapOptions = {}): NapDetector {
   const o = FIT.parse(options)
+  if (options.quantiles !== undefined && options.thresholds !== undefined)
+    throw new InstrumentError('INVALID_OPTION', 'napFit: give quantiles or thresholds, not both (thresholds already hold their levels).')
   checkFeatures(features, 'napFit(features, classes, options)', 1)
-  const count = classCount(classes, features.examples)
-  const thresholds = o.thresholds ?? napThresholds(features, { quantiles: o.quantiles })
+  const bad = features.values.findIndex((v) => !Number.isFinite(v))
+  if (bad >= 0)
+    throw new InstrumentError(
+      'INVALID_INPUT',
+      `napFit: feature ${bad % features.dims} of example ${Math.floor(bad / features.dims)} is not finite.`,
+    )
+  const count = classCount(classes, features.examples, o.classes)
+  // + 0: a given -0 is the threshold 0, and compares equal to it in mergeNap
+  const thresholds = o.thresholds === undefined ? napThresholds(features, { quantiles: o.quantiles }) : o.thresholds.map((t) => t + 0)
   const levels = thresholds.length / features.dims
-  if (!Number.isInteger(levels) || levels < 1 || thresholds.some((t) => Number.isNaN(t)))
+  if (!Number.isInteger(levels) || levels < 1)
     throw new InstrumentError('INVALID_OPTION', `napFit: thresholds must be levels * ${features.dims} numbers.`)
   const sites = features.sites.map((s) => ({ id: s.id, units: s.units, offset: s.offset }))
   const d = { dims: features.dims, levels, thresholds }
@@ -154,20 +149,25 @@ export function napFit(features: Features, classes: ArrayLike<number>, options: 
     const p = new Uint32Array(Math.ceil(bits / 32))
     for (let e = 0; e < features.examples; e++) builder.add(classes[e]!, patternOf(d, features, e, site, p))
     const byClass = builder.sets()
-    return Array.from({ length: count }, (_, c) => byClass.get(c)!)
+    return Array.from({ length: count }, (_, c) => byClass.get(c) ?? { rows: 0, words: new Uint32Array(0) })
   })
   return { kind: 'nap', dims: features.dims, sites, levels, thresholds: thresholds.slice(), classes: count, sets }
 }
 
 function checkDetector(d: NapDetector, where: string): void {
+  const count = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0
   const ok =
     d !== null &&
     typeof d === 'object' &&
     d.kind === 'nap' &&
+    count(d.dims) &&
+    count(d.classes) &&
+    d.classes >= 1 &&
     Number.isInteger(d.levels) &&
     d.levels >= 1 &&
     d.thresholds instanceof Float32Array &&
     d.thresholds.length === d.levels * d.dims &&
+    d.thresholds.every((t) => Number.isFinite(t)) &&
     Array.isArray(d.sites) &&
     Array.isArray(d.sets) &&
     d.sets.length === d.sites.length &&
@@ -175,9 +175,13 @@ function checkDetector(d: NapDetector, where: string): void {
       (s, i) =>
         Number.isInteger(s.units) &&
         s.units >= 1 &&
+        count(s.offset) &&
         s.offset + s.units <= d.dims &&
         d.sets[i]!.length === d.classes &&
-        d.sets[i]!.every((set) => set.words instanceof Uint32Array && set.words.length === set.rows * Math.ceil((s.units * d.levels) / 32)),
+        d.sets[i]!.every(
+          (set) =>
+            count(set.rows) && set.words instanceof Uint32Array && set.words.length === set.rows * Math.ceil((s.units * d.levels) / 32),
+        ),
     )
   if (!ok) throw new InstrumentError('CORRUPT_DATA', `${where}: not a NAP detector made by napFit.`)
 }
@@ -218,7 +222,7 @@ export function mergeNap(a: NapDetector, b: NapDetector): NapDetector {
       })
     }
     const byClass = builder.sets()
-    return Array.from({ length: classes }, (_, c) => byClass.get(c)!)
+    return Array.from({ length: classes }, (_, c) => byClass.get(c) ?? { rows: 0, words: new Uint32Array(0) })
   })
   return { ...a, classes, sets, thresholds: a.thresholds.slice() }
 }
@@ -239,10 +243,16 @@ export function napScores(detector: NapDetector, features: Features, options: { 
   const { combine } = SCORES.parse(options)
   checkDetector(detector, 'napScores(detector, features)')
   checkFeatures(features, 'napScores(detector, features)')
-  if (features.dims !== detector.dims)
+  const same =
+    features.dims === detector.dims &&
+    features.sites.length === detector.sites.length &&
+    detector.sites.every(
+      (s, i) => s.id === features.sites[i]!.id && s.units === features.sites[i]!.units && s.offset === features.sites[i]!.offset,
+    )
+  if (!same)
     throw new InstrumentError(
       'MODEL_MISMATCH',
-      `napScores: the detector has ${detector.dims} features per example; give Features of as many.`,
+      `napScores: the detector was fitted on sites ${detector.sites.map((s) => `${s.id} (${s.units})`).join(', ')}; give Features of the same sites.`,
     )
   const predicted = features.predictions
   if (!(predicted instanceof Int32Array) || predicted.length !== features.examples)
@@ -254,6 +264,12 @@ export function napScores(detector: NapDetector, features: Features, options: { 
     if (!(c >= 0 && c < detector.classes))
       throw new InstrumentError('MODEL_MISMATCH', `napScores: example ${e} is of class ${c}; the detector knows ${detector.classes}.`)
     let score = 0
+    let finite = true
+    for (let j = e * features.dims; j < (e + 1) * features.dims; j++) if (!Number.isFinite(features.values[j]!)) finite = false
+    if (!finite) {
+      out[e] = Number.POSITIVE_INFINITY
+      continue
+    }
     detector.sites.forEach((site, i) => {
       const bits = site.units * detector.levels
       const share = nearestDistance(detector.sets[i]![c]!, bits, patternOf(detector, features, e, site, patterns[i]!)) / bits

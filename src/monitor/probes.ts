@@ -9,6 +9,7 @@ import {
   modelSites as sitesOf,
   probeOf,
   type Probe,
+  signatureWidth,
   type Site,
 } from '../instrument/index.js'
 import type { ReducerMap } from '../reducer.js'
@@ -29,11 +30,11 @@ export function modelSites(model: MonitorModel): Site[] {
 
 /**
  * The number of classes output `output` declares (the last axis of `[examples, classes]`),
- * or null when the model does not say (converted graph models rarely do): then the
- * measured output tells. A declared output of another shape is refused.
+ * or null when the model does not say (a graph model converted without a signature): then
+ * the measured output tells. A declared output of another shape is refused.
  */
 export function declaredClasses(model: MonitorModel, output: number): number | null {
-  if (isGraphModel(model)) return null
+  if (isGraphModel(model)) return signatureWidth(model, output)
   const shape = (model.outputs?.[output]?.shape ?? []) as (number | null)[]
   const c = shape[shape.length - 1]
   if (shape.length !== 2 || typeof c !== 'number' || c < 2) {

@@ -45,7 +45,7 @@ function thresholdsBrute(rows: number[][], quantiles: number[]): number[][] {
     rows[0]!.map((_, d) => {
       if (q === 0) return 0
       const col = rows.map((r) => Math.fround(r[d]!)).sort((a, b) => a - b)
-      return col.find((v) => col.filter((w) => w <= v).length >= q * col.length)! + 0
+      return col.find((v) => col.filter((w) => w <= v).length / col.length >= q)! + 0
     }),
   )
 }
@@ -134,6 +134,47 @@ describe('napFit and napScores equal brute force', () => {
   })
 })
 
+describe('thresholds', () => {
+  test('quantile k/100 of the values 1..100 is k exactly (no rounding off by one)', () => {
+    const rows = Array.from({ length: 100 }, (_, i) => [i + 1])
+    const quantiles = Array.from({ length: 99 }, (_, k) => (k + 1) / 100)
+    const t = napThresholds(features(rows, [1]), { quantiles })
+    expect(Array.from(t)).toEqual(quantiles.map((_, k) => k + 1))
+  })
+})
+
+describe('shards with a class of their own: classes, empty sets and merges', () => {
+  test('a shard without class 2 fits with classes: 3, scores Infinity there, and merges into the fit of the union', () => {
+    const rows = fc.sample(fc.array(value, { minLength: 5, maxLength: 5 }), { numRuns: 30, seed: 3 })
+    const classes = rows.map((_, i) => i % 3)
+    const units = [5]
+    const thresholds = napThresholds(features(rows, units))
+    const keep = (want: (c: number) => boolean) => rows.filter((_, i) => want(classes[i]!))
+    const a = napFit(
+      features(
+        keep((c) => c < 2),
+        units,
+      ),
+      classes.filter((c) => c < 2),
+      { thresholds, classes: 3 },
+    )
+    const b = napFit(
+      features(
+        keep((c) => c === 2),
+        units,
+      ),
+      classes.filter((c) => c === 2),
+      { thresholds, classes: 3 },
+    )
+    expect(a.sets[0]![2]!.rows).toBe(0)
+    const queries = features(rows.slice(0, 6), units, [2, 2, 0, 1, 2, 0])
+    const aScores = Array.from(napScores(a, queries))
+    expect(aScores.filter((_, i) => [0, 1, 4].includes(i)).every((s) => s === Number.POSITIVE_INFINITY)).toBe(true)
+    const whole = napFit(features(rows, units), classes, { thresholds })
+    expect(Array.from(napScores(mergeNap(a, b), queries))).toEqual(Array.from(napScores(whole, queries)))
+  })
+})
+
 describe('NAP at quantile 0 reads what the pattern monitor reads', () => {
   test('the same sites of a real pass: the monitor mean score equals NAP with quantiles [0] and combine mean', async () => {
     const model = mlp(5, [12, 24, 20, 3])
@@ -179,6 +220,51 @@ describe('coded errors', () => {
     expect(() => mergeNap(d, napFit(train, [0, 1, 0], { quantiles: [0, 0.5] }))).toThrow(
       expect.objectContaining({ code: 'MODEL_MISMATCH' }),
     )
+    // non-finite values: refused at fit, an outlier at check
+    expect(() =>
+      napFit(
+        features(
+          [
+            [0, Number.NaN],
+            [1, 0],
+          ],
+          [2],
+        ),
+        [0, 0],
+      ),
+    ).toThrow(/not finite/)
+    expect(
+      Array.from(
+        napScores(
+          d,
+          features(
+            [
+              [Number.NaN, 1],
+              [0, 1],
+            ],
+            [2],
+            [0, 0],
+          ),
+        ),
+      ),
+    ).toEqual([Number.POSITIVE_INFINITY, 0])
+    // the sites must be the detector's, not only as many values
+    const other = { ...features([[1, 1]], [2], [0]), sites: [{ id: 'x', units: 2, offset: 0 }] }
+    expect(() => napScores(d, other)).toThrow(expect.objectContaining({ code: 'MODEL_MISMATCH' }))
+    // sites past the values, quantiles with thresholds, infinite thresholds, huge classes
+    expect(() => napFit({ ...train, sites: [{ id: 's', units: 3, offset: 0 }] }, [0, 1, 0])).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    )
+    expect(() => napFit(train, [0, 1, 0], { quantiles: [0], thresholds: new Float32Array(2) })).toThrow(/not both/)
+    expect(() => napFit(train, [0, 1, 0], { thresholds: Float32Array.of(0, Number.POSITIVE_INFINITY) })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    )
+    expect(() => napFit(train, [0, 1, 5e9])).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => napFit(train, [0, 1, 3], { classes: 3 })).toThrow(/below classes/)
+    // -0 given is the threshold 0: detectors fitted with -0 and 0 merge
+    const zero = napFit(train, [0, 1, 0], { thresholds: Float32Array.of(0, 0) })
+    const negative = napFit(train, [0, 1, 0], { thresholds: Float32Array.of(-0, -0) })
+    expect(mergeNap(zero, negative).sets[0]!.map((set) => set.rows)).toEqual(zero.sets[0]!.map((set) => set.rows))
     expect(() => napScores(d, features([[1, 1]], [2], [0]), { combine: 'min' as never })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     )

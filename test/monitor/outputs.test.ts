@@ -1,6 +1,15 @@
 import '@tensorflow/tfjs-backend-wasm'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { type ExampleCheck, InstrumentError, Monitor, buildMonitor, deserialize, instrument, serialize } from '../../src/index.js'
+import {
+  type ExampleCheck,
+  InstrumentError,
+  Monitor,
+  buildMonitor,
+  deserialize,
+  instrument,
+  measureFeatures,
+  serialize,
+} from '../../src/index.js'
 import { loadHumanModels } from '../helpers/graph-models.js'
 import { signRows, tf, tfl, useCpu } from '../helpers/tf.js'
 
@@ -14,8 +23,8 @@ beforeAll(useCpu)
  * weights (layers) or from the graph's own node (graph), the class from the chosen output.
  */
 
-/** input 6 -> trunk (relu 10) -> a_hidden (relu 7) -> a (3 classes); -> b_hidden (relu 9) -> b (4 classes); -> score (1). */
-function heads(): tfl.LayersModel {
+/** input 6 -> trunk (relu 10) -> a_hidden (relu 7) -> a (3 classes); -> b_hidden (relu 9) -> b (4 classes, or bClasses); -> score (1). */
+function heads(bClasses = 4): tfl.LayersModel {
   const init = (i: number) => tfl.initializers.glorotNormal({ seed: 40 + i })
   const input = tfl.input({ shape: [6] })
   const trunk = tfl.layers.dense({ units: 10, activation: 'relu', name: 'trunk', kernelInitializer: init(0) }).apply(input)
@@ -24,7 +33,7 @@ function heads(): tfl.LayersModel {
     return tfl.layers.dense({ units: classes, name, kernelInitializer: init(i + 1) }).apply(h) as tfl.SymbolicTensor
   }
   const score = tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'score' }).apply(trunk) as tfl.SymbolicTensor
-  return tfl.model({ inputs: input, outputs: [branch('a', 7, 3, 1), branch('b', 9, 4, 3), score] })
+  return tfl.model({ inputs: input, outputs: [branch('a', 7, 3, 1), branch('b', 9, bClasses, 3), score] })
 }
 
 /** Brute force: the hidden layer of head `name` (its signs), and the head's classes, from the weights. */
@@ -117,6 +126,83 @@ describe('the output that gives the class (layers model with several heads)', ()
     model.dispose()
   })
 
+  test("a measurement's predictions carry their output: a monitor adopts it, and refuses another of the same width", async () => {
+    const model = heads(3)
+    const probe = instrument(model, { reducers: {} })
+    const ofB = await probe.measurePatterns(x, { predictions: true, output: 'b' })
+    expect(ofB.output).toBe(1)
+    const adopted = await buildMonitor(model, ofB, { labels: labels(3), sites: ['b_hidden'] })
+    expect(adopted.output).toBe(1)
+    // both heads have 3 classes: only the output index tells the measurement apart
+    await expect(buildMonitor(model, ofB, { labels: labels(3), output: 'a', sites: ['b_hidden'] })).rejects.toMatchObject({
+      code: 'MODEL_MISMATCH',
+    })
+    probe.dispose()
+    // NaN scores name no class
+    const nan = tf.fill([2, 6], Number.NaN)
+    await expect(buildMonitor(model, nan, { labels: [0, 1], output: 'a' })).rejects.toThrow(/NaN/)
+    nan.dispose()
+    model.dispose()
+  })
+
+  test('a nested model with several outputs on the way: the sites must be named', async () => {
+    const inner = (() => {
+      const i = tfl.input({ shape: [4] })
+      const ra = tfl.layers.dense({ units: 3, activation: 'relu', name: 'ra' }).apply(i) as tfl.SymbolicTensor
+      const rb = tfl.layers.dense({ units: 3, activation: 'relu', name: 'rb' }).apply(i) as tfl.SymbolicTensor
+      return tfl.model({ inputs: i, outputs: [ra, rb], name: 'body' })
+    })()
+    const input = tfl.input({ shape: [4] })
+    const [ra, rb] = inner.apply(input) as tfl.SymbolicTensor[]
+    const model = tfl.model({
+      inputs: input,
+      outputs: [
+        tfl.layers.dense({ units: 2, name: 'ya' }).apply(ra!) as tfl.SymbolicTensor,
+        tfl.layers.dense({ units: 2, name: 'yb' }).apply(rb!) as tfl.SymbolicTensor,
+      ],
+    })
+    const xs = tf.randomNormal([6, 4], 0, 1, 'float32', 9)
+    await expect(buildMonitor(model, xs, { labels: [0, 1, 0, 1, 0, 1] })).rejects.toThrow(/name them with \{ sites \}/)
+    await expect(measureFeatures(model, xs, { output: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    xs.dispose()
+    model.dispose()
+  })
+
+  test('an attached monitor whose output has another width is told nothing and MODEL_MISMATCH is reported', async () => {
+    const model = heads()
+    const ofA = await buildMonitor(model, x, { labels: labels(3), output: 'a', sites: ['b_hidden'] })
+    // the same sets read from output b (4 classes): a monitor no parse would give, made directly
+    const wrong = new Monitor(model, ofA.sites, 'label', 3, (ofA as unknown as { sets: never }).sets, null, 1)
+    const reported: unknown[] = []
+    const g = globalThis as { reportError?: (e: unknown) => void }
+    const before = g.reportError
+    g.reportError = (e) => reported.push(e)
+    let told = 0
+    const undo = wrong.attach(() => told++)
+    try {
+      tf.dispose(model.predict(xTest) as tf.Tensor[])
+      await new Promise((r) => setTimeout(r, 0))
+    } finally {
+      undo()
+      if (before === undefined) delete g.reportError
+      else g.reportError = before
+    }
+    expect(told).toBe(0)
+    expect(reported).toHaveLength(1)
+    expect(reported[0]).toMatchObject({ code: 'MODEL_MISMATCH' })
+    model.dispose()
+  })
+
+  test('measureFeatures carries the predictions of the output named', async () => {
+    const model = heads()
+    const tensors = tf.memory().numTensors
+    const f = await measureFeatures(model, xTest, { output: 'b' })
+    expect(tf.memory().numTensors).toBe(tensors)
+    expect(f.sites.map((s) => s.id)).toEqual(['b_hidden'])
+    expect(Array.from(f.predictions!)).toEqual(headTruth(model, 'b', xTest).classes)
+    model.dispose()
+  })
+
   test('the output is kept by stringify and merge; a format-1 monitor reads the first output', async () => {
     const model = heads()
     const monitor = await buildMonitor(model, x, { labels: labels(4), output: 'b' })
@@ -183,11 +269,31 @@ describe('a monitor on a real converted graph model with three outputs (gear: ra
       expectBruteForce(checks, site, truth(x, labels), truth(xTest))
       // the same monitor, read back for the same graph model
       expect(await Monitor.parse(monitor.stringify(), model).check(xTest)).toEqual(checks)
-      // a graph model does not declare its classes: a measurement without predictions cannot say them
-      const probe = instrument(model, { reducers: {}, sites: [site] })
-      const bare = await probe.measurePatterns(x)
-      await expect(buildMonitor(model, bare, { labels, output: 'gender_output' })).rejects.toThrow(/predictions: true, output/)
-      probe.dispose()
+      // attached to the graph model's own predict, told the same checks, no tensor left behind
+      const told: ExampleCheck[][] = []
+      const undo = monitor.attach((c) => told.push(c))
+      const before = tf.memory().numTensors
+      tf.dispose(model.predict(xTest) as tf.Tensor[])
+      await new Promise((r) => setTimeout(r, 0))
+      undo()
+      expect(tf.memory().numTensors).toBe(before)
+      expect(told).toEqual([checks])
+      // features of the gender head with its predictions
+      const f = await measureFeatures(model, xTest, { output: 'gender_output' })
+      expect(f.sites.map((s) => s.id)).toEqual([site])
+      expect(Array.from(f.predictions!)).toEqual(truth(xTest).classes)
+      // a model that returns its outputs as a map by keys: the keys name them
+      const keyed = model as unknown as { structuredOutputKeys: string[] | null }
+      keyed.structuredOutputKeys = ['race', 'gender', 'age']
+      try {
+        const byKey = instrument(model, { reducers: {}, sites: [site] })
+        const m = await byKey.measurePatterns(xTest, { predictions: true, output: 'gender' })
+        byKey.dispose()
+        expect(m.output).toBe(1)
+        expect(Array.from(m.predictions!)).toEqual(truth(xTest).classes)
+      } finally {
+        keyed.structuredOutputKeys = null
+      }
       tf.dispose([x, xTest])
     } finally {
       model.dispose()

@@ -182,7 +182,7 @@ export class Recording {
     }
     const m = {
       ...measurement,
-      ...(predictions ? { predictions: session.predictions(), classes: session.classes } : {}),
+      ...(predictions ? { predictions: session.predictions(), classes: session.classes, output: index } : {}),
       ...(values ? { values: session.values() } : {}),
     }
     // how a notebook shows it, off its enumerable keys: it stays plain data
