@@ -206,7 +206,7 @@ await writeSvg(
           title: 'detector',
           scale: {
             domain: ['patterns', 'nap', 'napSign', 'mahalanobis', 'knn', 'maxSoftmax', 'maxLogit', 'energy'],
-            range: ['#d62728', '#8c564b', '#e377c2', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#7f7f7f'],
+            range: ['#d62728', '#111111', '#e377c2', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#7f7f7f'],
           },
         },
         strokeDash: {
