@@ -13,13 +13,14 @@
 //   node examples/hashed-vs-exact/readouts.mjs --checkpoints DIR [--probe 500]
 //     [--out examples/hashed-vs-exact/results/readouts.json]
 //   node examples/hashed-vs-exact/readouts.mjs --table [--out ...]   (prints the tables of docs/findings.md)
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-wasm'
 import { compareHistograms, instrument, patternHistogram } from 'relu-patterns'
 import { loadMnist } from '../lib/mnist.mjs'
+import { checkpointRuns, checkpointsOf, loadCheckpoint } from '../paper-replication/checkpoints.mjs'
 import { network } from '../paper-replication/networks.mjs'
 import { hashed, weightedJaccard } from './hash.mjs'
 
@@ -72,30 +73,16 @@ if (!args.table) {
   const n = Number(args.probe)
   const digits = loadMnist('train', 0, n)
   const x = tf.tensor4d(digits.pixels, [n, 28, 28, 1])
-  const dirs = readdirSync(args.checkpoints)
-    .filter((d) => args.runs === undefined || args.runs.split(',').includes(d))
-    .sort()
+  const dirs = checkpointRuns(args.checkpoints, args.runs)
   const runs = []
   for (const dir of dirs) {
     const started = performance.now()
-    const config = JSON.parse(readFileSync(join(args.checkpoints, dir, 'config.json'), 'utf8'))
-    const files = readdirSync(join(args.checkpoints, dir))
-      .filter((f) => f.startsWith('step-'))
-      .sort()
+    const { config, files, steps } = checkpointsOf(args.checkpoints, dir)
     const model = network(config)
     const probe = instrument(model, { reducers: { patterns: patternHistogram({ maxBytes: 2 ** 30 }) } })
     const states = []
     for (const file of files) {
-      const bytes = readFileSync(join(args.checkpoints, dir, file))
-      const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
-      let at = 0
-      const weights = model.getWeights().map((w) => {
-        const t = tf.tensor(all.subarray(at, at + w.size), w.shape)
-        at += w.size
-        return t
-      })
-      model.setWeights(weights)
-      tf.dispose(weights)
+      loadCheckpoint(model, file)
       const m = await probe.measurePatterns(x, { training: true, batchSize: 250 })
       states.push(Object.fromEntries(probe.sites.map((s) => [s.id, m.patterns[s.id].histogram])))
     }
@@ -129,7 +116,7 @@ if (!args.table) {
       run: dir,
       family: config.family,
       seed: config.seed,
-      epochs: files.map((f) => Number(f.slice(5, 10)) / config.stepsPerEpoch),
+      epochs: steps.map((step) => step / config.stepsPerEpoch),
       sites,
       seconds: Math.round((performance.now() - started) / 1000),
     })

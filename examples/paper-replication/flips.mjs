@@ -12,7 +12,7 @@
 // With --results (the folder of the runs' own results files), the distinct patterns of the
 // first 500 digits at the first and last checkpoints must equal what the run measured
 // itself: a check that the checkpoints give back the run's networks.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { parseArgs } from 'node:util'
@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-wasm'
 import { instrument } from 'relu-patterns'
 import { loadMnist } from '../lib/mnist.mjs'
+import { checkpointRuns, checkpointsOf, loadCheckpoint } from './checkpoints.mjs'
 import { network } from './networks.mjs'
 
 const { values: args } = parseArgs({
@@ -35,22 +36,6 @@ if (args.checkpoints === undefined) throw new Error('--checkpoints DIR: the fold
 await tf.setBackend('wasm')
 const sizes = args.probes.split(',').map(Number)
 const digits = loadMnist('train', 0, Math.max(...sizes))
-
-/** Loads checkpoint `file` into the model's weights (float32, in getWeights order). */
-function load(model, file) {
-  const bytes = readFileSync(file)
-  const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
-  let at = 0
-  const weights = model.getWeights().map((w) => {
-    const n = w.size
-    const t = tf.tensor(all.subarray(at, at + n), w.shape)
-    at += n
-    return t
-  })
-  if (at !== all.length) throw new Error(`${file} holds ${all.length} weights; the network has ${at}`)
-  model.setWeights(weights)
-  tf.dispose(weights)
-}
 
 /** popcount of a 32-bit word */
 function pop(v) {
@@ -83,17 +68,11 @@ function checkAgainstRun(dir, patterns, entry) {
   }
 }
 
-const dirs = readdirSync(args.checkpoints)
-  .filter((d) => args.runs === undefined || args.runs.split(',').includes(d))
-  .sort()
+const dirs = checkpointRuns(args.checkpoints, args.runs)
 const runs = []
 for (const dir of dirs) {
   const started = performance.now()
-  const config = JSON.parse(readFileSync(join(args.checkpoints, dir, 'config.json'), 'utf8'))
-  const files = readdirSync(join(args.checkpoints, dir))
-    .filter((f) => f.startsWith('step-'))
-    .sort()
-  const steps = files.map((f) => Number(f.slice(5, 10)))
+  const { config, files, steps } = checkpointsOf(args.checkpoints, dir)
   const model = network(config)
   const probe = instrument(model, { reducers: {} })
   const sites = probe.sites.map((s) => ({ id: s.id, units: s.units, positions: s.positions }))
@@ -110,7 +89,7 @@ for (const dir of dirs) {
   for (const n of sizes) {
     const x = tf.tensor4d(digits.pixels.subarray(0, n * 784), [n, 28, 28, 1])
     const measure = async (file) => {
-      load(model, join(args.checkpoints, dir, file))
+      loadCheckpoint(model, file)
       return (await probe.measurePatterns(x, { training: true, batchSize: 250 })).patterns
     }
     const final = await measure(files[files.length - 1])
