@@ -10,7 +10,7 @@
 //     [--results DIR] [--out examples/paper-replication/results/flips.json]
 //
 // With --results (the folder of the runs' own results files), the distinct patterns of the
-// first 500 digits at the first and last checkpoints must equal what the run measured
+// run's own probe set at the first and last checkpoints must equal what the run measured
 // itself: a check that the checkpoints give back the run's networks.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -94,7 +94,8 @@ for (const dir of dirs) {
     }
     const final = await measure(files[files.length - 1])
     const recorded = args.results === undefined ? null : join(args.results, `${dir}.json.gz`)
-    const entries = recorded !== null && n === 500 && existsSync(recorded) ? JSON.parse(gunzipSync(readFileSync(recorded))).entries : null
+    const entries =
+      recorded !== null && n === config.probe && existsSync(recorded) ? JSON.parse(gunzipSync(readFileSync(recorded))).entries : null
     if (entries !== null) checkAgainstRun(dir, final, entries[entries.length - 1])
     const flips = Object.fromEntries(sites.map((s) => [s.id, []]))
     for (const file of files) {
@@ -105,7 +106,7 @@ for (const dir of dirs) {
     run.flips[n] = flips
     x.dispose()
   }
-  run.checked = args.results !== undefined && sizes.includes(500)
+  run.checked = args.results !== undefined && sizes.includes(config.probe)
   run.seconds = Math.round((performance.now() - started) / 1000)
   runs.push(run)
   console.log(`${dir}: ${files.length} checkpoints, probe sets of ${sizes.join(' and ')}, ${run.seconds} s`)
