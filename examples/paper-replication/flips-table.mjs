@@ -9,6 +9,7 @@
 //   node examples/paper-replication/flips-table.mjs [--flips examples/paper-replication/results/flips.json]
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { boot } from './stats.mjs'
 
 const { values: args } = parseArgs({ options: { flips: { type: 'string', default: 'examples/paper-replication/results/flips.json' } } })
 const { probes, runs } = JSON.parse(readFileSync(args.flips, 'utf8'))
@@ -58,16 +59,6 @@ function spearman(x, y) {
   return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy)
 }
 
-/** Mean of `v` and its percentile bootstrap 95% interval (resampling the values; seeded). */
-function boot(v, seed = 1) {
-  const m = (a) => a.reduce((s, x) => s + x, 0) / a.length
-  let s = seed >>> 0 || 1
-  const next = () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0) / 4294967296)
-  const means = []
-  for (let b = 0; b < 10000; b++) means.push(m(Array.from(v, () => v[Math.floor(next() * v.length)])))
-  means.sort((a, b) => a - b)
-  return { m: m(v), lo: means[249], hi: means[9749] }
-}
 const f2 = (x) => (x === null ? '-' : x.toFixed(2))
 const cell = ({ m, lo, hi }) => `${f2(m)} [${f2(lo)}, ${f2(hi)}]`
 

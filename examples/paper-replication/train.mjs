@@ -75,7 +75,9 @@ const config = {
   every: num('every'),
 }
 
-const file = join(args.out, `${config.dataset}-${config.family}-${config.schedule}-w${config.width}-s${config.seed}.json.gz`)
+// the depth sweep's runs (other depths or lengths) are named apart from the main ones
+const tag = `${config.blocks === 2 ? '' : `-b${config.blocks}`}${config.epochs === 2 ? '' : `-e${config.epochs}`}`
+const file = join(args.out, `${config.dataset}-${config.family}-${config.schedule}-w${config.width}-s${config.seed}${tag}.json.gz`)
 const running = `${file}.running` // another process is on this run (run.sh runs two at a time)
 if ((existsSync(file) || existsSync(running)) && !args.force) {
   console.log(`${file} ${existsSync(file) ? 'exists' : 'is running'} (--force runs it again)`)
