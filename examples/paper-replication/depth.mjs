@@ -29,7 +29,7 @@ const depths = [...new Set(runs.map((r) => r.config.blocks))].sort((a, b) => a -
 const pick = (family, blocks) => runs.filter((r) => r.config.family === family && r.config.blocks === blocks)
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
-const fmt = (v, d = 2) => v.toFixed(d)
+const fmt = (v, d = 2) => v.toFixed(d).replace(/^-(0\.0*)$/, '$1') // no -0.000
 const spread = (xs, d = 2) =>
   xs.length === 1 ? fmt(xs[0], d) : `${fmt(mean(xs), d)} (${fmt(Math.min(...xs), d)} to ${fmt(Math.max(...xs), d)})`
 
