@@ -191,7 +191,8 @@ for (const [readout, unit] of [
 // plain against residual at equal depth and seed: the paper's contrast, over the seeds that
 // have every depth. Per time: the mean over pairs of plain − resnet, its 95% percentile
 // bootstrap interval resampling seeds (each seed's mean over the depths; given from 4
-// seeds), and in how many pairs plain is above with an exact sign test. A readout defined
+// seeds), in how many pairs plain is above with an exact sign test (pairs of one seed share
+// initial weights and data order: descriptive), and in how many seeds. A readout defined
 // after some seeds were seen is also compared on the other seeds alone.
 const complete = (sd) => depths.every((b) => ['plain', 'resnet'].every((f) => pick(f, b).some((r) => r.config.seed === sd)))
 const allSeeds = [...new Set(runs.map((r) => r.config.seed))].filter(complete).sort((a, b) => a - b)
@@ -214,7 +215,8 @@ for (const [readout, { seen, blocks: fewest, of }] of Object.entries(READOUTS)) 
       const n = diffs.filter((d) => d !== 0).length
       const { lo, hi } = boot(perSeed.map(mean))
       const interval = seeds.length >= 4 ? ` [${fmt(lo, 3)}, ${fmt(hi, 3)}]` : ''
-      return `${fmt(mean(diffs), 3)}${interval}; above in ${wins} of ${n}, p = ${fmt(signTest(wins, n), 3)}`
+      const seedWins = perSeed.filter((d) => mean(d) > 0).length
+      return `${fmt(mean(diffs), 3)}${interval}; above in ${wins} of ${n}, p = ${fmt(signTest(wins, n), 3)}; seeds ${seedWins} of ${seeds.length}`
     })
     say(`| ${readout} | ${seeds.join(', ')} | ${used.join(', ')} | ${cells.join(' | ')} |`)
   }
